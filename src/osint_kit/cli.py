@@ -1,0 +1,315 @@
+"""``osint-kit``: a thin command line over the library. Errors become exit codes here only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__, errors
+from .case import CATEGORIES, Authority, Case, list_cases
+from .examiner import Examiner, config_path, resolve_examiner, save_examiner
+
+#: The one place where errors turn into exit statuses (most specific class first).
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (errors.VerificationFailed, 1),
+    (errors.InvalidCaseId, 2),
+    (errors.InvalidCaseField, 2),
+    (errors.InvalidExaminer, 2),
+    (errors.CaseNotFound, 3),
+    (errors.UnknownExhibit, 3),
+    (errors.CaseExists, 4),
+    (errors.ImportSourceError, 5),
+    (errors.ExaminerNotConfigured, 6),
+    (errors.CorruptCaseFile, 7),
+    (errors.UnsupportedFormatVersion, 7),
+    (errors.CorruptLog, 7),
+    (errors.LogNeedsRepair, 7),
+    (errors.StorageError, 8),
+    (errors.OsintKitError, 10),
+)
+EXIT_INTERRUPTED = 130
+
+
+def exit_code_for(exc: BaseException) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    raise exc
+
+
+def _examiner(args: argparse.Namespace) -> Examiner | None:
+    given = (args.examiner_name, args.examiner_id, args.examiner_agency)
+    if not any(given):
+        return None
+    if not all(given):
+        raise errors.InvalidExaminer(
+            "give --examiner-name, --examiner-id and --examiner-agency together", "arguments"
+        )
+    return Examiner(name=args.examiner_name, id=args.examiner_id, agency=args.examiner_agency)
+
+
+def _open(args: argparse.Namespace) -> Case:
+    return Case.open(args.case, root=args.root)
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+# -- commands ---------------------------------------------------------------
+
+
+def cmd_case_new(args: argparse.Namespace) -> int:
+    case = Case.create(
+        args.case,
+        title=args.title,
+        category=args.category,
+        authority=Authority.of(args.authority, args.approved_by, args.approved_at),
+        description=args.description,
+        root=args.root,
+        examiner=_examiner(args),
+    )
+    _out(f"created case {case.id} at {case.path}")
+    _out(f"custody log: {case.log.path}")
+    return 0
+
+
+def cmd_case_list(args: argparse.Namespace) -> int:
+    cases = list_cases(args.root)
+    if not cases:
+        _out(f"no cases under {Path(args.root or 'cases').resolve()}")
+    for c in cases:
+        if c.problem:
+            _out(f"{c.id:<24} UNREADABLE: {c.problem}")
+        else:
+            _out(f"{c.id:<24} {c.category:<15} {c.created_at}  {c.title}")
+    return 0
+
+
+def cmd_case_show(args: argparse.Namespace) -> int:
+    case = _open(args)
+    seq, head = case.log.head()
+    a = case.authority
+    _out(f"case       {case.id}: {case.title}")
+    _out(f"category   {case.category}")
+    _out(f"authority  {a.reference}, approved by {a.approved_by} on {a.approved_at}")
+    _out(
+        f"created    {case.created_at} by {case.created_by['name']} ({case.created_by['id']}, "
+        f"{case.created_by['agency']})"
+    )
+    if case.description:
+        _out(f"about      {case.description}")
+    _out(f"folder     {case.path}")
+    _out(f"custody    {seq} events, head {head}")
+    exhibits = case.exhibits()
+    _out(f"exhibits   {len(exhibits)}")
+    for ex in exhibits:
+        _out(
+            f"  {ex.label}  {ex.size:>12,}  {ex.media_type or '':<24} {ex.name or ''}  "
+            f"sha256:{ex.sha256}"
+        )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    case = _open(args)
+    captures = case.import_files(
+        args.files,
+        handed_over_by=args.handed_over_by,
+        note=args.note,
+        examiner=_examiner(args),
+        progress=not args.quiet,
+    )
+    for cap in captures:
+        ex = cap.exhibits[0]
+        same = cap.record.get("source", {})
+        _out(f"{ex}  {cap.id}  {same.get('original_name')}  ({same.get('size'):,} bytes)")
+    _out(f"imported {len(captures)} file(s) into {case.id}")
+    return 0
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    case = _open(args)
+    for event in case.log.events():
+        if args.json:
+            _out(json.dumps(event.to_json(), ensure_ascii=False))
+        else:
+            who = f"{event.actor.get('name')} ({event.actor.get('id')})"
+            _out(f"{event.seq:>5}  {event.time}  {who:<28} {event.action:<18} {event.summary()}")
+    torn = case.log.torn_tail()
+    if torn and not args.json:
+        _out(f"  !  the log ends in a torn line of {len(torn)} bytes: run osint-kit verify")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    case = _open(args)
+    report = case.verify()
+    _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
+    if args.record:
+        who = resolve_examiner(_examiner(args))
+        from .events import EventDraft
+
+        event = case.log.append(EventDraft("case.verified", details=report.to_json()), who.actor())
+        if not args.json:
+            _out(f"recorded as custody event seq {event.seq}")
+    return 0 if report.ok else 1
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    case = _open(args)
+    path = case.reindex()
+    _out(f"rebuilt {path}")
+    return 0
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    case = _open(args)
+    report = case.repair(examiner=_examiner(args))
+    _out(report.text())
+    return 0
+
+
+def cmd_note(args: argparse.Namespace) -> int:
+    case = _open(args)
+    event = case.add_note(args.text, exhibits=args.exhibit, examiner=_examiner(args))
+    _out(f"note recorded as custody event seq {event.seq}")
+    return 0
+
+
+def cmd_examiner_set(args: argparse.Namespace) -> int:
+    path = save_examiner(Examiner(name=args.name, id=args.id, agency=args.agency))
+    _out(f"examiner saved in {path}")
+    return 0
+
+
+def cmd_examiner_show(args: argparse.Namespace) -> int:
+    who = resolve_examiner(_examiner(args))
+    _out(f"{who}  (config file: {config_path()})")
+    return 0
+
+
+# -- parser -----------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root", help="folder that holds the cases (default: $OSINT_KIT_CASES or ./cases)"
+    )
+    common.add_argument("--examiner-name", help="examiner for this command (with -id, -agency)")
+    common.add_argument("--examiner-id", help="examiner's id or badge number")
+    common.add_argument("--examiner-agency", help="examiner's agency")
+
+    parser = argparse.ArgumentParser(
+        prog="osint-kit",
+        description="Evidence workbench: case folders with a tamper-evident custody log.",
+        epilog="Exit status: 0 ok, 1 verification found problems, 2 bad input, 3 not found, "
+        "4 already exists, 5 file cannot be imported, 6 no examiner set, 7 case folder "
+        "unreadable or needs repair, 8 could not write, 10 other error.",
+    )
+    parser.add_argument("--version", action="version", version=f"osint-kit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help: str, parent: Any = sub
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(
+            name, help=help, description=help, parents=[common]
+        )
+        p.set_defaults(func=func)
+        return p
+
+    case = sub.add_parser(
+        "case", help="create, list and show cases", description="Create, list and show cases."
+    )
+    case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
+    p = add("new", cmd_case_new, "create a case folder (an authority is required)", case_sub)
+    p.add_argument("case", help="case id: letters, digits, '-' and '_'")
+    p.add_argument("--title", required=True)
+    p.add_argument("--category", required=True, choices=CATEGORIES)
+    p.add_argument(
+        "--authority", required=True, metavar="REF", help="reference of the written approval"
+    )
+    p.add_argument("--approved-by", required=True, metavar="NAME")
+    p.add_argument(
+        "--approved-at", required=True, metavar="DATE", help="ISO 8601 date or date-time with zone"
+    )
+    p.add_argument("--description", default="")
+    add("list", cmd_case_list, "list the cases under the root", case_sub)
+    p = add("show", cmd_case_show, "show a case's identity, authority and exhibits", case_sub)
+    p.add_argument("case")
+
+    p = add("import", cmd_import, "import files handed over (witness footage, tips) as exhibits")
+    p.add_argument("case")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument(
+        "--handed-over-by", required=True, metavar="WHO", help="who handed the files over"
+    )
+    p.add_argument("--note", default="", help="free-text provenance note")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add("log", cmd_log, "print the custody log, one event per line")
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true", help="the events as JSON lines")
+
+    p = add(
+        "verify", cmd_verify, "verify every blob, event and link of a case (exit 0 only when clean)"
+    )
+    p.add_argument("case")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument(
+        "--record",
+        action="store_true",
+        help="append the result to the log as a case.verified event",
+    )
+
+    p = add("reindex", cmd_reindex, "rebuild derived/index.sqlite from the log")
+    p.add_argument("case")
+
+    p = add(
+        "repair",
+        cmd_repair,
+        "repair what a crash left (torn last line, interrupted imports), on the record",
+    )
+    p.add_argument("case")
+
+    p = add("note", cmd_note, "add an examiner's note to the custody log")
+    p.add_argument("case")
+    p.add_argument("text")
+    p.add_argument("--exhibit", action="append", default=[], metavar="E0001")
+
+    ex = sub.add_parser(
+        "examiner",
+        help="set or show who you are",
+        description="Set or show the examiner recorded on every event.",
+    )
+    ex_sub = ex.add_subparsers(dest="examiner_command", required=True, metavar="ACTION")
+    p = add("set", cmd_examiner_set, "save the examiner in the user's config file", ex_sub)
+    p.add_argument("--name", required=True)
+    p.add_argument("--id", required=True, help="id or badge number")
+    p.add_argument("--agency", required=True)
+    add("show", cmd_examiner_show, "show the examiner that would be recorded", ex_sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except errors.OsintKitError as exc:
+        sys.stderr.write(f"osint-kit: error: {exc}\n")
+        return exit_code_for(exc)
+    except KeyboardInterrupt:
+        sys.stderr.write("osint-kit: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

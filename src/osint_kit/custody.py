@@ -1,0 +1,272 @@
+"""The append-only, hash-chained custody log (``custody.jsonl``).
+
+Appends hold an exclusive ``flock`` on the log file, read whatever other
+processes appended since this object last looked, seal the new events onto the
+chain, write them with one ``write``, then flush and fsync before returning. An
+event is acknowledged only once its bytes are on disk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .chain import GENESIS, canonical_json, event_digest, is_hex64, link_hash
+from .errors import CorruptLog, LogNeedsRepair
+from .events import Event, EventDraft, NewExhibit, Subject, event_row_html, utc_now
+from .tooling import tool_info
+
+
+@dataclass
+class LogState:
+    """What the writer must know to append: the head, and the numbers handed out."""
+
+    offset: int = 0
+    lines: int = 0
+    seq: int = 0
+    hash: str = GENESIS
+    last_exhibit: int = 0
+    last_capture: int = 0
+    #: sha256 -> first exhibit number that holds it (to say "same bytes as E0003").
+    first_exhibit: dict[str, str] = field(default_factory=dict)
+    torn: bytes = b""
+
+
+def _number(label: str, prefix: str) -> int:
+    if isinstance(label, str) and label.startswith(prefix) and label[1:].isdigit():
+        return int(label[1:])
+    return 0
+
+
+class CustodyLog:
+    def __init__(self, path: Path, case_id: str) -> None:
+        self.path = path
+        self.case_id = case_id
+        self._state = LogState()
+
+    # -- reading -----------------------------------------------------------
+
+    def _catch_up(self, f: BinaryIO) -> LogState:
+        """Fold lines appended since our last look into the state (caller holds a lock)."""
+        st = self._state
+        size = os.fstat(f.fileno()).st_size
+        if size < st.offset:  # the file shrank under us: start over, verify will say why
+            st = self._state = LogState()
+        f.seek(st.offset)
+        data = f.read(size - st.offset)
+        end = data.rfind(b"\n") + 1
+        for raw in data[:end].splitlines():
+            st.lines += 1
+            try:
+                obj = json.loads(raw)
+                seq, hsh = obj["seq"], obj["hash"]
+                subjects = obj.get("subjects", [])
+                capture = obj.get("details", {}).get("capture") or {}
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise CorruptLog(self.path, st.lines, f"unreadable event ({exc})") from None
+            if not isinstance(seq, int) or not is_hex64(hsh):
+                raise CorruptLog(self.path, st.lines, "event without a valid seq and hash")
+            st.seq, st.hash = seq, hsh
+            for s in subjects:
+                label = s.get("exhibit") if isinstance(s, dict) else None
+                if label:
+                    st.last_exhibit = max(st.last_exhibit, _number(label, "E"))
+                    st.first_exhibit.setdefault(str(s.get("sha256")), label)
+            if isinstance(capture, dict) and capture.get("id"):
+                st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
+        st.offset += end
+        st.torn = data[end:]
+        return st
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last complete event; (0, 64 zeros) for an empty log."""
+        with self._locked(fcntl.LOCK_SH) as f:
+            st = self._catch_up(f)
+            return st.seq, st.hash
+
+    def torn_tail(self) -> bytes:
+        with self._locked(fcntl.LOCK_SH) as f:
+            return self._catch_up(f).torn
+
+    def exhibit_for_sha256(self, sha256: str) -> str | None:
+        with self._locked(fcntl.LOCK_SH) as f:
+            return self._catch_up(f).first_exhibit.get(sha256)
+
+    def raw_lines(self) -> Iterator[tuple[int, bytes]]:
+        """(line number, bytes) of every line, the torn tail included, under a shared lock."""
+        with self._locked(fcntl.LOCK_SH) as f:
+            f.seek(0)
+            yield from enumerate(f, start=1)
+
+    def read_from(self, offset: int) -> tuple[list[Event], int]:
+        """Complete events that start at byte ``offset`` or later, and the offset after them."""
+        with self._locked(fcntl.LOCK_SH) as f:
+            f.seek(offset)
+            data = f.read()
+        end = data.rfind(b"\n") + 1
+        events = []
+        for raw in data[:end].splitlines():
+            try:
+                events.append(Event.from_json(json.loads(raw)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CorruptLog(
+                    self.path, 0, f"unreadable event after byte {offset} ({exc})"
+                ) from None
+        return events, offset + end
+
+    def events(self) -> Iterator[Event]:
+        """Every complete event, typed. Raises CorruptLog on a line that is not an event."""
+        for n, raw in self.raw_lines():
+            if not raw.endswith(b"\n"):
+                return  # torn tail: not an event (verify reports it)
+            try:
+                yield Event.from_json(json.loads(raw))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise CorruptLog(self.path, n, f"unreadable event ({exc})") from None
+
+    def __iter__(self) -> Iterator[Event]:
+        return self.events()
+
+    def to_frame(self) -> Any:
+        """The log as a pandas DataFrame, one row per event."""
+        import pandas as pd
+
+        rows = [
+            {
+                "seq": e.seq,
+                "time": pd.Timestamp(e.time),
+                "action": e.action,
+                "examiner": e.actor.get("name"),
+                "examiner_id": e.actor.get("id"),
+                "exhibits": ", ".join(e.exhibits),
+                "summary": e.summary(),
+                "hash": e.hash,
+            }
+            for e in self.events()
+        ]
+        return pd.DataFrame(rows).set_index("seq") if rows else pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(event_row_html(e) for e in self.events())
+        return (
+            f"<p>custody log of <b>{html.escape(self.case_id)}</b> ({self.path})</p>"
+            "<table><tr><th>seq</th><th>time (UTC)</th><th>examiner</th><th>action</th>"
+            f"<th>what</th></tr>{rows}</table>"
+        )
+
+    # -- writing -----------------------------------------------------------
+
+    def append(self, draft: EventDraft, actor: dict[str, Any]) -> Event:
+        return self.append_batch([draft], actor)[0]
+
+    def append_batch(self, drafts: Sequence[EventDraft], actor: dict[str, Any]) -> list[Event]:
+        """Seal and append several events with one write and one fsync."""
+        if not drafts:
+            return []
+        with self._locked(fcntl.LOCK_EX) as f:
+            st = self._catch_up(f)
+            if st.torn:
+                raise LogNeedsRepair(self.path, len(st.torn))
+            sealed: list[dict[str, Any]] = []
+            seq, prev = st.seq, st.hash
+            next_exhibit, next_capture = st.last_exhibit, st.last_capture
+            assigned: dict[str, str] = {}
+            for draft in drafts:
+                subjects: list[Subject] = []
+                for s in draft.subjects:
+                    if isinstance(s, NewExhibit):
+                        next_exhibit += 1
+                        label = f"E{next_exhibit:04d}"
+                        assigned.setdefault(s.sha256, label)
+                        s = Subject(s.sha256, s.size, s.role, label, s.media_type)
+                    subjects.append(s)
+                details = dict(draft.details)
+                if draft.capture is not None:
+                    next_capture += 1
+                    details["capture"] = {"id": f"C{next_capture:04d}", **draft.capture}
+                seq += 1
+                body: dict[str, Any] = {
+                    "seq": seq,
+                    "id": str(uuid.uuid4()),
+                    "time": utc_now(),
+                    "case": self.case_id,
+                    "actor": actor,
+                    "action": draft.action,
+                    "subjects": [x.to_json() for x in subjects],
+                    "details": details,
+                    "tool": tool_info(),
+                }
+                digest = event_digest(body)
+                hsh = link_hash(prev, digest)
+                sealed.append({**body, "digest": digest, "prev": prev, "hash": hsh})
+                prev = hsh
+            payload = b"".join(canonical_json(e) + b"\n" for e in sealed)
+            f.seek(0, os.SEEK_END)
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+            # Fold our own lines in without re-reading them.
+            st.offset += len(payload)
+            st.lines += len(sealed)
+            st.seq, st.hash = seq, prev
+            st.last_exhibit, st.last_capture = next_exhibit, next_capture
+            for sha, label in assigned.items():
+                st.first_exhibit.setdefault(sha, label)
+            return [Event.from_json(e) for e in sealed]
+
+    def cut_torn_tail(self, keep: Callable[[bytes], None]) -> bytes:
+        """Hand a torn last line to ``keep`` (which must make it durable), then cut it off.
+
+        Returns the bytes cut (empty when the log ends cleanly).
+        """
+        with self._locked(fcntl.LOCK_EX) as f:
+            st = self._catch_up(f)
+            torn = st.torn
+            if torn:
+                keep(torn)
+                os.truncate(self.path, st.offset)
+                os.fsync(f.fileno())
+                st.torn = b""
+            return torn
+
+    def create(self) -> None:
+        """Create the empty log file (once, at case creation)."""
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.fsync(fd)
+        os.close(fd)
+
+    def _locked(self, how: int) -> _Locked:
+        return _Locked(self.path, how)
+
+    def with_state(self) -> LogState:
+        """A copy of the writer's state after catching up (for tests and tools)."""
+        with self._locked(fcntl.LOCK_SH) as f:
+            return replace(self._catch_up(f))
+
+
+class _Locked:
+    """Open the log for append+read and hold a flock while inside the block."""
+
+    def __init__(self, path: Path, how: int) -> None:
+        self.path = path
+        self.how = how
+
+    def __enter__(self) -> BinaryIO:
+        # Append mode for writers: every write lands at the end, whatever the offset.
+        if self.how == fcntl.LOCK_EX:
+            self.f: BinaryIO = open(self.path, "ab+")
+        else:
+            self.f = open(self.path, "rb")
+        fcntl.flock(self.f.fileno(), self.how)
+        return self.f
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self.f.fileno(), fcntl.LOCK_UN)
+        self.f.close()

@@ -1,0 +1,196 @@
+"""Typed records of the custody log: events, their subjects, and drafts to append."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
+KNOWN_ACTIONS = (
+    "case.created",
+    "evidence.acquired",
+    "collection.failed",
+    "analysis.derived",
+    "note.added",
+    "export.created",
+    "case.verified",
+    "log.repaired",
+)
+
+
+def utc_now() -> str:
+    """RFC 3339 UTC with microseconds, e.g. ``2026-11-25T01:02:03.000004Z``."""
+    return format_time(datetime.now(UTC))
+
+
+def format_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an event concerns: an exhibit and the blob behind it."""
+
+    sha256: str
+    size: int
+    role: str
+    exhibit: str | None = None
+    media_type: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sha256": self.sha256, "size": self.size, "role": self.role}
+        if self.exhibit is not None:
+            out["exhibit"] = self.exhibit
+        if self.media_type is not None:
+            out["media_type"] = self.media_type
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Subject:
+        return cls(
+            sha256=str(data["sha256"]),
+            size=int(data["size"]),
+            role=str(data["role"]),
+            exhibit=data.get("exhibit"),
+            media_type=data.get("media_type"),
+        )
+
+
+@dataclass(frozen=True)
+class NewExhibit:
+    """A subject that gets the case's next exhibit number when its event is appended."""
+
+    sha256: str
+    size: int
+    role: str
+    media_type: str | None = None
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What a caller supplies; the log adds seq, id, time, actor, tool and the seal.
+
+    With ``capture`` set, the log numbers the capture (``C0001``…) and stores it,
+    with that id, as ``details["capture"]``.
+    """
+
+    action: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+    subjects: Sequence[Subject | NewExhibit] = ()
+    capture: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of ``custody.jsonl``, as written."""
+
+    seq: int
+    id: str
+    time: str
+    case: str
+    actor: Mapping[str, Any]
+    action: str
+    subjects: tuple[Subject, ...]
+    details: Mapping[str, Any]
+    tool: Mapping[str, Any]
+    digest: str
+    prev: str
+    hash: str
+    signature: Mapping[str, Any] | None = None
+
+    @property
+    def exhibits(self) -> tuple[str, ...]:
+        return tuple(s.exhibit for s in self.subjects if s.exhibit)
+
+    @property
+    def capture(self) -> Mapping[str, Any] | None:
+        cap = self.details.get("capture")
+        return cap if isinstance(cap, Mapping) else None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "seq": self.seq,
+            "id": self.id,
+            "time": self.time,
+            "case": self.case,
+            "actor": dict(self.actor),
+            "action": self.action,
+            "subjects": [s.to_json() for s in self.subjects],
+            "details": dict(self.details),
+            "tool": dict(self.tool),
+            "digest": self.digest,
+            "prev": self.prev,
+            "hash": self.hash,
+        }
+        if self.signature is not None:
+            out["signature"] = dict(self.signature)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Event:
+        """Typed view of a parsed line; raises KeyError/TypeError/ValueError on bad shape."""
+        seq = data["seq"]
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            raise TypeError("seq is not an integer")
+        return cls(
+            seq=seq,
+            id=str(data["id"]),
+            time=str(data["time"]),
+            case=str(data["case"]),
+            actor=dict(data["actor"]),
+            action=str(data["action"]),
+            subjects=tuple(Subject.from_json(s) for s in data["subjects"]),
+            details=dict(data["details"]),
+            tool=dict(data["tool"]),
+            digest=str(data["digest"]),
+            prev=str(data["prev"]),
+            hash=str(data["hash"]),
+            signature=data.get("signature"),
+        )
+
+    def summary(self) -> str:
+        """One readable line: what happened, to what."""
+        d = self.details
+        cap = self.capture
+        if self.action == "case.created":
+            return f"case created: {d.get('title', '')} [{d.get('category', '')}]"
+        if cap is not None:
+            target = cap.get("target") or cap.get("original_name") or ""
+            exhibits = ", ".join(self.exhibits)
+            status = cap.get("status", "")
+            text = f"{cap.get('id', '')} {cap.get('method', '')} {target}".strip()
+            if exhibits:
+                text += f" -> {exhibits}"
+            if status and status != "complete":
+                text += f" ({status}: {cap.get('reason', '')})"
+            return text
+        if self.action == "note.added":
+            return f"note: {d.get('text', '')}"
+        if self.action == "log.repaired":
+            return f"log repaired: {d.get('summary', '')}"
+        return ", ".join(self.exhibits) or ""
+
+    def _repr_html_(self) -> str:
+        return (
+            "<table><tr><th>seq</th><th>time</th><th>actor</th><th>action</th><th>what</th></tr>"
+            + event_row_html(self)
+            + "</table>"
+        )
+
+
+def event_row_html(event: Event) -> str:
+    cells = (
+        str(event.seq),
+        event.time,
+        f"{event.actor.get('name', '')} ({event.actor.get('id', '')})",
+        event.action,
+        event.summary(),
+    )
+    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"

@@ -1,0 +1,112 @@
+"""Who is writing to a case: the examiner, from arguments, environment or config."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import ExaminerNotConfigured, InvalidExaminer
+
+ENV_NAME = "OSINT_KIT_EXAMINER_NAME"
+ENV_ID = "OSINT_KIT_EXAMINER_ID"
+ENV_AGENCY = "OSINT_KIT_EXAMINER_AGENCY"
+ENV_CONFIG_DIR = "OSINT_KIT_CONFIG_DIR"
+
+
+@dataclass(frozen=True)
+class Examiner:
+    """A person who collects or handles evidence: name, id or badge number, agency."""
+
+    name: str
+    id: str
+    agency: str
+
+    def __post_init__(self) -> None:
+        for field in ("name", "id", "agency"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidExaminer(f"{field} is empty", "arguments")
+            if any(ord(c) < 32 for c in value):
+                raise InvalidExaminer(f"{field} contains control characters", "arguments")
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name, "agency": self.agency}
+
+    def actor(self) -> dict[str, str]:
+        """The examiner as a custody event's ``actor``: plus OS user and host."""
+        return {**self.to_json(), "os_user": _os_user(), "host": socket.gethostname()}
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id}, {self.agency})"
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, as in some containers
+        return str(os.getuid())
+
+
+def config_dir() -> Path:
+    override = os.environ.get(ENV_CONFIG_DIR)
+    return Path(override) if override else Path(platformdirs.user_config_dir("osint-kit"))
+
+
+def config_path() -> Path:
+    return config_dir() / "examiner.toml"
+
+
+def resolve_examiner(examiner: Examiner | None = None) -> Examiner:
+    """The examiner to record: explicit argument, else environment, else config file."""
+    if examiner is not None:
+        return examiner
+    env = {k: os.environ.get(k, "").strip() for k in (ENV_NAME, ENV_ID, ENV_AGENCY)}
+    if any(env.values()):
+        missing = [k for k, v in env.items() if not v]
+        if missing:
+            raise InvalidExaminer(f"{', '.join(missing)} not set", "the environment")
+        return Examiner(name=env[ENV_NAME], id=env[ENV_ID], agency=env[ENV_AGENCY])
+    path = config_path()
+    if path.is_file():
+        return _read_config(path)
+    raise ExaminerNotConfigured(path)
+
+
+def _read_config(path: Path) -> Examiner:
+    try:
+        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidExaminer(str(exc), str(path)) from exc
+    section = data.get("examiner")
+    if not isinstance(section, dict):
+        raise InvalidExaminer("no [examiner] table", str(path))
+    try:
+        return Examiner(
+            name=str(section.get("name", "")),
+            id=str(section.get("id", "")),
+            agency=str(section.get("agency", "")),
+        )
+    except InvalidExaminer as exc:
+        raise InvalidExaminer(exc.reason, str(path)) from None
+
+
+def save_examiner(examiner: Examiner) -> Path:
+    """Write the examiner to the user's config file (atomically) and return its path."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # JSON string escapes are valid TOML basic-string escapes.
+    text = "[examiner]\n" + "".join(
+        f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in examiner.to_json().items()
+    )
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

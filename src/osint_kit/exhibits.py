@@ -1,0 +1,143 @@
+"""Exhibits and captures as read back from the custody log."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .events import Event
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """A numbered item of evidence (``E0001``) and the blob that holds its bytes."""
+
+    label: str
+    sha256: str
+    size: int
+    role: str
+    media_type: str | None
+    capture: str | None
+    method: str | None
+    acquired_at: str
+    acquired_by: str
+    seq: int
+    name: str | None
+    path: Path
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def _repr_html_(self) -> str:
+        return ExhibitList([self])._repr_html_()
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One acquisition (``C0001``): how, from where, when, with what status and exhibits."""
+
+    id: str
+    method: str
+    target: str
+    status: str
+    reason: str | None
+    started: str | None
+    ended: str | None
+    seq: int
+    exhibits: tuple[str, ...]
+    record: Mapping[str, Any]
+
+    @classmethod
+    def from_event(cls, event: Event) -> Capture | None:
+        cap = event.capture
+        if cap is None:
+            return None
+        return cls(
+            id=str(cap.get("id", "")),
+            method=str(cap.get("method", "")),
+            target=str(cap.get("target", "")),
+            status=str(cap.get("status", "")),
+            reason=cap.get("reason"),
+            started=cap.get("started"),
+            ended=cap.get("ended"),
+            seq=event.seq,
+            exhibits=event.exhibits,
+            record=cap,
+        )
+
+
+def exhibits_from_events(events: Iterable[Event], blob_path: Any) -> Iterator[Exhibit]:
+    """Every exhibit, in number order of first appearance, from the acquiring events."""
+    seen: set[str] = set()
+    for event in events:
+        cap = event.capture or {}
+        for s in event.subjects:
+            if not s.exhibit or s.exhibit in seen:
+                continue
+            seen.add(s.exhibit)
+            yield Exhibit(
+                label=s.exhibit,
+                sha256=s.sha256,
+                size=s.size,
+                role=s.role,
+                media_type=s.media_type,
+                capture=cap.get("id"),
+                method=cap.get("method"),
+                acquired_at=event.time,
+                acquired_by=str(event.actor.get("name", "")),
+                seq=event.seq,
+                name=(cap.get("source") or {}).get("original_name") or cap.get("target"),
+                path=blob_path(s.sha256),
+            )
+
+
+class ExhibitList(list[Exhibit]):
+    """A list of exhibits that shows as a table in a notebook and converts to pandas."""
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        rows = [
+            {
+                "exhibit": e.label,
+                "name": e.name,
+                "media_type": e.media_type,
+                "size": e.size,
+                "sha256": e.sha256,
+                "role": e.role,
+                "capture": e.capture,
+                "method": e.method,
+                "acquired_at": pd.Timestamp(e.acquired_at),
+                "acquired_by": e.acquired_by,
+            }
+            for e in self
+        ]
+        frame = pd.DataFrame(rows)
+        return frame.set_index("exhibit") if rows else frame
+
+    def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{h}</th>"
+            for h in ("exhibit", "name", "type", "size", "sha256", "capture", "acquired")
+        )
+        rows = "".join(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(c))}</td>"
+                for c in (
+                    e.label,
+                    e.name or "",
+                    e.media_type or "",
+                    f"{e.size:,}",
+                    e.sha256[:16] + "…",
+                    e.capture or "",
+                    f"{e.acquired_at} by {e.acquired_by}",
+                )
+            )
+            + "</tr>"
+            for e in self
+        )
+        return f"<table><tr>{head}</tr>{rows}</table>"

@@ -1,0 +1,122 @@
+"""Explicit repair of what a crash leaves, itself on the record (``log.repaired``).
+
+- A torn last line of ``custody.jsonl`` is kept, byte for byte, as a blob named
+  in the repair event, then cut from the log so appends can go on.
+- An import whose event was written but whose blob was not yet moved into place
+  is finished (the staged bytes hash to what the event says).
+- A partial copy whose import never reached the log is removed; the event lists
+  its name, size and hash.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .events import Event, EventDraft, Subject
+from .examiner import Examiner
+from .store import StagedBlob, hash_file
+
+if TYPE_CHECKING:
+    from .case import Case
+
+
+@dataclass
+class RepairReport:
+    torn_tail: dict[str, Any] | None = None
+    completed: list[dict[str, Any]] = field(default_factory=list)
+    discarded: list[dict[str, Any]] = field(default_factory=list)
+    event: Event | None = None
+
+    @property
+    def repaired(self) -> bool:
+        return self.event is not None
+
+    def text(self) -> str:
+        if not self.repaired:
+            return "nothing to repair"
+        assert self.event is not None
+        lines = [f"repaired, recorded as custody event seq {self.event.seq}:"]
+        if self.torn_tail:
+            t = self.torn_tail
+            lines.append(
+                f"  torn last line of {t['size']} bytes kept as blob {t['sha256'][:16]}… "
+                "and cut from the log"
+            )
+        lines += [
+            f"  finished moving blob {c['sha256'][:16]}… ({c['exhibits']}) into place"
+            for c in self.completed
+        ]
+        lines += [
+            f"  removed partial copy {d['name']} ({d['size']} bytes, never recorded)"
+            for d in self.discarded
+        ]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+
+def repair_case(case: Case, examiner: Examiner) -> RepairReport:
+    report = RepairReport()
+    kept: list[StagedBlob] = []
+
+    def keep(data: bytes) -> None:
+        kept.append(case.store.stage_bytes(data))
+
+    torn = case.log.cut_torn_tail(keep)
+    subjects: list[Subject] = []
+    if torn:
+        staged = kept[0]
+        report.torn_tail = {"sha256": staged.sha256, "size": staged.size}
+        subjects.append(Subject(staged.sha256, staged.size, "torn-log-tail"))
+
+    # Which blobs does the log name? (After the cut, so the log reads clean.)
+    named: dict[str, list[str]] = {}
+    for event in case.log.events():
+        for s in event.subjects:
+            named.setdefault(s.sha256, []).extend([s.exhibit] if s.exhibit else [])
+    pending = []
+    for part, locked in case.store.leftover_parts():
+        if locked or any(part == k.part for k in kept):
+            continue
+        sha, size = hash_file(part)
+        if sha in named and not case.store.exists(sha):
+            pending.append((part, sha, size))
+            report.completed.append(
+                {"sha256": sha, "size": size, "exhibits": ", ".join(named[sha]) or "-"}
+            )
+        else:
+            pending.append((part, "", 0))
+            report.discarded.append({"name": part.name, "size": size, "sha256": sha})
+
+    if not (torn or pending):
+        return report
+    summary = []
+    if torn:
+        summary.append(f"kept and cut a torn last line of {len(torn)} bytes")
+    if report.completed:
+        summary.append(f"finished {len(report.completed)} interrupted import(s)")
+    if report.discarded:
+        summary.append(f"removed {len(report.discarded)} partial copy(ies) never recorded")
+    draft = EventDraft(
+        "log.repaired",
+        details={
+            "summary": "; ".join(summary),
+            "torn_tail": report.torn_tail,
+            "completed": report.completed,
+            "discarded": report.discarded,
+        },
+        subjects=subjects,
+    )
+    report.event = case.log.append(draft, examiner.actor())
+    for staged in kept:
+        case.store.publish(staged)
+    for part, sha, size in pending:
+        if sha:
+            case.store.publish(StagedBlob(sha256=sha, size=size, part=part, _fd=-1))
+        else:
+            part.unlink(missing_ok=True)
+    case._refresh_index()
+    return report

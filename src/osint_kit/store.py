@@ -1,0 +1,237 @@
+"""Content-addressed blob store: ``blobs/sha256/ab/<64 hex>``, written once, read-only.
+
+Writing is two steps so that a crash never leaves a blob that looks like evidence
+without an event that records it:
+
+1. ``stage()`` streams the bytes into ``blobs/.incoming/<random>.part``, hashing
+   them in the same pass (a second thread hashes one chunk while the next is
+   written; memory stays at two chunks), then fsyncs. The part file is flock'ed
+   for as long as its writer lives, so ``verify`` can tell an import in progress
+   from one a crash interrupted.
+2. After the custody event is on disk, ``publish()`` renames the part file to its
+   content address (or drops it when that content is already stored), makes it
+   read-only and fsyncs the directory.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import io
+import os
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from .chain import is_hex64
+from .errors import StorageError
+
+CHUNK = 4 << 20
+INCOMING = ".incoming"
+PART_SUFFIX = ".part"
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    path: Path
+    #: False when identical content was already in the store.
+    created: bool
+
+
+@dataclass
+class StagedBlob:
+    """Bytes hashed and fsync'ed in ``.incoming``, not yet at their address."""
+
+    sha256: str
+    size: int
+    part: Path
+    _fd: int = field(repr=False)
+
+    def release(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)  # also drops the flock
+            self._fd = -1
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read once in large chunks."""
+    h = hashlib.sha256()
+    size = 0
+    buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(view):
+            h.update(view[:n])
+            size += n
+    return h.hexdigest(), size
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def incoming_dir(self) -> Path:
+        return self.root / INCOMING
+
+    def path_for(self, sha256: str) -> Path:
+        if not is_hex64(sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+        return self.root / "sha256" / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path_for(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        return open(self.path_for(sha256), "rb")
+
+    # -- writing -----------------------------------------------------------
+
+    def stage(self, source: BinaryIO) -> StagedBlob:
+        """Copy ``source`` (anything with ``readinto``) into ``.incoming``, hashing as it goes."""
+        self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        part = self.incoming_dir / f"{uuid.uuid4().hex}{PART_SUFFIX}"
+        try:
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StorageError(part, exc.strerror or str(exc)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            digest, size = _copy_hashing(source, fd)
+            os.fsync(fd)
+        except _SourceReadError as exc:
+            _abandon(fd, part)
+            raise exc.original from None  # the caller knows what the source was
+        except OSError as exc:
+            _abandon(fd, part)
+            raise StorageError(part, exc.strerror or str(exc)) from exc
+        except BaseException:
+            _abandon(fd, part)
+            raise
+        return StagedBlob(sha256=digest, size=size, part=part, _fd=fd)
+
+    def stage_bytes(self, data: bytes) -> StagedBlob:
+        return self.stage(io.BytesIO(data))
+
+    def publish(self, staged: StagedBlob) -> StoredBlob:
+        """Move a staged blob to its content address; idempotent for identical content."""
+        final = self.path_for(staged.sha256)
+        try:
+            if final.exists():
+                staged.part.unlink(missing_ok=True)
+                return StoredBlob(staged.sha256, staged.size, final, created=False)
+            shard = final.parent
+            if not shard.is_dir():
+                shard.mkdir(parents=True, exist_ok=True)
+                fsync_dir(shard.parent)
+            os.chmod(staged.part, 0o444)
+            os.rename(staged.part, final)
+            fsync_dir(shard)
+            fsync_dir(self.incoming_dir)
+            return StoredBlob(staged.sha256, staged.size, final, created=True)
+        except OSError as exc:
+            raise StorageError(final, exc.strerror or str(exc)) from exc
+        finally:
+            staged.release()
+
+    def discard(self, staged: StagedBlob) -> None:
+        staged.part.unlink(missing_ok=True)
+        staged.release()
+
+    # -- reading the folder ------------------------------------------------
+
+    def iter_files(self) -> Iterator[Path]:
+        """Every file under ``sha256/`` (whatever its name), for verification."""
+        base = self.root / "sha256"
+        if not base.is_dir():
+            return
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            for name in sorted(filenames):
+                yield Path(dirpath) / name
+
+    def leftover_parts(self) -> list[tuple[Path, bool]]:
+        """Part files in ``.incoming``, each with whether a live writer still holds it."""
+        if not self.incoming_dir.is_dir():
+            return []
+        found = []
+        for entry in sorted(self.incoming_dir.iterdir()):
+            found.append((entry, _is_locked(entry)))
+        return found
+
+
+def _abandon(fd: int, part: Path) -> None:
+    os.close(fd)
+    part.unlink(missing_ok=True)
+
+
+def _is_locked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
+    finally:
+        os.close(fd)
+    return False
+
+
+class _SourceReadError(OSError):
+    def __init__(self, original: OSError) -> None:
+        super().__init__(original.errno, original.strerror)
+        self.original = original
+
+
+def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
+    """One pass over ``source``: hash chunk k on a worker thread while chunk k is written.
+
+    Two buffers alternate; a buffer is refilled only after the hash of what it held
+    has finished, so memory stays at ``2 * CHUNK`` whatever the size.
+    """
+    h = hashlib.sha256()
+    buffers = (memoryview(bytearray(CHUNK)), memoryview(bytearray(CHUNK)))
+    size = 0
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-hash") as pool:
+        i = 0
+        while True:
+            view = buffers[i]
+            try:
+                n = source.readinto(view)  # type: ignore[attr-defined]
+            except OSError as exc:
+                raise _SourceReadError(exc) from exc
+            if not n:
+                break
+            chunk = view[:n]
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(h.update, chunk)
+            _write_all(fd, chunk)
+            size += n
+            i ^= 1
+        if pending is not None:
+            pending.result()
+    return h.hexdigest(), size

@@ -1,0 +1,397 @@
+"""Verification of a whole case: every blob, event, link and number; every problem at once."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .chain import GENESIS, event_digest, is_hex64, link_hash
+from .errors import CorruptCaseFile, UnsupportedFormatVersion, VerificationFailed
+from .store import hash_file
+
+if TYPE_CHECKING:
+    from .case import Case
+
+#: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
+CRASH_RESIDUE = frozenset({"torn-line", "interrupted-import"})
+
+REQUIRED = {
+    "seq": int,
+    "id": str,
+    "time": str,
+    "case": str,
+    "actor": dict,
+    "action": str,
+    "subjects": list,
+    "details": dict,
+    "tool": dict,
+    "digest": str,
+    "prev": str,
+    "hash": str,
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+    seq: int | None = None
+    line: int | None = None
+    exhibit: str | None = None
+    path: str | None = None
+
+    @property
+    def crash_residue(self) -> bool:
+        return self.kind in CRASH_RESIDUE
+
+    def where(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.seq is not None:
+            parts.append(f"seq {self.seq}")
+        if self.exhibit:
+            parts.append(self.exhibit)
+        if self.path:
+            parts.append(self.path)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"[{self.kind}] {self.message}" + (f" ({where})" if where else "")
+
+
+@dataclass
+class VerificationReport:
+    target: str
+    events: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    blobs_checked: int = 0
+    bytes_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    def add(self, kind: str, message: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, message, **where))
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            raise VerificationFailed(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "events": self.events,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "blobs_checked": self.blobs_checked,
+            "bytes_checked": self.bytes_checked,
+            "problems": [
+                {k: v for k, v in p.__dict__.items() if v is not None} for p in self.problems
+            ],
+            "notes": self.notes,
+        }
+
+    def text(self) -> str:
+        lines = [
+            f"{self.target}: {self.events} events (head seq {self.head_seq}, "
+            f"hash {self.head_hash[:16]}…), {self.blobs_checked} blobs, "
+            f"{self.bytes_checked:,} bytes checked"
+        ]
+        if self.ok:
+            lines.append("OK: no problems found")
+        else:
+            lines.append(f"FAILED: {len(self.problems)} problem(s)")
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        status = (
+            "<b style='color:#060'>OK: no problems found</b>"
+            if self.ok
+            else f"<b style='color:#a00'>FAILED: {len(self.problems)} problem(s)</b>"
+        )
+        items = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems)
+        notes = "".join(f"<li><i>{html.escape(n)}</i></li>" for n in self.notes)
+        return (
+            f"<p>Verification of {html.escape(self.target)}: {self.events} events, "
+            f"{self.blobs_checked} blobs, {self.bytes_checked:,} bytes. {status}</p>"
+            f"<ul>{items}{notes}</ul>"
+        )
+
+
+def verify_case(case: Case) -> VerificationReport:
+    from .case import read_identity
+
+    report = VerificationReport(target=f"case {case.id} ({case.path})")
+    identity = None
+    try:
+        identity = read_identity(case.path / "case.json")
+    except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
+        report.add("case-file", str(exc), path="case.json")
+    referenced = check_log_lines(case.log.raw_lines(), case.id, report, "custody.jsonl", identity)
+    _check_blobs(case, referenced, report)
+    return report
+
+
+@dataclass
+class _Ref:
+    """What the log says about one blob: its size, and where it was named."""
+
+    size: int
+    exhibits: set[str]
+    seq: int
+
+
+def check_log_lines(
+    lines: Iterable[tuple[int, bytes]],
+    case_id: str,
+    report: VerificationReport,
+    path: str = "custody.jsonl",
+    identity: dict[str, Any] | None = None,
+) -> dict[str, _Ref]:
+    """Check every line's seal, link and number; return the blobs the events reference."""
+    referenced: dict[str, _Ref] = {}
+    labels: dict[str, str] = {}  # exhibit -> sha256
+    ids: dict[str, int] = {}
+    prev_hash, prev_seq, prev_line = GENESIS, 0, 0
+    for n, raw in lines:
+        if not raw.endswith(b"\n"):
+            report.add(
+                "torn-line",
+                f"the log ends in an incomplete line of {len(raw)} bytes (an interrupted write); "
+                "osint-kit repair keeps it as a blob and logs the repair",
+                line=n,
+                path=path,
+            )
+            break
+        try:
+            obj = json.loads(raw)
+        except ValueError as exc:
+            report.add("event-unreadable", f"line is not JSON ({exc})", line=n, path=path)
+            continue
+        bad = _shape_problem(obj)
+        if bad:
+            report.add("event-malformed", bad, line=n, path=path)
+            continue
+        seq = obj["seq"]
+        report.events += 1
+        if event_digest(obj) != obj["digest"]:
+            report.add(
+                "event-altered",
+                "the event's content does not match its digest: it was changed after it was "
+                "written",
+                line=n,
+                seq=seq,
+            )
+        if link_hash(obj["prev"], obj["digest"]) != obj["hash"]:
+            report.add(
+                "event-seal-broken",
+                "hash is not SHA-256(prev || digest): the seal was edited",
+                line=n,
+                seq=seq,
+            )
+        if obj["prev"] != prev_hash:
+            before = f"line {prev_line} (seq {prev_seq})" if prev_line else "the start of the log"
+            report.add(
+                "chain-broken",
+                f"prev does not match the hash of {before}: an event was removed, inserted, "
+                "moved or altered here",
+                line=n,
+                seq=seq,
+            )
+        if seq == prev_seq and prev_line:
+            report.add("seq-duplicate", f"seq {seq} appears twice in a row", line=n, seq=seq)
+        elif seq < prev_seq + 1:
+            report.add("seq-out-of-order", f"seq {seq} comes after seq {prev_seq}", line=n, seq=seq)
+        elif seq > prev_seq + 1:
+            missing = (
+                f"seq {prev_seq + 1}" if seq == prev_seq + 2 else f"seq {prev_seq + 1} to {seq - 1}"
+            )
+            report.add("seq-gap", f"{missing} missing before seq {seq}", line=n, seq=seq)
+        if obj["id"] in ids:
+            report.add(
+                "event-duplicated",
+                f"event id {obj['id']} already appeared on line {ids[obj['id']]}",
+                line=n,
+                seq=seq,
+            )
+        ids.setdefault(obj["id"], n)
+        if obj["case"] != case_id:
+            report.add(
+                "event-wrong-case", f"event belongs to case {obj['case']!r}", line=n, seq=seq
+            )
+        if n == 1 and obj["action"] != "case.created":
+            report.add("log-start", "the first event is not case.created", line=n, seq=seq)
+        if n == 1 and obj["action"] == "case.created" and identity not in (None, obj["details"]):
+            report.add(
+                "case-file",
+                "case.json differs from the identity recorded when the case was created",
+                path="case.json",
+            )
+        for s in obj["subjects"]:
+            if not isinstance(s, dict) or not is_hex64(s.get("sha256")):
+                report.add("event-malformed", "a subject has no valid sha256", line=n, seq=seq)
+                continue
+            sha, label = s["sha256"], s.get("exhibit")
+            ref = referenced.setdefault(sha, _Ref(s.get("size", -1), set(), seq))
+            if s.get("size") != ref.size:
+                report.add(
+                    "size-conflict",
+                    f"the log gives two sizes for blob {sha[:16]}…: {ref.size} and {s.get('size')}",
+                    line=n,
+                    seq=seq,
+                    exhibit=label,
+                )
+            if label:
+                ref.exhibits.add(label)
+                if labels.setdefault(label, sha) != sha:
+                    report.add(
+                        "exhibit-conflict",
+                        f"{label} names two different blobs",
+                        line=n,
+                        seq=seq,
+                        exhibit=label,
+                    )
+        prev_hash, prev_seq, prev_line = obj["hash"], seq, n
+    report.head_seq, report.head_hash = prev_seq, prev_hash
+    return referenced
+
+
+def _shape_problem(obj: Any) -> str | None:
+    if not isinstance(obj, dict):
+        return "line is not a JSON object"
+    for key, kind in REQUIRED.items():
+        if key not in obj:
+            return f"event has no {key!r}"
+        value = obj[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            return f"event's {key!r} is not a {kind.__name__}"
+    for key in ("digest", "prev", "hash"):
+        if not is_hex64(obj[key]):
+            return f"event's {key!r} is not 64 lowercase hex digits"
+    return None
+
+
+def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationReport) -> None:
+    store = case.store
+    present: dict[str, Path] = {}
+    for path in store.iter_files():
+        rel = str(path.relative_to(case.path))
+        name = path.name
+        if (
+            not is_hex64(name)
+            or path.parent.name != name[:2]
+            or path.parent.parent.name != "sha256"
+        ):
+            report.add("blob-misplaced", "a file that is not a blob sits in the store", path=rel)
+            continue
+        present[name] = path
+
+    def check(item: tuple[str, Path]) -> tuple[str, Path, str, int, str | None]:
+        sha, path = item
+        try:
+            found, size = hash_file(path)
+            return sha, path, found, size, None
+        except OSError as exc:
+            return sha, path, "", 0, exc.strerror or str(exc)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(check, sorted(present.items())))
+    for sha, path, found, size, error in results:
+        rel = str(path.relative_to(case.path))
+        ref = referenced.get(sha)
+        label = ", ".join(sorted(ref.exhibits)) if ref else None
+        if error:
+            report.add("blob-unreadable", f"cannot read blob: {error}", path=rel, exhibit=label)
+            continue
+        report.blobs_checked += 1
+        report.bytes_checked += size
+        if found != sha:
+            report.add(
+                "blob-altered",
+                f"content hashes to {found[:16]}…, not to its name: its bytes were changed",
+                path=rel,
+                exhibit=label,
+            )
+        elif ref is not None and ref.size != size:
+            report.add(
+                "blob-size",
+                f"blob has {size} bytes, the log says {ref.size}",
+                path=rel,
+                exhibit=label,
+            )
+        if ref is None:
+            report.add(
+                "blob-unrecorded",
+                "a blob is in the store but no custody event records it",
+                path=rel,
+            )
+
+    staged = _staged_parts(case)
+    for sha, ref in sorted(referenced.items(), key=lambda kv: kv[1].seq):
+        if sha in present:
+            continue
+        label = ", ".join(sorted(ref.exhibits)) or None
+        rel = str(store.path_for(sha).relative_to(case.path))
+        if sha in staged:
+            report.add(
+                "interrupted-import",
+                "the event was written but the blob was not yet moved into place "
+                f"(it is intact in {staged[sha].relative_to(case.path)}); "
+                "osint-kit repair finishes the move",
+                seq=ref.seq,
+                exhibit=label,
+                path=rel,
+            )
+        else:
+            report.add(
+                "blob-missing",
+                "the log records this blob but it is not in the store",
+                seq=ref.seq,
+                exhibit=label,
+                path=rel,
+            )
+    finishing = {staged[sha] for sha in referenced if sha in staged and sha not in present}
+    for part, locked in store.leftover_parts():
+        rel = str(part.relative_to(case.path))
+        if locked:
+            report.notes.append(f"an import is in progress ({rel})")
+        elif part not in finishing:
+            report.add(
+                "interrupted-import",
+                "a partial copy left by an import that stopped before it was recorded; "
+                "osint-kit repair removes it (on the record)",
+                path=rel,
+            )
+
+
+def _staged_parts(case: Case) -> dict[str, Path]:
+    """Unlocked part files that hold a complete blob, by SHA-256 (only hashed when unlocked)."""
+    found = {}
+    for part, locked in case.store.leftover_parts():
+        if locked or not part.is_file():
+            continue
+        try:
+            sha, _ = hash_file(part)
+        except OSError:
+            continue
+        found[sha] = part
+    return found
