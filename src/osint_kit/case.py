@@ -27,7 +27,8 @@ from .errors import (
 from .events import Event, EventDraft, Subject, utc_now
 from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture, Exhibit, ExhibitList, exhibits_from_events
-from .store import BlobStore, fsync_dir
+from .fsio import atomic_write, fsync_dir
+from .store import BlobStore
 
 if TYPE_CHECKING:
     from .repair import RepairReport
@@ -96,12 +97,13 @@ def _normalise_when(value: str | date | datetime) -> str:
     try:
         if len(text) == 10:
             return date.fromisoformat(text).isoformat()
-        return _normalise_when(datetime.fromisoformat(text.replace("Z", "+00:00")))
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidCaseField(
             "authority approved_at",
             f"{text!r} is not an ISO 8601 date (2026-11-20) or date-time with zone",
         ) from None
+    return _normalise_when(moment)
 
 
 @dataclass(frozen=True)
@@ -112,19 +114,6 @@ class CaseSummary:
     category: str | None
     created_at: str | None
     problem: str | None = None
-
-
-def _atomic_write(path: Path, data: bytes, mode: int = 0o444) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 class Case:
@@ -190,7 +179,7 @@ class Case:
             work.mkdir()
             for sub in SUBDIRS:
                 (work / sub).mkdir()
-            _atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
+            atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
             case = cls(work, identity)
             case.log.create()
             case.log.append(EventDraft("case.created", details=dict(identity)), who.actor())
@@ -374,6 +363,10 @@ def list_cases(root: Path | str | None = None) -> list[CaseSummary]:
             data = read_identity(entry / "case.json")
         except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
             found.append(CaseSummary(entry.name, entry, None, None, None, problem=str(exc)))
+            continue
+        if data["id"] != entry.name:
+            problem = f"case.json names case {data['id']!r}, not the folder's name"
+            found.append(CaseSummary(entry.name, entry, None, None, None, problem=problem))
             continue
         found.append(
             CaseSummary(data["id"], entry, data["title"], data["category"], data["created_at"])

@@ -11,17 +11,31 @@ from __future__ import annotations
 import fcntl
 import html
 import json
+import logging
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .chain import GENESIS, canonical_json, event_digest, is_hex64, link_hash
-from .errors import CorruptLog, LogNeedsRepair
+from .chain import (
+    GENESIS,
+    canonical_json,
+    check_event_values,
+    event_digest,
+    is_hex64,
+    link_hash,
+)
+from .errors import CorruptLog, LogNeedsRepair, StorageError
 from .events import Event, EventDraft, NewExhibit, Subject, event_row_html, utc_now
+from .fsio import write_all
 from .tooling import tool_info
+
+log = logging.getLogger("osint_kit")
+
+ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
 @dataclass
@@ -60,7 +74,7 @@ class CustodyLog:
         if size < st.offset:  # the file shrank under us: start over, verify will say why
             st = self._state = LogState()
         f.seek(st.offset)
-        data = f.read(size - st.offset)
+        data = _read_exact(f, size - st.offset)
         end = data.rfind(b"\n") + 1
         for raw in data[:end].splitlines():
             st.lines += 1
@@ -179,6 +193,8 @@ class CustodyLog:
             next_exhibit, next_capture = st.last_exhibit, st.last_capture
             assigned: dict[str, str] = {}
             for draft in drafts:
+                if not ACTION.fullmatch(draft.action):
+                    raise ValueError(f"action {draft.action!r} is not a dotted verb (note.added)")
                 subjects: list[Subject] = []
                 for s in draft.subjects:
                     if isinstance(s, NewExhibit):
@@ -203,15 +219,13 @@ class CustodyLog:
                     "details": details,
                     "tool": tool_info(),
                 }
+                check_event_values(body)
                 digest = event_digest(body)
                 hsh = link_hash(prev, digest)
                 sealed.append({**body, "digest": digest, "prev": prev, "hash": hsh})
                 prev = hsh
             payload = b"".join(canonical_json(e) + b"\n" for e in sealed)
-            f.seek(0, os.SEEK_END)
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
+            self._write_durably(f, st.offset, payload)
             # Fold our own lines in without re-reading them.
             st.offset += len(payload)
             st.lines += len(sealed)
@@ -220,6 +234,19 @@ class CustodyLog:
             for sha, label in assigned.items():
                 st.first_exhibit.setdefault(sha, label)
             return [Event.from_json(e) for e in sealed]
+
+    def _write_durably(self, f: BinaryIO, size_before: int, payload: bytes) -> None:
+        """Write, flush, fsync; on failure cut the file back so no half event remains."""
+        try:
+            write_all(f.fileno(), payload)
+            os.fsync(f.fileno())
+        except OSError as exc:
+            try:
+                os.ftruncate(f.fileno(), size_before)
+                os.fsync(f.fileno())
+            except OSError as cleanup:
+                log.error("could not cut a failed append back from %s: %s", self.path, cleanup)
+            raise StorageError(self.path, exc.strerror or str(exc)) from exc
 
     def cut_torn_tail(self, keep: Callable[[bytes], None]) -> bytes:
         """Hand a torn last line to ``keep`` (which must make it durable), then cut it off.
@@ -249,6 +276,17 @@ class CustodyLog:
         """A copy of the writer's state after catching up (for tests and tools)."""
         with self._locked(fcntl.LOCK_SH) as f:
             return replace(self._catch_up(f))
+
+
+def _read_exact(f: BinaryIO, n: int) -> bytes:
+    parts = []
+    while n > 0:
+        chunk = f.read(n)
+        if not chunk:
+            break
+        parts.append(chunk)
+        n -= len(chunk)
+    return b"".join(parts)
 
 
 class _Locked:

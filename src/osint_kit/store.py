@@ -29,6 +29,7 @@ from typing import BinaryIO
 
 from .chain import is_hex64
 from .errors import StorageError
+from .fsio import fsync_dir, write_all
 
 CHUNK = 4 << 20
 INCOMING = ".incoming"
@@ -57,20 +58,6 @@ class StagedBlob:
         if self._fd >= 0:
             os.close(self._fd)  # also drops the flock
             self._fd = -1
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, data: memoryview) -> None:
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
 
 
 def hash_file(path: Path) -> tuple[str, int]:
@@ -229,7 +216,7 @@ def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
             if pending is not None:
                 pending.result()
             pending = pool.submit(h.update, chunk)
-            _write_all(fd, chunk)
+            write_all(fd, chunk)
             size += n
             i ^= 1
         if pending is not None:

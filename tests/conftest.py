@@ -1,0 +1,70 @@
+"""Shared fixtures: an isolated examiner config, a case root, a fresh case."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from osint_kit import Authority, Case, Examiner
+
+EXAMINER = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
+AUTHORITY = Authority.of("APP-2026-0117", "Lt. A. Ray", "2026-11-20")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test reads the developer's own config or examiner, or writes under ./cases."""
+    monkeypatch.setenv("OSINT_KIT_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("OSINT_KIT_CASES", str(tmp_path / "cases"))
+    for var in ("OSINT_KIT_EXAMINER_NAME", "OSINT_KIT_EXAMINER_ID", "OSINT_KIT_EXAMINER_AGENCY"):
+        monkeypatch.delenv(var, raising=False)
+    for var in list(os.environ):
+        if var.lower().endswith("_proxy"):
+            monkeypatch.delenv(var, raising=False)
+    yield
+
+
+@pytest.fixture
+def examiner_env(monkeypatch: pytest.MonkeyPatch) -> Examiner:
+    monkeypatch.setenv("OSINT_KIT_EXAMINER_NAME", EXAMINER.name)
+    monkeypatch.setenv("OSINT_KIT_EXAMINER_ID", EXAMINER.id)
+    monkeypatch.setenv("OSINT_KIT_EXAMINER_AGENCY", EXAMINER.agency)
+    return EXAMINER
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "cases"
+
+
+@pytest.fixture
+def case(root: Path) -> Case:
+    return Case.create(
+        "MP-2026-001",
+        title="Missing: J. Smith, 15",
+        category="missing-person",
+        authority=AUTHORITY,
+        root=root,
+        examiner=EXAMINER,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    """A few files as a witness might hand them over."""
+    src = tmp_path / "handed-over"
+    src.mkdir()
+    made = {
+        "tip.txt": b"Seen near the station at 21:40.\n",
+        "photo.jpg": bytes(range(256)) * 40,
+        "clip.mp4": os.urandom(300_000),
+    }
+    out = {}
+    for name, data in made.items():
+        p = src / name
+        p.write_bytes(data)
+        out[name] = p
+    return out

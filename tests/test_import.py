@@ -1,0 +1,221 @@
+"""file.import: what is kept about a handed-over file, and every refusal."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import EXAMINER
+
+from osint_kit import Case, ImportSourceError, SourceChanged, StorageError
+
+
+def blobs(case: Case) -> list[Path]:
+    return sorted(p for p in (case.path / "blobs").rglob("*") if p.is_file())
+
+
+def test_import_keeps_the_handover_facts(case: Case, files: dict[str, Path]) -> None:
+    clip = files["clip.mp4"]
+    os.utime(clip, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    [cap] = case.import_files([clip], handed_over_by="Witness W1 (mother)",
+                              note="AirDrop at the front desk", examiner=EXAMINER)
+    assert cap.method == "file.import" and cap.status == "complete" and cap.id == "C0001"
+    assert cap.exhibits == ("E0001",)
+    src = cap.record["source"]
+    assert src["original_name"] == "clip.mp4"
+    assert src["original_path"] == str(clip.absolute())
+    assert src["size"] == clip.stat().st_size
+    assert src["modified"] == "2023-11-14T22:13:20.123456789Z"
+    assert src["modified_ns"] == "1700000000123456789"
+    assert cap.record["handed_over_by"] == "Witness W1 (mother)"
+    assert cap.record["note"] == "AirDrop at the front desk"
+    ex = case.exhibit("E0001")
+    assert ex.sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
+    assert ex.media_type == "video/mp4" and ex.name == "clip.mp4"
+    assert ex.read_bytes() == clip.read_bytes()
+    assert ex.path == case.path / "blobs" / "sha256" / ex.sha256[:2] / ex.sha256
+    assert not stat.S_IMODE(ex.path.stat().st_mode) & 0o222
+    assert not (case.path / "blobs" / ".incoming").exists() or not any(
+        (case.path / "blobs" / ".incoming").iterdir()
+    )
+    assert case.verify().ok
+
+
+def test_identical_content_is_stored_once_but_numbered_twice(
+    case: Case, files: dict[str, Path], tmp_path: Path
+) -> None:
+    copy = tmp_path / "from-second-witness.jpg"
+    copy.write_bytes(files["photo.jpg"].read_bytes())
+    caps = case.import_files([files["photo.jpg"], copy], handed_over_by="W1 and W2",
+                             examiner=EXAMINER, progress=False)
+    assert [c.exhibits for c in caps] == [("E0001",), ("E0002",)]
+    assert len(blobs(case)) == 1
+    second = case.events()[-1]
+    assert second.details["same_content_as"] == "E0001"
+    assert case.verify().ok
+
+
+def test_exhibit_list_views(case: Case, files: dict[str, Path]) -> None:
+    case.import_files(files.values(), handed_over_by="W1", examiner=EXAMINER, progress=False)
+    exhibits = case.exhibits()
+    frame = exhibits.to_frame()
+    assert list(frame.index) == ["E0001", "E0002", "E0003"]
+    assert set(frame["name"]) == set(files)
+    assert "E0002" in exhibits._repr_html_()
+    assert [c.id for c in case.captures()] == ["C0001", "C0002", "C0003"]
+
+
+def _fifo(tmp_path: Path) -> Path:
+    p = tmp_path / "pipe"
+    os.mkfifo(p)
+    return p
+
+
+def _symlink(tmp_path: Path) -> Path:
+    target = tmp_path / "real.txt"
+    target.write_text("x")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    return link
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda t: t / "absent.mp4", "no such file"),
+        (lambda t: t, "a directory"),
+        (_symlink, "a symbolic link"),
+        (_fifo, "a FIFO"),
+        (lambda t: Path("/dev/null"), "a character device"),
+    ],
+    ids=["missing", "directory", "symlink", "fifo", "device"],
+)
+@pytest.mark.timeout(20)  # a FIFO must be refused, not read until a writer comes
+def test_refused_sources_store_nothing(
+    case: Case, files: dict[str, Path], tmp_path: Path, make: object, message: str
+) -> None:
+    bad = make(tmp_path)  # type: ignore[operator]
+    log_before = (case.path / "custody.jsonl").read_bytes()
+    with pytest.raises(ImportSourceError, match=message) as err:
+        case.import_files([files["tip.txt"], bad], handed_over_by="W1", examiner=EXAMINER)
+    assert "nothing was stored" in str(err.value)
+    # The whole batch is refused before a byte is copied.
+    assert (case.path / "custody.jsonl").read_bytes() == log_before
+    assert blobs(case) == []
+
+
+def test_source_changing_during_copy_is_refused(case: Case, tmp_path: Path) -> None:
+    growing = tmp_path / "live-recording.mp4"
+    growing.write_bytes(os.urandom(64 << 20))
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with open(growing, "ab") as f:
+            while not stop.is_set():
+                f.write(b"x" * 4096)
+                f.flush()
+                time.sleep(0.001)
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        time.sleep(0.05)
+        with pytest.raises(SourceChanged, match="changed while it was being copied"):
+            case.import_file(growing, handed_over_by="W1", examiner=EXAMINER)
+    finally:
+        stop.set()
+        writer.join()
+    assert blobs(case) == []
+    failed = case.events()[-1]
+    assert failed.action == "collection.failed"
+    assert failed.capture is not None and failed.capture["status"] == "failed"
+    assert "changed while" in failed.capture["reason"]
+    assert case.verify().ok
+
+
+def test_handed_over_by_is_required(case: Case, files: dict[str, Path]) -> None:
+    from osint_kit import InvalidCaseField
+
+    with pytest.raises(InvalidCaseField, match="handed_over_by"):
+        case.import_file(files["tip.txt"], handed_over_by=" ", examiner=EXAMINER)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root")
+def test_disk_full_mid_import_leaves_nothing_half_written(tmp_path: Path) -> None:
+    """A real ENOSPC: the case lives on a 4 MiB tmpfs and the file is 8 MiB."""
+    script = f"""
+import os, subprocess, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+mnt = {str(tmp_path / "mnt")!r}
+os.makedirs(mnt)
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt], check=True)
+try:
+    from conftest import AUTHORITY, EXAMINER
+    from osint_kit import Case, StorageError
+    case = Case.create("FULL-1", title="t", category="other", authority=AUTHORITY,
+                       root=mnt, examiner=EXAMINER)
+    big = {str(tmp_path / "big.bin")!r}
+    with open(big, "wb") as f:
+        f.write(os.urandom(8 << 20))
+    try:
+        case.import_file(big, handed_over_by="W1", examiner=EXAMINER)
+    except StorageError as exc:
+        print("REFUSED:", exc)
+    leftovers = [p for p in os.listdir(os.path.join(case.path, "blobs", ".incoming"))]
+    print("LEFTOVERS:", leftovers)
+    stored = [f for _, _, fs in os.walk(os.path.join(case.path, "blobs", "sha256")) for f in fs]
+    print("BLOBS:", stored)
+    ev = case.events()[-1]
+    print("LAST:", ev.action, ev.capture and ev.capture["status"])
+    print("VERIFY:", case.verify().ok)
+finally:
+    subprocess.run(["umount", "-l", mnt])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, env={**os.environ})
+    if "Operation not permitted" in out.stderr or "permission denied" in out.stderr.lower():
+        pytest.skip(f"cannot mount tmpfs here: {out.stderr.strip()[-200:]}")
+    assert out.returncode == 0, out.stderr
+    assert "REFUSED:" in out.stdout and "No space left on device" in out.stdout
+    assert "LEFTOVERS: []" in out.stdout
+    assert "BLOBS: []" in out.stdout
+    assert "LAST: collection.failed failed" in out.stdout
+    assert "VERIFY: True" in out.stdout
+
+
+def test_file_size_limit_mid_append_leaves_no_torn_event(case: Case) -> None:
+    """RLIMIT_FSIZE stops a write part-way, as a full disk does, without root."""
+    log = case.path / "custody.jsonl"
+    limit = log.stat().st_size + 100  # the next event is longer than this
+    script = f"""
+import resource, signal, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+from conftest import EXAMINER
+from osint_kit import Case, StorageError
+case = Case.open({case.id!r}, root={str(case.path.parent)!r})
+try:
+    case.add_note("a note too long to fit under the limit " * 5, examiner=EXAMINER)
+except StorageError as exc:
+    print("REFUSED:", exc)
+"""
+    before = log.read_bytes()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "REFUSED:" in out.stdout and "File too large" in out.stdout
+    assert log.read_bytes() == before  # the partial line was cut back
+    assert case.verify().ok
+    assert case.add_note("after the failure", examiner=EXAMINER).seq == 2
+
+
+def test_storage_error_type_is_public() -> None:
+    assert issubclass(StorageError, Exception)
