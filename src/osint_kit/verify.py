@@ -171,6 +171,7 @@ def check_log_lines(
     referenced: dict[str, _Ref] = {}
     labels: dict[str, str] = {}  # exhibit -> sha256
     ids: dict[str, int] = {}
+    seqs: dict[int, int] = {}  # seq -> first line it appeared on
     prev_hash, prev_seq, prev_line = GENESIS, 0, 0
     for n, raw in lines:
         if not raw.endswith(b"\n"):
@@ -217,15 +218,13 @@ def check_log_lines(
                 line=n,
                 seq=seq,
             )
-        if seq == prev_seq and prev_line:
-            report.add("seq-duplicate", f"seq {seq} appears twice in a row", line=n, seq=seq)
-        elif seq < prev_seq + 1:
-            report.add("seq-out-of-order", f"seq {seq} comes after seq {prev_seq}", line=n, seq=seq)
-        elif seq > prev_seq + 1:
-            missing = (
-                f"seq {prev_seq + 1}" if seq == prev_seq + 2 else f"seq {prev_seq + 1} to {seq - 1}"
+        if seq in seqs:
+            report.add(
+                "seq-duplicate", f"seq {seq} already appeared on line {seqs[seq]}", line=n, seq=seq
             )
-            report.add("seq-gap", f"{missing} missing before seq {seq}", line=n, seq=seq)
+        elif seq < prev_seq:
+            report.add("seq-out-of-order", f"seq {seq} comes after seq {prev_seq}", line=n, seq=seq)
+        seqs.setdefault(seq, n)
         if obj["id"] in ids:
             report.add(
                 "event-duplicated",
@@ -271,8 +270,25 @@ def check_log_lines(
                         exhibit=label,
                     )
         prev_hash, prev_seq, prev_line = obj["hash"], seq, n
+    _report_missing_seqs(seqs, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
+
+
+def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> None:
+    """Numbers absent from 1..max: events removed (wherever the others now stand)."""
+    known = sorted(s for s in seqs if s > 0)
+    for before, after in zip([0, *known], known, strict=False):
+        if after > before + 1:
+            missing = (
+                f"seq {before + 1}" if after == before + 2 else f"seq {before + 1} to {after - 1}"
+            )
+            report.add(
+                "seq-gap",
+                f"{missing} missing: the log has seq {before} then seq {after}",
+                line=seqs[after],
+                seq=after,
+            )
 
 
 def _shape_problem(obj: Any) -> str | None:
@@ -296,6 +312,9 @@ def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationRe
     for path in store.iter_files():
         rel = str(path.relative_to(case.path))
         name = path.name
+        if path.is_symlink():
+            report.add("blob-misplaced", "a link sits in the store where a blob should", path=rel)
+            continue
         if (
             not is_hex64(name)
             or path.parent.name != name[:2]
@@ -346,17 +365,23 @@ def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationRe
             )
 
     staged = _staged_parts(case)
+    finishing: set[Path] = set()
     for sha, ref in sorted(referenced.items(), key=lambda kv: kv[1].seq):
         if sha in present:
             continue
         label = ", ".join(sorted(ref.exhibits)) or None
         rel = str(store.path_for(sha).relative_to(case.path))
         if sha in staged:
+            part, live = staged[sha]
+            finishing.add(part)
+            where = part.relative_to(case.path)
+            if live:
+                report.notes.append(f"{label or sha[:16]}: import finishing ({where})")
+                continue
             report.add(
                 "interrupted-import",
                 "the event was written but the blob was not yet moved into place "
-                f"(it is intact in {staged[sha].relative_to(case.path)}); "
-                "osint-kit repair finishes the move",
+                f"(it is intact in {where}); osint-kit repair finishes the move",
                 seq=ref.seq,
                 exhibit=label,
                 path=rel,
@@ -369,12 +394,13 @@ def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationRe
                 exhibit=label,
                 path=rel,
             )
-    finishing = {staged[sha] for sha in referenced if sha in staged and sha not in present}
     for part, locked in store.leftover_parts():
+        if part in finishing:
+            continue
         rel = str(part.relative_to(case.path))
         if locked:
             report.notes.append(f"an import is in progress ({rel})")
-        elif part not in finishing:
+        else:
             report.add(
                 "interrupted-import",
                 "a partial copy left by an import that stopped before it was recorded; "
@@ -383,15 +409,15 @@ def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationRe
             )
 
 
-def _staged_parts(case: Case) -> dict[str, Path]:
-    """Unlocked part files that hold a complete blob, by SHA-256 (only hashed when unlocked)."""
+def _staged_parts(case: Case) -> dict[str, tuple[Path, bool]]:
+    """Part files by the SHA-256 of what they hold, each with whether a writer holds it."""
     found = {}
     for part, locked in case.store.leftover_parts():
-        if locked or not part.is_file():
+        if not part.is_file():
             continue
         try:
             sha, _ = hash_file(part)
         except OSError:
             continue
-        found[sha] = part
+        found[sha] = (part, locked)
     return found

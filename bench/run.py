@@ -1,0 +1,184 @@
+"""osint-kit benchmark: our code against plain tools on the same bytes, in one run.
+
+    .venv/bin/python bench/run.py            # 1 GiB file, 100,000 events, 3 runs each
+    .venv/bin/python bench/run.py --quick    # small sizes, a smoke run
+
+Measures (see docs/performance.md):
+
+1. ``Case.import_files`` of one large random file vs ``cp`` and vs ``cp`` + ``sync FILE``;
+2. ``case.verify()`` of a case holding that one blob vs ``openssl dgst -sha256``;
+3. custody appends per second, one at a time (one fsync each) and in batches of 1,000;
+4. ``case.verify()`` of a log of 100,000 events.
+
+Prints a table and writes ``bench/out/results.json``. Every scratch file lives under
+``bench/out/tmp`` (the same file system as the copies and the cases) and is deleted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from machine import machine_facts
+from timing import can_drop_caches, remove_tree, write_random_file
+from workloads import (
+    MIB,
+    Scratch,
+    measure_appends,
+    measure_blob_verify,
+    measure_import,
+    measure_log_verify,
+)
+
+from osint_kit import Examiner
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+OUT_DIR = BENCH_DIR / "out"
+EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")
+BATCH = 1000
+
+#: (size MiB, events, single appends, batches of 1,000) for a full and a quick run.
+FULL = (1024, 100_000, 2000, 10)
+QUICK = (32, 5000, 200, 3)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size-mib", type=int, help=f"size of the imported file (default {FULL[0]})")
+    p.add_argument("--events", type=int, help=f"events in the verified log (default {FULL[1]})")
+    p.add_argument("--repeat", type=int, default=3, help="timed runs per contender (default 3)")
+    p.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    p.add_argument(
+        "--cold",
+        action="store_true",
+        help="drop the page cache before every timed run (needs root); default: warm cache",
+    )
+    p.add_argument("--out", type=Path, default=OUT_DIR / "results.json", help="results file")
+    args = p.parse_args(argv)
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
+    if args.cold and not can_drop_caches():
+        p.error("--cold needs write access to /proc/sys/vm/drop_caches (run as root)")
+    return args
+
+
+def settings(args: argparse.Namespace) -> dict[str, Any]:
+    size_mib, events, singles, batches = QUICK if args.quick else FULL
+    return {
+        "size_mib": args.size_mib or size_mib,
+        "events": args.events or events,
+        "single_appends": singles,
+        "batches": batches,
+        "batch_size": BATCH,
+        "repeat": args.repeat,
+        "quick": args.quick,
+        "page_cache": "dropped before each timed run" if args.cold else "warm",
+    }
+
+
+def progress(name: str, seconds: float) -> None:
+    print(f"  {name:<22} {seconds:8.3f} s", file=sys.stderr, flush=True)
+
+
+def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
+    repeat = conf["repeat"]
+    source = scratch.root / f"random-{conf['size_mib']}MiB.bin"
+    print(f"writing {conf['size_mib']} MiB of random bytes to {source}", file=sys.stderr)
+    sha256 = write_random_file(source, conf["size_mib"] * MIB)
+    try:
+        print("1. import vs cp", file=sys.stderr)
+        imported = measure_import(scratch, source, sha256, repeat, progress)
+        print("2. blob verification vs openssl dgst", file=sys.stderr)
+        blob = measure_blob_verify(scratch, source, sha256, repeat, progress)
+    finally:
+        source.unlink()
+    print("3. custody appends", file=sys.stderr)
+    appends = measure_appends(scratch, conf["single_appends"], conf["batches"], BATCH)
+    print(f"4. verification of a {conf['events']:,}-event log", file=sys.stderr)
+    log = measure_log_verify(scratch, conf["events"], BATCH, repeat, progress)
+    return {"import": imported, "verify_blob": blob, "appends": appends, "verify_log": log}
+
+
+# -- the table -----------------------------------------------------------------
+
+
+def _verdict(goal: dict[str, Any]) -> str:
+    return f"goal <= {goal['limit']:.2f}: {'met' if goal['met'] else 'MISSED'}"
+
+
+def _contender_rows(section: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, c in section["contenders"].items():
+        runs = " ".join(f"{s:.3f}" for s in c["runs_s"])
+        rows.append(
+            f"  {name:<24} {c['median_s']:9.3f} s {c['mib_per_s']:9.0f} MiB/s   runs: {runs}"
+        )
+    return rows
+
+
+def table(results: dict[str, Any]) -> str:
+    conf, m = results["settings"], results["machine"]
+    imp, blob = results["measurements"]["import"], results["measurements"]["verify_blob"]
+    app, log = results["measurements"]["appends"], results["measurements"]["verify_log"]
+    single, batched = app["single"], app["batched"]
+    fs = m["filesystem"]
+    lines = [
+        f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['python']}, {m['openssl']}, "
+        f"{fs.get('type', '?')} on {fs.get('source', '?')}",
+        f"medians of {conf['repeat']} runs, order rotated each round, page cache "
+        f"{conf['page_cache']}",
+        "",
+        f"1. import of {imp['bytes'] / MIB:,.0f} MiB       median",
+        *_contender_rows(imp),
+        f"  import / cp              {imp['ratios']['import/cp']:9.2f} x   {_verdict(imp['goal'])}",
+        f"  import / (cp + sync)     {imp['ratios']['import/cp+sync']:9.2f} x",
+        "",
+        f"2. verification of one {blob['bytes'] / MIB:,.0f} MiB blob",
+        *_contender_rows(blob),
+        f"  verify / openssl         {blob['ratios']['verify/openssl']:9.2f} x   "
+        f"{_verdict(blob['goal'])}",
+        "",
+        "3. custody appends",
+        f"  single (fsync each)      {single['events_per_s']:9.0f} events/s   "
+        f"({single['events']:,} appends, median {single['latency_median_ms']:.2f} ms, "
+        f"p99 {single['latency_p99_ms']:.2f} ms)",
+        f"  batched x {batched['batch_size']:,}          {batched['events_per_s']:9.0f} events/s   "
+        f"({batched['fsyncs']} batches, median {batched['batch_median_ms']:.1f} ms a batch)",
+        "",
+        f"4. verification of a {log['events']:,}-event log ({log['log_bytes'] / MIB:.1f} MiB)",
+        f"  osint-kit verify         {log['verify']['median_s']:9.3f} s "
+        f"{log['verify']['events_per_s']:9.0f} events/s",
+        f"  (building it: {log['build']['seconds']:.1f} s, "
+        f"{log['build']['events_per_s']:,.0f} events/s in batches of {log['build']['batch_size']:,})",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    conf = settings(args)
+    tmp_root = OUT_DIR / "tmp"
+    tmp_root.mkdir(parents=True, exist_ok=True)
+    scratch = Scratch(Path(tempfile.mkdtemp(prefix="run-", dir=tmp_root)), EXAMINER, args.cold)
+    try:
+        machine = machine_facts(scratch.root, REPO)
+        measurements = run_all(scratch, conf)
+    finally:
+        remove_tree(scratch.root)
+        if not any(tmp_root.iterdir()):
+            tmp_root.rmdir()
+    results = {"settings": conf, "machine": machine, "measurements": measurements}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+    print(f"\nresults written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
