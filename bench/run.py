@@ -125,10 +125,11 @@ def table(results: dict[str, Any]) -> str:
     conf, m = results["settings"], results["machine"]
     imp, blob = results["measurements"]["import"], results["measurements"]["verify_blob"]
     app, log = results["measurements"]["appends"], results["measurements"]["verify_log"]
-    single, batched = app["single"], app["batched"]
+    single, batched, build = app["single"], app["batched"], log["build"]
     fs = m["filesystem"]
     lines = [
-        f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['python']}, {m['openssl']}, "
+        f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['python']}, "
+        f"{m['openssl'].split(' (')[0]}, "
         f"{fs.get('type', '?')} on {fs.get('source', '?')}",
         f"medians of {conf['repeat']} runs, order rotated each round, page cache "
         f"{conf['page_cache']}",
@@ -153,8 +154,8 @@ def table(results: dict[str, Any]) -> str:
         f"4. verification of a {log['events']:,}-event log ({log['log_bytes'] / MIB:.1f} MiB)",
         f"  osint-kit verify         {log['verify']['median_s']:9.3f} s "
         f"{log['verify']['events_per_s']:9.0f} events/s",
-        f"  (building it: {log['build']['seconds']:.1f} s, "
-        f"{log['build']['events_per_s']:,.0f} events/s in batches of {log['build']['batch_size']:,})",
+        f"  (building it: {build['seconds']:.1f} s, {build['events_per_s']:,.0f} events/s "
+        f"in batches of {build['batch_size']:,})",
     ]
     return "\n".join(lines)
 

@@ -61,7 +61,9 @@ def _time_import(scratch: Scratch, source: Path, sha256: str) -> float:
     case = scratch.new_case()
     settle(scratch.cold)
     start = perf_counter()
-    case.import_files([source], handed_over_by="benchmark", progress=False)
+    case.import_files(
+        [source], handed_over_by="benchmark", examiner=scratch.examiner, progress=False
+    )
     seconds = perf_counter() - start
     if not case.store.exists(sha256):
         raise RuntimeError(f"import did not store blob {sha256}")
@@ -136,7 +138,9 @@ def measure_blob_verify(
 ) -> dict[str, Any]:
     """``case.verify()`` on a case holding only this blob vs ``openssl dgst -sha256 BLOB``."""
     case = scratch.new_case()
-    case.import_files([source], handed_over_by="benchmark", progress=False)
+    case.import_files(
+        [source], handed_over_by="benchmark", examiner=scratch.examiner, progress=False
+    )
     blob = case.store.path_for(sha256)
     size = blob.stat().st_size
     try:

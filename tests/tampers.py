@@ -127,28 +127,58 @@ def drop_last_import(case: Case) -> None:
 TAMPERS = [
     Tamper("flip a byte in a blob", flip_byte, frozenset({"blob-altered"}), "bytes were changed"),
     Tamper("delete a blob", delete_blob, frozenset({"blob-missing"}), "not in the store"),
-    Tamper("add a blob never recorded", add_blob, frozenset({"blob-unrecorded"}),
-           "no custody event records it"),
-    Tamper("add a stray file to the store", add_stray_file, frozenset({"blob-misplaced"}),
-           "not a blob"),
-    Tamper("replace a blob by a symlink", blob_to_symlink,
-           frozenset({"blob-misplaced", "blob-missing"}), "a link sits in the store"),
-    Tamper("edit an event", edit_event, frozenset({"event-altered"}),
-           "changed after it was written"),
-    Tamper("edit an event and recompute its seal", edit_and_reseal_event,
-           frozenset({"chain-broken"}), "prev does not match the hash of line 3"),
-    Tamper("delete an event", delete_event, frozenset({"seq-gap", "chain-broken"}),
-           "seq 6 missing"),
-    Tamper("duplicate an event", duplicate_event,
-           frozenset({"seq-duplicate", "event-duplicated", "chain-broken"}),
-           "seq 6 already appeared on line 6"),
-    Tamper("reorder two events", reorder_events,
-           frozenset({"seq-out-of-order", "chain-broken"}), "seq 5 comes after seq 6"),
-    Tamper("truncate the log mid-line", truncate_mid_line, frozenset({"torn-line"}),
-           "incomplete line"),
-    Tamper("garble an event", garble_line,
-           frozenset({"event-unreadable", "chain-broken", "seq-gap"}),
-           "line is not JSON"),
-    Tamper("drop the last events (one imported a blob)", drop_last_import,
-           frozenset({"blob-unrecorded"}), "no custody event records it"),
+    Tamper(
+        "add a blob never recorded",
+        add_blob,
+        frozenset({"blob-unrecorded"}),
+        "no custody event records it",
+    ),
+    Tamper(
+        "add a stray file to the store", add_stray_file, frozenset({"blob-misplaced"}), "not a blob"
+    ),
+    Tamper(
+        "replace a blob by a symlink",
+        blob_to_symlink,
+        frozenset({"blob-misplaced", "blob-missing"}),
+        "a link sits in the store",
+    ),
+    Tamper(
+        "edit an event", edit_event, frozenset({"event-altered"}), "changed after it was written"
+    ),
+    Tamper(
+        "edit an event and recompute its seal",
+        edit_and_reseal_event,
+        frozenset({"chain-broken"}),
+        "prev does not match the hash of line 3",
+    ),
+    Tamper(
+        "delete an event", delete_event, frozenset({"seq-gap", "chain-broken"}), "seq 6 missing"
+    ),
+    Tamper(
+        "duplicate an event",
+        duplicate_event,
+        frozenset({"seq-duplicate", "event-duplicated", "chain-broken"}),
+        "seq 6 already appeared on line 6",
+    ),
+    Tamper(
+        "reorder two events",
+        reorder_events,
+        frozenset({"seq-out-of-order", "chain-broken"}),
+        "seq 5 comes after seq 6",
+    ),
+    Tamper(
+        "truncate the log mid-line", truncate_mid_line, frozenset({"torn-line"}), "incomplete line"
+    ),
+    Tamper(
+        "garble an event",
+        garble_line,
+        frozenset({"event-unreadable", "chain-broken", "seq-gap"}),
+        "line is not JSON",
+    ),
+    Tamper(
+        "drop the last events (one imported a blob)",
+        drop_last_import,
+        frozenset({"blob-unrecorded"}),
+        "no custody event records it",
+    ),
 ]

@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import AUTHORITY, EXAMINER
 
+from conftest import AUTHORITY, EXAMINER
 from osint_kit import (
     Authority,
     Case,
@@ -25,8 +25,9 @@ from osint_kit import (
 
 
 def new(root: Path, case_id: str = "C-1", **kw: object) -> Case:
-    args: dict = dict(title="A case", category="online-crime", authority=AUTHORITY, root=root,
-                      examiner=EXAMINER)
+    args: dict = dict(
+        title="A case", category="online-crime", authority=AUTHORITY, root=root, examiner=EXAMINER
+    )
     args.update(kw)
     return Case.create(case_id, **args)
 
@@ -37,7 +38,9 @@ def test_create_lays_out_the_v1_folder(case: Case) -> None:
     identity = json.loads((case.path / "case.json").read_text())
     assert identity["format"] == "osint-kit-case" and identity["format_version"] == 1
     assert identity["authority"] == {
-        "reference": "APP-2026-0117", "approved_by": "Lt. A. Ray", "approved_at": "2026-11-20",
+        "reference": "APP-2026-0117",
+        "approved_by": "Lt. A. Ray",
+        "approved_at": "2026-11-20",
     }
     assert identity["created_by"] == EXAMINER.to_json()
     assert not stat.S_IMODE(os.stat(case.path / "case.json").st_mode) & 0o222  # read-only

@@ -60,9 +60,17 @@ def test_format_v1_refuses_values_without_a_portable_canonical_form(bad: Any) ->
 def seal(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out, prev = [], GENESIS
     for seq, body in enumerate(bodies, start=1):
-        event = {"seq": seq, "id": f"id-{seq}", "time": "2026-11-25T00:00:00.000000Z",
-                 "case": "P-1", "actor": {}, "action": "note.added", "subjects": [],
-                 "details": body, "tool": {}}
+        event = {
+            "seq": seq,
+            "id": f"id-{seq}",
+            "time": "2026-11-25T00:00:00.000000Z",
+            "case": "P-1",
+            "actor": {},
+            "action": "note.added",
+            "subjects": [],
+            "details": body,
+            "tool": {},
+        }
         event["digest"] = event_digest(event)
         event["prev"] = prev
         event["hash"] = prev = link_hash(prev, event["digest"])
@@ -86,7 +94,10 @@ def test_a_sealed_chain_verifies(bodies: list[dict[str, Any]]) -> None:
     assert report.head_hash == events[-1]["hash"]
     prev = GENESIS
     for e in events:  # hash = sha256(prev bytes || digest bytes)
-        assert e["hash"] == hashlib.sha256(bytes.fromhex(prev) + bytes.fromhex(e["digest"])).hexdigest()
+        assert (
+            e["hash"]
+            == hashlib.sha256(bytes.fromhex(prev) + bytes.fromhex(e["digest"])).hexdigest()
+        )
         prev = e["hash"]
 
 

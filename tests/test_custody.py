@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -13,18 +14,23 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMINER
 
+from conftest import EXAMINER
 from osint_kit import Case, EventDraft, LogNeedsRepair, NewExhibit
 from osint_kit.verify import CRASH_RESIDUE
 
 TESTS = Path(__file__).parent
 
 
-def run_child(code: str, **kw: object) -> subprocess.Popen[str]:
+def run_child(code: str, *args: str) -> subprocess.Popen[str]:
+    """A fresh Python process running ``code`` with the tests folder importable."""
     prelude = f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
-    return subprocess.Popen([sys.executable, "-c", prelude + textwrap.dedent(code)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-c", prelude + textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_events_are_sealed_and_numbered(case: Case, files: dict[str, Path]) -> None:
@@ -32,11 +38,13 @@ def test_events_are_sealed_and_numbered(case: Case, files: dict[str, Path]) -> N
     events = case.events()
     assert [e.seq for e in events] == [1, 2, 3, 4]
     assert events[0].prev == "0" * 64
-    for before, after in zip(events, events[1:], strict=False):
+    for before, after in itertools.pairwise(events):
         assert after.prev == before.hash
     assert [e.exhibits for e in events[1:]] == [("E0001",), ("E0002",), ("E0003",)]
     assert events[1].tool["name"] == "osint-kit" and "rfc8785" in events[1].tool["libraries"]
-    assert events[1].time.endswith("Z") and len(events[1].time) == len("2026-11-25T01:02:03.000004Z")
+    assert events[1].time.endswith("Z") and len(events[1].time) == len(
+        "2026-11-25T01:02:03.000004Z"
+    )
 
 
 def test_batch_append_writes_once(case: Case) -> None:
@@ -51,9 +59,14 @@ def test_batch_append_writes_once(case: Case) -> None:
 
 def test_batch_numbers_exhibits_and_captures(case: Case) -> None:
     sha = "ab" * 32
-    drafts = [EventDraft("evidence.acquired", subjects=[NewExhibit(sha, 3, "original")],
-                         capture={"method": "test", "target": str(i), "status": "complete"})
-              for i in range(3)]
+    drafts = [
+        EventDraft(
+            "evidence.acquired",
+            subjects=[NewExhibit(sha, 3, "original")],
+            capture={"method": "test", "target": str(i), "status": "complete"},
+        )
+        for i in range(3)
+    ]
     events = case.log.append_batch(drafts, EXAMINER.actor())
     assert [e.exhibits for e in events] == [("E0001",), ("E0002",), ("E0003",)]
     assert [e.capture["id"] for e in events if e.capture] == ["C0001", "C0002", "C0003"]
@@ -94,18 +107,20 @@ def test_two_processes_appending_lose_nothing(case: Case, tmp_path: Path) -> Non
     case.log.append_batch([EventDraft("note.added", details={{"text": f"{{who}} b{{i}}"}})
                            for i in range({n})], EXAMINER.actor())
     """
-    procs = [subprocess.Popen([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(TESTS)!r})\n"
-                               + textwrap.dedent(code), who], stderr=subprocess.PIPE, text=True)
-             for who in ("A", "B")]
+    procs = [run_child(code, who) for who in ("A", "B")]
     for p in procs:
-        assert p.wait(timeout=240) == 0, p.stderr.read() if p.stderr else ""
+        _, err = p.communicate(timeout=240)
+        assert p.returncode == 0, err
     events = case.events()
     per_writer = n + n // 10 + n
     assert len(events) == 1 + 2 * per_writer
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     for who in ("A", "B"):
-        texts = [e.details["text"] for e in events
-                 if e.action == "note.added" and e.details["text"].startswith(who)]
+        texts = [
+            e.details["text"]
+            for e in events
+            if e.action == "note.added" and e.details["text"].startswith(who)
+        ]
         assert texts == [f"{who} {i}" for i in range(n)] + [f"{who} b{i}" for i in range(n)]
     labels = [x for e in events for x in e.exhibits]
     assert labels == [f"E{i:04d}" for i in range(1, 2 * (n // 10) + 1)]
@@ -130,7 +145,8 @@ while True:
         acked = [e for e in case.events()[-1:] if e.capture and e.capture["id"] == cap.id]
     else:
         acked = case.log.append_batch(
-            [EventDraft("note.added", details={"text": f"{i}/{k}"}) for k in range(rnd.randrange(1, 20))],
+            [EventDraft("note.added", details={"text": f"{i}/{k}"})
+             for k in range(rnd.randrange(1, 20))],
             EXAMINER.actor())
     for e in acked:
         print(e.seq, e.id, flush=True)
@@ -146,10 +162,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(case: Case, tmp_pa
     residue_seen: set[str] = set()
     kills = 30
     for round_ in range(kills):
-        child = subprocess.Popen(
-            [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(TESTS)!r})\n" + CRASH_CHILD,
-             case.id, str(case.path.parent), str(src), str(round_)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        child = run_child(CRASH_CHILD, case.id, str(case.path.parent), str(src), str(round_))
         time.sleep(rnd.uniform(0.3, 0.9))
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=30)
@@ -199,11 +212,16 @@ def test_torn_last_line_blocks_appends_until_repaired(case: Case, files: dict[st
 
 def test_interrupted_import_is_reported_and_repaired(case: Case, files: dict[str, Path]) -> None:
     """Stop an import after its event, before its blob is moved into place."""
-    staged = case.store.stage(open(files["clip.mp4"], "rb"))
-    case.log.append(EventDraft("evidence.acquired",
-                               subjects=[NewExhibit(staged.sha256, staged.size, "original")],
-                               capture={"method": "file.import", "target": "clip.mp4",
-                                        "status": "complete"}), EXAMINER.actor())
+    with open(files["clip.mp4"], "rb") as source:
+        staged = case.store.stage(source)
+    case.log.append(
+        EventDraft(
+            "evidence.acquired",
+            subjects=[NewExhibit(staged.sha256, staged.size, "original")],
+            capture={"method": "file.import", "target": "clip.mp4", "status": "complete"},
+        ),
+        EXAMINER.actor(),
+    )
     leftover = case.store.stage_bytes(b"partial copy that never reached the log")
     report = case.verify()  # live writers hold their locks: work in progress, not damage
     assert report.ok, report.text()
@@ -223,8 +241,11 @@ def test_verify_is_read_only(case: Case, files: dict[str, Path]) -> None:
     case.import_files(files.values(), handed_over_by="W1", examiner=EXAMINER, progress=False)
 
     def snapshot() -> dict[str, tuple[int, int]]:
-        return {str(p): (p.stat().st_size, p.stat().st_mtime_ns)
-                for p in case.path.rglob("*") if p.is_file() and "derived" not in p.parts}
+        return {
+            str(p): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in case.path.rglob("*")
+            if p.is_file() and "derived" not in p.parts
+        }
 
     before = snapshot()
     assert case.verify().ok

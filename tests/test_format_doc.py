@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import EXAMINER
 from hypothesis import given
 from hypothesis import strategies as st
-from tampers import TAMPERS
 
+from conftest import EXAMINER
 from osint_kit import Case, canonical_json
+from tampers import TAMPERS
 
 DOC = Path(__file__).parents[1] / "docs" / "format.md"
 
@@ -35,8 +35,13 @@ def log_lines(case: Case) -> list[str]:
 
 @pytest.fixture
 def evidence(case: Case, files: dict[str, Path]) -> Case:
-    case.import_files(files.values(), handed_over_by="Zoë O'Brien — «witness»",
-                      note="naïve ✓ 👀 \t tab", examiner=EXAMINER, progress=False)
+    case.import_files(
+        files.values(),
+        handed_over_by="Zoë O'Brien — «witness»",
+        note="naïve ✓ 👀 \t tab",
+        examiner=EXAMINER,
+        progress=False,
+    )
     case.add_note("Mother called at 22:10 to add details.", exhibits=["E0001"], examiner=EXAMINER)
     case.add_note("Asked the school for the CCTV.", examiner=EXAMINER)
     case.add_note("Photo E0002 shows the bus stop.", examiner=EXAMINER)
@@ -51,9 +56,13 @@ def test_outside_verifier_accepts_a_real_case_and_finds_our_head(evidence: Case)
     assert (seq, head) == (evidence.verify().head_seq, evidence.verify().head_hash)
 
 
-LOG_TAMPERS = [t for t in TAMPERS if t.kinds & {
-    "event-altered", "chain-broken", "seq-gap", "seq-duplicate", "seq-out-of-order", "torn-line"
-} and "event-unreadable" not in t.kinds]
+LOG_TAMPERS = [
+    t
+    for t in TAMPERS
+    if t.kinds
+    & {"event-altered", "chain-broken", "seq-gap", "seq-duplicate", "seq-out-of-order", "torn-line"}
+    and "event-unreadable" not in t.kinds
+]
 
 
 @pytest.mark.parametrize("tamper", LOG_TAMPERS, ids=[t.name for t in LOG_TAMPERS])
@@ -72,11 +81,16 @@ def test_every_line_is_the_documented_canonical_form(evidence: Case) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
     | st.text(st.characters(exclude_categories=["Cs"])),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), max_size=6), inner,
-                      max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(st.characters(exclude_categories=["Cs"]), max_size=6), inner, max_size=4
+        )
+    ),
     max_leaves=20,
 )
 

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMINER
 
+from conftest import EXAMINER
 from osint_kit import Case, ImportSourceError, SourceChanged, StorageError
 
 
@@ -24,8 +24,12 @@ def blobs(case: Case) -> list[Path]:
 def test_import_keeps_the_handover_facts(case: Case, files: dict[str, Path]) -> None:
     clip = files["clip.mp4"]
     os.utime(clip, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
-    [cap] = case.import_files([clip], handed_over_by="Witness W1 (mother)",
-                              note="AirDrop at the front desk", examiner=EXAMINER)
+    [cap] = case.import_files(
+        [clip],
+        handed_over_by="Witness W1 (mother)",
+        note="AirDrop at the front desk",
+        examiner=EXAMINER,
+    )
     assert cap.method == "file.import" and cap.status == "complete" and cap.id == "C0001"
     assert cap.exhibits == ("E0001",)
     src = cap.record["source"]
@@ -53,8 +57,9 @@ def test_identical_content_is_stored_once_but_numbered_twice(
 ) -> None:
     copy = tmp_path / "from-second-witness.jpg"
     copy.write_bytes(files["photo.jpg"].read_bytes())
-    caps = case.import_files([files["photo.jpg"], copy], handed_over_by="W1 and W2",
-                             examiner=EXAMINER, progress=False)
+    caps = case.import_files(
+        [files["photo.jpg"], copy], handed_over_by="W1 and W2", examiner=EXAMINER, progress=False
+    )
     assert [c.exhibits for c in caps] == [("E0001",), ("E0002",)]
     assert len(blobs(case)) == 1
     second = case.events()[-1]
@@ -178,8 +183,13 @@ try:
 finally:
     subprocess.run(["umount", "-l", mnt])
 """
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=120, env={**os.environ})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ},
+    )
     if "Operation not permitted" in out.stderr or "permission denied" in out.stderr.lower():
         pytest.skip(f"cannot mount tmpfs here: {out.stderr.strip()[-200:]}")
     assert out.returncode == 0, out.stderr
@@ -208,8 +218,7 @@ except StorageError as exc:
     print("REFUSED:", exc)
 """
     before = log.read_bytes()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "REFUSED:" in out.stdout and "File too large" in out.stdout
     assert log.read_bytes() == before  # the partial line was cut back
