@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -199,11 +200,15 @@ def cmd_examiner_show(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--root", help="folder that holds the cases (default: $OSINT_KIT_CASES or ./cases)"
+        "--root",
+        metavar="DIR",
+        help="folder that holds the cases (default: $OSINT_KIT_CASES or ./cases)",
     )
-    common.add_argument("--examiner-name", help="examiner for this command (with -id, -agency)")
-    common.add_argument("--examiner-id", help="examiner's id or badge number")
-    common.add_argument("--examiner-agency", help="examiner's agency")
+    common.add_argument(
+        "--examiner-name", metavar="NAME", help="examiner for this command (with the next two)"
+    )
+    common.add_argument("--examiner-id", metavar="ID", help="examiner's id or badge number")
+    common.add_argument("--examiner-agency", metavar="AGENCY", help="examiner's agency")
 
     parser = argparse.ArgumentParser(
         prog="osint-kit",
@@ -229,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     case_sub = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
     p = add("new", cmd_case_new, "create a case folder (an authority is required)", case_sub)
-    p.add_argument("case", help="case id: letters, digits, '-' and '_'")
+    p.add_argument("case", metavar="CASE", help="case id: letters, digits, '-' and '_'")
     p.add_argument("--title", required=True)
     p.add_argument("--category", required=True, choices=CATEGORIES)
     p.add_argument(
@@ -242,10 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--description", default="")
     add("list", cmd_case_list, "list the cases under the root", case_sub)
     p = add("show", cmd_case_show, "show a case's identity, authority and exhibits", case_sub)
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
 
     p = add("import", cmd_import, "import files handed over (witness footage, tips) as exhibits")
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument(
         "--handed-over-by", required=True, metavar="WHO", help="who handed the files over"
@@ -254,13 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = add("log", cmd_log, "print the custody log, one event per line")
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="the events as JSON lines")
 
     p = add(
         "verify", cmd_verify, "verify every blob, event and link of a case (exit 0 only when clean)"
     )
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="the report as JSON")
     p.add_argument(
         "--record",
@@ -269,17 +274,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("reindex", cmd_reindex, "rebuild derived/index.sqlite from the log")
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
 
     p = add(
         "repair",
         cmd_repair,
         "repair what a crash left (torn last line, interrupted imports), on the record",
     )
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
 
     p = add("note", cmd_note, "add an examiner's note to the custody log")
-    p.add_argument("case")
+    p.add_argument("case", metavar="CASE")
     p.add_argument("text")
     p.add_argument("--exhibit", action="append", default=[], metavar="E0001")
 
@@ -309,6 +314,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("osint-kit: interrupted\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `osint-kit log CASE | head`: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,53 @@
+"""What a new user runs first: the demo, and the notebooks, executed for real."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from osint_kit import Case, list_cases
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "osint_kit.demo", "--root", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    [summary] = list_cases(tmp_path)
+    case = Case.open(summary.id, root=tmp_path)
+    assert case.verify().ok
+    assert [e.label for e in case.exhibits()] == ["E0001", "E0002", "E0003", "E0004"]
+    assert case.exhibit("E0002").sha256 == case.exhibit("E0004").sha256
+    assert f"case folder:   {case.path.resolve()}" in r.stdout
+    assert f"custody log:   {case.log.path.resolve()}" in r.stdout
+    assert "OK: no problems found" in r.stdout
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "notebooks/ should hold at least the first-case notebook"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    env_before = dict(os.environ)
+    os.environ["OSINT_KIT_CASES"] = str(tmp_path / "cases")
+    try:
+        NotebookClient(nb, timeout=120, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "OK: no problems found" in html  # the notebook ends with a clean verification
