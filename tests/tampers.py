@@ -124,6 +124,10 @@ def drop_last_import(case: Case) -> None:
     _write_lines(case, _lines(case)[:3])
 
 
+def delete_log(case: Case) -> None:
+    (case.path / "custody.jsonl").unlink()
+
+
 TAMPERS = [
     Tamper("flip a byte in a blob", flip_byte, frozenset({"blob-altered"}), "bytes were changed"),
     Tamper("delete a blob", delete_blob, frozenset({"blob-missing"}), "not in the store"),
@@ -180,5 +184,8 @@ TAMPERS = [
         drop_last_import,
         frozenset({"blob-unrecorded"}),
         "no custody event records it",
+    ),
+    Tamper(
+        "delete the custody log", delete_log, frozenset({"log-missing"}), "custody.jsonl is missing"
     ),
 ]

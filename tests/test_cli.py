@@ -18,35 +18,71 @@ ROOT = Path(__file__).parents[1]
 
 
 def osint_kit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "osint_kit", *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "osint_kit", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
 
 
-NEW = ["case", "new", "HB-2026-7", "--title", "Harassment of a student",
-       "--category", "online-crime", "--authority", "APP-2026-0200", "--approved-by",
-       "Sgt. M. Okafor", "--approved-at", "2026-11-21"]
+NEW = [
+    "case",
+    "new",
+    "HB-2026-7",
+    "--title",
+    "Harassment of a student",
+    "--category",
+    "online-crime",
+    "--authority",
+    "APP-2026-0200",
+    "--approved-by",
+    "Sgt. M. Okafor",
+    "--approved-at",
+    "2026-11-21",
+]
 
 
 def test_first_case_from_the_command_line(tmp_path: Path) -> None:
     r = osint_kit(*NEW)
     assert r.returncode == 6 and "osint-kit examiner set" in r.stderr  # no examiner yet
-    assert osint_kit("examiner", "set", "--name", "Jane Doe", "--id", "B-1234",
-                     "--agency", "Example PD").returncode == 0
+    assert (
+        osint_kit(
+            "examiner", "set", "--name", "Jane Doe", "--id", "B-1234", "--agency", "Example PD"
+        ).returncode
+        == 0
+    )
     assert "Jane Doe (B-1234, Example PD)" in osint_kit("examiner", "show").stdout
     r = osint_kit(*NEW)
     assert r.returncode == 0, r.stderr
     assert "created case HB-2026-7" in r.stdout
     shot = tmp_path / "screenshot.png"
     shot.write_bytes(b"\x89PNG fake but fine")
-    r = osint_kit("import", "HB-2026-7", str(shot), "--handed-over-by", "Student's parent",
-                  "--note", "sent by e-mail", "--quiet")
+    r = osint_kit(
+        "import",
+        "HB-2026-7",
+        str(shot),
+        "--handed-over-by",
+        "Student's parent",
+        "--note",
+        "sent by e-mail",
+        "--quiet",
+    )
     assert r.returncode == 0, r.stderr
     assert re.search(r"E0001\s+C0001\s+screenshot.png", r.stdout)
-    assert osint_kit("note", "HB-2026-7", "Parent confirmed the account name.",
-                     "--exhibit", "E0001").returncode == 0
+    assert (
+        osint_kit(
+            "note", "HB-2026-7", "Parent confirmed the account name.", "--exhibit", "E0001"
+        ).returncode
+        == 0
+    )
     log = osint_kit("log", "HB-2026-7")
     assert re.findall(r"  (\w+\.\w+)  ", log.stdout) == [
-        "case.created", "evidence.acquired", "note.added"]
+        "case.created",
+        "evidence.acquired",
+        "note.added",
+    ]
     lines = osint_kit("log", "HB-2026-7", "--json").stdout.splitlines()
     assert [json.loads(ln)["seq"] for ln in lines] == [1, 2, 3]
     show = osint_kit("case", "show", "HB-2026-7").stdout
@@ -66,12 +102,17 @@ def test_first_case_from_the_command_line(tmp_path: Path) -> None:
 
 
 def test_verify_exit_status_on_tampering(tmp_path: Path) -> None:
-    env = {"OSINT_KIT_EXAMINER_NAME": "J", "OSINT_KIT_EXAMINER_ID": "1",
-           "OSINT_KIT_EXAMINER_AGENCY": "PD"}
+    env = {
+        "OSINT_KIT_EXAMINER_NAME": "J",
+        "OSINT_KIT_EXAMINER_ID": "1",
+        "OSINT_KIT_EXAMINER_AGENCY": "PD",
+    }
     assert osint_kit(*NEW, env=env).returncode == 0
     f = tmp_path / "a.txt"
     f.write_text("evidence")
-    assert osint_kit("import", "HB-2026-7", str(f), "--handed-over-by", "W", env=env).returncode == 0
+    assert (
+        osint_kit("import", "HB-2026-7", str(f), "--handed-over-by", "W", env=env).returncode == 0
+    )
     blob = next((tmp_path / "cases" / "HB-2026-7" / "blobs" / "sha256").rglob("*/*"))
     os.chmod(blob, 0o644)
     blob.write_text("EVIDENCE")
@@ -87,11 +128,46 @@ def test_verify_exit_status_on_tampering(tmp_path: Path) -> None:
         (["case", "show", "../etc"], 2, "invalid case id"),
         (["log", "a b"], 2, "invalid case id"),
         (["import", "NOPE", "x", "--handed-over-by", "W"], 3, "no case"),
-        (["case", "new", "X", "--title", "t", "--category", "other", "--authority", "A",
-          "--approved-by", "B", "--approved-at", "yesterday"], 2, "ISO 8601"),
-        (["case", "new", "X", "--title", "t", "--category", "other", "--authority", "A",
-          "--approved-by", "B", "--approved-at", "2026-01-01", "--examiner-name", "N"], 2,
-         "together"),
+        (
+            [
+                "case",
+                "new",
+                "X",
+                "--title",
+                "t",
+                "--category",
+                "other",
+                "--authority",
+                "A",
+                "--approved-by",
+                "B",
+                "--approved-at",
+                "yesterday",
+            ],
+            2,
+            "ISO 8601",
+        ),
+        (
+            [
+                "case",
+                "new",
+                "X",
+                "--title",
+                "t",
+                "--category",
+                "other",
+                "--authority",
+                "A",
+                "--approved-by",
+                "B",
+                "--approved-at",
+                "2026-01-01",
+                "--examiner-name",
+                "N",
+            ],
+            2,
+            "together",
+        ),
     ],
 )
 def test_errors_map_to_exit_codes(args: list[str], code: int, message: str) -> None:
@@ -102,16 +178,22 @@ def test_errors_map_to_exit_codes(args: list[str], code: int, message: str) -> N
 
 
 def test_import_refusal_exit_code(tmp_path: Path) -> None:
-    env = {"OSINT_KIT_EXAMINER_NAME": "J", "OSINT_KIT_EXAMINER_ID": "1",
-           "OSINT_KIT_EXAMINER_AGENCY": "PD"}
+    env = {
+        "OSINT_KIT_EXAMINER_NAME": "J",
+        "OSINT_KIT_EXAMINER_ID": "1",
+        "OSINT_KIT_EXAMINER_AGENCY": "PD",
+    }
     osint_kit(*NEW, env=env)
     r = osint_kit("import", "HB-2026-7", str(tmp_path), "--handed-over-by", "W", env=env)
     assert r.returncode == 5 and "it is a directory" in r.stderr
 
 
 def test_every_error_class_has_an_exit_code() -> None:
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.OsintKitError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.OsintKitError)
+    ]
     for cls in classes:
         assert any(issubclass(cls, k) for k, _ in EXIT_CODES), cls
     assert exit_code_for(errors.CaseNotFound("X", Path("."))) == 3

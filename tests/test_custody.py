@@ -256,3 +256,12 @@ def test_log_json_lines_parse(case: Case) -> None:
     for line in case.log.path.read_text().splitlines():
         assert json.loads(line)["case"] == case.id
     os.environ.get("HOME")
+
+
+def test_a_missing_log_is_never_recreated_by_a_writer(case: Case) -> None:
+    from osint_kit import CorruptLog
+
+    case.log.path.unlink()
+    with pytest.raises(CorruptLog, match="the custody log is missing"):
+        case.add_note("would start a new chain", examiner=EXAMINER)
+    assert not case.log.path.exists()

@@ -18,8 +18,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "osint_kit.demo", "--root", str(tmp_path)],
-                       capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "osint_kit.demo", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     [summary] = list_cases(tmp_path)
     case = Case.open(summary.id, root=tmp_path)
@@ -42,8 +46,9 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     env_before = dict(os.environ)
     os.environ["OSINT_KIT_CASES"] = str(tmp_path / "cases")
     try:
-        NotebookClient(nb, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        ).execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)

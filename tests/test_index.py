@@ -7,15 +7,16 @@ import sqlite3
 from pathlib import Path
 
 from conftest import EXAMINER
-
 from osint_kit import Case
 
 
 def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
     db = sqlite3.connect(path)
     try:
-        return {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
-                for t in ("events", "subjects", "exhibits", "captures")}
+        return {
+            t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+            for t in ("events", "subjects", "exhibits", "captures")
+        }
     finally:
         db.close()
 

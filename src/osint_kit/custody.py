@@ -297,11 +297,15 @@ class _Locked:
         self.how = how
 
     def __enter__(self) -> BinaryIO:
-        # Append mode for writers: every write lands at the end, whatever the offset.
-        if self.how == fcntl.LOCK_EX:
-            self.f: BinaryIO = open(self.path, "ab+")
-        else:
-            self.f = open(self.path, "rb")
+        # Never O_CREAT here: a missing log must not quietly become a new, empty chain.
+        writing = self.how == fcntl.LOCK_EX
+        flags = (os.O_RDWR | os.O_APPEND) if writing else os.O_RDONLY
+        try:
+            fd = os.open(self.path, flags | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise CorruptLog(self.path, 0, "the custody log is missing") from None
+        # Unbuffered: a failed write must not linger in a buffer that close() retries.
+        self.f: BinaryIO = os.fdopen(fd, "ab+" if writing else "rb", buffering=0)
         fcntl.flock(self.f.fileno(), self.how)
         return self.f
 

@@ -146,6 +146,14 @@ def verify_case(case: Case) -> VerificationReport:
         identity = read_identity(case.path / "case.json")
     except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
         report.add("case-file", str(exc), path="case.json")
+    if not case.log.path.is_file():
+        report.add(
+            "log-missing",
+            "custody.jsonl is missing: no blob can be matched to its record",
+            path="custody.jsonl",
+        )
+        _check_blobs(case, {}, report, log_missing=True)
+        return report
     referenced = check_log_lines(case.log.raw_lines(), case.id, report, "custody.jsonl", identity)
     _check_blobs(case, referenced, report)
     return report
@@ -306,7 +314,9 @@ def _shape_problem(obj: Any) -> str | None:
     return None
 
 
-def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationReport) -> None:
+def _check_blobs(
+    case: Case, referenced: dict[str, _Ref], report: VerificationReport, log_missing: bool = False
+) -> None:
     store = case.store
     present: dict[str, Path] = {}
     for path in store.iter_files():
@@ -357,7 +367,7 @@ def _check_blobs(case: Case, referenced: dict[str, _Ref], report: VerificationRe
                 path=rel,
                 exhibit=label,
             )
-        if ref is None:
+        if ref is None and not log_missing:
             report.add(
                 "blob-unrecorded",
                 "a blob is in the store but no custody event records it",
