@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from osint_kit.chain import GENESIS, canonical_json, check_event_values, event_digest, link_hash
-from osint_kit.verify import VerificationReport, check_log_lines
+from osint_kit.report import VerificationReport
+from osint_kit.verify import check_log_lines
 
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | text

@@ -29,7 +29,7 @@ from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, resolve_examiner, save_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
 from .repair import RepairReport
-from .verify import Problem, VerificationReport
+from .report import Problem, VerificationReport
 
 __all__ = [
     "CATEGORIES",

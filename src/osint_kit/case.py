@@ -32,7 +32,7 @@ from .store import BlobStore
 
 if TYPE_CHECKING:
     from .repair import RepairReport
-    from .verify import VerificationReport
+    from .report import VerificationReport
 
 FORMAT_NAME = "osint-kit-case"
 FORMAT_VERSION = 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .verify import VerificationReport
+    from .report import VerificationReport
 
 
 class OsintKitError(Exception):

@@ -1,0 +1,114 @@
+"""What verification found: typed problems and a report that reads well everywhere."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from .chain import GENESIS
+from .errors import VerificationFailed
+
+#: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
+CRASH_RESIDUE = frozenset({"torn-line", "interrupted-import"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    kind: str
+    message: str
+    seq: int | None = None
+    line: int | None = None
+    exhibit: str | None = None
+    path: str | None = None
+
+    @property
+    def crash_residue(self) -> bool:
+        return self.kind in CRASH_RESIDUE
+
+    def where(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.seq is not None:
+            parts.append(f"seq {self.seq}")
+        if self.exhibit:
+            parts.append(self.exhibit)
+        if self.path:
+            parts.append(self.path)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"[{self.kind}] {self.message}" + (f" ({where})" if where else "")
+
+
+@dataclass
+class VerificationReport:
+    target: str
+    events: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    blobs_checked: int = 0
+    bytes_checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def kinds(self) -> set[str]:
+        return {p.kind for p in self.problems}
+
+    def add(self, kind: str, message: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, message, **where))
+
+    def raise_for_problems(self) -> None:
+        if self.problems:
+            raise VerificationFailed(self)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "events": self.events,
+            "head": {"seq": self.head_seq, "hash": self.head_hash},
+            "blobs_checked": self.blobs_checked,
+            "bytes_checked": self.bytes_checked,
+            "problems": [
+                {k: v for k, v in p.__dict__.items() if v is not None} for p in self.problems
+            ],
+            "notes": self.notes,
+        }
+
+    def text(self) -> str:
+        lines = [
+            f"{self.target}: {self.events} events (head seq {self.head_seq}, "
+            f"hash {self.head_hash[:16]}…), {self.blobs_checked} blobs, "
+            f"{self.bytes_checked:,} bytes checked"
+        ]
+        if self.ok:
+            lines.append("OK: no problems found")
+        else:
+            lines.append(f"FAILED: {len(self.problems)} problem(s)")
+            lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        status = (
+            "<b style='color:#060'>OK: no problems found</b>"
+            if self.ok
+            else f"<b style='color:#a00'>FAILED: {len(self.problems)} problem(s)</b>"
+        )
+        items = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems)
+        notes = "".join(f"<li><i>{html.escape(n)}</i></li>" for n in self.notes)
+        return (
+            f"<p>Verification of {html.escape(self.target)}: {self.events} events, "
+            f"{self.blobs_checked} blobs, {self.bytes_checked:,} bytes. {status}</p>"
+            f"<ul>{items}{notes}</ul>"
+        )
