@@ -32,6 +32,7 @@ from .errors import StorageError
 from .fsio import fsync_dir, write_all
 
 CHUNK = 4 << 20
+WRITEBACK_EVERY = 32 << 20
 INCOMING = ".incoming"
 PART_SUFFIX = ".part"
 
@@ -193,14 +194,15 @@ class _SourceReadError(OSError):
 
 
 def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
-    """One pass over ``source``: hash chunk k on a worker thread while chunk k is written.
+    """One pass over ``source``: hash chunk k on a worker thread while chunk k is written,
+    and push written data to disk as we go.
 
     Two buffers alternate; a buffer is refilled only after the hash of what it held
     has finished, so memory stays at ``2 * CHUNK`` whatever the size.
     """
     h = hashlib.sha256()
     buffers = (memoryview(bytearray(CHUNK)), memoryview(bytearray(CHUNK)))
-    size = 0
+    size = flushed = 0
     pending: Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-hash") as pool:
         i = 0
@@ -218,6 +220,12 @@ def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
             pending = pool.submit(h.update, chunk)
             write_all(fd, chunk)
             size += n
+            if size - flushed >= WRITEBACK_EVERY:
+                # Start writeback of what is behind us now, so that the final fsync waits
+                # for the tail only and the page cache is not flooded with evidence
+                # (measured: 1 GiB import 3.3 s -> 2.1 s; docs/performance.md).
+                os.posix_fadvise(fd, flushed, size - flushed, os.POSIX_FADV_DONTNEED)
+                flushed = size
             i ^= 1
         if pending is not None:
             pending.result()
