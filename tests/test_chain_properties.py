@@ -126,3 +126,33 @@ def test_any_removed_or_swapped_event_is_found(bodies: list[dict[str, Any]], dat
     report = VerificationReport("prop")
     check_log_lines(lines_of(events), "P-1", report)
     assert "chain-broken" in report.kinds()
+
+
+any_text = st.text(max_size=8).filter(lambda t: not any(0xD800 <= ord(c) <= 0xDFFF for c in t))
+jcs_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | any_text,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            any_text | st.sampled_from(["\U0001f600", "\ue000", "\uffff", "a"]), inner, max_size=5
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(jcs_values)
+def test_canonical_json_matches_the_reference_implementation(value: Any) -> None:
+    import rfc8785
+
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises((rfc8785.CanonicalizationError, ValueError)):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected

@@ -189,6 +189,7 @@ class CustodyLog:
             if st.torn:
                 raise LogNeedsRepair(self.path, len(st.torn))
             sealed: list[dict[str, Any]] = []
+            lines: list[bytes] = []
             seq, prev = st.seq, st.hash
             next_exhibit, next_capture = st.last_exhibit, st.last_capture
             assigned: dict[str, str] = {}
@@ -219,12 +220,14 @@ class CustodyLog:
                     "details": details,
                     "tool": tool_info(),
                 }
-                check_event_values(body)
-                digest = event_digest(body)
+                plain = check_event_values(body)
+                digest = event_digest(body, plain=plain)
                 hsh = link_hash(prev, digest)
-                sealed.append({**body, "digest": digest, "prev": prev, "hash": hsh})
+                event = {**body, "digest": digest, "prev": prev, "hash": hsh}
+                lines.append(canonical_json(event, plain=plain) + b"\n")
+                sealed.append(event)
                 prev = hsh
-            payload = b"".join(canonical_json(e) + b"\n" for e in sealed)
+            payload = b"".join(lines)
             self._write_durably(f, st.offset, payload)
             # Fold our own lines in without re-reading them.
             st.offset += len(payload)
@@ -304,8 +307,9 @@ class _Locked:
             fd = os.open(self.path, flags | os.O_CLOEXEC)
         except FileNotFoundError:
             raise CorruptLog(self.path, 0, "the custody log is missing") from None
-        # Unbuffered: a failed write must not linger in a buffer that close() retries.
-        self.f: BinaryIO = os.fdopen(fd, "ab+" if writing else "rb", buffering=0)
+        # Writers unbuffered: a failed write must not linger in a buffer close() retries.
+        # Readers buffered: they go line by line.
+        self.f: BinaryIO = os.fdopen(fd, "ab+", buffering=0) if writing else os.fdopen(fd, "rb")
         fcntl.flock(self.f.fileno(), self.how)
         return self.f
 
