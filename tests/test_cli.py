@@ -121,6 +121,9 @@ def test_verify_exit_status_on_tampering(tmp_path: Path) -> None:
     assert "FAILED: 1 problem(s)" in r.stdout and "[blob-altered]" in r.stdout
 
 
+NEW_X = "case new X --title t --category other --authority A --approved-by B --approved-at".split()
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
@@ -128,46 +131,8 @@ def test_verify_exit_status_on_tampering(tmp_path: Path) -> None:
         (["case", "show", "../etc"], 2, "invalid case id"),
         (["log", "a b"], 2, "invalid case id"),
         (["import", "NOPE", "x", "--handed-over-by", "W"], 3, "no case"),
-        (
-            [
-                "case",
-                "new",
-                "X",
-                "--title",
-                "t",
-                "--category",
-                "other",
-                "--authority",
-                "A",
-                "--approved-by",
-                "B",
-                "--approved-at",
-                "yesterday",
-            ],
-            2,
-            "ISO 8601",
-        ),
-        (
-            [
-                "case",
-                "new",
-                "X",
-                "--title",
-                "t",
-                "--category",
-                "other",
-                "--authority",
-                "A",
-                "--approved-by",
-                "B",
-                "--approved-at",
-                "2026-01-01",
-                "--examiner-name",
-                "N",
-            ],
-            2,
-            "together",
-        ),
+        ([*NEW_X, "yesterday"], 2, "ISO 8601"),
+        ([*NEW_X, "2026-01-01", "--examiner-name", "N"], 2, "together"),
     ],
 )
 def test_errors_map_to_exit_codes(args: list[str], code: int, message: str) -> None:
