@@ -46,6 +46,20 @@ def _memory_gib() -> float | None:
     return None
 
 
+def machine_load() -> str:
+    """Load averages (1, 5, 15 min) and I/O pressure: other work on the machine skews figures."""
+    try:
+        load = " ".join(Path("/proc/loadavg").read_text(encoding="ascii").split()[:3])
+    except OSError:
+        load = "unknown"
+    try:  # "some avg10=... avg60=...": share of time some task waited for I/O
+        io = Path("/proc/pressure/io").read_text(encoding="ascii").splitlines()[0]
+        io = " ".join(io.split()[1:3])
+    except (OSError, IndexError):
+        io = "unknown"
+    return f"load {load}, io pressure {io}"
+
+
 def _filesystem(path: Path) -> dict[str, str]:
     line = _command("findmnt", "-n", "-o", "FSTYPE,SOURCE,TARGET,OPTIONS", "-T", str(path))
     parts = line.split(None, 3)
@@ -71,6 +85,7 @@ def machine_facts(bench_dir: Path, repo: Path) -> dict[str, Any]:
         "cpu_sha_extensions": "sha_ni" in flags,
         "memory_gib": _memory_gib(),
         "kernel": platform.release(),
+        "load_at_start": machine_load(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "python_openssl": ssl.OPENSSL_VERSION,
         "filesystem": _filesystem(bench_dir),

@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from machine import machine_facts
+from machine import machine_facts, machine_load
 from timing import can_drop_caches, remove_tree, write_random_file
 from workloads import (
     MIB,
@@ -60,8 +60,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--out", type=Path, default=OUT_DIR / "results.json", help="results file")
     args = p.parse_args(argv)
-    if args.repeat < 1:
-        p.error("--repeat must be at least 1")
+    for name in ("repeat", "size_mib", "events"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.cold and not can_drop_caches():
         p.error("--cold needs write access to /proc/sys/vm/drop_caches (run as root)")
     return args
@@ -82,7 +84,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def progress(name: str, seconds: float) -> None:
-    print(f"  {name:<22} {seconds:8.3f} s", file=sys.stderr, flush=True)
+    print(f"  {name:<32} {seconds:8.3f} s", file=sys.stderr, flush=True)
 
 
 def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
@@ -131,8 +133,9 @@ def table(results: dict[str, Any]) -> str:
         f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['python']}, "
         f"{m['openssl'].split(' (')[0]}, "
         f"{fs.get('type', '?')} on {fs.get('source', '?')}",
-        f"medians of {conf['repeat']} runs, order rotated each round, page cache "
-        f"{conf['page_cache']}",
+        f"at start: {m['load_at_start']}; at end: {m['load_at_end']}",
+        f"medians of {conf['repeat']} runs after one warm-up run each, order rotated each "
+        f"round, page cache {conf['page_cache']}",
         "",
         f"1. import of {imp['bytes'] / MIB:,.0f} MiB       median",
         *_contender_rows(imp),
@@ -173,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         remove_tree(scratch.root)
         if not any(tmp_root.iterdir()):
             tmp_root.rmdir()
+    machine["load_at_end"] = machine_load()
     results = {"settings": conf, "machine": machine, "measurements": measurements}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -10,7 +10,6 @@ import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from time import perf_counter
 from typing import Any
 
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
@@ -19,16 +18,21 @@ WRITE_CHUNK = 4 << 20
 
 @dataclass(frozen=True)
 class Samples:
-    """Wall-clock seconds of repeated runs of one contender."""
+    """Wall-clock seconds of repeated runs of one contender (warm-up runs kept apart)."""
 
     seconds: tuple[float, ...]
+    warmup: tuple[float, ...] = ()
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
 
     def to_json(self) -> dict[str, Any]:
-        return {"median_s": self.median, "runs_s": list(self.seconds)}
+        return {
+            "median_s": self.median,
+            "runs_s": list(self.seconds),
+            "warmup_s": list(self.warmup),
+        }
 
 
 def run_command(*args: str | Path) -> str:
@@ -51,28 +55,28 @@ def can_drop_caches() -> bool:
 
 
 def race(
-    contenders: Mapping[str, Callable[[], float]], repeat: int, on_run: Callable[[str, float], None]
+    contenders: Mapping[str, Callable[[], float]],
+    repeat: int,
+    on_run: Callable[[str, float], None],
+    warmup: int = 1,
 ) -> dict[str, Samples]:
-    """Run each contender ``repeat`` times, rotating who goes first in each round.
+    """Run each contender ``warmup`` times uncounted, then ``repeat`` times, rotating the order.
 
     Each callable times its own core work and returns seconds, so set-up and clean-up
-    (creating a case, deleting a copy) stay out of the figures.
+    (creating a case, deleting a copy) stay out of the figures. The warm-up runs take
+    the one-off costs (first touch of fresh memory and disk blocks in a VM, lazy imports)
+    off whichever contender happens to go first.
     """
     names = list(contenders)
     runs: dict[str, list[float]] = {name: [] for name in names}
-    for round_no in range(repeat):
+    warm: dict[str, list[float]] = {name: [] for name in names}
+    for round_no in range(-warmup, repeat):
         shift = round_no % len(names)
         for name in names[shift:] + names[:shift]:
             seconds = contenders[name]()
-            runs[name].append(seconds)
-            on_run(name, seconds)
-    return {name: Samples(tuple(values)) for name, values in runs.items()}
-
-
-def stopwatch(work: Callable[[], object]) -> float:
-    start = perf_counter()
-    work()
-    return perf_counter() - start
+            (warm if round_no < 0 else runs)[name].append(seconds)
+            on_run(f"{name} (warm-up)" if round_no < 0 else name, seconds)
+    return {name: Samples(tuple(runs[name]), tuple(warm[name])) for name in names}
 
 
 def write_random_file(path: Path, size: int) -> str:

@@ -194,17 +194,23 @@ class _SourceReadError(OSError):
 
 
 def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
-    """One pass over ``source``: hash chunk k on a worker thread while chunk k is written,
-    and push written data to disk as we go.
+    """One pass over ``source``: chunk k is hashed on one worker thread while it is
+    written, and what is written is pushed to disk by another as we go.
 
     Two buffers alternate; a buffer is refilled only after the hash of what it held
-    has finished, so memory stays at ``2 * CHUNK`` whatever the size.
+    has finished, so memory stays at ``2 * CHUNK`` whatever the size. Starting the
+    writeback early (``posix_fadvise(DONTNEED)`` on the written range) means the
+    closing fsync waits for the tail only, and the page cache is not flooded with
+    evidence; doing it on its own thread keeps the copy loop from blocking on the
+    disk queue (see docs/performance.md).
     """
     h = hashlib.sha256()
     buffers = (memoryview(bytearray(CHUNK)), memoryview(bytearray(CHUNK)))
     size = flushed = 0
     pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-hash") as pool:
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-hash")
+    flusher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-writeback")
+    with hasher, flusher:
         i = 0
         while True:
             view = buffers[i]
@@ -217,14 +223,13 @@ def _copy_hashing(source: BinaryIO, fd: int) -> tuple[str, int]:
             chunk = view[:n]
             if pending is not None:
                 pending.result()
-            pending = pool.submit(h.update, chunk)
+            pending = hasher.submit(h.update, chunk)
             write_all(fd, chunk)
             size += n
             if size - flushed >= WRITEBACK_EVERY:
-                # Start writeback of what is behind us now, so that the final fsync waits
-                # for the tail only and the page cache is not flooded with evidence
-                # (measured: 1 GiB import 3.3 s -> 2.1 s; docs/performance.md).
-                os.posix_fadvise(fd, flushed, size - flushed, os.POSIX_FADV_DONTNEED)
+                flusher.submit(
+                    os.posix_fadvise, fd, flushed, size - flushed, os.POSIX_FADV_DONTNEED
+                )
                 flushed = size
             i ^= 1
         if pending is not None:
