@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from .acquire import Artifact, record_acquisition, record_failure
 from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
-from .events import EventDraft, NewExhibit, utc_now
+from .events import utc_now
 from .examiner import Examiner
 from .exhibits import Capture
 from .store import StagedBlob
@@ -148,28 +149,8 @@ def _import_one(
         "note": note,
         "media_type_from": "file name extension",
     }
-    earlier = case.log.exhibit_for_sha256(staged.sha256)
-    details: dict[str, Any] = {}
-    if earlier:
-        details["same_content_as"] = earlier
-    try:
-        event = case.log.append(
-            EventDraft(
-                "evidence.acquired",
-                details=details,
-                subjects=[NewExhibit(staged.sha256, staged.size, "original", mtype)],
-                capture=capture,
-            ),
-            actor,
-        )
-    except BaseException:
-        case.store.discard(staged)
-        raise
-    case.store.publish(staged)
-    case._refresh_index()
-    log.info("imported %s as %s (sha256 %s)", path, event.exhibits[0], staged.sha256)
-    result = Capture.from_event(event)
-    assert result is not None
+    result = record_acquisition(case, [Artifact(staged, "original", mtype)], capture, actor)
+    log.info("imported %s as %s (sha256 %s)", path, result.exhibits[0], staged.sha256)
     return result
 
 
@@ -183,7 +164,6 @@ def _record_failure(
     started: str,
     error: OsintKitError,
 ) -> None:
-    """A failed acquisition is an event too; if even that cannot be written, say so in the log."""
     capture = {
         "method": METHOD,
         "target": path.name,
@@ -195,7 +175,4 @@ def _record_failure(
         "handed_over_by": handed_over_by,
         "note": note,
     }
-    try:
-        case.log.append(EventDraft("collection.failed", capture=capture), actor)
-    except (OSError, OsintKitError) as exc:
-        log.error("could not record the failed import of %s: %s", path, exc)
+    record_failure(case, capture, actor)

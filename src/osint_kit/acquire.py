@@ -1,0 +1,81 @@
+"""The one way an acquisition reaches the record, whatever the collector.
+
+Blobs are staged first; the ``evidence.acquired`` event that names them is
+appended; only then are they published at their content address. A failure
+before the event discards the staged bytes; a failed acquisition is recorded as a
+``collection.failed`` event with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import OsintKitError
+from .events import EventDraft, NewExhibit
+from .exhibits import Capture
+from .store import StagedBlob
+
+if TYPE_CHECKING:
+    from .case import Case
+
+log = logging.getLogger("osint_kit")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A staged blob and what it is in the capture (its role and media type)."""
+
+    staged: StagedBlob
+    role: str
+    media_type: str
+
+
+def record_acquisition(
+    case: Case,
+    artifacts: Sequence[Artifact],
+    capture: Mapping[str, Any],
+    actor: dict[str, Any],
+) -> Capture:
+    """Append the ``evidence.acquired`` event for ``artifacts``, then publish them."""
+    details: dict[str, Any] = {}
+    same = {}
+    for a in artifacts:
+        earlier = case.log.exhibit_for_sha256(a.staged.sha256)
+        if earlier:
+            same[a.role] = earlier
+    if same:
+        details["same_content_as"] = same if len(artifacts) > 1 else next(iter(same.values()))
+    subjects = [NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type) for a in artifacts]
+    try:
+        event = case.log.append(
+            EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),
+            actor,
+        )
+    except BaseException:
+        discard(case, artifacts)
+        raise
+    for a in artifacts:
+        case.store.publish(a.staged)
+    case._refresh_index()
+    result = Capture.from_event(event)
+    assert result is not None
+    return result
+
+
+def discard(case: Case, artifacts: Sequence[Artifact]) -> None:
+    for a in artifacts:
+        case.store.discard(a.staged)
+
+
+def record_failure(case: Case, capture: Mapping[str, Any], actor: dict[str, Any]) -> Capture | None:
+    """A failed acquisition is an event too; if even that cannot be written, log why."""
+    try:
+        event = case.log.append(EventDraft("collection.failed", capture=capture), actor)
+    except (OSError, OsintKitError) as exc:
+        log.error("could not record the failed capture of %s: %s", capture.get("target"), exc)
+        return None
+    case._refresh_index()
+    return Capture.from_event(event)
