@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 from .case import CATEGORIES, Authority, Case, CaseSummary, create_case, list_cases, open_case
 from .chain import canonical_json, event_digest, link_hash
 from .errors import (
+    BrowserUnavailable,
     CaseExists,
     CaseNotFound,
     CorruptCaseFile,
@@ -17,6 +18,7 @@ from .errors import (
     InvalidCaseField,
     InvalidCaseId,
     InvalidExaminer,
+    InvalidURL,
     LogNeedsRepair,
     OsintKitError,
     SourceChanged,
@@ -30,11 +32,14 @@ from .examiner import Examiner, resolve_examiner, save_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
 from .repair import RepairReport
 from .report import Problem, VerificationReport
+from .web.capture import CaptureOptions
 
 __all__ = [
     "CATEGORIES",
     "Authority",
+    "BrowserUnavailable",
     "Capture",
+    "CaptureOptions",
     "Case",
     "CaseExists",
     "CaseNotFound",
@@ -51,6 +56,7 @@ __all__ = [
     "InvalidCaseField",
     "InvalidCaseId",
     "InvalidExaminer",
+    "InvalidURL",
     "LogNeedsRepair",
     "NewExhibit",
     "OsintKitError",

@@ -33,6 +33,7 @@ from .store import BlobStore
 if TYPE_CHECKING:
     from .repair import RepairReport
     from .report import VerificationReport
+    from .web.capture import CaptureOptions
 
 FORMAT_NAME = "osint-kit-case"
 FORMAT_VERSION = 1
@@ -232,6 +233,33 @@ class Case:
 
     def import_file(self, path: Path | str, **kwargs: Any) -> Capture:
         return self.import_files([path], **kwargs)[0]
+
+    def capture_urls(
+        self,
+        urls: Iterable[str],
+        *,
+        examiner: Examiner | None = None,
+        options: CaptureOptions | None = None,
+        parallel: int = 2,
+    ) -> list[Capture]:
+        """Render each URL in headless Chromium and keep screenshot, DOM, text, MHTML, WARC.
+
+        Each URL is one capture, ``complete``, ``partial`` (with the reason) or
+        ``failed`` (recorded as ``collection.failed``). Malformed URLs and schemes
+        other than http and https are refused before anything starts.
+        """
+        from .web.capture import capture_urls
+
+        return capture_urls(
+            self,
+            list(urls),
+            examiner=resolve_examiner(examiner),
+            options=options,
+            parallel=parallel,
+        )
+
+    def capture_url(self, url: str, **kwargs: Any) -> Capture:
+        return self.capture_urls([url], **kwargs)[0]
 
     def add_note(
         self, text: str, *, exhibits: Iterable[str] = (), examiner: Examiner | None = None

@@ -20,6 +20,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.InvalidCaseId, 2),
     (errors.InvalidCaseField, 2),
     (errors.InvalidExaminer, 2),
+    (errors.InvalidURL, 2),
     (errors.CaseNotFound, 3),
     (errors.UnknownExhibit, 3),
     (errors.CaseExists, 4),
@@ -30,6 +31,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.CorruptLog, 7),
     (errors.LogNeedsRepair, 7),
     (errors.StorageError, 8),
+    (errors.BrowserUnavailable, 9),
     (errors.OsintKitError, 10),
 )
 EXIT_INTERRUPTED = 130

@@ -132,6 +132,19 @@ class CorruptLog(OsintKitError):
         )
 
 
+class InvalidURL(OsintKitError, ValueError):
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"cannot capture {url!r}: {reason}")
+
+
+class BrowserUnavailable(OsintKitError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
 class UnknownExhibit(OsintKitError, LookupError):
     def __init__(self, exhibit: str, case_id: str) -> None:
         self.exhibit = exhibit

@@ -1,0 +1,1 @@
+"""Forensic capture of web pages in a real browser (Playwright driving Chromium)."""

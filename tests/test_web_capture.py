@@ -1,0 +1,237 @@
+"""web.browser against a local fixture site, in real headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import AUTHORITY, EXAMINER
+from fixture_site import PHOTO, Site, serve
+from osint_kit import Capture, Case, InvalidURL
+from osint_kit.web.capture import CaptureOptions
+
+pytestmark = pytest.mark.slow
+
+PAGES = [
+    "/",
+    "/redirect",
+    "/missing",
+    "/error",
+    "/beacon",
+    "/autoform",
+    "/gzip",
+    "/popup",
+    "/download",
+]
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with serve() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def captured(
+    site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Case, dict[str, Capture]]:
+    """One browser run over every ordinary and hostile page (parallel 2)."""
+    root = tmp_path_factory.mktemp("cases")
+    case = Case.create(
+        "WEB-1",
+        title="Web capture",
+        category="online-crime",
+        authority=AUTHORITY,
+        root=root,
+        examiner=EXAMINER,
+    )
+    caps = case.capture_urls(
+        [site.url(p) for p in PAGES],
+        examiner=EXAMINER,
+        options=CaptureOptions(idle_s=5),
+        parallel=2,
+    )
+    return case, dict(zip(PAGES, caps, strict=True))
+
+
+def exhibits(case: Case, cap: Capture) -> dict[str, bytes]:
+    return {case.exhibit(label).role: case.exhibit(label).read_bytes() for label in cap.exhibits}
+
+
+def test_an_ordinary_page_yields_every_artifact(
+    captured: tuple[Case, dict[str, Capture]], site: Site
+) -> None:
+    case, caps = captured
+    cap = caps["/"]
+    assert cap.status == "complete" and cap.method == "web.browser"
+    got = exhibits(case, cap)
+    assert set(got) == {"screenshot", "dom", "text", "mhtml", "warc"}
+    assert got["screenshot"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"Have you seen J. Smith?" in got["dom"]
+    assert got["text"].decode().startswith("Have you seen J. Smith?")
+    assert b"multipart/related" in got["mhtml"] and b"Snapshot-Content-Location" in got["mhtml"]
+    r = cap.record
+    assert r["final_url"] == site.url("/") and r["http_status"] == 200
+    assert r["title"] == "Missing: J. Smith, 15"
+    assert r["server"] == {"ip": "127.0.0.1", "port": int(site.base.rsplit(":", 1)[1])}
+    assert r["browser"]["name"] == "chromium" and r["browser"]["version"]
+    assert r["playwright"] and "HeadlessChrome" in r["user_agent"]
+    assert r["viewport"] == {"width": 1280, "height": 800}
+    assert isinstance(r["duration_ms"], int) and r["tls"] is None
+    for label in cap.exhibits:  # what the log says is what the store holds
+        ex = case.exhibit(label)
+        assert hashlib.sha256(ex.read_bytes()).hexdigest() == ex.sha256
+    assert case.verify().ok
+
+
+def warc_records(tmp_path: Path, data: bytes) -> list[tuple[str, str, bytes]]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    path = tmp_path / "capture.warc.gz"
+    path.write_bytes(data)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    out = []
+    with open(path, "rb") as f:
+        for rec in ArchiveIterator(f):
+            out.append(
+                (
+                    rec.rec_type,
+                    rec.rec_headers.get_header("WARC-Target-URI") or "",
+                    rec.content_stream().read(),
+                )
+            )
+    return out
+
+
+def test_the_warc_passes_warcio_check_and_holds_the_traffic(
+    captured: tuple[Case, dict[str, Capture]], site: Site, tmp_path: Path
+) -> None:
+    case, caps = captured
+    records = warc_records(tmp_path, exhibits(case, caps["/"])["warc"])
+    assert records[0][0] == "warcinfo"
+    responses = {uri: body for kind, uri, body in records if kind == "response"}
+    assert responses[site.url("/photo.png")] == PHOTO
+    assert b"Have you seen J. Smith?" in responses[site.url("/")]
+    assert {uri for kind, uri, _ in records if kind == "request"} >= set(responses)
+
+
+def test_content_encoding_is_recorded_and_the_body_decoded(
+    captured: tuple[Case, dict[str, Capture]], site: Site, tmp_path: Path
+) -> None:
+    from warcio.archiveiterator import ArchiveIterator
+
+    case, caps = captured
+    path = tmp_path / "gz.warc.gz"
+    path.write_bytes(exhibits(case, caps["/gzip"])["warc"])
+    with open(path, "rb") as f:
+        rec = next(r for r in ArchiveIterator(f) if r.rec_type == "response")
+        assert rec.http_headers.get_header("X-Osint-Kit-Orig-Content-Encoding") == "gzip"
+        assert rec.http_headers.get_header("Content-Encoding") is None
+        assert rec.content_stream().read() == (
+            b"<html><head><title>Zipped</title></head><body>compressed words</body></html>"
+        )
+
+
+def test_redirects_are_followed_and_listed(
+    captured: tuple[Case, dict[str, Capture]], site: Site
+) -> None:
+    r = captured[1]["/redirect"].record
+    assert r["final_url"] == site.url("/")
+    assert r["redirects"] == [{"url": site.url("/redirect"), "status": 302}]
+
+
+@pytest.mark.parametrize(("path", "status"), [("/missing", 404), ("/error", 500)])
+def test_http_errors_are_captured_as_the_server_said(
+    captured: tuple[Case, dict[str, Capture]], path: str, status: int
+) -> None:
+    case, caps = captured
+    cap = caps[path]
+    assert cap.status == "complete" and cap.record["http_status"] == status
+    assert "screenshot" in exhibits(case, cap)
+
+
+def test_the_guard_blocks_every_write_and_lists_it(
+    captured: tuple[Case, dict[str, Capture]], site: Site
+) -> None:
+    caps = captured[1]
+    blocked = {
+        (b["method"], b["url"].split("?")[0]) for b in caps["/beacon"].record["blocked_requests"]
+    }
+    assert blocked == {
+        ("POST", site.url("/collect")),
+        ("POST", site.url("/api/like")),
+        ("PUT", site.url("/api/profile")),
+    }
+    form = caps["/autoform"].record["blocked_requests"]
+    assert [(b["method"], b["url"], b["resource_type"]) for b in form] == [
+        ("POST", site.url("/submit"), "document")
+    ]
+    # The server never saw anything but reads.
+    assert {m for m, _ in site.received} <= {"GET", "HEAD", "OPTIONS"}
+    assert ("GET", "/api/ok") in site.received  # allowed reads still happened
+
+
+def test_popups_and_downloads_are_recorded_not_lost(
+    captured: tuple[Case, dict[str, Capture]], site: Site
+) -> None:
+    caps = captured[1]
+    assert caps["/popup"].record["popups"] == [{"url": site.url("/"), "outcome": "closed"}]
+    case = captured[0]
+    download = caps["/download"]
+    assert download.record["downloads"] == [
+        {"url": site.url("/file.bin"), "filename": "file.bin", "outcome": "kept", "size": 1000}
+    ]
+    assert exhibits(case, download)["download"] == b"\x00" * 1000
+
+
+def test_a_page_that_never_goes_idle_is_partial_within_the_limit(site: Site, case: Case) -> None:
+    [cap] = case.capture_urls(
+        [site.url("/never-idle")], examiner=EXAMINER, options=CaptureOptions(idle_s=2)
+    )
+    assert cap.status == "partial"
+    assert cap.record["reason"] == "the network did not go quiet within 2 s"
+    assert cap.record["duration_ms"] < 15_000
+    assert "screenshot" in {case.exhibit(x).role for x in cap.exhibits}
+
+
+def test_unreachable_and_looping_urls_fail_on_the_record(case: Case, site: Site) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/"
+    caps = case.capture_urls([closed, site.url("/loop")], examiner=EXAMINER)
+    assert [c.status for c in caps] == ["failed", "failed"]
+    assert "ERR_CONNECTION_REFUSED" in caps[0].reason  # type: ignore[operator]
+    assert "ERR_TOO_MANY_REDIRECTS" in caps[1].reason  # type: ignore[operator]
+    assert [e.action for e in case.events()[-2:]] == ["collection.failed"] * 2
+    assert all(c.exhibits == () for c in caps)
+    assert case.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("file:///etc/passwd", "'file:'"),
+        ("javascript:alert(1)", "'javascript:'"),
+        ("data:text/html,<h1>x</h1>", "'data:'"),
+        ("not a url", "no scheme"),
+        ("http://", "no host"),
+        ("", "empty"),
+    ],
+)
+def test_malformed_urls_and_other_schemes_are_refused(case: Case, url: str, message: str) -> None:
+    before = case.log.path.read_bytes()
+    with pytest.raises(InvalidURL, match=message):
+        case.capture_urls(["http://127.0.0.1:9/", url], examiner=EXAMINER)
+    assert case.log.path.read_bytes() == before  # the batch was refused before it started
