@@ -235,3 +235,36 @@ def test_malformed_urls_and_other_schemes_are_refused(case: Case, url: str, mess
     with pytest.raises(InvalidURL, match=message):
         case.capture_urls(["http://127.0.0.1:9/", url], examiner=EXAMINER)
     assert case.log.path.read_bytes() == before  # the batch was refused before it started
+
+
+def test_capture_from_the_command_line(site: Site, case: Case, examiner_env: object) -> None:
+    import os
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "osint_kit",
+                "capture",
+                case.id,
+                *args,
+                "--root",
+                str(case.path.parent),
+                "--idle",
+                "3",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=dict(os.environ),
+        )
+
+    ok = run(site.url("/beacon"))
+    assert ok.returncode == 0, ok.stderr
+    assert "[complete]  HTTP 200" in ok.stdout and "screenshot" in ok.stdout
+    assert "blocked 3 request(s)" in ok.stdout
+    refused = run("file:///etc/passwd")
+    assert refused.returncode == 2 and "only http: and https:" in refused.stderr
+    assert run(site.url("/loop")).returncode == 11
+    assert [e.action for e in case.events()][-2:] == ["evidence.acquired", "collection.failed"]

@@ -35,6 +35,8 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.OsintKitError, 10),
 )
 EXIT_INTERRUPTED = 130
+#: Some URL could not be captured at all (its failure is on the record).
+EXIT_CAPTURE_FAILED = 11
 
 
 def exit_code_for(exc: BaseException) -> int:
@@ -135,6 +137,38 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_capture(args: argparse.Namespace) -> int:
+    from .web.capture import CaptureOptions
+
+    case = _open(args)
+    options = CaptureOptions(
+        viewport=(args.width, args.height),
+        timeout_s=args.timeout,
+        idle_s=args.idle,
+        ignore_tls_errors=args.ignore_tls_errors,
+    )
+    captures = case.capture_urls(
+        args.urls, examiner=_examiner(args), options=options, parallel=args.parallel
+    )
+    for cap in captures:
+        status = cap.status if cap.status == "complete" else f"{cap.status}: {cap.reason}"
+        http = cap.record.get("http_status")
+        _out(f"{cap.id}  {cap.target}  [{status}]" + (f"  HTTP {http}" if http else ""))
+        for label in cap.exhibits:
+            ex = case.exhibit(label)
+            _out(f"    {label}  {ex.role:<10} {ex.size:>10,}  sha256:{ex.sha256}")
+        blocked = cap.record.get("blocked_requests") or []
+        if blocked:
+            _out(
+                f"    blocked {len(blocked)} request(s): "
+                + ", ".join(f"{b['method']} {b['url']}" for b in blocked[:3])
+                + (" …" if len(blocked) > 3 else "")
+            )
+    failed = sum(c.status == "failed" for c in captures)
+    _out(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
+    return EXIT_CAPTURE_FAILED if failed else 0
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     case = _open(args)
     for event in case.log.events():
@@ -217,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evidence workbench: case folders with a tamper-evident custody log.",
         epilog="Exit status: 0 ok, 1 verification found problems, 2 bad input, 3 not found, "
         "4 already exists, 5 file cannot be imported, 6 no examiner set, 7 case folder "
-        "unreadable or needs repair, 8 could not write, 10 other error.",
+        "unreadable or needs repair, 8 could not write, 9 no browser, 10 other error, "
+        "11 a URL could not be captured (recorded).",
     )
     parser.add_argument("--version", action="version", version=f"osint-kit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -259,6 +294,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--note", default="", help="free-text provenance note")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add(
+        "capture",
+        cmd_capture,
+        "capture web pages in headless Chromium (screenshot, DOM, text, MHTML, WARC)",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("urls", nargs="+", metavar="URL", help="http: or https: URLs")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=30,
+        metavar="S",
+        help="seconds for the page to load (default 30)",
+    )
+    p.add_argument(
+        "--idle",
+        type=int,
+        default=10,
+        metavar="S",
+        help="seconds to wait for the network to go quiet (default 10)",
+    )
+    p.add_argument("--width", type=int, default=1280, help="viewport width (default 1280)")
+    p.add_argument("--height", type=int, default=800, help="viewport height (default 800)")
+    p.add_argument(
+        "--parallel", type=int, default=2, metavar="N", help="pages captured at once (default 2)"
+    )
+    p.add_argument(
+        "--ignore-tls-errors",
+        action="store_true",
+        help="capture despite TLS errors (recorded as such)",
+    )
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")
