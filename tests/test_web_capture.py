@@ -70,7 +70,7 @@ def test_an_ordinary_page_yields_every_artifact(
     cap = caps["/"]
     assert cap.status == "complete" and cap.method == "web.browser"
     got = exhibits(case, cap)
-    assert set(got) == {"screenshot", "dom", "text", "mhtml", "warc"}
+    assert set(got) == {"screenshot", "dom", "text", "mhtml", "warc", "wacz"}
     assert got["screenshot"].startswith(b"\x89PNG\r\n\x1a\n")
     assert b"Have you seen J. Smith?" in got["dom"]
     assert got["text"].decode().startswith("Have you seen J. Smith?")
@@ -95,7 +95,7 @@ def warc_records(tmp_path: Path, data: bytes) -> list[tuple[str, str, bytes]]:
     path = tmp_path / "capture.warc.gz"
     path.write_bytes(data)
     check = subprocess.run(
-        [sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
+        [str(Path(sys.executable).parent / "warcio"), "check", "-v", str(path)],
         capture_output=True,
         text=True,
     )
@@ -123,6 +123,68 @@ def test_the_warc_passes_warcio_check_and_holds_the_traffic(
     assert responses[site.url("/photo.png")] == PHOTO
     assert b"Have you seen J. Smith?" in responses[site.url("/")]
     assert {uri for kind, uri, _ in records if kind == "request"} >= set(responses)
+
+
+def wacz_validate(path: Path) -> subprocess.CompletedProcess[str]:
+    """The `wacz` console script (``python -m wacz.main`` always exits 0)."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "wacz"), "validate", "-f", str(path)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_the_wacz_passes_wacz_validate_and_lists_the_page(
+    captured: tuple[Case, dict[str, Capture]], site: Site, tmp_path: Path
+) -> None:
+    import json
+    import zipfile
+
+    case, caps = captured
+    got = exhibits(case, caps["/"])
+    path = tmp_path / "capture.wacz"
+    path.write_bytes(got["wacz"])
+    check = wacz_validate(path)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Validation succeeded, the passed WACZ is valid" in check.stdout
+    with zipfile.ZipFile(path) as z:
+        assert z.read("archive/data.warc.gz") == got["warc"]
+        assert z.getinfo("archive/data.warc.gz").compress_type == zipfile.ZIP_STORED
+        pages = [json.loads(x) for x in z.read("pages/pages.jsonl").splitlines()]
+        assert pages[0]["format"] == "json-pages-1.0"
+        assert pages[1]["url"] == site.url("/") and pages[1]["title"] == "Missing: J. Smith, 15"
+        cdxj = z.read("indexes/index.cdxj").decode()
+        assert site.url("/photo.png") in cdxj and '"filename": "data.warc.gz"' in cdxj
+        entries = {i.filename: z.read(i) for i in z.infolist()}
+    # The validator is not a rubber stamp: a changed page list fails it.
+    entries["pages/pages.jsonl"] = entries["pages/pages.jsonl"].replace(b"Smith", b"Smyth")
+    bad = tmp_path / "tampered.wacz"
+    with zipfile.ZipFile(bad, "w") as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    check = wacz_validate(bad)
+    assert check.returncode != 0 and "Validation failed" in check.stdout
+
+
+def test_wacz_packing_is_deterministic() -> None:
+    from datetime import UTC, datetime
+
+    from osint_kit.web.wacz import pack_wacz
+    from osint_kit.web.warc import Exchange, write_warc
+
+    when = datetime(2026, 11, 25, 1, 2, 3, tzinfo=UTC)
+    ex = Exchange(
+        url="http://127.0.0.1/",
+        method="GET",
+        resource_type="document",
+        started=when,
+        status=200,
+        status_text="OK",
+        body=b"<html>hi</html>",
+    )
+    warc = write_warc([ex], {"software": "test"})
+    kw = {"url": "http://127.0.0.1/", "title": "t", "started": when, "software": "test"}
+    assert pack_wacz(warc, **kw) == pack_wacz(warc, **kw)
 
 
 def test_content_encoding_is_recorded_and_the_body_decoded(

@@ -31,6 +31,7 @@ from ..events import format_time
 from ..examiner import Examiner
 from ..exhibits import Capture
 from .browser import chromium_executable, launch_args
+from .wacz import pack_wacz
 from .warc import Exchange, write_warc
 
 if TYPE_CHECKING:
@@ -266,7 +267,15 @@ async def _capture_page(
             "isPartOf": url,
             "description": "HTTP traffic of one page as the browser saw it (docs/web-capture.md)",
         }
-        result.artifacts.append(("warc", "application/warc", write_warc(exchanges, info)))
+        warc = write_warc(exchanges, info)
+        wacz = pack_wacz(
+            warc,
+            url=page.url,
+            title=result.facts.get("title", ""),
+            started=t0,
+            software=info["software"],
+        )
+        result.artifacts += [("warc", "application/warc", warc), ("wacz", "application/zip", wacz)]
         result.facts.update(
             {
                 "blocked_requests": blocked,
