@@ -7,6 +7,7 @@ GET/HEAD/OPTIONS ever reached it.
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 from osint_kit.demo import make_png
+from testca import TestCA
 
 
 def _png() -> bytes:
@@ -123,10 +125,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def serve() -> Iterator[Site]:
+def serve(tls: TestCA | None = None) -> Iterator[Site]:
+    """Serve the site on a free port of 127.0.0.1, over HTTPS when given a test CA."""
     site = Site(base="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http"
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls.server_chain, tls.server_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    site.base = f"{scheme}://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -14,6 +14,7 @@ from conftest import AUTHORITY, EXAMINER
 from fixture_site import PHOTO, Site, serve
 from osint_kit import Capture, Case, InvalidURL
 from osint_kit.web.capture import CaptureOptions
+from testca import TestCA, make_ca
 
 pytestmark = pytest.mark.slow
 
@@ -330,3 +331,33 @@ def test_capture_from_the_command_line(site: Site, case: Case, examiner_env: obj
     assert refused.returncode == 2 and "only http: and https:" in refused.stderr
     assert run(site.url("/loop")).returncode == 11
     assert [e.action for e in case.events()][-2:] == ["evidence.acquired", "collection.failed"]
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, TestCA]]:
+    ca = make_ca(tmp_path_factory.mktemp("ca"))
+    with serve(tls=ca) as s:
+        yield s, ca
+
+
+def test_tls_errors_fail_unless_the_examiner_chose_to_ignore_them(
+    tls_site: tuple[Site, TestCA], case: Case
+) -> None:
+    site, ca = tls_site
+    [refused] = case.capture_urls([site.url("/")], examiner=EXAMINER)
+    assert refused.status == "failed" and "ERR_CERT_AUTHORITY_INVALID" in (refused.reason or "")
+    assert refused.exhibits == ()
+    [cap] = case.capture_urls(
+        [site.url("/")], examiner=EXAMINER, options=CaptureOptions(ignore_tls_errors=True)
+    )
+    assert cap.status == "complete"
+    tls = cap.record["tls"]
+    assert tls["errors_ignored"] is True and cap.record["options"]["ignore_tls_errors"] is True
+    assert tls["subjectName"] == "127.0.0.1" and tls["issuer"] == "osint-kit test CA"
+    leaf, root = (
+        hashlib.sha256(ca.der(ca.server_pem)).hexdigest(),
+        hashlib.sha256(ca.der(ca.ca_pem)).hexdigest(),
+    )
+    assert tls["chain_sha256"] == [leaf, root] and tls["leaf_sha256"] == leaf
+    assert tls["chain_pem"][0].startswith("-----BEGIN CERTIFICATE-----")
+    assert case.verify().ok

@@ -16,7 +16,10 @@ listed. Nothing is posted, uploaded or submitted.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
+import hashlib
+import ssl
 from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -232,6 +235,9 @@ async def _capture_page(
     page.on("requestfailed", on_failed)
     page.on("popup", on_popup)
     page.on("download", on_download)
+    # Our own DevTools session: the certificate chain and the MHTML snapshot come from it.
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Network.enable")
     try:
         try:
             response = await page.goto(
@@ -256,7 +262,10 @@ async def _capture_page(
             except PlaywrightTimeout:
                 result.status, result.reason = "partial", f"{what} within {limit} s"
         result.facts = await _facts(page, response, browser, executable)
-        result.artifacts = await _artifacts(page, context)
+        if result.facts.get("tls") is not None:
+            result.facts["tls"].update(await _certificate_chain(cdp, page.url))
+            result.facts["tls"]["errors_ignored"] = opts.ignore_tls_errors
+        result.artifacts = await _artifacts(page, cdp)
         kept, download_entries = await _downloads(downloads)
         result.artifacts += kept
         exchanges = await _exchanges(requests)
@@ -324,13 +333,29 @@ async def _facts(
     return facts
 
 
-async def _artifacts(page: Page, context: Any) -> list[tuple[str, str, bytes]]:
+async def _certificate_chain(cdp: Any, url: str) -> dict[str, Any]:
+    """The chain the browser's own connection received, leaf first, as PEM with SHA-256s."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    try:
+        got = await cdp.send("Network.getCertificate", {"origin": origin})
+    except Exception as exc:  # recorded, not fatal: the page itself was captured
+        return {"chain_error": _first_line(str(exc))}
+    ders = [base64.b64decode(x) for x in got.get("tableNames", [])]
+    if not ders:
+        return {"chain_error": "the browser returned no certificate for " + origin}
+    return {
+        "chain_pem": [ssl.DER_cert_to_PEM_cert(d) for d in ders],
+        "chain_sha256": [hashlib.sha256(d).hexdigest() for d in ders],
+        "leaf_sha256": hashlib.sha256(ders[0]).hexdigest(),
+    }
+
+
+async def _artifacts(page: Page, cdp: Any) -> list[tuple[str, str, bytes]]:
     screenshot = await page.screenshot(full_page=True, type="png")
     dom = (await page.content()).encode("utf-8")
     text = await page.evaluate("document.body ? document.body.innerText : ''")
-    cdp = await context.new_cdp_session(page)
     snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-    await cdp.detach()
     return [
         ("screenshot", "image/png", screenshot),
         ("dom", "text/html", dom),
