@@ -2,13 +2,16 @@
 
     .venv/bin/python bench/run.py            # 1 GiB file, 100,000 events, 3 runs each
     .venv/bin/python bench/run.py --quick    # small sizes, a smoke run
+    .venv/bin/python bench/run.py --web      # and web capture vs bare Playwright
+    .venv/bin/python bench/run.py --web-only # web capture only
 
 Measures (see docs/performance.md):
 
 1. ``Case.import_files`` of one large random file vs ``cp`` and vs ``cp`` + ``sync FILE``;
 2. ``case.verify()`` of a case holding that one blob vs ``openssl dgst -sha256``;
 3. custody appends per second, one at a time (one fsync each) and in batches of 1,000;
-4. ``case.verify()`` of a log of 100,000 events.
+4. ``case.verify()`` of a log of 100,000 events;
+5. with ``--web``: ``case.capture_urls`` of local fixture pages vs bare Playwright (bench/web.py).
 
 Prints a table and writes ``bench/out/results.json``. Every scratch file lives under
 ``bench/out/tmp`` (the same file system as the copies and the cases) and is deleted.
@@ -25,6 +28,7 @@ from typing import Any
 
 from machine import machine_facts, machine_load
 from timing import can_drop_caches, remove_tree, write_random_file
+from web import DEFAULT_PAGES, measure_web
 from workloads import (
     MIB,
     Scratch,
@@ -41,6 +45,8 @@ REPO = BENCH_DIR.parent
 OUT_DIR = BENCH_DIR / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")
 BATCH = 1000
+#: --quick --web: each fixture page once.
+WEB_QUICK_PAGES = 5
 
 #: (size MiB, events, single appends, batches of 1,000) for a full and a quick run.
 FULL = (1024, 100_000, 2000, 10)
@@ -58,9 +64,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="drop the page cache before every timed run (needs root); default: warm cache",
     )
-    p.add_argument("--out", type=Path, default=OUT_DIR / "results.json", help="results file")
+    p.add_argument("--web", action="store_true", help="also time web capture vs bare Playwright")
+    p.add_argument("--web-only", action="store_true", help="time web capture only")
+    p.add_argument(
+        "--web-pages",
+        type=int,
+        help=f"captures per web run, cycling through the fixture pages (default {DEFAULT_PAGES})",
+    )
+    p.add_argument(
+        "--web-idle-s", type=int, default=10, help="CaptureOptions(idle_s=...) (default 10)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="results file (default bench/out/results.json, results-web.json with --web-only)",
+    )
     args = p.parse_args(argv)
-    for name in ("repeat", "size_mib", "events"):
+    if args.out is None:
+        args.out = OUT_DIR / ("results-web.json" if args.web_only else "results.json")
+    for name in ("repeat", "size_mib", "events", "web_pages", "web_idle_s"):
         value = getattr(args, name)
         if value is not None and value < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -71,16 +93,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def settings(args: argparse.Namespace) -> dict[str, Any]:
     size_mib, events, singles, batches = QUICK if args.quick else FULL
-    return {
-        "size_mib": args.size_mib or size_mib,
-        "events": args.events or events,
-        "single_appends": singles,
-        "batches": batches,
-        "batch_size": BATCH,
+    conf: dict[str, Any] = {
         "repeat": args.repeat,
         "quick": args.quick,
         "page_cache": "dropped before each timed run" if args.cold else "warm",
+        "storage": not args.web_only,
+        "web": args.web or args.web_only,
     }
+    if conf["storage"]:
+        conf.update(
+            {
+                "size_mib": args.size_mib or size_mib,
+                "events": args.events or events,
+                "single_appends": singles,
+                "batches": batches,
+                "batch_size": BATCH,
+            }
+        )
+    if conf["web"]:
+        conf["web_pages"] = args.web_pages or (WEB_QUICK_PAGES if args.quick else DEFAULT_PAGES)
+        conf["web_idle_s"] = args.web_idle_s
+    return conf
 
 
 def progress(name: str, seconds: float) -> None:
@@ -88,6 +121,16 @@ def progress(name: str, seconds: float) -> None:
 
 
 def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
+    results = run_storage(scratch, conf) if conf["storage"] else {}
+    if conf["web"]:
+        print(f"5. web capture of {conf['web_pages']} pages vs bare Playwright", file=sys.stderr)
+        results["web"] = measure_web(
+            scratch, conf["web_pages"], conf["web_idle_s"], conf["repeat"], progress
+        )
+    return results
+
+
+def run_storage(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
     repeat = conf["repeat"]
     source = scratch.root / f"random-{conf['size_mib']}MiB.bin"
     print(f"writing {conf['size_mib']} MiB of random bytes to {source}", file=sys.stderr)
@@ -125,9 +168,6 @@ def _contender_rows(section: dict[str, Any]) -> list[str]:
 
 def table(results: dict[str, Any]) -> str:
     conf, m = results["settings"], results["machine"]
-    imp, blob = results["measurements"]["import"], results["measurements"]["verify_blob"]
-    app, log = results["measurements"]["appends"], results["measurements"]["verify_log"]
-    single, batched, build = app["single"], app["batched"], log["build"]
     fs = m["filesystem"]
     lines = [
         f"machine: {m['nproc']} CPUs, {m['cpu_model']}, {m['python']}, "
@@ -136,7 +176,41 @@ def table(results: dict[str, Any]) -> str:
         f"at start: {m['load_at_start']}; at end: {m['load_at_end']}",
         f"medians of {conf['repeat']} runs after one warm-up run each, order rotated each "
         f"round, page cache {conf['page_cache']}",
-        "",
+    ]
+    if conf["storage"]:
+        lines += ["", *storage_table(results)]
+    if conf["web"]:
+        lines += ["", *web_table(results["measurements"]["web"])]
+    return "\n".join(lines)
+
+
+def web_table(web: dict[str, Any]) -> list[str]:
+    lines = [
+        f"5. web capture of {web['pages']} pages ({', '.join(web['paths'])}, cycled), "
+        f"Chromium {web['chromium']}, Playwright {web['playwright']}",
+        f"  {'contender':<30} {'median':>9} {'per page':>9} {'pages/min':>9}   runs",
+    ]
+    for name, c in web["contenders"].items():
+        runs = " ".join(f"{s:.2f}" for s in c["runs_s"])
+        lines.append(
+            f"  {name:<30} {c['median_s']:7.2f} s {c['s_per_page']:7.3f} s "
+            f"{c['pages_per_min']:9.1f}   {runs}"
+        )
+    for name, ratio in web["ratios"].items():
+        extra = f"   {_verdict(web['goal'])}" if name == "osint-kit/bare" else ""
+        lines.append(f"  {name:<36} {ratio:6.2f} x{extra}")
+    ours = web["breakdown"]["osint-kit, 1 at a time"]
+    lines.append(f"  instrumented osint-kit run, ms per page ({ours['seconds']:.2f} s in all):")
+    for label, c in list(ours["calls"].items())[:16]:
+        lines.append(f"    {label:<44} {c['ms_per_page']:8.1f} ms  ({c['calls']} calls)")
+    return lines
+
+
+def storage_table(results: dict[str, Any]) -> list[str]:
+    imp, blob = results["measurements"]["import"], results["measurements"]["verify_blob"]
+    app, log = results["measurements"]["appends"], results["measurements"]["verify_log"]
+    single, batched, build = app["single"], app["batched"], log["build"]
+    return [
         f"1. import of {imp['bytes'] / MIB:,.0f} MiB       median",
         *_contender_rows(imp),
         f"  import / cp              {imp['ratios']['import/cp']:9.2f} x   {_verdict(imp['goal'])}",
@@ -160,7 +234,6 @@ def table(results: dict[str, Any]) -> str:
         f"  (building it: {build['seconds']:.1f} s, {build['events_per_s']:,.0f} events/s "
         f"in batches of {build['batch_size']:,})",
     ]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

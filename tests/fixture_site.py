@@ -28,6 +28,11 @@ def _png() -> bytes:
 
 
 PHOTO = _png()
+BLOB = bytes(range(256)) * 8192  # 2 MiB
+HUGE = b"""<!doctype html><html><head><title>Heavy</title></head><body><p>20 MB of data</p>
+<script>(async () => { for (let i = 0; i < 10; i++) {
+  try { await (await fetch('/blob/' + i)).arrayBuffer(); } catch (e) {} } })();</script>
+</body></html>"""  # the page, then 10 x 2 MiB fetched one after another
 
 PAGES: dict[str, str] = {
     "/": """<!doctype html><html><head><title>Missing: J. Smith, 15</title></head><body>
@@ -50,6 +55,31 @@ fetch('/api/ok').then(r => r.text()).then(t => document.body.append(t));
 <a id="d" href="/file.bin">file</a>
 <script>window.onload = () => document.getElementById('d').click();</script>
 </body></html>""",
+    "/lazy": """<!doctype html><html><head><title>Lazy</title></head><body>
+<div style="height:3000px">scroll down</div><div id="more"></div>
+<script>
+let n = 0;
+window.addEventListener('scroll', () => {
+  if (n < 3 && window.innerHeight + window.scrollY >= document.body.scrollHeight - 50) {
+    n += 1;
+    const img = document.createElement('img');
+    img.src = '/photo.png?lazy=' + n;
+    img.style = 'display:block;height:600px';
+    document.getElementById('more').append(img);
+  }
+});
+</script></body></html>""",
+    "/infinite": """<!doctype html><html><head><title>Feed</title></head><body>
+<div id="feed"></div><script>
+function more() {
+  for (let i = 0; i < 20; i++) {
+    const p = document.createElement('p'); p.textContent = 'post ' + Math.random();
+    p.style = 'height:100px'; document.getElementById('feed').append(p);
+  }
+}
+more();
+window.addEventListener('scroll', more);
+</script></body></html>""",
     "/never-idle": """<!doctype html><html><head><title>Busy</title></head><body><p>polling</p>
 <script>setInterval(() => fetch('/api/ok?' + Date.now()), 150);</script></body></html>""",
 }
@@ -97,6 +127,10 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     b"<html><head><title>Zipped</title></head><body>compressed words</body></html>"
                 )
                 self._send(200, gzip.compress(page), "text/html", {"Content-Encoding": "gzip"})
+            elif path == "/huge":
+                self._send(200, HUGE, "text/html; charset=utf-8")
+            elif path.startswith("/blob/"):
+                self._send(200, BLOB, "application/octet-stream")
             elif path == "/api/ok":
                 self._send(200, b"ok", "text/plain")
             elif path == "/file.bin":

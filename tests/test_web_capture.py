@@ -71,7 +71,18 @@ def test_an_ordinary_page_yields_every_artifact(
     cap = caps["/"]
     assert cap.status == "complete" and cap.method == "web.browser"
     got = exhibits(case, cap)
-    assert set(got) == {"screenshot", "dom", "text", "mhtml", "warc", "wacz"}
+    assert set(got) == {"screenshot", "dom", "text", "mhtml", "warc", "wacz", "page-image"}
+    image = next(case.exhibit(x) for x in cap.exhibits if case.exhibit(x).role == "page-image")
+    assert image.source == site.url("/photo.png") and image.read_bytes() == PHOTO
+    assert image.media_type == "image/png"
+    assert cap.record["media"] == [
+        {
+            "url": site.url("/photo.png"),
+            "role": "page-image",
+            "http_status": 200,
+            "size": len(PHOTO),
+        }
+    ]
     assert got["screenshot"].startswith(b"\x89PNG\r\n\x1a\n")
     assert b"Have you seen J. Smith?" in got["dom"]
     assert got["text"].decode().startswith("Have you seen J. Smith?")
@@ -361,3 +372,40 @@ def test_tls_errors_fail_unless_the_examiner_chose_to_ignore_them(
     assert tls["chain_sha256"] == [leaf, root] and tls["leaf_sha256"] == leaf
     assert tls["chain_pem"][0].startswith("-----BEGIN CERTIFICATE-----")
     assert case.verify().ok
+
+
+def test_lazy_content_is_scrolled_into_the_capture(site: Site, case: Case) -> None:
+    [cap] = case.capture_urls(
+        [site.url("/lazy")], examiner=EXAMINER, options=CaptureOptions(idle_s=3)
+    )
+    assert cap.status == "complete", cap.reason
+    sources = {m["url"] for m in cap.record["media"]}
+    assert {site.url(f"/photo.png?lazy={n}") for n in (1, 2, 3)} <= sources
+    assert cap.record["page_height_px"] > 3000
+
+
+def test_a_page_that_scrolls_forever_stops_at_a_limit(site: Site, case: Case) -> None:
+    [cap] = case.capture_urls(
+        [site.url("/infinite")],
+        examiner=EXAMINER,
+        options=CaptureOptions(idle_s=3, scroll_s=3, max_height_px=12_000),
+    )
+    assert cap.status == "partial"
+    assert cap.reason in (
+        "stopped scrolling at the height limit (12000 px)",
+        "the page kept growing; stopped scrolling after 3 s",
+    )
+    assert cap.record["screenshot_height_px"] <= 12_000
+    assert cap.record["duration_ms"] < 20_000
+
+
+def test_a_huge_page_stops_at_the_byte_limit(site: Site, case: Case) -> None:
+    [cap] = case.capture_urls(
+        [site.url("/huge")],
+        examiner=EXAMINER,
+        options=CaptureOptions(idle_s=3, max_bytes=5 * 2**20),
+    )
+    assert cap.status == "partial"
+    assert cap.reason == f"the page's traffic passed the byte limit ({5 * 2**20} bytes)"
+    assert cap.record["bytes_received"] > 5 * 2**20
+    assert cap.record["skipped_requests"], "requests after the limit are skipped and listed"

@@ -31,6 +31,7 @@ class Artifact:
     staged: StagedBlob
     role: str
     media_type: str
+    source: str | None = None
 
 
 def record_acquisition(
@@ -48,7 +49,10 @@ def record_acquisition(
             same[a.role] = earlier
     if same:
         details["same_content_as"] = same if len(artifacts) > 1 else next(iter(same.values()))
-    subjects = [NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type) for a in artifacts]
+    subjects = [
+        NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type, a.source)
+        for a in artifacts
+    ]
     try:
         event = case.log.append(
             EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),

@@ -202,7 +202,7 @@ class CustodyLog:
                         next_exhibit += 1
                         label = f"E{next_exhibit:04d}"
                         assigned.setdefault(s.sha256, label)
-                        s = Subject(s.sha256, s.size, s.role, label, s.media_type)
+                        s = Subject(s.sha256, s.size, s.role, label, s.media_type, s.source)
                     subjects.append(s)
                 details = dict(draft.details)
                 if draft.capture is not None:

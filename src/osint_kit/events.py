@@ -43,6 +43,8 @@ class Subject:
     role: str
     exhibit: str | None = None
     media_type: str | None = None
+    #: Where these bytes came from, when that is one URL (a page's image, a download).
+    source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"sha256": self.sha256, "size": self.size, "role": self.role}
@@ -50,6 +52,8 @@ class Subject:
             out["exhibit"] = self.exhibit
         if self.media_type is not None:
             out["media_type"] = self.media_type
+        if self.source is not None:
+            out["source"] = self.source
         return out
 
     @classmethod
@@ -60,6 +64,7 @@ class Subject:
             role=str(data["role"]),
             exhibit=data.get("exhibit"),
             media_type=data.get("media_type"),
+            source=data.get("source"),
         )
 
 
@@ -71,6 +76,7 @@ class NewExhibit:
     size: int
     role: str
     media_type: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Exhibit:
     seq: int
     name: str | None
     path: Path
+    source: str | None = None
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
@@ -91,6 +92,7 @@ def exhibits_from_events(events: Iterable[Event], blob_path: Any) -> Iterator[Ex
                 seq=event.seq,
                 name=(cap.get("source") or {}).get("original_name") or cap.get("target"),
                 path=blob_path(s.sha256),
+                source=s.source,
             )
 
 
