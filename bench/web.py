@@ -249,7 +249,7 @@ def _check_bare(pages: list[BarePage], paths: list[str], variant: Variant) -> No
             problem = f"no PNG screenshot ({len(got.png)} bytes)"
         elif got.status != status or not got.final_url.endswith(final):
             problem = f"HTTP {got.status} at {got.final_url}, expected {status} at {final}"
-        elif variant.everything and (got.extra_bytes < 1000 or got.requests < 1):
+        elif variant.everything and (got.extra_bytes < 500 or got.requests < 1):
             problem = f"only {got.extra_bytes} bytes of DOM, text, MHTML and traffic"
         elif variant.everything and path == "/beacon" and got.blocked < 3:
             problem = f"the guard blocked {got.blocked} writes, expected 3"

@@ -241,6 +241,7 @@ class Case:
         examiner: Examiner | None = None,
         options: CaptureOptions | None = None,
         parallel: int = 2,
+        progress: bool = True,
     ) -> list[Capture]:
         """Render each URL in headless Chromium and keep screenshot, DOM, text, MHTML, WARC.
 
@@ -256,6 +257,7 @@ class Case:
             examiner=resolve_examiner(examiner),
             options=options,
             parallel=parallel,
+            progress=progress,
         )
 
     def capture_url(self, url: str, **kwargs: Any) -> Capture:

@@ -146,9 +146,17 @@ def cmd_capture(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         idle_s=args.idle,
         ignore_tls_errors=args.ignore_tls_errors,
+        scroll=not args.no_scroll,
+        scroll_s=args.scroll_seconds,
+        max_height_px=args.max_height,
+        max_bytes=args.max_mb * 2**20,
     )
     captures = case.capture_urls(
-        args.urls, examiner=_examiner(args), options=options, parallel=args.parallel
+        args.urls,
+        examiner=_examiner(args),
+        options=options,
+        parallel=args.parallel,
+        progress=not args.quiet,
     )
     for cap in captures:
         status = cap.status if cap.status == "complete" else f"{cap.status}: {cap.reason}"
@@ -321,6 +329,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--parallel", type=int, default=2, metavar="N", help="pages captured at once (default 2)"
     )
+    p.add_argument("--no-scroll", action="store_true", help="do not scroll for lazy content")
+    p.add_argument(
+        "--scroll-seconds",
+        type=int,
+        default=15,
+        metavar="S",
+        help="stop scrolling after S seconds (default 15)",
+    )
+    p.add_argument(
+        "--max-height",
+        type=int,
+        default=30_000,
+        metavar="PX",
+        help="stop scrolling, and clip the screenshot, at PX pixels (default 30000)",
+    )
+    p.add_argument(
+        "--max-mb",
+        type=int,
+        default=200,
+        metavar="MB",
+        help="stop loading once the page's traffic passes MB MiB (default 200)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--ignore-tls-errors",
         action="store_true",

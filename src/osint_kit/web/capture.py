@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
+
+from tqdm.auto import tqdm
 
 from ..acquire import Artifact, discard, record_acquisition, record_failure
 from ..errors import InvalidURL
@@ -123,13 +125,22 @@ def capture_urls(
     examiner: Examiner,
     options: CaptureOptions | None = None,
     parallel: int = 2,
+    progress: bool = True,
 ) -> list[Capture]:
-    """Capture every URL into ``case``; each becomes one capture (complete, partial or failed)."""
+    """Capture every URL into ``case``; each becomes one capture (complete, partial or failed).
+
+    At most ``parallel`` pages load at once, in one browser; a progress bar counts
+    finished pages when there is more than one.
+    """
     checked = [validate_url(u) for u in urls]  # refuse the batch before anything starts
     if not checked:
         raise InvalidURL("", "no URL to capture")
     opts = options or CaptureOptions()
-    results = run_coroutine(_capture_all(checked, opts, max(1, parallel)))
+    bar = tqdm(
+        total=len(checked), desc="capture", unit="page", disable=not progress or len(checked) < 2
+    )
+    with bar:
+        results = run_coroutine(_capture_all(checked, opts, max(1, parallel), bar.update))
     actor = examiner.actor()
     return [_record(case, r, opts, actor) for r in results]
 
@@ -163,7 +174,9 @@ def _record(case: Case, result: PageResult, opts: CaptureOptions, actor: dict[st
     return record_acquisition(case, artifacts, capture, actor)
 
 
-async def _capture_all(urls: list[str], opts: CaptureOptions, parallel: int) -> list[PageResult]:
+async def _capture_all(
+    urls: list[str], opts: CaptureOptions, parallel: int, done: Callable[[int], object]
+) -> list[PageResult]:
     from playwright.async_api import async_playwright
 
     executable = chromium_executable()
@@ -176,7 +189,9 @@ async def _capture_all(urls: list[str], opts: CaptureOptions, parallel: int) -> 
 
             async def one(url: str) -> PageResult:
                 async with gate:
-                    return await _capture_page(browser, url, opts, executable)
+                    result = await _capture_page(browser, url, opts, executable)
+                done(1)
+                return result
 
             return list(await asyncio.gather(*(one(u) for u in urls)))
         finally:
