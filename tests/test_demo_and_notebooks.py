@@ -28,8 +28,14 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     [summary] = list_cases(tmp_path)
     case = Case.open(summary.id, root=tmp_path)
     assert case.verify().ok
-    assert [e.label for e in case.exhibits()] == ["E0001", "E0002", "E0003", "E0004"]
+    captures = case.captures()
+    assert [c.method for c in captures] == ["file.import"] * 4 + ["web.browser"] * 2
+    assert all(c.status == "complete" for c in captures)
     assert case.exhibit("E0002").sha256 == case.exhibit("E0004").sha256
+    poster, forum = captures[4:]
+    image = next(case.exhibit(x) for x in poster.exhibits if case.exhibit(x).role == "page-image")
+    assert image.sha256 == case.exhibit("E0002").sha256  # the poster shows the witness photo
+    assert [b["method"] for b in forum.record["blocked_requests"]] == ["POST"]
     assert f"case folder:   {case.path.resolve()}" in r.stdout
     assert f"custody log:   {case.log.path.resolve()}" in r.stdout
     assert "OK: no problems found" in r.stdout

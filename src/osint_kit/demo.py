@@ -9,17 +9,20 @@ where everything is. Nothing leaves the machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.server
 import math
 import struct
 import sys
 import tempfile
+import threading
 import wave
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import Authority, Case, Examiner
+from . import Authority, CaptureOptions, Case, Examiner
 
 DEMO_EXAMINER = Examiner(name="Demo Examiner", id="DEMO-0001", agency="osint-kit demo unit")
 
@@ -81,6 +84,55 @@ def make_material(folder: Path) -> dict[str, Path]:
     return {"tip": tip, "photo": photo, "voicemail": voicemail, "second": second}
 
 
+DEMO_PAGES = {
+    "/poster.html": """<!doctype html><html><head><title>MISSING: demo person, 15</title>
+<style>body{font-family:sans-serif;max-width:640px;margin:2em auto}
+h1{color:#b00}</style></head><body><h1>MISSING</h1><h2>Demo person, 15</h2>
+<img src="/photo.png" width="320" height="200" alt="last photo">
+<p>Last seen on 24 November around 21:40 at the bus stop on Station Road,
+wearing a grey hoodie. Call 000-0000 with any information.</p></body></html>""",
+    "/forum/thread-42.html": """<!doctype html><html><head><title>Forum: thread 42</title>
+<style>body{font-family:sans-serif;max-width:640px;margin:2em auto}
+.post{border:1px solid #ccc;padding:.5em;margin:.5em 0}</style></head><body>
+<h1>Thread 42: "saw her at the station?"</h1>
+<div class="post"><b>user_a</b>: I think I saw her get on the 21:45 bus.</div>
+<div class="post"><b>user_b</b>: she was with a guy in a grey jacket</div>
+<script>navigator.sendBeacon('/track', 'page=thread-42');</script></body></html>""",
+}
+
+
+@contextlib.contextmanager
+def demo_site(photo: bytes) -> Iterator[str]:
+    """The demo's own web site on 127.0.0.1 (nothing is fetched from the internet)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path == "/photo.png":
+                body, ctype = photo, "image/png"
+            elif self.path in DEMO_PAGES:
+                body, ctype = DEMO_PAGES[self.path].encode(), "text/html; charset=utf-8"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def run(root: Path, out: Sequence[str] | None = None) -> Case:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     case = Case.create(
@@ -115,8 +167,16 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
             examiner=DEMO_EXAMINER,
             progress=False,
         )
+        with demo_site(m["photo"].read_bytes()) as base:
+            case.capture_urls(
+                [base + path for path in DEMO_PAGES],
+                examiner=DEMO_EXAMINER,
+                options=CaptureOptions(idle_s=3, scroll_s=5),
+                progress=False,
+            )
     case.add_note(
-        "E0002 and E0004 are the same picture from two witnesses; E0002 shows the bus stop.",
+        "E0002 and E0004 are the same picture from two witnesses; E0002 shows the bus stop. "
+        "The poster (C0005) uses the same photo.",
         exhibits=["E0002", "E0004"],
         examiner=DEMO_EXAMINER,
     )
@@ -133,8 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     w = sys.stdout.write
     w(f"\nDemo case {case.id}: {case.title}\n")
     for ex in case.exhibits():
+        name = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.capture}"
         w(
-            f"  {ex.label}  {ex.name:<28} {ex.media_type:<12} {ex.size:>8,} bytes  "
+            f"  {ex.label}  {name or '':<28} {ex.media_type or '':<18} {ex.size:>9,} bytes  "
             f"sha256 {ex.sha256[:16]}…\n"
         )
     w("\ncustody log:\n")
