@@ -54,9 +54,12 @@ from playwright.async_api import (
     ViewportSize,
     async_playwright,
 )
+from playwright.async_api._context_manager import PlaywrightContextManager
 from timing import Samples, race, remove_tree, settle
 from workloads import OnRun, Scratch, _goal
 
+from osint_kit import Case
+from osint_kit.store import BlobStore
 from osint_kit.web import capture as capture_mod
 from osint_kit.web import collect as collect_mod
 from osint_kit.web.browser import chromium_executable, launch_args
@@ -306,6 +309,14 @@ class OsintKitRuns:
     urls: list[str]
     paths: list[str]
     facts: dict[str, Any] = field(default_factory=dict)
+    #: No progress bar on stderr, where capture_urls has the option (like import_files).
+    quiet: dict[str, bool] = field(
+        default_factory=lambda: (
+            {"progress": False}
+            if "progress" in inspect.signature(Case.capture_urls).parameters
+            else {}
+        )
+    )
 
     def time(self, opts: CaptureOptions, parallel: int) -> float:
         case = self.scratch.new_case()
@@ -313,7 +324,11 @@ class OsintKitRuns:
             settle(self.scratch.cold)
             start = perf_counter()
             captures = case.capture_urls(
-                self.urls, examiner=self.scratch.examiner, options=opts, parallel=parallel
+                self.urls,
+                examiner=self.scratch.examiner,
+                options=opts,
+                parallel=parallel,
+                **self.quiet,
             )
             seconds = perf_counter() - start
             self.facts = _check_captures(captures, self.paths)
@@ -344,9 +359,12 @@ OUR_FUNCTIONS: tuple[tuple[Any, str], ...] = (
     (capture_mod, "pack_wacz"),
     (capture_mod, "_record"),
     (capture_mod, "record_acquisition"),
+    (BlobStore, "stage_bytes"),
 )
 #: Playwright calls, timed wherever they are made (ours and bare Playwright's alike).
 PLAYWRIGHT_CALLS: tuple[tuple[Any, str], ...] = (
+    (PlaywrightContextManager, "__aenter__"),  # starts Playwright's driver (node)
+    (PlaywrightContextManager, "__aexit__"),
     (BrowserType, "launch"),
     (Browser, "close"),
     (Browser, "new_context"),
