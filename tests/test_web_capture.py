@@ -278,18 +278,26 @@ def test_a_page_that_never_goes_idle_is_partial_within_the_limit(site: Site, cas
     assert "screenshot" in {case.exhibit(x).role for x in cap.exhibits}
 
 
-def test_unreachable_and_looping_urls_fail_on_the_record(case: Case, site: Site) -> None:
+def closed_port() -> str:
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{s.getsockname()[1]}/"
-    caps = case.capture_urls([closed, site.url("/loop")], examiner=EXAMINER)
-    assert [c.status for c in caps] == ["failed", "failed"]
-    assert "ERR_CONNECTION_REFUSED" in caps[0].reason  # type: ignore[operator]
-    assert "ERR_TOO_MANY_REDIRECTS" in caps[1].reason  # type: ignore[operator]
-    assert [e.action for e in case.events()[-2:]] == ["collection.failed"] * 2
-    assert all(c.exhibits == () for c in caps)
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def test_unreachable_fails_and_a_redirect_loop_is_partial(
+    case: Case, site: Site, tmp_path: Path
+) -> None:
+    down, loop = case.capture_urls([closed_port(), site.url("/loop")], examiner=EXAMINER)
+    assert down.status == "failed" and "ERR_CONNECTION_REFUSED" in (down.reason or "")
+    assert down.exhibits == ()
+    assert loop.status == "partial" and "ERR_TOO_MANY_REDIRECTS" in (loop.reason or "")
+    got = exhibits(case, loop)
+    assert set(got) == {"warc", "wacz"}  # the hops the server answered, nothing rendered
+    hops = [r for r in warc_records(tmp_path, got["warc"]) if r[0] == "response"]
+    assert len(hops) >= 10 and {uri for _, uri, _ in hops} == {site.url("/loop")}
+    assert [e.action for e in case.events()[-2:]] == ["collection.failed", "evidence.acquired"]
     assert case.verify().ok
 
 
@@ -340,7 +348,7 @@ def test_capture_from_the_command_line(site: Site, case: Case, examiner_env: obj
     assert "blocked 3 request(s)" in ok.stdout
     refused = run("file:///etc/passwd")
     assert refused.returncode == 2 and "only http: and https:" in refused.stderr
-    assert run(site.url("/loop")).returncode == 11
+    assert run(closed_port()).returncode == 11
     assert [e.action for e in case.events()][-2:] == ["evidence.acquired", "collection.failed"]
 
 

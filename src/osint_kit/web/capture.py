@@ -227,6 +227,13 @@ async def _capture_page(
         response = await _load(page, url, opts, result)
         if result.status == "failed":
             result.facts = watch.record()
+            traffic = await collect.exchanges(watch.requests)
+            if any(ex.status is not None for ex in traffic):
+                # Servers answered (a redirect loop, say): keep what they said.
+                result.status = "partial"
+                result.reason = f"{result.reason}; what the servers answered is in the WARC"
+                result.facts["requests"] = len(traffic)
+                result.artifacts = _archives(traffic, url, result, t0, browser)
             return result
         result.facts = await collect.page_facts(page, response, browser, executable)
         if result.facts.get("tls") is not None:
