@@ -188,17 +188,19 @@ def web_table(web: dict[str, Any]) -> list[str]:
     lines = [
         f"5. web capture of {web['pages']} pages ({', '.join(web['paths'])}, cycled), "
         f"Chromium {web['chromium']}, Playwright {web['playwright']}",
-        f"  {'contender':<30} {'median':>9} {'per page':>9} {'pages/min':>9}   runs",
+        f"  {'contender':<36} {'median':>9} {'per page':>9} {'pages/min':>9}   runs",
     ]
     for name, c in web["contenders"].items():
         runs = " ".join(f"{s:.2f}" for s in c["runs_s"])
         lines.append(
-            f"  {name:<30} {c['median_s']:7.2f} s {c['s_per_page']:7.3f} s "
+            f"  {name:<36} {c['median_s']:7.2f} s {c['s_per_page']:7.3f} s "
             f"{c['pages_per_min']:9.1f}   {runs}"
         )
     for name, ratio in web["ratios"].items():
         extra = f"   {_verdict(web['goal'])}" if name == "osint-kit/bare" else ""
-        lines.append(f"  {name:<36} {ratio:6.2f} x{extra}")
+        lines.append(f"  {name:<44} {ratio:6.2f} x{extra}")
+    speedups = ", ".join(f"{n} {x:.2f} x" for n, x in web["speedup_4_at_a_time"].items())
+    lines.append(f"  pages/min 4 at a time over 1 at a time: {speedups}")
     ours = web["breakdown"]["osint-kit, 1 at a time"]
     lines.append(f"  instrumented osint-kit run, ms per page ({ours['seconds']:.2f} s in all):")
     for label, c in list(ours["calls"].items())[:16]:

@@ -497,6 +497,9 @@ def measure_web(
                 "bare + scroll": lambda: _time_bare(urls, paths, opts, 1, scrolled),
                 "bare + all browser work": lambda: _time_bare(urls, paths, opts, 1, everything),
                 "bare Playwright, 4 at a time": lambda: _time_bare(urls, paths, opts, 4, bare),
+                "bare + all browser work, 4 at a time": lambda: _time_bare(
+                    urls, paths, opts, 4, everything
+                ),
             }
         )
         samples = race(contenders, repeat, on_run)
@@ -518,18 +521,26 @@ def measure_web(
                 "not_wrapped": missing,
                 "calls": probe.per_page(pages),
             }
-    ours_1 = samples["osint-kit, 1 at a time"]
-    base = samples["bare Playwright"]
+    ours_1, ours_4 = samples["osint-kit, 1 at a time"], samples["osint-kit, 4 at a time"]
+    base, all_work = samples["bare Playwright"], samples["bare + all browser work"]
     ratios = {
         "osint-kit/bare": ours_1.median / base.median,
         "osint-kit scrolling off/bare": samples["osint-kit, scrolling off"].median / base.median,
         "bare+scroll/bare": samples["bare + scroll"].median / base.median,
         "bare+all browser work/bare": samples["bare + all browser work"].median / base.median,
-        "osint-kit/bare+all browser work": ours_1.median
-        / samples["bare + all browser work"].median,
+        "osint-kit/bare+all browser work": ours_1.median / all_work.median,
+        "4 at a time: osint-kit/bare+all browser work": ours_4.median
+        / samples["bare + all browser work, 4 at a time"].median,
     }
-    parallel = {name: 1 for name in samples} | {f"osint-kit, {n} at a time": n for n in PARALLEL}
-    parallel["bare Playwright, 4 at a time"] = 4
+    # throughput at 4 at a time over throughput at 1 at a time
+    scaling = {
+        "osint-kit": ours_1.median / ours_4.median,
+        "bare Playwright": base.median / samples["bare Playwright, 4 at a time"].median,
+        "bare + all browser work": all_work.median
+        / samples["bare + all browser work, 4 at a time"].median,
+    }
+    parallel = {name: 4 if name.endswith("4 at a time") else 1 for name in samples}
+    parallel |= {f"osint-kit, {n} at a time": n for n in PARALLEL}
     return {
         "pages": pages,
         "paths": list(PAGES),
@@ -537,6 +548,7 @@ def measure_web(
         **facts,
         "contenders": {name: _contender(s, pages, parallel[name]) for name, s in samples.items()},
         "ratios": ratios,
+        "speedup_4_at_a_time": scaling,
         "goal": _goal(ratios["osint-kit/bare"], GOAL),
         "breakdown": breakdown,
     }
