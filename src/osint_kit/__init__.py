@@ -8,9 +8,11 @@ __version__ = "0.1.0"
 from .case import CATEGORIES, Authority, Case, CaseSummary, create_case, list_cases, open_case
 from .chain import canonical_json, event_digest, link_hash
 from .errors import (
+    AccountNotFound,
     BrowserUnavailable,
     CaseExists,
     CaseNotFound,
+    CollectionFailed,
     CorruptCaseFile,
     CorruptLog,
     ExaminerNotConfigured,
@@ -18,11 +20,17 @@ from .errors import (
     InvalidCaseField,
     InvalidCaseId,
     InvalidExaminer,
+    InvalidTarget,
     InvalidURL,
     LogNeedsRepair,
     OsintKitError,
+    PlatformError,
+    PlatformRetired,
+    PlatformUnreachable,
+    RateLimited,
     SourceChanged,
     StorageError,
+    UnexpectedResponse,
     UnknownExhibit,
     UnsupportedFormatVersion,
     VerificationFailed,
@@ -32,10 +40,14 @@ from .examiner import Examiner, resolve_examiner, save_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
 from .repair import RepairReport
 from .report import Problem, VerificationReport
+from .social.base import CollectionRun, Collector, CollectSettings, Target
+from .social.post import Author, Media, Post
 from .web.capture import CaptureOptions
 
 __all__ = [
     "CATEGORIES",
+    "AccountNotFound",
+    "Author",
     "Authority",
     "BrowserUnavailable",
     "Capture",
@@ -44,6 +56,10 @@ __all__ = [
     "CaseExists",
     "CaseNotFound",
     "CaseSummary",
+    "CollectSettings",
+    "CollectionFailed",
+    "CollectionRun",
+    "Collector",
     "CorruptCaseFile",
     "CorruptLog",
     "Event",
@@ -56,15 +72,24 @@ __all__ = [
     "InvalidCaseField",
     "InvalidCaseId",
     "InvalidExaminer",
+    "InvalidTarget",
     "InvalidURL",
     "LogNeedsRepair",
+    "Media",
     "NewExhibit",
     "OsintKitError",
+    "PlatformError",
+    "PlatformRetired",
+    "PlatformUnreachable",
+    "Post",
     "Problem",
+    "RateLimited",
     "RepairReport",
     "SourceChanged",
     "StorageError",
     "Subject",
+    "Target",
+    "UnexpectedResponse",
     "UnknownExhibit",
     "UnsupportedFormatVersion",
     "VerificationFailed",

@@ -61,8 +61,7 @@ def record_acquisition(
     except BaseException:
         discard(case, artifacts)
         raise
-    for a in artifacts:
-        case.store.publish(a.staged)
+    case.store.publish_many([a.staged for a in artifacts])
     case._refresh_index()
     result = Capture.from_event(event)
     assert result is not None
@@ -74,12 +73,32 @@ def discard(case: Case, artifacts: Sequence[Artifact]) -> None:
         case.store.discard(a.staged)
 
 
-def record_failure(case: Case, capture: Mapping[str, Any], actor: dict[str, Any]) -> Capture | None:
-    """A failed acquisition is an event too; if even that cannot be written, log why."""
+def record_failure(
+    case: Case,
+    capture: Mapping[str, Any],
+    actor: dict[str, Any],
+    artifacts: Sequence[Artifact] = (),
+) -> Capture | None:
+    """A failed acquisition is an event too; if even that cannot be written, log why.
+
+    ``artifacts`` keeps what a server did answer (a 404 page, a 429) as exhibits of
+    the failure: that an account was not there is itself evidence.
+    """
+    subjects = [
+        NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type, a.source)
+        for a in artifacts
+    ]
     try:
-        event = case.log.append(EventDraft("collection.failed", capture=capture), actor)
+        event = case.log.append(
+            EventDraft("collection.failed", subjects=subjects, capture=capture), actor
+        )
     except (OSError, OsintKitError) as exc:
+        discard(case, artifacts)
         log.error("could not record the failed capture of %s: %s", capture.get("target"), exc)
         return None
+    except BaseException:
+        discard(case, artifacts)
+        raise
+    case.store.publish_many([a.staged for a in artifacts])
     case._refresh_index()
     return Capture.from_event(event)

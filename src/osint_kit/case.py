@@ -33,6 +33,7 @@ from .store import BlobStore
 if TYPE_CHECKING:
     from .repair import RepairReport
     from .report import VerificationReport
+    from .social.base import CollectSettings
     from .web.capture import CaptureOptions
 
 FORMAT_NAME = "osint-kit-case"
@@ -262,6 +263,38 @@ class Case:
 
     def capture_url(self, url: str, **kwargs: Any) -> Capture:
         return self.capture_urls([url], **kwargs)[0]
+
+    def collect(
+        self,
+        target: str,
+        *,
+        since: datetime | None = None,
+        limit: int | None = None,
+        settings: CollectSettings | None = None,
+        examiner: Examiner | None = None,
+        progress: bool = True,
+    ) -> Capture:
+        """Collect public posts: ``telegram:CHANNEL``, ``mastodon:@user@host``,
+        ``mastodon:#tag@host``, ``mastodon:https://host/@user/ID``, ``bluesky:HANDLE``,
+        ``bluesky:https://bsky.app/profile/HANDLE/post/ID``.
+
+        One capture per run: the WARC of every response, the profile, each new or
+        changed post and its media as exhibits; what is new, changed and deleted since
+        the last run against the same target is in the capture record. Raises
+        InvalidTarget before anything starts, and a CollectionFailed kind (already on
+        the record, as ``collection.failed``) when nothing usable came back.
+        """
+        from .social.collect import collect
+
+        return collect(
+            self,
+            target,
+            examiner=resolve_examiner(examiner),
+            since=since,
+            limit=limit,
+            settings=settings,
+            progress=progress,
+        )
 
     def add_note(
         self, text: str, *, exhibits: Iterable[str] = (), examiner: Examiner | None = None

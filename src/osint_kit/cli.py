@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.InvalidCaseField, 2),
     (errors.InvalidExaminer, 2),
     (errors.InvalidURL, 2),
+    (errors.InvalidTarget, 2),
     (errors.CaseNotFound, 3),
     (errors.UnknownExhibit, 3),
     (errors.CaseExists, 4),
@@ -32,10 +34,11 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.LogNeedsRepair, 7),
     (errors.StorageError, 8),
     (errors.BrowserUnavailable, 9),
+    (errors.CollectionFailed, 11),
     (errors.OsintKitError, 10),
 )
 EXIT_INTERRUPTED = 130
-#: Some URL could not be captured at all (its failure is on the record).
+#: Some URL or collection target could not be captured at all (its failure is on the record).
 EXIT_CAPTURE_FAILED = 11
 
 
@@ -177,6 +180,79 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_CAPTURE_FAILED if failed else 0
 
 
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise errors.InvalidCaseField(
+            "--since", f"{text!r} is not a date or time (use 2024-05-01 or 2024-05-01T12:00:00Z)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .social.base import CollectSettings
+
+    case = _open(args)
+    overrides: dict[str, Any] = {}
+    if args.appview:
+        overrides["bluesky_appview"] = args.appview.rstrip("/")
+    if args.no_media:
+        overrides["media"] = False
+    if args.mastodon_via:
+        overrides["mastodon_via"] = args.mastodon_via
+    settings = CollectSettings.from_env(**overrides)
+    try:
+        cap = case.collect(
+            args.target,
+            since=_since(args.since),
+            limit=args.limit,
+            settings=settings,
+            examiner=_examiner(args),
+            progress=not args.quiet,
+        )
+    except errors.CollectionFailed as exc:
+        recorded = getattr(exc.capture, "id", None)
+        if recorded:
+            sys.stderr.write(
+                f"osint-kit: {exc.target}: recorded as {recorded} (collection.failed)\n"
+            )
+        raise
+    _print_collection(case, cap)
+    return 0
+
+
+def _print_collection(case: Any, cap: Any) -> None:
+    record = cap.record
+    status = cap.status if cap.status == "complete" else f"{cap.status}: {cap.reason}"
+    via = record.get("via") or record.get("library") or ""
+    _out(f"{cap.id}  {cap.target}  [{status}]" + (f"  via {via}" if via else ""))
+    ch = record.get("changes", {})
+    deleted = ch.get("deleted", [])
+    _out(
+        f"    {record.get('collected', 0)} post(s) seen: {ch.get('new', 0)} new, "
+        f"{ch.get('changed', 0)} changed, {ch.get('unchanged', 0)} unchanged; "
+        f"{len(deleted)} deleted since the last run"
+    )
+    roles: dict[str, list[str]] = {}
+    for label in cap.exhibits:
+        roles.setdefault(case.exhibit(label).role, []).append(label)
+    for role, labels in roles.items():
+        span = labels[0] if len(labels) == 1 else f"{labels[0]}..{labels[-1]}"
+        _out(f"    {role:<8} {len(labels):>5}  {span}")
+    for gone in deleted[:10]:
+        _out(f"    deleted  {gone['url']}  (posted {gone['created_at']})")
+    if len(deleted) > 10:
+        _out(f"    … and {len(deleted) - 10} more deleted (osint-kit log {case.id} --json)")
+    http = record.get("http", {})
+    _out(
+        f"    {http.get('requests', 0)} HTTP request(s), {http.get('bytes_received', 0):,} bytes, "
+        "all in the WARC"
+    )
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     case = _open(args)
     for event in case.log.events():
@@ -260,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 ok, 1 verification found problems, 2 bad input, 3 not found, "
         "4 already exists, 5 file cannot be imported, 6 no examiner set, 7 case folder "
         "unreadable or needs repair, 8 could not write, 9 no browser, 10 other error, "
-        "11 a URL could not be captured (recorded).",
+        "11 a URL or collection target could not be captured (the failure is recorded).",
     )
     parser.add_argument("--version", action="version", version=f"osint-kit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -357,6 +433,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="capture despite TLS errors (recorded as such)",
     )
+
+    p = add(
+        "collect",
+        cmd_collect,
+        "collect public posts: telegram:CHANNEL, mastodon:@user@host, mastodon:#tag@host, "
+        "mastodon:https://host/@user/ID, bluesky:HANDLE, bluesky:https://bsky.app/profile/H/post/ID",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("target", metavar="TARGET", help="PLATFORM:WHAT, e.g. telegram:some_channel")
+    p.add_argument(
+        "--since", metavar="WHEN", help="only posts from this date or time on (UTC if no zone)"
+    )
+    p.add_argument("--limit", type=int, metavar="N", help="at most N posts (newest first)")
+    p.add_argument("--no-media", action="store_true", help="do not download pictures and videos")
+    p.add_argument(
+        "--appview",
+        metavar="URL",
+        help="Bluesky AppView (default $OSINT_KIT_BLUESKY_APPVIEW or https://public.api.bsky.app)",
+    )
+    p.add_argument(
+        "--mastodon-via",
+        choices=("auto", "api", "html"),
+        help="read Mastodon through its REST API or its HTML pages (default: by version)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")

@@ -159,3 +159,59 @@ class VerificationFailed(OsintKitError):
         lines = [f"verification of {report.target} found {n} problem{'s' if n != 1 else ''}:"]
         lines += [f"  - {p}" for p in report.problems]
         super().__init__("\n".join(lines))
+
+
+class InvalidTarget(OsintKitError, ValueError):
+    """A collection target that names no known platform, or a malformed handle."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"cannot collect {target!r}: {reason}")
+
+
+class CollectionFailed(OsintKitError):
+    """A collection run got nothing usable; the failure is already on the record.
+
+    ``capture`` is the recorded capture (status ``failed``), or None when even the
+    failure could not be written.
+    """
+
+    kind = "failed"
+
+    def __init__(self, target: str, reason: str, *, url: str | None = None) -> None:
+        self.target = target
+        self.reason = reason
+        self.url = url
+        self.capture: object | None = None
+        super().__init__(f"collecting {target} failed: {reason}")
+
+
+class PlatformRetired(CollectionFailed):
+    """The platform's collector no longer works against the live site."""
+
+    kind = "retired"
+
+
+class AccountNotFound(CollectionFailed):
+    kind = "not-found"
+
+
+class PlatformUnreachable(CollectionFailed):
+    kind = "unreachable"
+
+
+class RateLimited(CollectionFailed):
+    kind = "rate-limited"
+
+
+class PlatformError(CollectionFailed):
+    """The platform answered with an error status (5xx, or a 4xx that is not 'not found')."""
+
+    kind = "http-error"
+
+
+class UnexpectedResponse(CollectionFailed):
+    """HTML or JSON that changed shape: the parser could not read it."""
+
+    kind = "parse-error"

@@ -1,0 +1,1 @@
+"""Collection of public posts from social platforms (Telegram, Mastodon, Bluesky)."""

@@ -1,0 +1,248 @@
+"""One collection run: fetch, compare with earlier runs, store, record.
+
+Exhibits of a run, in this order: the WARC of every HTTP exchange (role
+``warc``), the account or channel as the platform described it (``profile``),
+then each new or changed post (``post``, an ``osint-kit.post/1`` record) followed
+by the media it carries (``media``, with the media URL as ``source``). Posts that
+did not change are not stored again; the capture record lists them by id, and
+lists what was deleted since the last run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import requests
+from tqdm.auto import tqdm
+
+from ..acquire import Artifact, record_acquisition, record_failure
+from ..errors import AccountNotFound, CollectionFailed, InvalidCaseField, PlatformRetired
+from ..events import utc_now
+from ..examiner import Examiner
+from ..exhibits import Capture
+from ..web.warc import write_warc
+from .base import CollectionRun, CollectSettings
+from .history import KnownPost, compare, known_posts
+from .http import PlatformHTTP, WriteRefused
+from .post import Media, Post, utc
+from .registry import resolve
+
+if TYPE_CHECKING:
+    from ..case import Case
+
+log = logging.getLogger("osint_kit")
+
+
+def collect(
+    case: Case,
+    spec: str,
+    *,
+    examiner: Examiner,
+    since: datetime | None = None,
+    limit: int | None = None,
+    settings: CollectSettings | None = None,
+    progress: bool = True,
+) -> Capture:
+    """Collect ``spec`` (``telegram:CHANNEL``…) into ``case``; one capture, complete or partial.
+
+    Raises InvalidTarget before anything starts, and a CollectionFailed kind
+    (with ``.capture``, the recorded failure) when nothing usable came back.
+    """
+    collector, target = resolve(spec)
+    if limit is not None and limit < 1:
+        raise InvalidCaseField("limit", f"must be at least 1, not {limit}")
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    opts = settings or CollectSettings.from_env()
+    actor = examiner.actor()
+    record: dict[str, Any] = {
+        "method": collector.method(target),
+        "target": str(target),
+        "platform": target.platform,
+        "kind": target.kind,
+        "since": utc(since) if since else None,
+        "limit": limit,
+        "settings": opts.to_json(),
+        "started": utc_now(),
+    }
+    if collector.retired:
+        record.update(status="failed", reason=collector.retired, error="retired", ended=utc_now())
+        retired = PlatformRetired(str(target), collector.retired)
+        retired.capture = record_failure(case, record, actor)
+        raise retired
+
+    http = PlatformHTTP(opts)
+    run = CollectionRun(target, opts, http, since, limit)
+    posts, failure = _fetch(collector, run, progress)
+    known = known_posts(case.log.events(), str(target))
+    covered = failure is None or (isinstance(failure, AccountNotFound) and bool(known))
+    window = None
+    if failure is None and limit is not None and len(posts) >= limit:
+        window = min(p.created_at for p in posts)
+    elif failure is None and since is not None:
+        window = utc(since)
+    changes = compare(known, posts, window_start=window, covered=covered)
+    stored = changes.new + changes.changed
+    stored, media_failures = _download_media(run, stored, known) if opts.media else (stored, 0)
+
+    record.update(run.notes)
+    record.update(
+        {
+            "ended": utc_now(),
+            "http": {
+                "requests": len(http.exchanges),
+                "bytes_received": http.bytes_received,
+                "blocked": http.blocked,
+                "failures": http.failures,
+                "rate_limit_waited_ms": int(http.waited_s * 1000),
+            },
+            "collected": len(posts),
+            "changes": changes.to_json(),
+        }
+    )
+    status, reason = "complete", None
+    if failure is not None:
+        status = "partial" if posts else "failed"
+        reason = failure.reason
+        record["error"] = failure.kind
+        if isinstance(failure, AccountNotFound) and known:
+            gone = len(changes.deleted)
+            reason += f"; it was collected before, so its {gone} post(s) are noted as deleted"
+    elif media_failures:
+        status, reason = "partial", f"{media_failures} media file(s) could not be downloaded"
+    record["status"] = status
+    if reason:
+        record["reason"] = reason
+
+    artifacts = _stage(case, run, stored, record)
+    if status == "failed":
+        failed = record_failure(case, record, actor, artifacts)
+        assert failure is not None
+        failure.capture = failed
+        raise failure
+    return record_acquisition(case, artifacts, record, actor)
+
+
+def _fetch(
+    collector: Any, run: CollectionRun, progress: bool
+) -> tuple[list[Post], CollectionFailed | None]:
+    posts: list[Post] = []
+    seen: set[str] = set()
+    failure: CollectionFailed | None = None
+    bar = tqdm(desc=f"collect {run.target}", unit="post", total=run.limit, disable=not progress)
+    try:
+        for post in collector.collect(run):
+            if post.id in seen:
+                continue  # a pinned post shown again, say
+            seen.add(post.id)
+            posts.append(post)
+            bar.update(1)
+            if run.limit is not None and len(posts) >= run.limit:
+                break
+    except CollectionFailed as exc:
+        failure = exc
+    except WriteRefused as exc:  # a library tried to write: never sent; stop and say so
+        failure = CollectionFailed(str(run.target), str(exc), url=exc.url)
+    finally:
+        bar.close()
+    return posts, failure
+
+
+def _download_media(
+    run: CollectionRun, posts: list[Post], known: dict[str, KnownPost]
+) -> tuple[list[Post], int]:
+    """Fetch the media of new and changed posts (reusing what an earlier run downloaded)."""
+    out: list[Post] = []
+    failures = 0
+    for post in posts:
+        earlier = known[post.id].media if post.id in known else {}
+        media = []
+        for m in post.media:
+            key = m.key or m.url
+            if key in earlier:
+                media.append(replace(m, sha256=earlier[key]))
+                continue
+            got = _fetch_one(run, m)
+            failures += got.error is not None
+            media.append(got)
+        out.append(post.with_media(tuple(media)))
+    return out, failures
+
+
+def _fetch_one(run: CollectionRun, medium: Media) -> Media:
+    try:
+        response = run.http.get(medium.url)
+    except (requests.RequestException, WriteRefused) as exc:
+        return replace(medium, error=f"{type(exc).__name__}: {str(exc)[:200]}")
+    if response.status_code != 200:
+        return replace(medium, error=f"HTTP {response.status_code}")
+    body = response.content
+    if len(body) > run.settings.max_media_bytes:
+        return replace(
+            medium, error=f"larger than the limit ({run.settings.max_media_bytes} bytes)"
+        )
+    media_type = (response.headers.get("Content-Type") or "application/octet-stream").split(";")[0]
+    return replace(
+        medium, sha256=hashlib.sha256(body).hexdigest(), size=len(body), media_type=media_type
+    )
+
+
+def _stage(
+    case: Case, run: CollectionRun, posts: list[Post], record: dict[str, Any]
+) -> list[Artifact]:
+    """Stage the run's exhibits in one batch, and list the stored posts in the record."""
+    info = {
+        "software": f"osint-kit ({record['method']})",
+        "format": "WARC File Format 1.1",
+        "isPartOf": record["target"],
+        "description": "every HTTP exchange of one collection run (docs/social.md)",
+    }
+    blobs: list[tuple[bytes, str, str, str | None]] = []
+    if run.http.exchanges:
+        blobs.append((write_warc(run.http.exchanges, info), "warc", "application/warc", None))
+    if run.profile is not None:
+        profile = json.dumps(run.profile, sort_keys=True, ensure_ascii=False).encode() + b"\n"
+        blobs.append((profile, "profile", "application/json", None))
+    bodies = {
+        ex.url: ex.body for ex in run.http.exchanges if ex.body is not None and ex.status == 200
+    }
+    entries = []
+    media_staged: set[str] = set()
+    for post in posts:
+        data = post.record_bytes()
+        blobs.append((data, "post", "application/json", post.url))
+        media_map = {}
+        for m in post.media:
+            if m.sha256 and m.error is None and m.url in bodies and m.sha256 not in media_staged:
+                media_staged.add(m.sha256)
+                body = bodies[m.url]
+                assert body is not None
+                blobs.append((body, "media", m.media_type or "application/octet-stream", m.url))
+            if m.sha256:
+                media_map[m.key or m.url] = m.sha256
+        entries.append(
+            {
+                "id": post.id,
+                "url": post.url,
+                "created_at": post.created_at,
+                "fingerprint": post.fingerprint(),
+                "record": hashlib.sha256(data).hexdigest(),
+                "media": media_map,
+            }
+        )
+    record["posts"] = entries
+    staged = case.store.stage_many([b[0] for b in blobs])
+    try:
+        return [
+            Artifact(s, role, media_type, source)
+            for s, (_, role, media_type, source) in zip(staged, blobs, strict=True)
+        ]
+    except BaseException:
+        for s in staged:
+            case.store.discard(s)
+        raise

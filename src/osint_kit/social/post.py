@@ -1,0 +1,146 @@
+"""One schema for posts from every platform, and what makes two versions of a post differ.
+
+A post record is stored as an exhibit (``osint-kit.post/1`` JSON, keys sorted, one
+line): the normalised fields, plus the collector library's own item under ``raw``
+so nothing the platform said is lost in the normalising.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+POST_FORMAT = "osint-kit.post/1"
+
+
+def utc(moment: datetime) -> str:
+    """RFC 3339 UTC, seconds precision with ``Z`` (platforms give no finer times)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """ISO 8601 from a platform (``Z`` or an offset, with or without fractions) to aware UTC."""
+    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Author:
+    handle: str
+    display_name: str | None = None
+    id: str | None = None
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "handle": self.handle,
+            "display_name": self.display_name,
+            "id": self.id,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Media:
+    """A picture, video or file attached to a post; ``sha256`` once it is downloaded."""
+
+    url: str
+    type: str  # image, video, gifv, audio, file
+    alt: str | None = None
+    #: What identifies the attachment across runs when its URL does not (signed CDN links).
+    key: str | None = None
+    sha256: str | None = None
+    size: int | None = None
+    media_type: str | None = None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"url": self.url, "type": self.type, "alt": self.alt}
+        for key in ("key", "sha256", "size", "media_type", "error"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Post:
+    platform: str
+    id: str
+    url: str
+    author: Author
+    created_at: str
+    text: str
+    language: str | None = None
+    reply_to: str | None = None
+    quoted: str | None = None
+    reposted: str | None = None
+    mentions: tuple[str, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    outlinks: tuple[str, ...] = ()
+    media: tuple[Media, ...] = ()
+    counts: Mapping[str, int | None] = field(default_factory=dict)
+    edited_at: str | None = None
+    #: The collector library's item (snscrape's JSON, or the platform's JSON object).
+    raw: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": POST_FORMAT,
+            "platform": self.platform,
+            "id": self.id,
+            "url": self.url,
+            "author": self.author.to_json(),
+            "created_at": self.created_at,
+            "edited_at": self.edited_at,
+            "text": self.text,
+            "language": self.language,
+            "reply_to": self.reply_to,
+            "quoted": self.quoted,
+            "reposted": self.reposted,
+            "mentions": list(self.mentions),
+            "hashtags": list(self.hashtags),
+            "outlinks": list(self.outlinks),
+            "media": [m.to_json() for m in self.media],
+            "counts": dict(self.counts),
+            "raw": self.raw,
+        }
+
+    def record_bytes(self) -> bytes:
+        """The exhibit: deterministic JSON, so an unchanged post is byte-for-byte the same."""
+        text = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return text.encode() + b"\n"
+
+    def fingerprint(self) -> str:
+        """SHA-256 over what the author wrote and attached.
+
+        Counts (views, likes), the author's display name and the library's raw item
+        are left out: they change without the post changing. The full record of
+        every run is still in that run's WARC.
+        """
+        content = {
+            "text": self.text,
+            "created_at": self.created_at,
+            "edited_at": self.edited_at,
+            "language": self.language,
+            "reply_to": self.reply_to,
+            "quoted": self.quoted,
+            "reposted": self.reposted,
+            "mentions": sorted(self.mentions),
+            "hashtags": sorted(self.hashtags),
+            "outlinks": sorted(self.outlinks),
+            "media": [m.key or m.url for m in self.media],
+        }
+        data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+        return hashlib.sha256(data).hexdigest()
+
+    def with_media(self, media: tuple[Media, ...]) -> Post:
+        return replace(self, media=media)
