@@ -58,7 +58,8 @@ class CollectSettings:
     bluesky_appview: str = DEFAULT_APPVIEW
     #: Host name -> base URL to connect to instead (like curl's --connect-to): the
     #: request keeps its URL and Host header, the connection goes elsewhere. For a
-    #: mirror or gateway, and for the tests' fake platforms on 127.0.0.1.
+    #: mirror or gateway, and for the tests' fake platforms on 127.0.0.1. The host
+    #: ``*`` stands for every host not named (a sealed test environment).
     connect_to: Mapping[str, str] = field(default_factory=dict)
     #: Mastodon: "auto" (HTML pages on 3.x, the REST API on 4.x), "api" or "html".
     mastodon_via: str = "auto"

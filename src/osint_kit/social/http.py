@@ -145,7 +145,8 @@ class PlatformHTTP:
 
     def route(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         parts = urlsplit(request.url or "")
-        base = self.settings.connect_to.get((parts.hostname or "").lower())
+        routes = self.settings.connect_to
+        base = routes.get((parts.hostname or "").lower()) or routes.get("*")
         if not base:
             return request
         to = urlsplit(base)

@@ -14,7 +14,6 @@ Hashtag timelines use the REST API on every version (snscrape has no tag scraper
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +25,7 @@ from ..errors import AccountNotFound, CollectionFailed, InvalidTarget, Unexpecte
 from .base import CollectionRun, Target
 from .failures import for_status, from_exception
 from .post import Author, Media, Post, parse_utc, utc
-from .snscrape_compat import snscrape_module
+from .snscrape_compat import item_json, snscrape_module
 
 _USER = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 _TAG = re.compile(r"^\w{1,100}$")
@@ -291,7 +290,7 @@ class _Html:
                 raise from_exception(self.target, RuntimeError("no posts"), self.run.http)
 
     def convert(self, item: Any) -> Iterator[Post]:
-        raw = json.loads(item.json())
+        raw = item_json(item)
         if hasattr(item, "toot"):  # a Boost
             booster = item.user
             yield Post(

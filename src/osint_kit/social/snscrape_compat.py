@@ -11,12 +11,16 @@ modules we use also skips the dead ones (Twitter, Facebook…).
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import importlib
 import importlib.machinery
 import importlib.util
 import sys
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 PACKAGE = "snscrape.modules"
 
@@ -37,3 +41,28 @@ def snscrape_module(name: str) -> ModuleType:
         sys.modules[PACKAGE] = package
         parent.modules = package  # type: ignore[attr-defined]
     return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+def item_json(value: Any) -> Any:
+    """An snscrape item as plain JSON values: its dataclass fields, recursively.
+
+    snscrape's own ``Item.json()`` also walks its deprecated properties, and
+    crashes on a channel that shows no "videos" or "files" counter; this reads
+    the fields only. Datetimes become ISO 8601, counts with a granularity
+    (``1.2K``) keep it, enums their value.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: item_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out["_type"] = f"{type(value).__module__}.{type(value).__qualname__}"
+        return out
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return item_json(value.value)
+    if isinstance(value, int) and hasattr(value, "granularity"):
+        return {"value": int(value), "granularity": value.granularity}
+    if isinstance(value, list | tuple):
+        return [item_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): item_json(v) for k, v in value.items()}
+    return value

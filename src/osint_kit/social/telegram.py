@@ -9,7 +9,6 @@ carried each post, so the post record says everything the platform showed.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,7 @@ from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
 from .base import CollectionRun, Target
 from .failures import from_exception
 from .post import Author, Media, Post, utc
-from .snscrape_compat import snscrape_module
+from .snscrape_compat import item_json, snscrape_module
 
 _CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _BACKGROUND = re.compile(r"background-image:url\('([^']+)'\)")
@@ -68,7 +67,7 @@ class TelegramCollector:
             raise self._missing_or(run, exc) from None
         if channel is None:
             raise self._missing_or(run, None)
-        run.profile = json.loads(channel.json())
+        run.profile = item_json(channel)
         run.notes["library"] = "snscrape"
         pages = _PageIndex(run)
         try:
@@ -163,7 +162,7 @@ def _extras(div: Tag) -> dict[str, Any]:
 
 
 def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
-    raw = json.loads(item.json())
+    raw = item_json(item)
     post_id = item.url.rstrip("/").rsplit("/", 1)[1]
     text = item.content or ""
     outlinks = tuple(item.outlinks or ())
