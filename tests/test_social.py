@@ -43,7 +43,8 @@ def channel(fake: FakePlatforms, n: int = 45, name: str = "lost_dog_watch"):  # 
     for i in range(n):
         ch.add_post(
             date=START + timedelta(hours=i),
-            text=f"Sighting {i} near the park #sighting https://example.org/map/{i}",
+            text=f"Sighting {i} near the park #sighting https://example.org/map/{i}"
+            "\nCall @dog_rescue",
             photos=[f"sighting-{i}.jpg"] if i % 5 == 0 else [],
             views=100 + i,
         )
@@ -72,6 +73,8 @@ def test_telegram_channel_every_page_every_post_and_its_media(
     assert first["text"].startswith("Sighting 0 near the park")
     assert first["created_at"] == "2026-10-01T08:00:00Z"
     assert first["hashtags"] == ["sighting"] and "https://example.org/map/0" in first["outlinks"]
+    assert first["text"].endswith("\nCall @dog_rescue")  # line breaks kept (snscrape drops them)
+    assert first["mentions"] == ["dog_rescue"]
     assert first["url"] == "https://t.me/lost_dog_watch/1" and first["counts"]["views"] == 100
     media = exhibits_of(case, cap, "media")
     assert len(media) == 9 and all(e.media_type == "image/jpeg" for e in media)

@@ -60,6 +60,12 @@ def test_telegram_channel_page_as_t_me_served_it(
     assert by_id["13360"]["counts"]["views"] == 448_700
     assert by_id["13360"]["author"]["display_name"] == "NEXTA Live"
     assert by_id["13358"]["raw"]["snscrape"]["linkPreview"] is not None
+    for b in blocks:  # text as shown: one line per <br>
+        text_div = b.find("div", class_="tgme_widget_message_text")
+        if text_div is not None:
+            shown = by_id[b["data-post"].split("/")[1]]["text"]
+            assert shown.count("\n") == len(text_div.find_all("br"))
+            assert shown.replace("\n", "") == text_div.get_text()
     # every photo on the page was downloaded and kept, linked from its post by hash
     media = exhibits_of(case, cap, "media")
     listed = [m for p in posts for m in p["media"] if m["type"] == "image"]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
+from bs4.element import NavigableString
 
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
 from .base import CollectionRun, Target
@@ -57,10 +58,10 @@ class TelegramCollector:
         return "social.telegram"
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
-        telegram = snscrape_module("telegram")
-        scraper = telegram.TelegramChannelScraper(run.target.name, retries=run.settings.retries)
-        run.http.equip(scraper._session)  # every request recorded, read-only, routed
+        pages = _PageIndex(run)
         name = run.target.name
+        scraper = _scraper(snscrape_module("telegram"), name, run.settings.retries, pages)
+        run.http.equip(scraper._session)  # every request recorded, read-only, routed
         try:
             channel = scraper.entity
         except Exception as exc:
@@ -69,7 +70,6 @@ class TelegramCollector:
             raise self._missing_or(run, None)
         run.profile = item_json(channel)
         run.notes["library"] = "snscrape"
-        pages = _PageIndex(run)
         try:
             for item in scraper.get_items():
                 extras = pages.extras(item.url)
@@ -110,12 +110,21 @@ class TelegramCollector:
 
 
 class _PageIndex:
-    """The post blocks of every channel page fetched so far, by post URL."""
+    """The post blocks of every channel page read so far, by post URL.
+
+    The scraper hands over each page's parsed soup as it reads it (see
+    ``_scraper``), so pages are parsed once; should a future snscrape stop
+    calling that hook, the pages are parsed again from the recorded bodies.
+    """
 
     def __init__(self, run: CollectionRun) -> None:
         self.run = run
         self.seen = 0
         self.blocks: dict[str, Tag] = {}
+
+    def add(self, soup: Any) -> None:
+        for div in soup.find_all("div", attrs={"class": "tgme_widget_message", "data-post": True}):
+            self.blocks[f"https://t.me/{div['data-post']}"] = div
 
     def extras(self, url: str) -> dict[str, Any]:
         key = url.replace("//t.me/s/", "//t.me/")
@@ -123,18 +132,50 @@ class _PageIndex:
             exchanges = self.run.http.exchanges
             for ex in exchanges[self.seen :]:
                 if "/s/" in ex.url and ex.status == 200 and ex.body:
-                    soup = BeautifulSoup(ex.body, "lxml")
-                    for div in soup.find_all(
-                        "div", attrs={"class": "tgme_widget_message", "data-post": True}
-                    ):
-                        self.blocks[f"https://t.me/{div['data-post']}"] = div
+                    self.add(BeautifulSoup(ex.body, "lxml"))
             self.seen = len(exchanges)
         block = self.blocks.get(key)
         return _extras(block) if block is not None else {}
 
 
+def _scraper(telegram: Any, name: str, retries: int, pages: _PageIndex) -> Any:
+    """snscrape's channel scraper, handing each page it parses to ``pages``."""
+
+    class Scraper(telegram.TelegramChannelScraper):  # type: ignore[misc]
+        def _soup_to_items(self, soup: Any, pageUrl: str, onlyUsername: bool = False) -> Any:
+            if not onlyUsername:
+                pages.add(soup)
+            return super()._soup_to_items(soup, pageUrl, onlyUsername)
+
+    return Scraper(name, retries=retries)
+
+
+def _message_text(div: Tag) -> tuple[str, list[str], list[str], list[str]]:
+    """The text as shown (line breaks kept, which snscrape drops), its links, mentions, tags."""
+    parts: list[str] = []
+    for node in div.descendants:
+        if isinstance(node, NavigableString):
+            parts.append(str(node))
+        elif isinstance(node, Tag) and node.name == "br":
+            parts.append("\n")
+    links, mentions, tags = [], [], []
+    for a in div.find_all("a", href=True):
+        href, shown = str(a["href"]), a.get_text()
+        if "?q=%23" in href or shown.startswith("#"):
+            tags.append(shown.lstrip("#"))
+        elif shown.startswith("@"):
+            mentions.append(shown.lstrip("@"))
+        elif href not in links:
+            links.append(href)
+    return "".join(parts), links, mentions, tags
+
+
 def _extras(div: Tag) -> dict[str, Any]:
     out: dict[str, Any] = {"media": []}
+    if text_div := div.find("div", class_="tgme_widget_message_text"):
+        out["text"], out["links"], out["mentions"], out["hashtags"] = _message_text(text_div)
+    if preview := div.find("a", class_="tgme_widget_message_link_preview"):
+        out["link_preview"] = preview.get("href")
     for i, a in enumerate(div.find_all("a", class_="tgme_widget_message_photo_wrap")):
         if m := _BACKGROUND.search(str(a.get("style", ""))):
             out["media"].append({"url": m.group(1), "type": "image", "index": i})
@@ -164,21 +205,23 @@ def _extras(div: Tag) -> dict[str, Any]:
 def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
     raw = item_json(item)
     post_id = item.url.rstrip("/").rsplit("/", 1)[1]
-    text = item.content or ""
-    outlinks = tuple(item.outlinks or ())
-    mentions = tuple(
-        sorted(
-            {
-                u.rsplit("/", 1)[1]
-                for u in outlinks
-                if re.match(r"^https://t\.me/[A-Za-z]\w{3,}$", u)
-            }
-        )
-    )
+    if "text" in extras:  # the page as shown: line breaks, and links as marked up
+        text = extras["text"]
+        outlinks = list(extras["links"])
+        if extras.get("link_preview") and extras["link_preview"] not in outlinks:
+            outlinks.append(extras["link_preview"])
+        mentions = tuple(dict.fromkeys(extras["mentions"]))
+        hashtags = tuple(dict.fromkeys(extras["hashtags"]))
+    else:
+        text = item.content or ""
+        outlinks = list(item.outlinks or ())
+        mentions = ()
+        hashtags = tuple(dict.fromkeys(_HASHTAG.findall(text)))
     media = tuple(
         Media(url=m["url"], type=m["type"], key=f"{channel}/{post_id}#{n}:{m['type']}")
         for n, m in enumerate(extras.get("media", []))
     )
+    page = {k: v for k, v in extras.items() if k not in ("media", "text", "links")}
     return Post(
         platform="telegram",
         id=post_id,
@@ -195,11 +238,11 @@ def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
         reply_to=extras.get("reply_to"),
         reposted=extras.get("forwarded_from"),
         mentions=mentions,
-        hashtags=tuple(dict.fromkeys(_HASHTAG.findall(text))),
-        outlinks=outlinks,
+        hashtags=hashtags,
+        outlinks=tuple(outlinks),
         media=media,
         counts={"views": extras.get("views")},
-        raw={"snscrape": raw, "page": {k: v for k, v in extras.items() if k != "media"}},
+        raw={"snscrape": raw, "page": page},
     )
 
 
