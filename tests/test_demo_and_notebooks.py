@@ -29,10 +29,17 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     case = Case.open(summary.id, root=tmp_path)
     assert case.verify().ok
     captures = case.captures()
-    assert [c.method for c in captures] == ["file.import"] * 4 + ["web.browser"] * 2
+    assert [c.method for c in captures] == ["file.import"] * 4 + ["web.browser"] * 2 + [
+        "social.telegram",
+        "social.mastodon",
+        "social.bluesky",
+        "social.telegram",
+    ]
     assert all(c.status == "complete" for c in captures)
     assert case.exhibit("E0002").sha256 == case.exhibit("E0004").sha256
-    poster, forum = captures[4:]
+    again = captures[-1].record["changes"]
+    assert (again["new"], again["changed"], len(again["deleted"])) == (1, 1, 1)
+    poster, forum = captures[4:6]
     image = next(case.exhibit(x) for x in poster.exhibits if case.exhibit(x).role == "page-image")
     assert image.sha256 == case.exhibit("E0002").sha256  # the poster shows the witness photo
     assert [b["method"] for b in forum.record["blocked_requests"]] == ["POST"]

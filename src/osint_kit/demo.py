@@ -1,9 +1,12 @@
 """``make demo``: a whole first case, end to end, on material generated here.
 
 A missing-person case: a tip typed up at the front desk, a photo and a voicemail
-handed over by the mother, the same photo again from a second witness. The demo
-imports them, adds a note, verifies the case and rebuilds its index, then says
-where everything is. Nothing leaves the machine.
+handed over by the mother, the same photo again from a second witness, two web
+pages captured from the demo's own local site, and public posts collected from
+local fake platforms (a Telegram channel, a Mastodon account, a Bluesky feed; the
+channel is collected twice, with an edit, a deletion and a new post between).
+The demo then verifies the case and rebuilds its index, and says where
+everything is. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -180,8 +183,46 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
         exhibits=["E0002", "E0004"],
         examiner=DEMO_EXAMINER,
     )
+    collect_social(case)
     case.reindex()
     return case
+
+
+def collect_social(case: Case) -> None:
+    """Public posts from the local fake platforms: a Telegram channel, a Mastodon account
+    and a Bluesky feed; then the channel changes and is collected again."""
+    from .fakes import (
+        FakePlatforms,
+        synthetic_bluesky_actor,
+        synthetic_mastodon_account,
+        synthetic_telegram_channel,
+    )
+    from .social.base import CollectSettings
+
+    with FakePlatforms() as fake:
+        channel = synthetic_telegram_channel(fake, "elm_street_board", 30, seed=1, media_every=6)
+        synthetic_mastodon_account(fake, "social.example", "elmstreet", 15, seed=2, media_every=5)
+        synthetic_bluesky_actor(fake, "elmstreet.bsky.fake", 15, seed=3, media_every=5)
+        # Every host, known or not, is answered by the fake: nothing reaches the internet.
+        settings = CollectSettings(
+            connect_to={**fake.connect_to, "*": fake.url},
+            bluesky_appview="https://bsky.fake",
+            retries=0,
+        )
+        for target in (
+            "telegram:elm_street_board",
+            "mastodon:@elmstreet@social.example",
+            "bluesky:elmstreet.bsky.fake",
+        ):
+            case.collect(target, settings=settings, examiner=DEMO_EXAMINER, progress=False)
+        # A day later: one post edited, one deleted, one new.
+        posts = channel.posts
+        channel.edit(posts[-3].id, text="Correction: the search walk starts at 7 pm, not 6 pm.")
+        channel.delete(posts[-5].id)
+        channel.add_post(date=datetime.now(UTC), text="Biscuit is home! Thank you, everyone.")
+        case.collect(
+            "telegram:elm_street_board", settings=settings, examiner=DEMO_EXAMINER, progress=False
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,11 +234,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     w = sys.stdout.write
     w(f"\nDemo case {case.id}: {case.title}\n")
     for ex in case.exhibits():
+        if ex.method and ex.method.startswith("social.") and ex.role in ("post", "media"):
+            continue  # summed up per capture below
         name = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.capture}"
         w(
             f"  {ex.label}  {name or '':<28} {ex.media_type or '':<18} {ex.size:>9,} bytes  "
             f"sha256 {ex.sha256[:16]}…\n"
         )
+    for cap in case.captures():
+        if cap.method.startswith("social.") and cap.status != "failed":
+            ch = cap.record.get("changes", {})
+            w(
+                f"  {cap.id} {cap.target}: {cap.record.get('collected', 0)} posts seen, "
+                f"{ch.get('new', 0)} new, {ch.get('changed', 0)} changed, "
+                f"{len(ch.get('deleted', []))} deleted; {len(cap.exhibits)} exhibits "
+                f"({cap.exhibits[0]}..{cap.exhibits[-1]})\n"
+            )
     w("\ncustody log:\n")
     for e in case.events():
         w(f"  {e.seq:>3}  {e.time}  {e.action:<18} {e.summary()}\n")

@@ -169,9 +169,17 @@ class Event:
             return f"case created: {d.get('title', '')} [{d.get('category', '')}]"
         if cap is not None:
             target = cap.get("target") or cap.get("original_name") or ""
-            exhibits = ", ".join(self.exhibits)
+            labels = self.exhibits
+            exhibits = ", ".join(labels) if len(labels) <= 8 else f"{labels[0]}..{labels[-1]}"
             status = cap.get("status", "")
             text = f"{cap.get('id', '')} {cap.get('method', '')} {target}".strip()
+            changes = cap.get("changes")
+            if isinstance(changes, Mapping):
+                text += (
+                    f": {cap.get('collected', 0)} posts, {changes.get('new', 0)} new, "
+                    f"{changes.get('changed', 0)} changed, "
+                    f"{len(changes.get('deleted') or [])} deleted"
+                )
             if exhibits:
                 text += f" -> {exhibits}"
             if status and status != "complete":
