@@ -462,3 +462,43 @@ def test_bluesky_author_feed_with_reposts_media_and_pages(fake: FakePlatforms, c
     assert len(exhibits_of(case, cap, "media")) == 6
     with pytest.raises(AccountNotFound, match=r"Profile not found|does not exist"):
         collect(case, fake, "bluesky:nobody.bsky.fake")
+
+
+def test_bluesky_server_error_on_the_second_page_keeps_the_first(
+    fake: FakePlatforms, case: Case
+) -> None:
+    bsky = fake.bluesky
+    erin = bsky.add_actor("erin.bsky.fake")
+    for i in range(70):
+        bsky.add_post(erin, text=f"note {i}", created_at=START + timedelta(minutes=i))
+    fake.fail(
+        r"getAuthorFeed.*cursor=", status=500, times=None, body=b'{"error":"InternalServerError"}'
+    )
+
+    cap = collect(case, fake, "bluesky:erin.bsky.fake")
+
+    assert cap.status == "partial" and "HTTP 500" in (cap.reason or "")
+    assert len(posts_of(case, cap)) == 50 and cap.record["changes"]["deleted"] == []
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [("7", 7.0), ("0", 0.0), (None, None), ("soon", None), ("Wed, 25 Nov 2026 10:00:30 GMT", 30.0)],
+)
+def test_retry_after_as_seconds_or_a_date(value: str | None, seconds: float | None) -> None:
+    from osint_kit.social.http import retry_after_seconds
+
+    now = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds(value, now) == seconds
+
+
+def test_a_library_that_tries_to_write_is_stopped_before_anything_leaves(
+    fake: FakePlatforms,
+) -> None:
+    from osint_kit.social.http import PlatformHTTP, WriteRefused
+
+    http = PlatformHTTP(settings_for(fake))
+    with pytest.raises(WriteRefused, match="read-only"):
+        http.session.post("https://t.me/s/lost_dog_watch", data={"a": "b"})
+    assert http.blocked == [{"method": "POST", "url": "https://t.me/s/lost_dog_watch"}]
+    assert fake.requests == []
