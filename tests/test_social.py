@@ -502,3 +502,24 @@ def test_a_library_that_tries_to_write_is_stopped_before_anything_leaves(
         http.session.post("https://t.me/s/lost_dog_watch", data={"a": "b"})
     assert http.blocked == [{"method": "POST", "url": "https://t.me/s/lost_dog_watch"}]
     assert fake.requests == []
+
+
+def test_case_posts_is_the_latest_version_of_each_with_deletions(
+    fake: FakePlatforms, case: Case
+) -> None:
+    ch = channel(fake, 12)
+    collect(case, fake, "telegram:lost_dog_watch")
+    ch.edit(4, text="Sighting 3, corrected")
+    ch.delete(9)
+    collect(case, fake, "telegram:lost_dog_watch")
+
+    posts = case.posts("telegram:lost_dog_watch")
+    assert len(posts) == 12 and posts[0]["id"] == "12"  # newest first
+    row = {r["id"]: r for r in posts}
+    assert row["4"]["text"] == "Sighting 3, corrected" and row["4"]["versions"] == 2
+    assert row["9"]["deleted"] and not row["8"]["deleted"]
+    frame = posts.to_frame()
+    assert list(frame.columns)[:4] == ["exhibit", "capture", "platform", "id"]
+    assert str(frame["created_at"].dt.tz) == "UTC"
+    assert "12 posts" in posts._repr_html_()
+    assert case.posts("telegram:someone_else") == []

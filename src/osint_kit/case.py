@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from .repair import RepairReport
     from .report import VerificationReport
     from .social.base import CollectSettings
+    from .social.views import PostList
     from .web.capture import CaptureOptions
 
 FORMAT_NAME = "osint-kit-case"
@@ -332,6 +333,19 @@ class Case:
             if ex.label == label:
                 return ex
         raise UnknownExhibit(label, self.id)
+
+    def posts(self, target: str | None = None) -> PostList:
+        """Collected posts, the latest version of each, newest first (``.to_frame()``: pandas).
+
+        ``target`` (``telegram:CHANNEL``…) narrows to one collection target; a
+        ``deleted`` column says whether a later run found the post gone.
+        """
+        from .social.views import posts_from_events
+
+        def read(sha256: str) -> bytes:
+            return self.store.path_for(sha256).read_bytes()
+
+        return posts_from_events(self.log.events(), read, target)
 
     def captures(self) -> list[Capture]:
         return [c for e in self.log.events() if (c := Capture.from_event(e)) is not None]
