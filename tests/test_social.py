@@ -523,3 +523,18 @@ def test_case_posts_is_the_latest_version_of_each_with_deletions(
     assert str(frame["created_at"].dt.tz) == "UTC"
     assert "12 posts" in posts._repr_html_()
     assert case.posts("telegram:someone_else") == []
+
+
+def test_mastodon_3_single_toot_with_its_thread_and_a_missing_account(
+    fake: FakePlatforms, case: Case
+) -> None:
+    _, statuses, reply, _ = mastodon_world(fake, "3.5.3", n=5)
+
+    one = collect(case, fake, f"mastodon:{statuses[3].url}")
+
+    assert one.record["via"] == "html"
+    ids = {p["id"] for p in posts_of(case, one)}
+    assert {statuses[3].id, reply.id} <= ids
+    assert any(r.target == f"/@alice/{statuses[3].id}" for r in fake.requests)
+    with pytest.raises(AccountNotFound, match="HTTP 404"):
+        collect(case, fake, "mastodon:@nobody@social.example")
