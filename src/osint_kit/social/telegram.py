@@ -13,29 +13,17 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
-from bs4.element import NavigableString
+from bs4 import BeautifulSoup
 
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
 from .base import CollectionRun, Target
 from .failures import from_exception
 from .post import Author, Media, Post, utc
 from .snscrape_compat import item_json, snscrape_module
+from .tme_page import page_posts
 
 _CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
-_BACKGROUND = re.compile(r"background-image:url\('([^']+)'\)")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
-
-
-def parse_count(text: str) -> int | None:
-    """t.me's abbreviated counts: ``448.7K`` → 448700, ``1.2M`` → 1200000, ``950`` → 950."""
-    value = text.strip().replace(" ", "").upper()
-    scale = {"K": 1_000, "M": 1_000_000}.get(value[-1:], 1)
-    number = value[:-1] if scale > 1 else value
-    try:
-        return round(float(number) * scale)
-    except ValueError:
-        return None
 
 
 class TelegramCollector:
@@ -58,9 +46,9 @@ class TelegramCollector:
         return "social.telegram"
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
-        pages = _PageIndex(run)
         name = run.target.name
-        scraper = _scraper(snscrape_module("telegram"), name, run.settings.retries, pages)
+        telegram = snscrape_module("telegram")
+        scraper = telegram.TelegramChannelScraper(name, retries=run.settings.retries)
         run.http.equip(scraper._session)  # every request recorded, read-only, routed
         try:
             channel = scraper.entity
@@ -70,6 +58,7 @@ class TelegramCollector:
             raise self._missing_or(run, None)
         run.profile = item_json(channel)
         run.notes["library"] = "snscrape"
+        pages = _PageIndex(run)
         try:
             for item in scraper.get_items():
                 extras = pages.extras(item.url)
@@ -110,21 +99,12 @@ class TelegramCollector:
 
 
 class _PageIndex:
-    """The post blocks of every channel page read so far, by post URL.
-
-    The scraper hands over each page's parsed soup as it reads it (see
-    ``_scraper``), so pages are parsed once; should a future snscrape stop
-    calling that hook, the pages are parsed again from the recorded bodies.
-    """
+    """The post blocks of every channel page fetched so far, by post URL."""
 
     def __init__(self, run: CollectionRun) -> None:
         self.run = run
         self.seen = 0
-        self.blocks: dict[str, Tag] = {}
-
-    def add(self, soup: Any) -> None:
-        for div in soup.find_all("div", attrs={"class": "tgme_widget_message", "data-post": True}):
-            self.blocks[f"https://t.me/{div['data-post']}"] = div
+        self.blocks: dict[str, dict[str, Any]] = {}
 
     def extras(self, url: str) -> dict[str, Any]:
         key = url.replace("//t.me/s/", "//t.me/")
@@ -132,74 +112,9 @@ class _PageIndex:
             exchanges = self.run.http.exchanges
             for ex in exchanges[self.seen :]:
                 if "/s/" in ex.url and ex.status == 200 and ex.body:
-                    self.add(BeautifulSoup(ex.body, "lxml"))
+                    self.blocks.update(page_posts(ex.body))
             self.seen = len(exchanges)
-        block = self.blocks.get(key)
-        return _extras(block) if block is not None else {}
-
-
-def _scraper(telegram: Any, name: str, retries: int, pages: _PageIndex) -> Any:
-    """snscrape's channel scraper, handing each page it parses to ``pages``."""
-
-    class Scraper(telegram.TelegramChannelScraper):  # type: ignore[misc]
-        def _soup_to_items(self, soup: Any, pageUrl: str, onlyUsername: bool = False) -> Any:
-            if not onlyUsername:
-                pages.add(soup)
-            return super()._soup_to_items(soup, pageUrl, onlyUsername)
-
-    return Scraper(name, retries=retries)
-
-
-def _message_text(div: Tag) -> tuple[str, list[str], list[str], list[str]]:
-    """The text as shown (line breaks kept, which snscrape drops), its links, mentions, tags."""
-    parts: list[str] = []
-    for node in div.descendants:
-        if isinstance(node, NavigableString):
-            parts.append(str(node))
-        elif isinstance(node, Tag) and node.name == "br":
-            parts.append("\n")
-    links, mentions, tags = [], [], []
-    for a in div.find_all("a", href=True):
-        href, shown = str(a["href"]), a.get_text()
-        if "?q=%23" in href or shown.startswith("#"):
-            tags.append(shown.lstrip("#"))
-        elif shown.startswith("@"):
-            mentions.append(shown.lstrip("@"))
-        elif href not in links:
-            links.append(href)
-    return "".join(parts), links, mentions, tags
-
-
-def _extras(div: Tag) -> dict[str, Any]:
-    out: dict[str, Any] = {"media": []}
-    if text_div := div.find("div", class_="tgme_widget_message_text"):
-        out["text"], out["links"], out["mentions"], out["hashtags"] = _message_text(text_div)
-    if preview := div.find("a", class_="tgme_widget_message_link_preview"):
-        out["link_preview"] = preview.get("href")
-    for i, a in enumerate(div.find_all("a", class_="tgme_widget_message_photo_wrap")):
-        if m := _BACKGROUND.search(str(a.get("style", ""))):
-            out["media"].append({"url": m.group(1), "type": "image", "index": i})
-    for video in div.find_all("video", class_="tgme_widget_message_video"):
-        if video.get("src"):
-            out["media"].append({"url": video["src"], "type": "video"})
-    for thumb in div.find_all("i", class_="tgme_widget_message_video_thumb"):
-        if (m := _BACKGROUND.search(str(thumb.get("style", "")))) and not div.find(
-            "video", class_="tgme_widget_message_video", src=True
-        ):
-            out["media"].append({"url": m.group(1), "type": "video_thumbnail"})
-    if views := div.find("span", class_="tgme_widget_message_views"):
-        out["views"] = parse_count(views.text)
-    if fwd := div.find("a", class_="tgme_widget_message_forwarded_from_name"):
-        out["forwarded_from"] = fwd.get("href") or fwd.text.strip()
-    elif fwd_div := div.find(class_="tgme_widget_message_forwarded_from"):
-        out["forwarded_from"] = fwd_div.text.replace("Forwarded from", "").strip()
-    if reply := div.find("a", class_="tgme_widget_message_reply"):
-        out["reply_to"] = reply.get("href")
-    if owner := div.find(class_="tgme_widget_message_owner_name"):
-        out["author_name"] = owner.text.strip()
-    meta = div.find("span", class_="tgme_widget_message_meta")
-    out["edited"] = bool(meta and "edited" in meta.text)
-    return out
+        return self.blocks.get(key, {})
 
 
 def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
