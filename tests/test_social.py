@@ -538,3 +538,35 @@ def test_mastodon_3_single_toot_with_its_thread_and_a_missing_account(
     assert any(r.target == f"/@alice/{statuses[3].id}" for r in fake.requests)
     with pytest.raises(AccountNotFound, match="HTTP 404"):
         collect(case, fake, "mastodon:@nobody@social.example")
+
+
+def test_a_batch_being_staged_is_in_progress_and_a_killed_one_is_repaired(
+    case: Case, tmp_path: Path
+) -> None:
+    batch = case.store.open_batch()
+    batch.add(b'{"post": 1}\n')
+    batch.add(b'{"post": 2}\n')
+    report = case.verify()
+    assert report.ok and len([n for n in report.notes if "in progress" in n]) == 3
+    batch.abandon()
+    assert case.verify().ok and not list(case.store.incoming_dir.iterdir())
+
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from osint_kit import Case
+        case = Case.open({case.id!r}, root={str(case.path.parent)!r})
+        batch = case.store.open_batch()
+        for n in range(50):
+            batch.add(b"post %d" % n)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == -9
+    report = case.verify()
+    kinds = {p.kind for p in report.problems}
+    assert kinds == {"interrupted-import"} and len(report.problems) == 51  # 50 parts + the lock
+    repaired = case.repair(examiner=EXAMINER)
+    assert len(repaired.discarded) == 51
+    assert case.verify().ok and not list(case.store.incoming_dir.iterdir())

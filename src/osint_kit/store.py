@@ -69,15 +69,21 @@ class StagedBlob:
 
 
 class _BatchLock:
-    """The flock'ed ``<batch>.lock`` of a staged batch; removed when its last part is released."""
+    """The flock'ed ``<batch>.lock``: removed when the batch is finished and all parts released."""
 
-    def __init__(self, path: Path, fd: int, parts: int) -> None:
+    def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self.fd = fd
-        self.left = parts
+        self.left = 0
+        self.sealed = False
 
     def release_one(self) -> None:
         self.left -= 1
+        if self.sealed and self.left <= 0:
+            self.drop_all()
+
+    def seal(self) -> None:
+        self.sealed = True
         if self.left <= 0:
             self.drop_all()
 
@@ -86,6 +92,56 @@ class _BatchLock:
             self.path.unlink(missing_ok=True)
             os.close(self.fd)
             self.fd = -1
+
+
+class StagingBatch:
+    """Parts written one by one under one lock; see ``BlobStore.open_batch``."""
+
+    def __init__(self, incoming: Path) -> None:
+        self.incoming = str(incoming)
+        self.name = uuid.uuid4().hex
+        lock = incoming / f"{self.name}{LOCK_SUFFIX}"
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise StorageError(lock, exc.strerror or str(exc)) from exc
+        self.lock = _BatchLock(lock, fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            self.lock.drop_all()
+            raise StorageError(lock, exc.strerror or str(exc)) from exc
+        self.staged: list[StagedBlob] = []
+
+    def add(self, data: bytes) -> StagedBlob:
+        part = f"{self.incoming}/{self.name}.{len(self.staged)}{PART_SUFFIX}"
+        try:
+            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            try:
+                write_all(fd, data)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            Path(part).unlink(missing_ok=True)
+            raise StorageError(Path(part), exc.strerror or str(exc)) from exc
+        self.lock.left += 1
+        staged = StagedBlob(hashlib.sha256(data).hexdigest(), len(data), Path(part), -1, self.lock)
+        self.staged.append(staged)
+        return staged
+
+    def finish(self) -> None:
+        """Make every part durable (one syncfs); the lock goes when the last part does."""
+        try:
+            sync_filesystem(Path(self.incoming), [s.part for s in self.staged])
+        except OSError as exc:
+            raise StorageError(Path(self.incoming), exc.strerror or str(exc)) from exc
+        self.lock.seal()
+
+    def abandon(self) -> None:
+        for staged in self.staged:
+            staged.part.unlink(missing_ok=True)
+            staged._batch = None
+        self.lock.drop_all()
 
 
 def hash_file(path: Path) -> tuple[str, int]:
@@ -149,50 +205,30 @@ class BlobStore:
         return self.stage(io.BytesIO(data))
 
     def stage_many(self, items: Sequence[bytes]) -> list[StagedBlob]:
-        """Stage many small byte strings (posts, media) with one flush for all of them.
+        """Stage many small byte strings (posts, media) with one flush for all of them."""
+        if not items:
+            return []
+        batch = self.open_batch()
+        try:
+            staged = [batch.add(data) for data in items]
+            batch.finish()
+        except BaseException:
+            batch.abandon()
+            raise
+        return staged
+
+    def open_batch(self) -> StagingBatch:
+        """A batch of small blobs staged one by one (as posts arrive), made durable at once.
 
         One lock file (``<batch>.lock``) stands for every part of the batch
         (``<batch>.<n>.part``), so a collection of thousands of posts holds one
-        file descriptor, not thousands; the parts are written, then made durable
-        by one ``syncfs`` of the case's file system instead of one fsync each.
-        The caller must ``release_batch`` (publish or discard does it for the
-        parts; the lock goes with the last one).
+        file descriptor, not thousands; ``finish()`` makes them all durable with
+        one ``syncfs`` of the case's file system instead of one fsync each.
+        Publishing or discarding a part releases it; the lock goes with the last
+        part once the batch is finished. ``abandon()`` discards every part.
         """
-        if not items:
-            return []
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
-        batch = uuid.uuid4().hex
-        lock = self.incoming_dir / f"{batch}{LOCK_SUFFIX}"
-        try:
-            lock_fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            fcntl.flock(lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise StorageError(lock, exc.strerror or str(exc)) from exc
-        holder = _BatchLock(lock, lock_fd, len(items))
-        staged: list[StagedBlob] = []
-        try:
-            for n, data in enumerate(items):
-                part = self.incoming_dir / f"{batch}.{n}{PART_SUFFIX}"
-                fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-                try:
-                    write_all(fd, data)
-                finally:
-                    os.close(fd)
-                staged.append(
-                    StagedBlob(hashlib.sha256(data).hexdigest(), len(data), part, -1, holder)
-                )
-            sync_filesystem(self.incoming_dir, [s.part for s in staged])
-        except OSError as exc:
-            for s in staged:
-                self.discard(s)
-            holder.drop_all()
-            raise StorageError(self.incoming_dir, exc.strerror or str(exc)) from exc
-        except BaseException:
-            for s in staged:
-                self.discard(s)
-            holder.drop_all()
-            raise
-        return staged
+        return StagingBatch(self.incoming_dir)
 
     def publish(self, staged: StagedBlob) -> StoredBlob:
         """Move a staged blob to its content address; idempotent for identical content."""
