@@ -126,6 +126,9 @@ class Post:
         are left out: they change without the post changing. The full record of
         every run is still in that run's WARC.
         """
+        cached = self.__dict__.get("_fingerprint")
+        if cached is not None:
+            return str(cached)
         content = {
             "text": self.text,
             "created_at": self.created_at,
@@ -140,7 +143,9 @@ class Post:
             "media": [m.key or m.url for m in self.media],
         }
         data = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
-        return hashlib.sha256(data).hexdigest()
+        value = hashlib.sha256(data).hexdigest()
+        object.__setattr__(self, "_fingerprint", value)  # asked for several times a run
+        return value
 
     def with_media(self, media: tuple[Media, ...]) -> Post:
         return replace(self, media=media)
