@@ -4,6 +4,7 @@
     .venv/bin/python bench/run.py --quick    # small sizes, a smoke run
     .venv/bin/python bench/run.py --web      # and web capture vs bare Playwright
     .venv/bin/python bench/run.py --web-only # web capture only
+    .venv/bin/python bench/run.py --collect-only  # social collection vs bare snscrape
 
 Measures (see docs/performance.md):
 
@@ -11,7 +12,9 @@ Measures (see docs/performance.md):
 2. ``case.verify()`` of a case holding that one blob vs ``openssl dgst -sha256``;
 3. custody appends per second, one at a time (one fsync each) and in batches of 1,000;
 4. ``case.verify()`` of a log of 100,000 events;
-5. with ``--web``: ``case.capture_urls`` of local fixture pages vs bare Playwright (bench/web.py).
+5. with ``--web``: ``case.capture_urls`` of local fixture pages vs bare Playwright (bench/web.py);
+6. with ``--collect``: ``case.collect`` of a 2,000-post fake Telegram channel vs bare snscrape
+   (bench/collect.py).
 
 Prints a table and writes ``bench/out/results.json``. Every scratch file lives under
 ``bench/out/tmp`` (the same file system as the copies and the cases) and is deleted.
@@ -26,6 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from collect import collect_table, measure_collect
 from machine import machine_facts, machine_load
 from timing import can_drop_caches, remove_tree, write_random_file
 from web import DEFAULT_PAGES, measure_web
@@ -47,6 +51,9 @@ EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benc
 BATCH = 1000
 #: --quick --web: each fixture page once.
 WEB_QUICK_PAGES = 5
+#: Posts in the fake channel for --collect (the issue's figure), and with --quick.
+COLLECT_POSTS = 2000
+COLLECT_QUICK = 200
 
 #: (size MiB, events, single appends, batches of 1,000) for a full and a quick run.
 FULL = (1024, 100_000, 2000, 10)
@@ -75,14 +82,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--web-idle-s", type=int, default=10, help="CaptureOptions(idle_s=...) (default 10)"
     )
     p.add_argument(
+        "--collect", action="store_true", help="also time social collection vs bare snscrape"
+    )
+    p.add_argument("--collect-only", action="store_true", help="time social collection only")
+    p.add_argument(
+        "--collect-posts",
+        type=int,
+        help=f"posts in the fake channel (default {COLLECT_POSTS}, {COLLECT_QUICK} with --quick)",
+    )
+    p.add_argument(
         "--out",
         type=Path,
         help="results file (default bench/out/results.json, results-web.json with --web-only)",
     )
     args = p.parse_args(argv)
     if args.out is None:
-        args.out = OUT_DIR / ("results-web.json" if args.web_only else "results.json")
-    for name in ("repeat", "size_mib", "events", "web_pages", "web_idle_s"):
+        name = "results-web.json" if args.web_only else "results.json"
+        args.out = OUT_DIR / ("results-collect.json" if args.collect_only else name)
+    for name in ("repeat", "size_mib", "events", "web_pages", "web_idle_s", "collect_posts"):
         value = getattr(args, name)
         if value is not None and value < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -97,8 +114,9 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
         "repeat": args.repeat,
         "quick": args.quick,
         "page_cache": "dropped before each timed run" if args.cold else "warm",
-        "storage": not args.web_only,
+        "storage": not (args.web_only or args.collect_only),
         "web": args.web or args.web_only,
+        "collect": args.collect or args.collect_only,
     }
     if conf["storage"]:
         conf.update(
@@ -113,6 +131,10 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     if conf["web"]:
         conf["web_pages"] = args.web_pages or (WEB_QUICK_PAGES if args.quick else DEFAULT_PAGES)
         conf["web_idle_s"] = args.web_idle_s
+    if conf["collect"]:
+        conf["collect_posts"] = args.collect_posts or (
+            COLLECT_QUICK if args.quick else COLLECT_POSTS
+        )
     return conf
 
 
@@ -126,6 +148,11 @@ def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
         print(f"5. web capture of {conf['web_pages']} pages vs bare Playwright", file=sys.stderr)
         results["web"] = measure_web(
             scratch, conf["web_pages"], conf["web_idle_s"], conf["repeat"], progress
+        )
+    if conf["collect"]:
+        print(f"6. collecting {conf['collect_posts']:,} posts vs bare snscrape", file=sys.stderr)
+        results["collect"] = measure_collect(
+            scratch, conf["collect_posts"], conf["repeat"], progress
         )
     return results
 
@@ -181,6 +208,8 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", *storage_table(results)]
     if conf["web"]:
         lines += ["", *web_table(results["measurements"]["web"])]
+    if conf["collect"]:
+        lines += ["", *collect_table(results["measurements"]["collect"], _verdict)]
     return "\n".join(lines)
 
 
