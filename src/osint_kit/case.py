@@ -31,6 +31,7 @@ from .fsio import atomic_write, fsync_dir
 from .store import BlobStore
 
 if TYPE_CHECKING:
+    from .bundle.build import ExportResult
     from .repair import RepairReport
     from .report import VerificationReport
     from .social.base import CollectSettings
@@ -295,6 +296,34 @@ class Case:
             limit=limit,
             settings=settings,
             progress=progress,
+        )
+
+    def export_bundle(
+        self,
+        dest: Path | str,
+        *,
+        authorization: str,
+        recipient: str,
+        purpose: str = "",
+        exhibits: Iterable[str] | None = None,
+        examiner: Examiner | None = None,
+    ) -> ExportResult:
+        """Export exhibits (all if none named) as a BagIt 1.0 bundle zip at ``dest``.
+
+        Refused without an authorisation reference and a recipient, onto an existing
+        path, or for an unknown exhibit. Recorded as an ``export.created`` event with
+        the bundle's SHA-256. ``osint-kit bundle verify`` checks it without the case.
+        """
+        from .bundle.build import export_bundle
+
+        return export_bundle(
+            self,
+            Path(dest),
+            exhibits=list(exhibits) if exhibits is not None else None,
+            authorization=authorization,
+            recipient=recipient,
+            purpose=purpose,
+            examiner=resolve_examiner(examiner),
         )
 
     def add_note(

@@ -23,6 +23,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
     (errors.InvalidExaminer, 2),
     (errors.InvalidURL, 2),
     (errors.InvalidTarget, 2),
+    (errors.ExportRefused, 4),
     (errors.CaseNotFound, 3),
     (errors.UnknownExhibit, 3),
     (errors.CaseExists, 4),
@@ -253,6 +254,32 @@ def _print_collection(case: Any, cap: Any) -> None:
     )
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    case = _open(args)
+    result = case.export_bundle(
+        args.to,
+        authorization=args.authorization,
+        recipient=args.recipient,
+        purpose=args.purpose or "",
+        exhibits=args.exhibit or None,
+        examiner=_examiner(args),
+    )
+    _out(f"exported {', '.join(result.exhibits)} from {case.id} to {result.path}")
+    _out(f"    sha256:{result.sha256}  {result.size:,} bytes")
+    _out(f"    custody head seq {result.head_seq} hash {result.head_hash}")
+    _out(f"    recorded as event {result.event.seq} (export.created)")
+    _out(f"    verify with: osint-kit bundle verify {result.path}")
+    return 0
+
+
+def cmd_bundle_verify(args: argparse.Namespace) -> int:
+    from .bundle.verify import verify_bundle
+
+    report = verify_bundle(args.bundle)
+    _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
+    return 0 if report.ok else 1
+
+
 def cmd_log(args: argparse.Namespace) -> int:
     case = _open(args)
     for event in case.log.events():
@@ -458,6 +485,33 @@ def build_parser() -> argparse.ArgumentParser:
         help="read Mastodon through its REST API or its HTML pages (default: by version)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add(
+        "export",
+        cmd_export,
+        "export exhibits as an authorised evidence bundle (BagIt 1.0 zip), on the record",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--to", required=True, type=Path, metavar="PATH", help="the bundle, *.zip")
+    p.add_argument(
+        "--authorization", required=True, metavar="REF", help="the written authorisation"
+    )
+    p.add_argument("--recipient", required=True, metavar="NAME", help="who receives it")
+    p.add_argument("--purpose", metavar="TEXT", help="why it is handed over")
+    p.add_argument("--exhibit", action="append", metavar="E0001", help="an exhibit (default: all)")
+
+    bundle = sub.add_parser(
+        "bundle", help="work with evidence bundles", description="Work with evidence bundles."
+    )
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", required=True, metavar="ACTION")
+    p = add(
+        "verify",
+        cmd_bundle_verify,
+        "verify a bundle on its own, without the case (exit 0 only when clean)",
+        bundle_sub,
+    )
+    p.add_argument("bundle", type=Path, metavar="BUNDLE")
+    p.add_argument("--json", action="store_true", help="the report as JSON")
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")

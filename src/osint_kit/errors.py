@@ -215,3 +215,11 @@ class UnexpectedResponse(CollectionFailed):
     """HTML or JSON that changed shape: the parser could not read it."""
 
     kind = "parse-error"
+
+
+class ExportRefused(OsintKitError):
+    """An export that cannot be made as asked; nothing was written or recorded."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"export refused: {reason}")

@@ -1,0 +1,130 @@
+"""BagIt 1.0 bags with bagit-python, deterministic zips, and bounded, safe unzipping.
+
+bagit-python changes the process's working directory while it bags, and writes
+BagIt 0.97; so the bag is made in a child process (a notebook kernel's working
+directory is never touched), then declared 1.0 (RFC 8493) and its tag manifest
+rewritten by bagit-python itself.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from ..errors import OsintKitError
+
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+_MAKE = """
+import json, sys, bagit
+path, info = sys.argv[1], json.loads(sys.argv[2])
+bagit.make_bag(path, info, checksums=["sha256"])
+with open(path + "/bagit.txt", "w", encoding="utf-8") as f:
+    f.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
+bag = bagit.Bag(path)
+bag.save()
+bag.validate()
+"""
+
+
+class BagFailed(OsintKitError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"could not make the bag: {reason}")
+
+
+def make_bag(folder: Path, info: Mapping[str, str]) -> None:
+    """Turn ``folder`` (its files become the payload, under ``data/``) into a BagIt 1.0 bag."""
+    import json
+
+    r = subprocess.run(
+        [sys.executable, "-c", _MAKE, str(folder), json.dumps(dict(info))],
+        capture_output=True,
+        text=True,
+    )
+    if r.returncode != 0:
+        raise BagFailed((r.stderr.strip().splitlines() or ["bagit-python failed"])[-1])
+
+
+def zip_folder(folder: Path, out: Path, top: str) -> None:
+    """Zip ``folder`` under ``top/``: sorted names, fixed times and modes, so same bytes in,
+    same zip out. Written to ``out`` exclusively (an existing file is never replaced)."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    with open(out, "xb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in files:
+            info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (stat.S_IFREG | 0o444) << 16
+            info.create_system = 3  # Unix, so the mode above means what it says
+            with open(path, "rb") as src, zf.open(info, "w") as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
+class UnsafeBundle(OsintKitError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path} cannot be opened safely: {reason}")
+
+
+def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 100_000) -> Path:
+    """Unzip into ``dest`` (a fresh folder), refusing what could escape it or blow up.
+
+    Every name is checked before anything is written: absolute paths, ``..``,
+    backslashes, links, duplicates; sizes are bounded as declared and again as
+    read (a zip can lie about them). Returns the bag's top folder.
+    """
+    try:
+        zf = zipfile.ZipFile(bundle)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnsafeBundle(bundle, f"not a readable zip ({exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > max_files:
+            raise UnsafeBundle(bundle, f"{len(infos)} entries, more than {max_files}")
+        tops, seen, declared = set(), set(), 0
+        for info in infos:
+            name = info.filename
+            pure = PurePosixPath(name)
+            if (
+                not name
+                or "\\" in name
+                or pure.is_absolute()
+                or ".." in pure.parts
+                or name.startswith("/")
+                or ":" in pure.parts[0]
+            ):
+                raise UnsafeBundle(bundle, f"entry {name!r} would be written outside the bundle")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise UnsafeBundle(bundle, f"entry {name!r} is a symbolic link")
+            if name in seen:
+                raise UnsafeBundle(bundle, f"entry {name!r} appears twice")
+            seen.add(name)
+            tops.add(pure.parts[0])
+            declared += info.file_size
+        if len(tops) != 1:
+            raise UnsafeBundle(bundle, "a bundle holds exactly one top folder")
+        if declared > max_bytes:
+            raise UnsafeBundle(bundle, f"it unpacks to {declared} bytes, more than {max_bytes}")
+        written = 0
+        for info in infos:
+            if info.is_dir():
+                continue
+            target = dest / info.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "xb") as out:
+                while chunk := src.read(1 << 20):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise UnsafeBundle(bundle, f"it unpacks to more than {max_bytes} bytes")
+                    out.write(chunk)
+        return dest / tops.pop()

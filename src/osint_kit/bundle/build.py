@@ -1,0 +1,265 @@
+"""``case.export_bundle``: the authorised, recorded way evidence leaves a case.
+
+A bundle is a BagIt 1.0 bag (made with bagit-python), zipped deterministically.
+Its payload (``data/``):
+
+- ``exhibits/E0001/<name>``: each selected exhibit's bytes;
+- ``exhibits.json``: per exhibit its number, SHA-256, size, role, media type,
+  capture, path in the bag, and the capture's acquisition record;
+- ``custody/events.jsonl``: every event of the case up to the head, in order —
+  in full (the exact line of the log) when it concerns a selected exhibit, or is
+  the case's creation; otherwise only ``seq`` and ``digest``. The recipient can
+  recompute every link of the chain up to the head without seeing what other
+  events say (other suspects, other victims);
+- ``custody/head.json``: the case, the head ``seq`` and ``hash``, when, by whom;
+- ``README.txt``: how to verify it.
+
+Markings (law-enforcement sensitive, not for public dissemination, case,
+authorisation) are in ``bag-info.txt`` and the README. The export itself is an
+``export.created`` event in the case: who, when, what, to whom, why, and the
+bundle's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import json
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ExportRefused, InvalidCaseField, StorageError
+from ..events import Event, EventDraft, Subject, utc_now
+from ..examiner import Examiner
+from ..exhibits import Exhibit
+from ..store import hash_file
+from . import layout
+from .bag import make_bag, zip_folder
+
+if TYPE_CHECKING:
+    from ..case import Case
+
+
+#: Media types the standard table does not know.
+_EXTENSIONS = {"application/warc": ".warc.gz", "multipart/related": ".mhtml", "text/plain": ".txt"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sha256: str
+    size: int
+    exhibits: tuple[str, ...]
+    head_seq: int
+    head_hash: str
+    event: Event
+
+
+def export_bundle(
+    case: Case,
+    dest: Path,
+    *,
+    exhibits: list[str] | None,
+    authorization: str,
+    recipient: str,
+    purpose: str,
+    examiner: Examiner,
+) -> ExportResult:
+    if not (authorization or "").strip():
+        raise ExportRefused(
+            "no authorisation reference was given; evidence leaves a case only under a "
+            "written authorisation (--authorization REF)"
+        )
+    if not (recipient or "").strip():
+        raise ExportRefused("no recipient was given (--recipient NAME)")
+    dest = Path(dest)
+    if dest.suffix != ".zip":
+        raise InvalidCaseField("destination", f"{dest} should end in .zip")
+    if dest.exists() or dest.is_symlink():
+        raise ExportRefused(f"{dest} already exists; nothing was written or recorded")
+    if not dest.parent.is_dir():
+        raise ExportRefused(f"the folder {dest.parent} does not exist")
+    chosen = _select(case, exhibits)
+    lines = [raw for _, raw in case.log.raw_lines()]
+    events = [json.loads(raw) for raw in lines]
+    if not events:
+        raise ExportRefused("the case log is empty")
+    head = events[-1]
+    shas = {ex.sha256 for ex in chosen}
+    labels = {ex.label for ex in chosen}
+
+    def concerns(event: dict[str, Any]) -> bool:
+        if event["action"] == "case.created":
+            return True
+        return any(
+            s.get("exhibit") in labels or s["sha256"] in shas for s in event.get("subjects", [])
+        )
+
+    work = dest.parent / f".{dest.name}.{uuid.uuid4().hex}.tmp"
+    work.mkdir()
+    try:
+        payload: list[bytes] = []
+        full = 0
+        for raw, event in zip(lines, events, strict=True):
+            if concerns(event):
+                payload.append(raw.rstrip(b"\n") + b"\n")
+                full += 1
+            else:
+                stub = {"seq": event["seq"], "digest": event["digest"]}
+                payload.append(json.dumps(stub, separators=(",", ":")).encode() + b"\n")
+        (work / "custody").mkdir()
+        (work / layout.EVENTS).write_bytes(b"".join(payload))
+        exported_at = utc_now()
+        head_info = {
+            "format": layout.FORMAT,
+            "case": case.id,
+            "seq": head["seq"],
+            "hash": head["hash"],
+            "exported_at": exported_at,
+            "exported_by": examiner.actor(),
+            "events_in_full": full,
+        }
+        (work / layout.HEAD).write_text(json.dumps(head_info, indent=2) + "\n", encoding="utf-8")
+        records = _copy_exhibits(case, chosen, work)
+        (work / layout.EXHIBITS).write_text(
+            json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        info = {
+            "Source-Organization": examiner.agency,
+            "Contact-Name": f"{examiner.name} ({examiner.id})",
+            "External-Identifier": case.id,
+            "External-Description": f"osint-kit evidence bundle from case {case.id}",
+            "Marking": layout.MARKING,
+            "Authorization": authorization,
+            "Recipient": recipient,
+            "Purpose": purpose or "",
+            "Exported-At": exported_at,
+            "Custody-Head-Seq": str(head["seq"]),
+            "Custody-Head-Hash": head["hash"],
+            "Bundle-Format": layout.FORMAT,
+            "Bag-Software-Agent": "osint-kit with bagit-python",
+        }
+        (work / layout.README).write_text(_readme(case.id, info, records), encoding="utf-8")
+        make_bag(work, info)
+        try:
+            zip_folder(work, dest, dest.stem)
+        except OSError as exc:
+            dest.unlink(missing_ok=True)
+            raise StorageError(dest, exc.strerror or str(exc)) from exc
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    sha, size = hash_file(dest)
+    draft = EventDraft(
+        "export.created",
+        details={
+            "bundle": {"name": dest.name, "path": str(dest.resolve()), "sha256": sha, "size": size},
+            "format": layout.FORMAT,
+            "authorization": authorization,
+            "recipient": recipient,
+            "purpose": purpose or "",
+            "head": {"seq": head["seq"], "hash": head["hash"]},
+            "marking": layout.MARKING,
+        },
+        subjects=[
+            Subject(ex.sha256, ex.size, "exported", ex.label, ex.media_type) for ex in chosen
+        ],
+    )
+    try:
+        event = case.log.append(draft, examiner.actor())
+    except BaseException:
+        dest.unlink(missing_ok=True)  # an export that is not on the record does not exist
+        raise
+    case._refresh_index()
+    return ExportResult(
+        dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], event
+    )
+
+
+def _select(case: Case, labels: list[str] | None) -> list[Exhibit]:
+    every = case.exhibits()
+    if not labels:
+        if not every:
+            raise ExportRefused(f"case {case.id} has no exhibits to export")
+        return list(every)
+    by_label = {ex.label: ex for ex in every}
+    chosen = []
+    for label in dict.fromkeys(labels):
+        if label not in by_label:
+            from ..errors import UnknownExhibit
+
+            raise UnknownExhibit(label, case.id)
+        chosen.append(by_label[label])
+    return chosen
+
+
+def _copy_exhibits(case: Case, chosen: list[Exhibit], work: Path) -> list[dict[str, Any]]:
+    captures = {c.id: c for c in case.captures()}
+    records = []
+    for ex in chosen:
+        if ex.method == "file.import" and ex.name:
+            name = layout.safe_name(ex.name, ex.role)
+        else:  # a capture's exhibit: named by its role ("screenshot.png", "warc.warc")
+            ext = _EXTENSIONS.get(ex.media_type or "") or (
+                mimetypes.guess_extension(ex.media_type or "") or ".bin"
+            )
+            name = layout.safe_name(f"{ex.role}{ext}", ex.role)
+        rel = f"{layout.EXHIBIT_DIR}/{ex.label}/{name}"
+        target = work / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        h = hashlib.sha256()
+        with open(ex.path, "rb") as src, open(target, "xb") as out:
+            while chunk := src.read(1 << 20):
+                h.update(chunk)
+                out.write(chunk)
+        if h.hexdigest() != ex.sha256:
+            raise ExportRefused(
+                f"exhibit {ex.label} does not match its recorded hash; run osint-kit verify "
+                f"{case.id} (nothing was exported)"
+            )
+        capture = captures.get(ex.capture or "")
+        records.append(
+            {
+                "exhibit": ex.label,
+                "sha256": ex.sha256,
+                "size": ex.size,
+                "role": ex.role,
+                "media_type": ex.media_type,
+                "source": ex.source,
+                "path": f"data/{rel}",
+                "capture": dict(capture.record) if capture else None,
+                "acquired_at": ex.acquired_at,
+                "acquired_by": ex.acquired_by,
+                "seq": ex.seq,
+            }
+        )
+    return records
+
+
+def _readme(case_id: str, info: dict[str, str], records: list[dict[str, Any]]) -> str:
+    return f"""{layout.MARKING}
+
+Evidence bundle from case {case_id}
+Authorisation: {info["Authorization"]}
+Recipient:     {info["Recipient"]}
+Purpose:       {info["Purpose"]}
+Exported:      {info["Exported-At"]} by {info["Contact-Name"]}, {info["Source-Organization"]}
+Exhibits:      {", ".join(r["exhibit"] for r in records)}
+
+This is a BagIt 1.0 bag (RFC 8493). To verify it, without the original case:
+
+    osint-kit bundle verify THIS-BUNDLE.zip
+
+It checks the bag (every file against manifest-sha256.txt), every exhibit
+against the hash its custody events recorded, and recomputes the custody chain
+from the first event to the head (custody/head.json): events that concern these
+exhibits are included in full; every other event only as its seq and digest,
+enough to recompute each link without revealing its content. Each event's digest
+is the SHA-256 of its RFC 8785 canonical JSON without digest, prev, hash and
+signature; each link is SHA-256(prev || digest). The case folder format and a
+short stand-alone verifier are described in osint-kit's docs/format.md.
+
+Any BagIt tool can check the files: e.g. `bagit.py --validate FOLDER`.
+"""

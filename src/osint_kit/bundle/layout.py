@@ -1,0 +1,21 @@
+"""Where things are inside a bundle (format ``osint-kit-bundle/1``)."""
+
+from __future__ import annotations
+
+import re
+
+FORMAT = "osint-kit-bundle/1"
+MARKING = "LAW ENFORCEMENT SENSITIVE - NOT FOR PUBLIC DISSEMINATION"
+EVENTS = "custody/events.jsonl"  # full events that concern the bundle; seq + digest of others
+HEAD = "custody/head.json"
+EXHIBITS = "exhibits.json"
+README = "README.txt"
+EXHIBIT_DIR = "exhibits"
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_name(name: str, fallback: str) -> str:
+    """A file name that is the same on every system: letters, digits, ``._-``."""
+    cleaned = _UNSAFE.sub("_", name).strip("._") or fallback
+    return cleaned[:120]
