@@ -23,8 +23,8 @@ bundle's SHA-256.
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import json
+import mimetypes
 import shutil
 import uuid
 from dataclasses import dataclass
