@@ -12,6 +12,7 @@ import pytest
 from nbclient import NotebookClient
 
 from osint_kit import Case, list_cases
+from osint_kit.bundle.verify import verify_bundle
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -46,6 +47,11 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert f"case folder:   {case.path.resolve()}" in r.stdout
     assert f"custody log:   {case.log.path.resolve()}" in r.stdout
     assert "OK: no problems found" in r.stdout
+    export = case.events()[-1]
+    assert export.action == "export.created" and export.exhibits == ("E0002", "E0005")
+    bundle = Path(export.details["bundle"]["path"])
+    assert bundle.parent == case.path / "exports" and verify_bundle(bundle).ok
+    assert f"bundle:        {bundle}" in r.stdout
 
 
 def test_there_are_notebooks() -> None:

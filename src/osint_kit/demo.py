@@ -5,8 +5,9 @@ handed over by the mother, the same photo again from a second witness, two web
 pages captured from the demo's own local site, and public posts collected from
 local fake platforms (a Telegram channel, a Mastodon account, a Bluesky feed; the
 channel is collected twice, with an edit, a deletion and a new post between).
-The demo then verifies the case and rebuilds its index, and says where
-everything is. Nothing leaves the machine.
+The demo then verifies the case, rebuilds its index, exports two exhibits as an
+authorised evidence bundle into the case's ``exports/``, verifies that bundle on
+its own, and says where everything is. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -185,6 +186,16 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
     )
     collect_social(case)
     case.reindex()
+    exports = case.path / "exports"
+    exports.mkdir(exist_ok=True)
+    case.export_bundle(
+        exports / f"{case.id}-to-prosecutor.zip",
+        authorization="DEMO-DA-2026-001",
+        recipient="Demo County Prosecutor",
+        purpose="decision on charges (demo)",
+        exhibits=["E0002", "E0005"],
+        examiner=DEMO_EXAMINER,
+    )
     return case
 
 
@@ -254,6 +265,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for e in case.events():
         w(f"  {e.seq:>3}  {e.time}  {e.action:<18} {e.summary()}\n")
     w(f"\n{report.text()}\n\n")
+    from .bundle.verify import verify_bundle
+
+    export = next(e for e in reversed(case.events()) if e.action == "export.created")
+    bundle = Path(export.details["bundle"]["path"])
+    w(f"{verify_bundle(bundle).text()}\n\n")
+    w(f"bundle:        {bundle}\n")
     w(f"case folder:   {case.path.resolve()}\n")
     w(f"custody log:   {case.log.path.resolve()}\n")
     w(f"index:         {(case.path / 'derived' / 'index.sqlite').resolve()}\n")
@@ -261,7 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
         f".venv/bin/osint-kit verify {case.id}\n"
     )
-    return 0 if report.ok else 1
+    return 0 if report.ok and verify_bundle(bundle).ok else 1
 
 
 if __name__ == "__main__":

@@ -187,6 +187,13 @@ class Event:
             return text
         if self.action == "note.added":
             return f"note: {d.get('text', '')}"
+        if self.action == "export.created":
+            bundle = d.get("bundle") or {}
+            return (
+                f"export of {', '.join(self.exhibits)} to {d.get('recipient', '')} "
+                f"under {d.get('authorization', '')}: {bundle.get('name', '')} "
+                f"sha256 {str(bundle.get('sha256', ''))[:16]}…"
+            )
         if self.action == "log.repaired":
             return f"log repaired: {d.get('summary', '')}"
         return ", ".join(self.exhibits) or ""
