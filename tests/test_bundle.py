@@ -295,3 +295,36 @@ def test_cli_export_and_bundle_verify(filled: Case, tmp_path: Path, examiner_env
     assert r.returncode == 1
     assert {p["kind"] for p in json.loads(r.stdout)["problems"]} >= {"chain-digest"}
     shutil.rmtree(bad)
+
+
+def test_case_validate_accepts_the_graph_and_rejects_a_broken_one(
+    filled: Case, tmp_path: Path
+) -> None:
+    result = export(filled, tmp_path / "b.zip", exhibits=None)
+    top = unpack(result.path, tmp_path / "x")
+    graph_path = top / "data/case-uco.jsonld"
+    graph = json.loads(graph_path.read_text())
+    kinds = [n["@type"] for n in graph["@graph"]]
+    assert kinds.count("case-investigation:ProvenanceRecord") == 3
+    assert kinds.count("uco-observable:File") == 3
+    assert kinds.count("case-investigation:InvestigativeAction") == 3 + 1  # 3 imports, 1 export
+    numbers = {
+        n["case-investigation:exhibitNumber"]
+        for n in graph["@graph"]
+        if n["@type"] == "case-investigation:ProvenanceRecord"
+    }
+    assert numbers == {"E0001", "E0002", "E0003"}
+    hashes = json.dumps(graph)
+    assert all(filled.exhibit(x).sha256 in hashes for x in numbers)
+    # case_validate: trust its exit code, not its "Conforms" line
+    ok = subprocess.run(
+        [str(BIN / "case_validate"), str(graph_path)], capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stdout[-2000:]
+    for node in graph["@graph"]:
+        if node["@type"] == "uco-observable:File":
+            node["uco-core:hasFacet"][0]["uco-observable:fileName"] = 42
+    broken = tmp_path / "broken.jsonld"
+    broken.write_text(json.dumps(graph))
+    bad = subprocess.run([str(BIN / "case_validate"), str(broken)], capture_output=True, text=True)
+    assert bad.returncode != 0

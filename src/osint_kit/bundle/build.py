@@ -38,6 +38,7 @@ from ..exhibits import Exhibit
 from ..store import hash_file
 from . import layout
 from .bag import make_bag, zip_folder
+from .caseuco import case_graph
 
 if TYPE_CHECKING:
     from ..case import Case
@@ -126,6 +127,21 @@ def export_bundle(
         records = _copy_exhibits(case, chosen, work)
         (work / layout.EXHIBITS).write_text(
             json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        graph = case_graph(
+            case.identity,
+            records,
+            [e for e in events if concerns(e)],
+            {
+                "exported_at": exported_at,
+                "exported_by": examiner.actor(),
+                "recipient": recipient,
+                "authorization": authorization,
+                "purpose": purpose or "",
+            },
+        )
+        (work / layout.CASE_UCO).write_text(
+            json.dumps(graph, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         info = {
             "Source-Organization": examiner.agency,

@@ -9,6 +9,7 @@ MARKING = "LAW ENFORCEMENT SENSITIVE - NOT FOR PUBLIC DISSEMINATION"
 EVENTS = "custody/events.jsonl"  # full events that concern the bundle; seq + digest of others
 HEAD = "custody/head.json"
 EXHIBITS = "exhibits.json"
+CASE_UCO = "case-uco.jsonld"  # the provenance as a CASE/UCO graph
 README = "README.txt"
 EXHIBIT_DIR = "exhibits"
 
