@@ -32,6 +32,7 @@ from .store import BlobStore
 
 if TYPE_CHECKING:
     from .bundle.build import ExportResult
+    from .provenance import ProvenanceReport
     from .repair import RepairReport
     from .report import VerificationReport
     from .social.base import CollectSettings
@@ -296,6 +297,21 @@ class Case:
             limit=limit,
             settings=settings,
             progress=progress,
+        )
+
+    def report(self, *, verify: bool = True) -> ProvenanceReport:
+        """The provenance report of the whole case (HTML; shows inline in a notebook).
+
+        ``.save(path)`` writes it; ``osint-kit report CASE`` does both.
+        """
+        from .provenance import render
+
+        verification = None
+        if verify:
+            checked = self.verify()
+            verification = (checked.ok, checked.text())
+        return render(
+            self.identity, self.events(), list(self.exhibits()), verification=verification
         )
 
     def export_bundle(

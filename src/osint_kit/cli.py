@@ -272,6 +272,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    case = _open(args)
+    out = args.out or case.path / "derived" / "report.html"
+    if out.exists() and not args.force:
+        raise errors.InvalidCaseField("--out", f"{out} exists (use --force to replace it)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    case.report().save(out)
+    _out(f"provenance report of {case.id}: {out}")
+    return 0
+
+
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
     from .bundle.verify import verify_bundle
 
@@ -499,6 +510,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipient", required=True, metavar="NAME", help="who receives it")
     p.add_argument("--purpose", metavar="TEXT", help="why it is handed over")
     p.add_argument("--exhibit", action="append", metavar="E0001", help="an exhibit (default: all)")
+
+    p = add(
+        "report",
+        cmd_report,
+        "write the case's provenance report (HTML: timeline, each exhibit's provenance)",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument(
+        "--out", type=Path, metavar="PATH", help="where (default CASE/derived/report.html)"
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing file at --out")
 
     bundle = sub.add_parser(
         "bundle", help="work with evidence bundles", description="Work with evidence bundles."

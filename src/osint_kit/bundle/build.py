@@ -27,7 +27,7 @@ import json
 import mimetypes
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from ..errors import ExportRefused, InvalidCaseField, StorageError
 from ..events import Event, EventDraft, Subject, utc_now
 from ..examiner import Examiner
 from ..exhibits import Exhibit
+from ..provenance import render
 from ..store import hash_file
 from . import layout
 from .bag import make_bag, zip_folder
@@ -140,6 +141,7 @@ def export_bundle(
                 "purpose": purpose or "",
             },
         )
+        _write_report(case, work, chosen, records, [e for e in events if concerns(e)], len(events))
         (work / layout.CASE_UCO).write_text(
             json.dumps(graph, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -192,6 +194,29 @@ def export_bundle(
     return ExportResult(
         dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], event
     )
+
+
+def _write_report(
+    case: Case,
+    work: Path,
+    chosen: list[Exhibit],
+    records: list[dict[str, Any]],
+    full: list[dict[str, Any]],
+    total: int,
+) -> None:
+    """The provenance report of what the bundle holds, made from what the bundle holds."""
+    in_bag = [
+        replace(ex, path=work / str(rec["path"]).removeprefix("data/"))
+        for ex, rec in zip(chosen, records, strict=True)
+    ]
+    report = render(
+        case.identity,
+        [Event.from_json(e) for e in full],
+        in_bag,
+        marking=layout.MARKING,
+        withheld=total - len(full),
+    )
+    report.save(work / layout.REPORT)
 
 
 def _select(case: Case, labels: list[str] | None) -> list[Exhibit]:

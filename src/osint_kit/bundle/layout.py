@@ -11,6 +11,7 @@ HEAD = "custody/head.json"
 EXHIBITS = "exhibits.json"
 CASE_UCO = "case-uco.jsonld"  # the provenance as a CASE/UCO graph
 README = "README.txt"
+REPORT = "report.html"  # the provenance report, self-contained
 EXHIBIT_DIR = "exhibits"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -1,0 +1,103 @@
+"""The provenance report: what it says, opened in real Chromium, in a case and in a bundle."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import Case
+from osint_kit.demo import make_png
+from osint_kit.provenance import ProvenanceReport
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture
+def with_photo(case: Case, tmp_path: Path) -> Case:
+    photo = tmp_path / "IMG_2041.png"
+    make_png(photo)
+    (tmp_path / "tip.txt").write_text("Seen at the bus stop.\n")
+    case.import_files([photo], handed_over_by="Mother", note="by e-mail", examiner=EXAMINER)
+    case.import_files([tmp_path / "tip.txt"], handed_over_by="Front desk", examiner=EXAMINER)
+    case.add_note("The photo shows the bus stop.", exhibits=["E0001"], examiner=EXAMINER)
+    return case
+
+
+def _open_in_chromium(page_file: Path, shot: Path) -> str:
+    from playwright.sync_api import sync_playwright
+
+    from osint_kit.web.browser import chromium_executable, launch_args
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_executable(), args=launch_args())
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 1200})
+            page.goto(page_file.as_uri())
+            assert page.evaluate("document.images.length") >= 1
+            assert page.evaluate("Array.from(document.images).every(i => i.naturalWidth > 0)")
+            page.screenshot(path=str(shot), full_page=True)
+            return str(page.inner_text("body"))
+        finally:
+            browser.close()
+
+
+def test_case_report_reads_right_in_chromium(with_photo: Case, tmp_path: Path) -> None:
+    report = with_photo.report()
+    assert isinstance(report, ProvenanceReport) and report._repr_html_() == report.html
+    assert "<script" not in report.html and "http://" not in report.html.split("<body>")[0]
+    out = report.save(tmp_path / "report.html")
+    shot = tmp_path / "report.png"
+    text = _open_in_chromium(out, shot)
+    photo = with_photo.exhibit("E0001")
+    for expected in (
+        f"Provenance report: case {with_photo.id}",
+        "APP-2026-0117",
+        "Lt. A. Ray",
+        "VERIFIED",
+        "Jane Doe",
+        "B-1234",
+        "E0001: IMG_2041.png",
+        photo.sha256,
+        "Mother",
+        "note.added",
+        "The photo shows the bus stop.",
+        "E0002: tip.txt",
+    ):
+        assert expected in text, expected
+    assert shot.stat().st_size > 20_000  # a real page with a picture, kept for a look
+
+
+def test_bundle_report_shows_only_what_the_bundle_holds(with_photo: Case, tmp_path: Path) -> None:
+    result = with_photo.export_bundle(
+        tmp_path / "b.zip",
+        authorization="DA-7",
+        recipient="Prosecutor",
+        exhibits=["E0001"],
+        examiner=EXAMINER,
+    )
+    with zipfile.ZipFile(result.path) as zf:
+        zf.extractall(tmp_path / "x")
+    page = tmp_path / "x" / "b" / "data" / "report.html"
+    text = _open_in_chromium(page, tmp_path / "bundle-report.png")
+    assert "LAW ENFORCEMENT SENSITIVE - NOT FOR PUBLIC DISSEMINATION" in text
+    assert "E0001: IMG_2041.png" in text and "E0002" not in text
+    assert "Front desk" not in text  # the other import is withheld
+    assert "1 other event(s) of the case are in the bundle only as their seq and digest" in text
+
+
+def test_cli_report_writes_and_will_not_overwrite(with_photo: Case, examiner_env: object) -> None:
+    env = {**os.environ, "OSINT_KIT_CASES": str(with_photo.path.parent)}
+    cmd = [str(BIN / "osint-kit"), "report", with_photo.id]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    out = with_photo.path / "derived" / "report.html"
+    assert str(out) in r.stdout and with_photo.id in out.read_text()
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "--force" in r.stderr
+    assert subprocess.run([*cmd, "--force"], env=env, capture_output=True).returncode == 0
