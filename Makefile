@@ -14,6 +14,7 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "osint-kit needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@command -v openssl >/dev/null || { echo "installing openssl (Debian package)"; apt-get update -qq && apt-get install -y -qq openssl; }
 	@command -v chromium >/dev/null || [ -n "$$OSINT_KIT_CHROMIUM" ] || { echo "installing chromium (Debian package, for web capture)"; apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v age >/dev/null || { echo "installing age (Debian package; the tests decrypt bundles with it)"; apt-get update -qq && apt-get install -y -qq age; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "installing python3-venv (Debian package)"; apt-get update -qq && apt-get install -y -qq python3-venv; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

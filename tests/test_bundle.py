@@ -328,3 +328,50 @@ def test_case_validate_accepts_the_graph_and_rejects_a_broken_one(
     broken.write_text(json.dumps(graph))
     bad = subprocess.run([str(BIN / "case_validate"), str(broken)], capture_output=True, text=True)
     assert bad.returncode != 0
+
+
+def _age_key(where: Path) -> tuple[Path, str]:
+    key = where / "recipient-key.txt"
+    r = subprocess.run(["age-keygen", "-o", str(key)], capture_output=True, text=True, check=True)
+    public = r.stderr.strip().rsplit(" ", 1)[-1]
+    assert public.startswith("age1")
+    return key, public
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age command is not installed")
+def test_an_encrypted_bundle_opens_with_age_and_verifies_with_the_key(
+    filled: Case, tmp_path: Path
+) -> None:
+    key, public = _age_key(tmp_path)
+    (tmp_path / "other").mkdir()
+    other_key, _ = _age_key(tmp_path / "other")
+    result = export(filled, tmp_path / "sealed.zip.age", encrypt_to=[public])
+
+    assert result.path.read_bytes().startswith(b"age-encryption.org/v1")
+    assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*tmp*"))
+    event = filled.events()[-1]
+    assert event.details["encrypted_to"] == [public]
+    assert event.details["bundle"]["sha256"] == result.sha256
+    # the age command itself opens it: interoperable
+    plain = tmp_path / "opened.zip"
+    subprocess.run(["age", "-d", "-i", str(key), "-o", str(plain), str(result.path)], check=True)
+    import hashlib
+
+    assert hashlib.sha256(plain.read_bytes()).hexdigest() == event.details["zip_sha256"]
+    assert verify_bundle(plain).ok
+    assert verify_bundle(result.path, identities=[key]).ok
+    locked = verify_bundle(result.path)
+    assert locked.kinds() == {"bundle-encrypted"} and "--identity" in locked.text()
+    wrong = verify_bundle(result.path, identities=[other_key])
+    assert wrong.kinds() == {"bundle-encrypted"} and "could not be decrypted" in wrong.text()
+
+
+def test_bad_recipient_keys_and_names_are_refused(filled: Case, tmp_path: Path) -> None:
+    before = len(filled.events())
+    from osint_kit import InvalidCaseField
+
+    with pytest.raises(InvalidCaseField, match="not an age public key"):
+        export(filled, tmp_path / "x.zip.age", encrypt_to=["age1notakey"])
+    with pytest.raises(InvalidCaseField, match=r"should end in \.zip\.age"):
+        export(filled, tmp_path / "x.zip", encrypt_to=["age1notakey"])
+    assert len(filled.events()) == before and not list(tmp_path.glob("x.*"))

@@ -323,12 +323,15 @@ class Case:
         purpose: str = "",
         exhibits: Iterable[str] | None = None,
         examiner: Examiner | None = None,
+        encrypt_to: Iterable[str] = (),
     ) -> ExportResult:
         """Export exhibits (all if none named) as a BagIt 1.0 bundle zip at ``dest``.
 
         Refused without an authorisation reference and a recipient, onto an existing
         path, or for an unknown exhibit. Recorded as an ``export.created`` event with
         the bundle's SHA-256. ``osint-kit bundle verify`` checks it without the case.
+        With ``encrypt_to`` (age public keys), the bundle is ``*.zip.age``, readable
+        only with one of those recipients' keys.
         """
         from .bundle.build import export_bundle
 
@@ -340,6 +343,7 @@ class Case:
             recipient=recipient,
             purpose=purpose,
             examiner=resolve_examiner(examiner),
+            encrypt_to=list(encrypt_to),
         )
 
     def add_note(

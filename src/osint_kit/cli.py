@@ -263,6 +263,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         purpose=args.purpose or "",
         exhibits=args.exhibit or None,
         examiner=_examiner(args),
+        encrypt_to=args.encrypt_to or (),
     )
     _out(f"exported {', '.join(result.exhibits)} from {case.id} to {result.path}")
     _out(f"    sha256:{result.sha256}  {result.size:,} bytes")
@@ -286,7 +287,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
     from .bundle.verify import verify_bundle
 
-    report = verify_bundle(args.bundle)
+    report = verify_bundle(args.bundle, identities=args.identity or ())
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 0 if report.ok else 1
 
@@ -510,6 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recipient", required=True, metavar="NAME", help="who receives it")
     p.add_argument("--purpose", metavar="TEXT", help="why it is handed over")
     p.add_argument("--exhibit", action="append", metavar="E0001", help="an exhibit (default: all)")
+    p.add_argument(
+        "--encrypt-to",
+        action="append",
+        metavar="AGE1…",
+        help="encrypt to this age public key (repeatable); the bundle is then *.zip.age",
+    )
 
     p = add(
         "report",
@@ -534,6 +541,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("bundle", type=Path, metavar="BUNDLE")
     p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument(
+        "--identity",
+        action="append",
+        type=Path,
+        metavar="KEYFILE",
+        help="age key file to open an encrypted bundle (repeatable)",
+    )
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")

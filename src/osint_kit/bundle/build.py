@@ -27,6 +27,7 @@ import json
 import mimetypes
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ from ..examiner import Examiner
 from ..exhibits import Exhibit
 from ..provenance import render
 from ..store import hash_file
-from . import layout
+from . import layout, sealed
 from .bag import make_bag, zip_folder
 from .caseuco import case_graph
 
@@ -69,6 +70,7 @@ def export_bundle(
     recipient: str,
     purpose: str,
     examiner: Examiner,
+    encrypt_to: Sequence[str] = (),
 ) -> ExportResult:
     if not (authorization or "").strip():
         raise ExportRefused(
@@ -78,8 +80,11 @@ def export_bundle(
     if not (recipient or "").strip():
         raise ExportRefused("no recipient was given (--recipient NAME)")
     dest = Path(dest)
-    if dest.suffix != ".zip":
-        raise InvalidCaseField("destination", f"{dest} should end in .zip")
+    suffix = ".zip.age" if encrypt_to else ".zip"
+    if not dest.name.endswith(suffix):
+        raise InvalidCaseField("destination", f"{dest} should end in {suffix}")
+    if encrypt_to:
+        sealed.recipients(encrypt_to)  # refuse a bad key before anything is written
     if dest.exists() or dest.is_symlink():
         raise ExportRefused(f"{dest} already exists; nothing was written or recorded")
     if not dest.parent.is_dir():
@@ -162,11 +167,22 @@ def export_bundle(
         }
         (work / layout.README).write_text(_readme(case.id, info, records), encoding="utf-8")
         make_bag(work, info)
+        top = dest.name.removesuffix(suffix)
+        plain = work.with_name(work.name + ".zip") if encrypt_to else dest
         try:
-            zip_folder(work, dest, dest.stem)
+            zip_folder(work, plain, top)
+            plain_sha, _ = hash_file(plain)
+            if encrypt_to:
+                sealed.encrypt(plain, dest, encrypt_to)
         except OSError as exc:
             dest.unlink(missing_ok=True)
             raise StorageError(dest, exc.strerror or str(exc)) from exc
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        finally:
+            if encrypt_to:
+                plain.unlink(missing_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sha, size = hash_file(dest)
@@ -179,6 +195,8 @@ def export_bundle(
             "recipient": recipient,
             "purpose": purpose or "",
             "head": {"seq": head["seq"], "hash": head["hash"]},
+            "encrypted_to": list(encrypt_to),
+            "zip_sha256": plain_sha,
             "marking": layout.MARKING,
         },
         subjects=[

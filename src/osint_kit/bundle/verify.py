@@ -20,19 +20,26 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ..chain import GENESIS, event_digest, link_hash
 from ..report import VerificationReport
-from . import layout
+from . import layout, sealed
 from .bag import UnsafeBundle, safe_extract
 
 #: Bundles unpack to at most this many bytes unless told otherwise (a zip bomb stops here).
 MAX_BYTES = 64 * 2**30
 
 
-def verify_bundle(bundle: Path | str, *, max_bytes: int = MAX_BYTES) -> VerificationReport:
+def verify_bundle(
+    bundle: Path | str,
+    *,
+    identities: Sequence[Path] = (),
+    max_bytes: int = MAX_BYTES,
+) -> VerificationReport:
+    """Check ``bundle``; an age-encrypted one is opened with the key files in ``identities``."""
     path = Path(bundle)
     report = VerificationReport(target=f"bundle {path}")
     if not path.is_file():
@@ -40,8 +47,21 @@ def verify_bundle(bundle: Path | str, *, max_bytes: int = MAX_BYTES) -> Verifica
         return report
     scratch = Path(tempfile.mkdtemp(prefix="osint-kit-bundle-"))
     try:
+        if sealed.is_sealed(path):
+            opened = scratch / "bundle.zip"
+            try:
+                sealed.decrypt(path, opened, identities)
+            except sealed.CannotOpen as exc:
+                report.add("bundle-encrypted", exc.reason)
+                return report
+            report.notes.append("decrypted (age) with the given key")
+            path = opened
+            (scratch / "bag").mkdir()
+            scratch_bag = scratch / "bag"
+        else:
+            scratch_bag = scratch
         try:
-            top = safe_extract(path, scratch, max_bytes=max_bytes)
+            top = safe_extract(path, scratch_bag, max_bytes=max_bytes)
         except UnsafeBundle as exc:
             report.add("unsafe-bundle", exc.reason)
             return report
