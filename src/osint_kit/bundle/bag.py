@@ -8,6 +8,7 @@ rewritten by bagit-python itself.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import subprocess
@@ -15,6 +16,7 @@ import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..errors import OsintKitError
 
@@ -26,9 +28,7 @@ path, info = sys.argv[1], json.loads(sys.argv[2])
 bagit.make_bag(path, info, checksums=["sha256"])
 with open(path + "/bagit.txt", "w", encoding="utf-8") as f:
     f.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
-bag = bagit.Bag(path)
-bag.save()
-bag.validate()
+bagit.Bag(path).save()
 """
 
 
@@ -51,21 +51,60 @@ def make_bag(folder: Path, info: Mapping[str, str]) -> None:
         raise BagFailed((r.stderr.strip().splitlines() or ["bagit-python failed"])[-1])
 
 
-def zip_folder(folder: Path, out: Path, top: str) -> None:
+def zip_folder(folder: Path, out: Path, top: str) -> tuple[str, int]:
     """Zip ``folder`` under ``top/``: sorted names, fixed times and modes, so same bytes in,
-    same zip out. Written to ``out`` exclusively (an existing file is never replaced)."""
+    same zip out. Written to ``out`` exclusively (an existing file is never replaced).
+
+    Exhibits are stored as they are (evidence is mostly pictures and video, which
+    do not compress, and deflating gigabytes would take minutes); the bag's own
+    text files are deflated. Returns the zip's SHA-256 and size, computed as it
+    is written.
+    """
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    with open(out, "xb") as raw, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in files:
-            info = zipfile.ZipInfo(f"{top}/{path.relative_to(folder).as_posix()}", ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = (stat.S_IFREG | 0o444) << 16
-            info.create_system = 3  # Unix, so the mode above means what it says
-            with open(path, "rb") as src, zf.open(info, "w") as dst:
-                while chunk := src.read(1 << 20):
-                    dst.write(chunk)
+    with open(out, "xb") as raw:
+        hashed = _HashingWriter(raw)
+        with zipfile.ZipFile(hashed, "w") as zf:  # type: ignore[call-overload]
+            for path in files:
+                rel = path.relative_to(folder).as_posix()
+                info = zipfile.ZipInfo(f"{top}/{rel}", ZIP_TIME)
+                stored = rel.startswith("data/exhibits/")
+                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                info.external_attr = (stat.S_IFREG | 0o444) << 16
+                info.create_system = 3  # Unix, so the mode above means what it says
+                info.file_size = path.stat().st_size
+                with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+                    while chunk := src.read(4 << 20):
+                        dst.write(chunk)
         raw.flush()
         os.fsync(raw.fileno())
+        return hashed.hexdigest(), hashed.size
+
+
+class _HashingWriter:
+    """A write-only file that hashes what passes through (zipfile seeks only to patch
+    headers when the output is not seekable; here it is written straight through)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.h = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.h.update(data)
+        self.size += len(data)
+        return int(self.raw.write(data))
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def seekable(self) -> bool:
+        return False
+
+    def hexdigest(self) -> str:
+        return self.h.hexdigest()
 
 
 class UnsafeBundle(OsintKitError):

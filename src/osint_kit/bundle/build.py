@@ -22,9 +22,9 @@ bundle's SHA-256.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
+import os
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -167,11 +167,11 @@ def export_bundle(
         }
         (work / layout.README).write_text(_readme(case.id, info, records), encoding="utf-8")
         make_bag(work, info)
+        _check_manifest(case, work, records)
         top = dest.name.removesuffix(suffix)
         plain = work.with_name(work.name + ".zip") if encrypt_to else dest
         try:
-            zip_folder(work, plain, top)
-            plain_sha, _ = hash_file(plain)
+            plain_sha, plain_size = zip_folder(work, plain, top)
             if encrypt_to:
                 sealed.encrypt(plain, dest, encrypt_to)
         except OSError as exc:
@@ -185,7 +185,7 @@ def export_bundle(
                 plain.unlink(missing_ok=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    sha, size = hash_file(dest)
+    sha, size = hash_file(dest) if encrypt_to else (plain_sha, plain_size)
     draft = EventDraft(
         "export.created",
         details={
@@ -212,6 +212,20 @@ def export_bundle(
     return ExportResult(
         dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], event
     )
+
+
+def _check_manifest(case: Case, work: Path, records: list[dict[str, Any]]) -> None:
+    """bagit-python has just hashed every payload file; each exhibit must hash as recorded."""
+    listed = {}
+    for line in (work / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines():
+        digest, _, name = line.partition(" ")
+        listed[name.strip()] = digest
+    for rec in records:
+        if listed.get(str(rec["path"])) != rec["sha256"]:
+            raise ExportRefused(
+                f"exhibit {rec['exhibit']} does not match its recorded hash; run osint-kit "
+                f"verify {case.id} (nothing was exported)"
+            )
 
 
 def _write_report(
@@ -268,16 +282,10 @@ def _copy_exhibits(case: Case, chosen: list[Exhibit], work: Path) -> list[dict[s
         rel = f"{layout.EXHIBIT_DIR}/{ex.label}/{name}"
         target = work / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        h = hashlib.sha256()
-        with open(ex.path, "rb") as src, open(target, "xb") as out:
-            while chunk := src.read(1 << 20):
-                h.update(chunk)
-                out.write(chunk)
-        if h.hexdigest() != ex.sha256:
-            raise ExportRefused(
-                f"exhibit {ex.label} does not match its recorded hash; run osint-kit verify "
-                f"{case.id} (nothing was exported)"
-            )
+        try:  # blobs are read-only and never change: a link costs nothing
+            os.link(ex.path, target)
+        except OSError:
+            shutil.copyfile(ex.path, target)
         capture = captures.get(ex.capture or "")
         records.append(
             {
