@@ -5,6 +5,7 @@
     .venv/bin/python bench/run.py --web      # and web capture vs bare Playwright
     .venv/bin/python bench/run.py --web-only # web capture only
     .venv/bin/python bench/run.py --collect-only  # social collection vs bare snscrape
+    .venv/bin/python bench/run.py --bundle-only   # evidence bundle export and verify
 
 Measures (see docs/performance.md):
 
@@ -14,7 +15,9 @@ Measures (see docs/performance.md):
 4. ``case.verify()`` of a log of 100,000 events;
 5. with ``--web``: ``case.capture_urls`` of local fixture pages vs bare Playwright (bench/web.py);
 6. with ``--collect``: ``case.collect`` of a 2,000-post fake Telegram channel vs bare snscrape
-   (bench/collect.py).
+   (bench/collect.py);
+7. with ``--bundle``: export and verification of a 2 GiB bundle vs cp and openssl dgst
+   (bench/bundle.py).
 
 Prints a table and writes ``bench/out/results.json``. Every scratch file lives under
 ``bench/out/tmp`` (the same file system as the copies and the cases) and is deleted.
@@ -29,6 +32,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bundle import bundle_table, measure_bundle
 from collect import collect_table, measure_collect
 from machine import machine_facts, machine_load
 from timing import can_drop_caches, remove_tree, write_random_file
@@ -85,6 +89,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--collect", action="store_true", help="also time social collection vs bare snscrape"
     )
     p.add_argument("--collect-only", action="store_true", help="time social collection only")
+    p.add_argument("--bundle", action="store_true", help="also time evidence bundles")
+    p.add_argument("--bundle-only", action="store_true", help="time evidence bundles only")
+    p.add_argument(
+        "--bundle-mib",
+        type=int,
+        help="size of the exported exhibit (default 2048, 64 with --quick)",
+    )
     p.add_argument(
         "--collect-posts",
         type=int,
@@ -98,7 +109,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.out is None:
         name = "results-web.json" if args.web_only else "results.json"
-        args.out = OUT_DIR / ("results-collect.json" if args.collect_only else name)
+        name = "results-collect.json" if args.collect_only else name
+        args.out = OUT_DIR / ("results-bundle.json" if args.bundle_only else name)
     for name in ("repeat", "size_mib", "events", "web_pages", "web_idle_s", "collect_posts"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -114,9 +126,10 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
         "repeat": args.repeat,
         "quick": args.quick,
         "page_cache": "dropped before each timed run" if args.cold else "warm",
-        "storage": not (args.web_only or args.collect_only),
+        "storage": not (args.web_only or args.collect_only or args.bundle_only),
         "web": args.web or args.web_only,
         "collect": args.collect or args.collect_only,
+        "bundle": args.bundle or args.bundle_only,
     }
     if conf["storage"]:
         conf.update(
@@ -135,6 +148,8 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
         conf["collect_posts"] = args.collect_posts or (
             COLLECT_QUICK if args.quick else COLLECT_POSTS
         )
+    if conf["bundle"]:
+        conf["bundle_mib"] = args.bundle_mib or (64 if args.quick else 2048)
     return conf
 
 
@@ -154,6 +169,9 @@ def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
         results["collect"] = measure_collect(
             scratch, conf["collect_posts"], conf["repeat"], progress
         )
+    if conf["bundle"]:
+        print(f"7. a {conf['bundle_mib']:,} MiB evidence bundle", file=sys.stderr)
+        results["bundle"] = measure_bundle(scratch, conf["bundle_mib"], conf["repeat"], progress)
     return results
 
 
@@ -210,6 +228,8 @@ def table(results: dict[str, Any]) -> str:
         lines += ["", *web_table(results["measurements"]["web"])]
     if conf["collect"]:
         lines += ["", *collect_table(results["measurements"]["collect"], _verdict)]
+    if conf["bundle"]:
+        lines += ["", *bundle_table(results["measurements"]["bundle"], _verdict)]
     return "\n".join(lines)
 
 
