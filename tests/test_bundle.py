@@ -375,3 +375,19 @@ def test_bad_recipient_keys_and_names_are_refused(filled: Case, tmp_path: Path) 
     with pytest.raises(InvalidCaseField, match=r"should end in \.zip\.age"):
         export(filled, tmp_path / "x.zip", encrypt_to=["age1notakey"])
     assert len(filled.events()) == before and not list(tmp_path.glob("x.*"))
+
+
+def test_the_same_folder_zips_to_the_same_bytes(tmp_path: Path) -> None:
+    folder = tmp_path / "bag"
+    (folder / "data" / "exhibits" / "E0001").mkdir(parents=True)
+    (folder / "data" / "exhibits" / "E0001" / "clip.mp4").write_bytes(os.urandom(50_000))
+    (folder / "bagit.txt").write_text("BagIt-Version: 1.0\n")
+    first = zip_folder(folder, tmp_path / "one.zip", "bag")
+    os.utime(folder / "bagit.txt", (0, 0))  # times on disk do not leak into the zip
+    second = zip_folder(folder, tmp_path / "two.zip", "bag")
+    assert first == second
+    assert (tmp_path / "one.zip").read_bytes() == (tmp_path / "two.zip").read_bytes()
+    with zipfile.ZipFile(tmp_path / "one.zip") as zf:
+        kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert kinds["bag/data/exhibits/E0001/clip.mp4"] == zipfile.ZIP_STORED
+    assert kinds["bag/bagit.txt"] == zipfile.ZIP_DEFLATED

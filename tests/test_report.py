@@ -42,6 +42,9 @@ def _open_in_chromium(page_file: Path, shot: Path) -> str:
             assert page.evaluate("document.images.length") >= 1
             assert page.evaluate("Array.from(document.images).every(i => i.naturalWidth > 0)")
             page.screenshot(path=str(shot), full_page=True)
+            pdf = page.pdf()  # what "print to PDF" gives a reviewer
+            assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+            shot.with_suffix(".pdf").write_bytes(pdf)
             return str(page.inner_text("body"))
         finally:
             browser.close()
