@@ -71,6 +71,7 @@ def test_case_report_reads_right_in_chromium(with_photo: Case, tmp_path: Path) -
         "note.added",
         "The photo shows the bus stop.",
         "E0002: tip.txt",
+        "verified: its bytes match its hash",
     ):
         assert expected in text, expected
     assert shot.stat().st_size > 20_000  # a real page with a picture, kept for a look
@@ -104,3 +105,14 @@ def test_cli_report_writes_and_will_not_overwrite(with_photo: Case, examiner_env
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "--force" in r.stderr
     assert subprocess.run([*cmd, "--force"], env=env, capture_output=True).returncode == 0
+
+
+def test_a_damaged_exhibit_says_so_in_the_report(with_photo: Case) -> None:
+    blob = with_photo.exhibit("E0002").path
+    blob.chmod(0o644)
+    blob.write_bytes(b"changed")
+    html = with_photo.report().html
+    assert "PROBLEMS FOUND" in html
+    section = html.split("id='E0002'")[1].split("</table>")[0]
+    assert "verified: its bytes match its hash" not in section
+    assert "blob-" in section

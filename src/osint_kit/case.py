@@ -307,11 +307,17 @@ class Case:
         from .provenance import render
 
         verification = None
+        problems: dict[str, list[str]] = {}
         if verify:
             checked = self.verify()
             verification = (checked.ok, checked.text())
+            for p in checked.problems:
+                if p.exhibit:
+                    for label in p.exhibit.split(", "):
+                        problems.setdefault(label, []).append(f"{p.kind}: {p.message}")
+        exhibits = list(self.exhibits())
         return render(
-            self.identity, self.events(), list(self.exhibits()), verification=verification
+            self.identity, self.events(), exhibits, verification=verification, problems=problems
         )
 
     def export_bundle(

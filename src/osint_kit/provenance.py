@@ -74,11 +74,12 @@ def render(
     verification: tuple[bool, str] | None = None,
     marking: str | None = None,
     withheld: int = 0,
+    problems: Mapping[str, list[str]] | None = None,
 ) -> ProvenanceReport:
     """The report for ``exhibits``, from ``events`` (all of them, or a bundle's full events).
 
-    ``verification`` is (ok, text) of the last check; ``withheld`` counts events a
-    bundle includes only as seq + digest.
+    ``verification`` is (ok, text) of the last check, and ``problems`` what it found
+    per exhibit; ``withheld`` counts events a bundle includes only as seq + digest.
     """
     authority = identity.get("authority") or {}
     parts = [
@@ -112,7 +113,11 @@ def render(
     parts.append(_timeline(events, withheld))
     parts.append("<h2>Exhibits</h2>")
     for ex in exhibits:
-        parts.append(_exhibit(ex, events))
+        status = None
+        if verification is not None:
+            found = (problems or {}).get(ex.label, [])
+            status = "; ".join(found) if found else "verified: its bytes match its hash"
+        parts.append(_exhibit(ex, events, status))
     parts.append("</body></html>")
     return ProvenanceReport("".join(parts))
 
@@ -150,7 +155,7 @@ def _timeline(events: Sequence[Event], withheld: int) -> str:
     )
 
 
-def _exhibit(ex: Exhibit, events: Sequence[Event]) -> str:
+def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) -> str:
     acquiring = next((e for e in events if e.seq == ex.seq), None)
     title = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.name or ex.capture}"
     cap = (acquiring.capture if acquiring else None) or {}
@@ -159,6 +164,7 @@ def _exhibit(ex: Exhibit, events: Sequence[Event]) -> str:
     source = cap.get("source") or {}
     facts = [
         ("SHA-256", ex.sha256),
+        ("Verification", status),
         ("Size", f"{ex.size:,} bytes"),
         ("Role", ex.role),
         ("Media type", ex.media_type),
