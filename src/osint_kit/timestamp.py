@@ -1,0 +1,118 @@
+"""Trusted time: RFC 3161 time stamps from a configured time-stamping authority (TSA).
+
+The request carries only a SHA-256 of the data (a log checkpoint), never case
+material. Requests are made and tokens verified with the ``openssl ts`` command
+(OpenSSL is already a requirement), and a token counts only if it verifies
+against the **configured** CA certificate: the certificate inside a token proves
+nothing by itself. With no TSA configured there is no stamp, never a fake one.
+
+This module is the first step of signed, time-stamped checkpoints (issue 6);
+the case does not use it yet.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+
+from .errors import OsintKitError
+
+QUERY_TYPE = "application/timestamp-query"
+REPLY_TYPE = "application/timestamp-reply"
+
+
+class TimestampError(OsintKitError):
+    """The TSA could not be reached, refused, or answered with a token that does not verify."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"no trusted time stamp: {reason}")
+
+
+@dataclass(frozen=True)
+class TsaConfig:
+    """The department's TSA: where to ask, and the CA its certificates must chain to."""
+
+    url: str
+    ca_file: Path
+    timeout_s: int = 20
+
+
+@dataclass(frozen=True)
+class StampCheck:
+    ok: bool
+    reason: str
+    gen_time: datetime | None = None
+
+
+def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def request_token(data: bytes, tsa: TsaConfig) -> bytes:
+    """Ask ``tsa`` to stamp ``data`` (only its SHA-256 is sent); return the verified token.
+
+    The token is the TSA's whole TimeStampResp (DER), as ``openssl ts -reply`` and
+    ``openssl ts -verify -in`` read it.
+    """
+    with tempfile.TemporaryDirectory(prefix="osint-kit-tsa-") as tmp:
+        folder = Path(tmp)
+        (folder / "data").write_bytes(data)
+        made = _openssl(
+            "ts", "-query", "-data", "data", "-sha256", "-cert", "-out", "query.tsq", cwd=folder
+        )
+        if made.returncode != 0:
+            raise TimestampError(f"openssl could not make the request: {made.stderr.strip()}")
+        query = (folder / "query.tsq").read_bytes()
+        try:
+            answer = requests.post(
+                tsa.url,
+                data=query,
+                headers={"Content-Type": QUERY_TYPE},
+                timeout=tsa.timeout_s,
+            )
+        except requests.RequestException as exc:
+            raise TimestampError(f"the TSA at {tsa.url} could not be reached ({exc})") from None
+        if answer.status_code != 200:
+            raise TimestampError(f"the TSA at {tsa.url} answered HTTP {answer.status_code}")
+        check = verify_token(answer.content, data, tsa.ca_file)
+        if not check.ok:
+            raise TimestampError(f"the TSA at {tsa.url} returned a token that {check.reason}")
+        return answer.content
+
+
+def verify_token(token: bytes, data: bytes, ca_file: Path) -> StampCheck:
+    """Does ``token`` stamp exactly ``data``, signed by a TSA that chains to ``ca_file``?"""
+    with tempfile.TemporaryDirectory(prefix="osint-kit-tsa-") as tmp:
+        folder = Path(tmp)
+        (folder / "data").write_bytes(data)
+        (folder / "token.tsr").write_bytes(token)
+        checked = _openssl(
+            "ts", "-verify", "-in", "token.tsr", "-data", "data",
+            "-CAfile", str(Path(ca_file).resolve()), cwd=folder,
+        )  # fmt: skip
+        if checked.returncode != 0 or "Verification: OK" not in checked.stdout:
+            detail = (checked.stderr.strip().splitlines() or ["verification failed"])[-1]
+            return StampCheck(False, f"does not verify against {ca_file} ({detail})")
+        return StampCheck(True, "verified", _gen_time(folder))
+
+
+def _gen_time(folder: Path) -> datetime | None:
+    shown = _openssl("ts", "-reply", "-in", "token.tsr", "-text", cwd=folder)
+    for line in shown.stdout.splitlines():
+        if line.startswith("Time stamp:"):
+            text = line.split(":", 1)[1].strip().replace(" GMT", "")
+            text = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", text)  # fractions, if any
+            try:
+                return datetime.strptime(" ".join(text.split()), "%b %d %H:%M:%S %Y").replace(
+                    tzinfo=UTC
+                )
+            except ValueError:
+                return None
+    return None
