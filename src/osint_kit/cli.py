@@ -353,6 +353,25 @@ def cmd_examiner_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_examiner_init(args: argparse.Namespace) -> int:
+    from .examiner import config_dir
+    from .signing import ENV_PASSPHRASE, generate_key, key_path
+
+    who = resolve_examiner(_examiner(args))
+    passphrase = os.environ.get(ENV_PASSPHRASE) or None
+    if args.passphrase and not passphrase:
+        import getpass
+
+        passphrase = getpass.getpass("passphrase for the new key: ") or None
+    signer = generate_key(config_dir(), who.id, passphrase, force=args.force)
+    path = key_path(config_dir(), who.id)
+    _out(f"signing key for {who}: {signer.key_id}")
+    _out(f"    private key: {path} (mode 0600{', encrypted' if passphrase else ''})")
+    _out(f"    public key:  {path.with_suffix('.pub')}")
+    _out("    registered in each case the first time you write to it; events are signed from then")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------
 
 
@@ -589,6 +608,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--id", required=True, help="id or badge number")
     p.add_argument("--agency", required=True)
+    p = add(
+        "init",
+        cmd_examiner_init,
+        "make the examiner's Ed25519 signing key (events they write are signed)",
+        ex_sub,
+    )
+    p.add_argument(
+        "--passphrase",
+        action="store_true",
+        help="encrypt the key with a passphrase (asked for, or $OSINT_KIT_KEY_PASSPHRASE)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing key")
     add("show", cmd_examiner_show, "show the examiner that would be recorded", ex_sub)
     return parser
 

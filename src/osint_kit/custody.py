@@ -30,7 +30,8 @@ from .chain import (
 )
 from .errors import CorruptLog, LogNeedsRepair, StorageError
 from .events import Event, EventDraft, NewExhibit, Subject, event_row_html, utc_now
-from .fsio import write_all
+from .fsio import atomic_write, write_all
+from .signing import ALGORITHM, REGISTERED, Signer
 from .tooling import tool_info
 
 log = logging.getLogger("osint_kit")
@@ -50,6 +51,8 @@ class LogState:
     last_capture: int = 0
     #: sha256 -> first exhibit number that holds it (to say "same bytes as E0003").
     first_exhibit: dict[str, str] = field(default_factory=dict)
+    #: Signing keys registered in this case (key id -> examiner id).
+    keys: dict[str, str] = field(default_factory=dict)
     torn: bytes = b""
 
 
@@ -57,6 +60,18 @@ def _number(label: str, prefix: str) -> int:
     if isinstance(label, str) and label.startswith(prefix) and label[1:].isdigit():
         return int(label[1:])
     return 0
+
+
+def _registration(signer: Signer, actor: dict[str, Any]) -> EventDraft:
+    return EventDraft(
+        REGISTERED,
+        details={
+            "key_id": signer.key_id,
+            "algorithm": ALGORITHM,
+            "public_key": signer.public_pem,
+            "examiner": str(actor.get("id")),
+        },
+    )
 
 
 class CustodyLog:
@@ -95,6 +110,9 @@ class CustodyLog:
                     st.first_exhibit.setdefault(str(s.get("sha256")), label)
             if isinstance(capture, dict) and capture.get("id"):
                 st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
+            if obj.get("action") == REGISTERED:
+                registered = obj.get("details", {})
+                st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))
         st.offset += end
         st.torn = data[end:]
         return st
@@ -193,6 +211,15 @@ class CustodyLog:
             seq, prev = st.seq, st.hash
             next_exhibit, next_capture = st.last_exhibit, st.last_capture
             assigned: dict[str, str] = {}
+            signer = getattr(actor, "signer", None)
+            drafts = list(drafts)
+            asked = len(drafts)
+            if signer is not None and signer.key_id not in st.keys:
+                # First write with this key: put the public key on the record, signed with
+                # it, in the same write (after the events, so a case still opens with
+                # case.created); verification reads every registration before checking.
+                self._keep_public_key(signer.key_id, signer.public_pem)
+                drafts.append(_registration(signer, actor))
             for draft in drafts:
                 if not ACTION.fullmatch(draft.action):
                     raise ValueError(f"action {draft.action!r} is not a dotted verb (note.added)")
@@ -224,6 +251,8 @@ class CustodyLog:
                 digest = event_digest(body, plain=plain)
                 hsh = link_hash(prev, digest)
                 event = {**body, "digest": digest, "prev": prev, "hash": hsh}
+                if signer is not None:
+                    event["signature"] = signer.sign(hsh)
                 lines.append(canonical_json(event, plain=plain) + b"\n")
                 sealed.append(event)
                 prev = hsh
@@ -236,7 +265,18 @@ class CustodyLog:
             st.last_exhibit, st.last_capture = next_exhibit, next_capture
             for sha, label in assigned.items():
                 st.first_exhibit.setdefault(sha, label)
-            return [Event.from_json(e) for e in sealed]
+            if signer is not None:
+                st.keys[signer.key_id] = str(actor.get("id"))
+            events = [Event.from_json(e) for e in sealed]
+            return events[:asked]  # not the registration, if one was added
+
+    def _keep_public_key(self, key: str, pem: str) -> None:
+        """``examiners/<key id>.pem``: a copy for readers; the event is the record."""
+        folder = self.path.parent / "examiners"
+        folder.mkdir(exist_ok=True)
+        target = folder / f"{key.replace(':', '-')}.pem"
+        if not target.exists():
+            atomic_write(target, pem.encode())
 
     def _write_durably(self, f: BinaryIO, size_before: int, payload: bytes) -> None:
         """Write, flush, fsync; on failure cut the file back so no half event remains."""

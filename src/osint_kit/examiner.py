@@ -41,8 +41,16 @@ class Examiner:
         return {"id": self.id, "name": self.name, "agency": self.agency}
 
     def actor(self) -> dict[str, str]:
-        """The examiner as a custody event's ``actor``: plus OS user and host."""
-        return {**self.to_json(), "os_user": _os_user(), "host": socket.gethostname()}
+        """The examiner as a custody event's ``actor``: plus OS user and host.
+
+        When the examiner has a signing key (``osint-kit examiner init``), the
+        returned mapping carries it, and the log signs what it appends.
+        """
+        from .signing import Actor, load_signer
+
+        actor = Actor({**self.to_json(), "os_user": _os_user(), "host": socket.gethostname()})
+        actor.signer = load_signer(config_dir(), self.id)
+        return actor
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id}, {self.agency})"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .chain import GENESIS, event_digest, is_hex64, link_hash
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
 from .report import VerificationReport
+from .signing import REGISTERED, check_signature, key_of
 from .store import hash_file
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def check_log_lines(
     ids: dict[str, int] = {}
     seqs: dict[int, int] = {}  # seq -> first line it appeared on
     prev_hash, prev_seq, prev_line = GENESIS, 0, 0
+    parsed: list[tuple[int, dict[str, Any]]] = []
     for n, raw in lines:
         if not raw.endswith(b"\n"):
             report.add(
@@ -97,6 +99,7 @@ def check_log_lines(
             report.add("event-malformed", bad, line=n, path=path)
             continue
         seq = obj["seq"]
+        parsed.append((n, obj))
         report.events += 1
         if event_digest(obj) != obj["digest"]:
             report.add(
@@ -175,8 +178,62 @@ def check_log_lines(
                     )
         prev_hash, prev_seq, prev_line = obj["hash"], seq, n
     _report_missing_seqs(seqs, report)
+    check_signatures(parsed, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
+
+
+def check_signatures(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:
+    """Every signature against the keys registered in the log (read in full first)."""
+    keys: dict[str, tuple[str, str]] = {}  # key id -> (examiner id, public key PEM)
+    for n, obj in parsed:
+        if obj["action"] != REGISTERED:
+            continue
+        d = obj.get("details") or {}
+        kid, pem = str(d.get("key_id")), str(d.get("public_key"))
+        if key_of(pem) != kid:
+            report.add(
+                "key-registration",
+                f"the registered key does not have the id {kid}",
+                line=n,
+                seq=obj["seq"],
+            )
+            continue
+        keys[kid] = (str(d.get("examiner")), pem)
+    unsigned = 0
+    for n, obj in parsed:
+        sig = obj.get("signature")
+        if not isinstance(sig, dict):
+            unsigned += 1
+            continue
+        kid = str(sig.get("key_id"))
+        actor = str((obj.get("actor") or {}).get("id"))
+        if kid not in keys:
+            report.add(
+                "signature-unknown-key",
+                f"signed with key {kid}, which no examiner registered in this case",
+                line=n,
+                seq=obj["seq"],
+            )
+        elif keys[kid][0] != actor:
+            report.add(
+                "signature-wrong-examiner",
+                f"signed with the key of examiner {keys[kid][0]!r}, but the event names {actor!r}",
+                line=n,
+                seq=obj["seq"],
+            )
+        elif not check_signature(keys[kid][1], str(obj["hash"]), sig):
+            report.add(
+                "signature-bad",
+                f"the signature does not verify with key {kid}",
+                line=n,
+                seq=obj["seq"],
+            )
+    if unsigned:
+        report.notes.append(
+            f"{unsigned} event(s) carry no signature (written by an examiner without a key: "
+            "osint-kit examiner init makes one)"
+        )
 
 
 def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> None:

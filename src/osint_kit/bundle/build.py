@@ -37,6 +37,7 @@ from ..events import Event, EventDraft, Subject, utc_now
 from ..examiner import Examiner
 from ..exhibits import Exhibit
 from ..provenance import render
+from ..signing import REGISTERED
 from ..store import hash_file
 from . import layout, sealed
 from .bag import make_bag, zip_folder
@@ -99,7 +100,7 @@ def export_bundle(
     labels = {ex.label for ex in chosen}
 
     def concerns(event: dict[str, Any]) -> bool:
-        if event["action"] == "case.created":
+        if event["action"] in ("case.created", REGISTERED):  # identity; examiners' keys
             return True
         return any(
             s.get("exhibit") in labels or s["sha256"] in shas for s in event.get("subjects", [])

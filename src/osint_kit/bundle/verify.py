@@ -26,6 +26,7 @@ from typing import Any
 
 from ..chain import GENESIS, event_digest, link_hash
 from ..report import VerificationReport
+from ..verify import check_signatures
 from . import layout, sealed
 from .bag import UnsafeBundle, safe_extract
 
@@ -72,9 +73,7 @@ def verify_bundle(
         _check_exhibits(top, named, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    report.notes.append(
-        "no signatures or time stamps in this bundle (osint-kit does not make them yet)"
-    )
+    report.notes.append("no trusted time stamps in this bundle (osint-kit does not make them yet)")
     return report
 
 
@@ -134,6 +133,7 @@ def _check_chain(
     except OSError:
         report.add("bundle-incomplete", f"{layout.EVENTS} is missing", path=layout.EVENTS)
         return named
+    full: list[tuple[int, dict[str, Any]]] = []
     prev, seq = GENESIS, 0
     case = head.get("case") if isinstance(head, dict) else None
     for n, raw in enumerate(lines, start=1):
@@ -155,6 +155,8 @@ def _check_chain(
                 report.add(
                     "chain-case", f"the event belongs to case {event.get('case')!r}", seq=seq
                 )
+            if isinstance(event.get("action"), str):
+                full.append((n, event))
             for s in event.get("subjects", []):
                 if s.get("exhibit"):
                     named.setdefault(s["sha256"], set()).add(s["exhibit"])
@@ -162,6 +164,7 @@ def _check_chain(
         if set(event) != {"seq", "digest"} and event.get("hash") != prev:
             report.add("chain-link", "hash is not SHA-256(prev || digest)", seq=seq)
     report.events, report.head_seq, report.head_hash = seq, seq, prev
+    check_signatures(full, report)  # against the keys the bundle's registrations carry
     if isinstance(head, dict):
         if head.get("seq") != seq or head.get("hash") != prev:
             report.add(
