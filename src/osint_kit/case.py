@@ -32,11 +32,13 @@ from .store import BlobStore
 
 if TYPE_CHECKING:
     from .bundle.build import ExportResult
+    from .checkpoint import Checkpoint
     from .provenance import ProvenanceReport
     from .repair import RepairReport
     from .report import VerificationReport
     from .social.base import CollectSettings
     from .social.views import PostList
+    from .timestamp import TsaConfig
     from .web.capture import CaptureOptions
 
 FORMAT_NAME = "osint-kit-case"
@@ -298,6 +300,16 @@ class Case:
             settings=settings,
             progress=progress,
         )
+
+    def stamp(
+        self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None
+    ) -> Checkpoint:
+        """Checkpoint the log head: signed by the examiner, stamped by the TSA if one is
+        configured (``tsa=`` or ``OSINT_KIT_TSA_URL`` + ``OSINT_KIT_TSA_CA``), recorded
+        as a ``log.checkpoint`` event. Later verification catches a log cut short."""
+        from .checkpoint import make_checkpoint, tsa_from_env
+
+        return make_checkpoint(self, resolve_examiner(examiner), tsa or tsa_from_env())
 
     def report(self, *, verify: bool = True) -> ProvenanceReport:
         """The provenance report of the whole case (HTML; shows inline in a notebook).

@@ -273,6 +273,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stamp(args: argparse.Namespace) -> int:
+    from .checkpoint import tsa_from_env
+    from .timestamp import TsaConfig
+
+    case = _open(args)
+    tsa = TsaConfig(args.tsa, args.tsa_ca) if args.tsa and args.tsa_ca else tsa_from_env()
+    if args.tsa and not args.tsa_ca:
+        raise errors.InvalidCaseField("--tsa-ca", "give the CA certificate the TSA chains to")
+    point = case.stamp(tsa=tsa, examiner=_examiner(args))
+    _out(f"checkpoint of {case.id} at seq {point.seq} hash {point.hash}: {point.path}")
+    if point.stamped:
+        _out(f"    trusted time from {tsa.url if tsa else ''}: {point.gen_time}")
+    else:
+        _out(
+            "    no trusted time: no TSA configured (--tsa URL --tsa-ca CA, or $OSINT_KIT_TSA_URL)"
+        )
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
     out = args.out or case.path / "derived" / "report.html"
@@ -535,6 +554,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="AGE1…",
         help="encrypt to this age public key (repeatable); the bundle is then *.zip.age",
+    )
+
+    p = add(
+        "stamp",
+        cmd_stamp,
+        "checkpoint the log head: signed, and time-stamped by the configured RFC 3161 TSA",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--tsa", metavar="URL", help="the TSA (default $OSINT_KIT_TSA_URL)")
+    p.add_argument(
+        "--tsa-ca", type=Path, metavar="PEM", help="CA its tokens chain to ($OSINT_KIT_TSA_CA)"
     )
 
     p = add(

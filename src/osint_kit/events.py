@@ -18,6 +18,8 @@ KNOWN_ACTIONS = (
     "export.created",
     "case.verified",
     "log.repaired",
+    "log.checkpoint",
+    "examiner.key.registered",
 )
 
 

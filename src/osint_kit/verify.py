@@ -36,6 +36,7 @@ REQUIRED = {
 
 def verify_case(case: Case) -> VerificationReport:
     from .case import read_identity
+    from .checkpoint import check_checkpoints
 
     report = VerificationReport(target=f"case {case.id} ({case.path})")
     identity = None
@@ -51,8 +52,12 @@ def verify_case(case: Case) -> VerificationReport:
         )
         _check_blobs(case, {}, report, log_missing=True)
         return report
-    referenced = check_log_lines(case.log.raw_lines(), case.id, report, "custody.jsonl", identity)
+    heads: dict[int, str] = {}
+    referenced = check_log_lines(
+        case.log.raw_lines(), case.id, report, "custody.jsonl", identity, heads
+    )
     _check_blobs(case, referenced, report)
+    check_checkpoints(case, heads, report)
     return report
 
 
@@ -71,6 +76,7 @@ def check_log_lines(
     report: VerificationReport,
     path: str = "custody.jsonl",
     identity: dict[str, Any] | None = None,
+    heads: dict[int, str] | None = None,
 ) -> dict[str, _Ref]:
     """Check every line's seal, link and number; return the blobs the events reference."""
     referenced: dict[str, _Ref] = {}
@@ -100,6 +106,8 @@ def check_log_lines(
             continue
         seq = obj["seq"]
         parsed.append((n, obj))
+        if heads is not None:
+            heads.setdefault(seq, str(obj["hash"]))
         report.events += 1
         if event_digest(obj) != obj["digest"]:
             report.add(

@@ -1,0 +1,153 @@
+"""Checkpoints of the log head, signed by the examiner and stamped by a trusted TSA.
+
+A checkpoint says "this case's log had event ``seq`` with hash ``hash``": kept in
+``timestamps/`` as ``<seq>-<hash prefix>.json`` (canonical JSON), with the
+examiner's signature (``.sig.json``) and, when a time-stamping authority is
+configured, its RFC 3161 token (``.tsr``) over the checkpoint's bytes. A
+``log.checkpoint`` event records it. Verification then catches a log cut short
+after a checkpoint, which a hash chain alone cannot show.
+
+The TSA is configured by ``OSINT_KIT_TSA_URL`` and ``OSINT_KIT_TSA_CA`` (the CA
+certificate its tokens must chain to), or passed in. Without one, a checkpoint
+is still made and signed, and reports say "no trusted time": never a fake stamp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .chain import canonical_json
+from .events import EventDraft, utc_now
+from .examiner import Examiner
+from .fsio import atomic_write
+from .timestamp import TsaConfig, request_token, verify_token
+
+if TYPE_CHECKING:
+    from .case import Case
+    from .report import VerificationReport
+
+FORMAT = "osint-kit.checkpoint/1"
+ENV_TSA_URL = "OSINT_KIT_TSA_URL"
+ENV_TSA_CA = "OSINT_KIT_TSA_CA"
+
+
+def tsa_from_env() -> TsaConfig | None:
+    url, ca = os.environ.get(ENV_TSA_URL), os.environ.get(ENV_TSA_CA)
+    return TsaConfig(url, Path(ca)) if url and ca else None
+
+
+def trusted_ca_from_env() -> Path | None:
+    ca = os.environ.get(ENV_TSA_CA)
+    return Path(ca) if ca else None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    seq: int
+    hash: str
+    path: Path
+    stamped: bool
+    gen_time: str | None
+
+
+def make_checkpoint(case: Case, examiner: Examiner, tsa: TsaConfig | None) -> Checkpoint:
+    """Checkpoint the current head; stamp it when a TSA is configured; record it."""
+    seq, head = case.log.head()
+    actor = examiner.actor()
+    body = {
+        "format": FORMAT,
+        "case": case.id,
+        "seq": seq,
+        "hash": head,
+        "made_at": utc_now(),
+        "made_by": {k: actor[k] for k in ("id", "name", "agency")},
+    }
+    data = canonical_json(body)
+    folder = case.path / "timestamps"
+    folder.mkdir(exist_ok=True)
+    base = folder / f"{seq:08d}-{head[:16]}"
+    token = request_token(data, tsa) if tsa is not None else None  # before writing anything
+    gen_time = None
+    if token is not None:
+        check = verify_token(token, data, tsa.ca_file) if tsa else None
+        gen_time = check.gen_time.isoformat() if check and check.gen_time else None
+    atomic_write(base.with_suffix(".json"), data)
+    signer = getattr(actor, "signer", None)
+    if signer is not None:
+        digest = hashlib.sha256(data).hexdigest()
+        atomic_write(base.with_suffix(".sig.json"), json.dumps(signer.sign(digest)).encode())
+    if token is not None:
+        atomic_write(base.with_suffix(".tsr"), token)
+    details: dict[str, Any] = {
+        "seq": seq,
+        "hash": head,
+        "file": str(base.with_suffix(".json").relative_to(case.path)),
+        "checkpoint_sha256": hashlib.sha256(data).hexdigest(),
+        "trusted_time": token is not None,
+    }
+    if token is not None and tsa is not None:
+        details.update(
+            {
+                "tsa": tsa.url,
+                "token_sha256": hashlib.sha256(token).hexdigest(),
+                "gen_time": gen_time,
+            }
+        )
+    case.log.append(EventDraft("log.checkpoint", details=details), actor)
+    case._refresh_index()
+    return Checkpoint(seq, head, base.with_suffix(".json"), token is not None, gen_time)
+
+
+def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationReport) -> None:
+    """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp."""
+    folder = case.path / "timestamps"
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    files = [f for f in files if not f.name.endswith(".sig.json")]
+    ca = trusted_ca_from_env()
+    stamped = 0
+    last = max(heads) if heads else 0
+    for f in files:
+        rel = str(f.relative_to(case.path))
+        try:
+            data = f.read_bytes()
+            point = json.loads(data)
+            seq, head = int(point["seq"]), str(point["hash"])
+        except (OSError, ValueError, KeyError, TypeError):
+            report.add("checkpoint-unreadable", "not a readable checkpoint", path=rel)
+            continue
+        if seq > last:
+            report.add(
+                "log-truncated",
+                f"a checkpoint vouches for seq {seq}, but the log ends at seq {last}: "
+                "events were cut off the end",
+                path=rel,
+                seq=seq,
+            )
+        elif heads.get(seq) != head:
+            report.add(
+                "checkpoint-mismatch",
+                f"the checkpoint's hash for seq {seq} is not the log's",
+                path=rel,
+                seq=seq,
+            )
+        token_file = f.with_suffix(".tsr")
+        if not token_file.exists():
+            continue
+        if ca is None:
+            report.notes.append(
+                f"{rel}: time-stamped, but no TSA CA is configured to check it ({ENV_TSA_CA})"
+            )
+            continue
+        check = verify_token(token_file.read_bytes(), data, ca)
+        if not check.ok:
+            report.add("timestamp-invalid", f"the time stamp {check.reason}", path=rel, seq=seq)
+        else:
+            stamped += 1
+            report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
+    if not stamped:
+        report.notes.append("no trusted time: no checkpoint carries a verified RFC 3161 stamp")

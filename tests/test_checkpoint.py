@@ -1,0 +1,105 @@
+"""Checkpoints of the log head: truncation caught, trusted time checked against the set CA."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import Case
+from osint_kit.timestamp import TsaConfig
+from tsa import LocalTSA, make_tsa_files, serve_tsa
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="module")
+def tsa_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalTSA, LocalTSA]:
+    root = tmp_path_factory.mktemp("tsa")
+    return make_tsa_files(root / "good", "department"), make_tsa_files(root / "rogue", "rogue")
+
+
+@pytest.fixture
+def tsa(tsa_files: tuple[LocalTSA, LocalTSA]) -> Iterator[LocalTSA]:
+    with serve_tsa(tsa_files[0]) as running:
+        yield running
+
+
+@pytest.fixture
+def noted(case: Case) -> Case:
+    case.add_note("first", examiner=EXAMINER)
+    case.add_note("second", examiner=EXAMINER)
+    return case
+
+
+def _cut_last(case: Case, n: int) -> None:
+    path = case.log.path
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.chmod(0o644)
+    path.write_bytes(b"".join(lines[:-n]))
+
+
+def test_a_log_cut_short_after_a_checkpoint_is_caught(noted: Case) -> None:
+    point = noted.stamp(examiner=EXAMINER)  # no TSA: signed by no one, but kept
+    assert point.seq == 3 and not point.stamped
+    report = noted.verify()
+    assert report.ok and any("no trusted time" in n for n in report.notes)
+    _cut_last(noted, 2)  # the checkpoint's event and the last note, cleanly
+    report = noted.verify()
+    assert report.kinds() == {"log-truncated"}
+    assert "vouches for seq 3, but the log ends at seq 2" in report.text()
+
+
+def test_a_stamped_checkpoint_is_trusted_time(
+    noted: Case, tsa: LocalTSA, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    point = noted.stamp(tsa=TsaConfig(tsa.url, tsa.ca_pem), examiner=EXAMINER)
+    assert point.stamped and point.gen_time
+    token = point.path.with_suffix(".tsr")
+    r = subprocess.run(
+        ["openssl", "ts", "-verify", "-in", str(token), "-data", str(point.path),
+         "-CAfile", str(tsa.ca_pem)], capture_output=True, text=True,
+    )  # fmt: skip
+    assert r.returncode == 0 and "Verification: OK" in r.stdout
+    event = noted.events()[-1]
+    assert event.action == "log.checkpoint" and event.details["trusted_time"] is True
+    report = noted.verify()  # no CA configured here: said so, not trusted
+    assert report.ok and any("no TSA CA is configured" in n for n in report.notes)
+    monkeypatch.setenv("OSINT_KIT_TSA_CA", str(tsa.ca_pem))
+    report = noted.verify()
+    assert report.ok and any(n.startswith("trusted time: seq 3 existed at") for n in report.notes)
+
+
+def test_a_rogue_ca_or_a_changed_checkpoint_is_not_trusted(
+    noted: Case,
+    tsa: LocalTSA,
+    tsa_files: tuple[LocalTSA, LocalTSA],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    point = noted.stamp(tsa=TsaConfig(tsa.url, tsa.ca_pem), examiner=EXAMINER)
+    monkeypatch.setenv("OSINT_KIT_TSA_CA", str(tsa_files[1].ca_pem))  # the wrong CA
+    assert noted.verify().kinds() == {"timestamp-invalid"}
+    monkeypatch.setenv("OSINT_KIT_TSA_CA", str(tsa.ca_pem))
+    point.path.chmod(0o644)
+    point.path.write_bytes(point.path.read_bytes().replace(b'"seq":3', b'"seq":2'))
+    kinds = noted.verify().kinds()
+    assert "timestamp-invalid" in kinds and "checkpoint-mismatch" in kinds
+
+
+def test_cli_stamp(noted: Case, tsa: LocalTSA, examiner_env: object) -> None:
+    env = {**os.environ, "OSINT_KIT_CASES": str(noted.path.parent)}
+    r = subprocess.run(
+        [str(BIN / "osint-kit"), "stamp", noted.id, "--tsa", tsa.url, "--tsa-ca", str(tsa.ca_pem)],
+        capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "checkpoint of" in r.stdout and "trusted time from" in r.stdout
+    r = subprocess.run(
+        [str(BIN / "osint-kit"), "stamp", noted.id], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0 and "no trusted time" in r.stdout
