@@ -103,3 +103,26 @@ def test_cli_stamp(noted: Case, tsa: LocalTSA, examiner_env: object) -> None:
         [str(BIN / "osint-kit"), "stamp", noted.id], capture_output=True, text=True, env=env
     )
     assert r.returncode == 0 and "no trusted time" in r.stdout
+
+
+def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
+    noted: Case, tsa: LocalTSA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from osint_kit.bundle.verify import verify_bundle
+
+    (tmp_path / "tip.txt").write_text("a tip\n")
+    noted.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
+    monkeypatch.setenv("OSINT_KIT_TSA_URL", tsa.url)
+    monkeypatch.setenv("OSINT_KIT_TSA_CA", str(tsa.ca_pem))
+    result = noted.export_bundle(
+        tmp_path / "b.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
+    )
+    actions = [e.action for e in noted.events()][-2:]
+    assert actions == ["log.checkpoint", "export.created"]
+    report = verify_bundle(result.path)
+    assert report.ok and any(n.startswith("trusted time: seq 4 existed at") for n in report.notes)
+    monkeypatch.delenv("OSINT_KIT_TSA_CA")
+    report = verify_bundle(result.path, tsa_ca=tsa.ca_pem)
+    assert report.ok and any("trusted time" in n for n in report.notes)
+    unchecked = verify_bundle(result.path)
+    assert unchecked.ok and any("no TSA CA given" in n for n in unchecked.notes)

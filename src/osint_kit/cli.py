@@ -306,7 +306,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
     from .bundle.verify import verify_bundle
 
-    report = verify_bundle(args.bundle, identities=args.identity or ())
+    report = verify_bundle(args.bundle, identities=args.identity or (), tsa_ca=args.tsa_ca)
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 0 if report.ok else 1
 
@@ -596,6 +596,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="KEYFILE",
         help="age key file to open an encrypted bundle (repeatable)",
+    )
+    p.add_argument(
+        "--tsa-ca",
+        type=Path,
+        metavar="PEM",
+        help="CA the bundle's time stamp must chain to (default $OSINT_KIT_TSA_CA)",
     )
 
     p = add("log", cmd_log, "print the custody log, one event per line")

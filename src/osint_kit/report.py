@@ -53,6 +53,8 @@ class VerificationReport:
     bytes_checked: int = 0
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: seq -> hash of the chain as verified (for checking checkpoints against it).
+    chain_hashes: dict[int, str] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..checkpoint import make_checkpoint, tsa_from_env
 from ..errors import ExportRefused, InvalidCaseField, StorageError
 from ..events import Event, EventDraft, Subject, utc_now
 from ..examiner import Examiner
@@ -91,6 +92,8 @@ def export_bundle(
     if not dest.parent.is_dir():
         raise ExportRefused(f"the folder {dest.parent} does not exist")
     chosen = _select(case, exhibits)
+    tsa = tsa_from_env()
+    point = make_checkpoint(case, examiner, tsa) if tsa is not None else None
     lines = [raw for _, raw in case.log.raw_lines()]
     events = [json.loads(raw) for raw in lines]
     if not events:
@@ -131,6 +134,9 @@ def export_bundle(
             "events_in_full": full,
         }
         (work / layout.HEAD).write_text(json.dumps(head_info, indent=2) + "\n", encoding="utf-8")
+        if point is not None:  # the head's trusted time travels with the bundle
+            shutil.copyfile(point.path, work / layout.CHECKPOINT)
+            shutil.copyfile(point.path.with_suffix(".tsr"), work / layout.CHECKPOINT_TOKEN)
         records = _copy_exhibits(case, chosen, work)
         (work / layout.EXHIBITS).write_text(
             json.dumps(records, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -39,6 +39,7 @@ def verify_bundle(
     *,
     identities: Sequence[Path] = (),
     max_bytes: int = MAX_BYTES,
+    tsa_ca: Path | None = None,
 ) -> VerificationReport:
     """Check ``bundle``; an age-encrypted one is opened with the key files in ``identities``."""
     path = Path(bundle)
@@ -70,11 +71,51 @@ def verify_bundle(
         info = _bag_info(top)
         head = _read_json(top / "data" / layout.HEAD, report)
         named = _check_chain(top, head, info, report)
+        _check_stamp(top, report, tsa_ca)
         _check_exhibits(top, named, report)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    report.notes.append("no trusted time stamps in this bundle (osint-kit does not make them yet)")
     return report
+
+
+def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> None:
+    """The checkpoint stamped at export: for a seq and hash of this chain, by a trusted TSA."""
+    from ..checkpoint import trusted_ca_from_env
+    from ..timestamp import verify_token
+
+    point_file = top / "data" / layout.CHECKPOINT
+    token_file = top / "data" / layout.CHECKPOINT_TOKEN
+    if not point_file.exists():
+        report.notes.append("no trusted time: the bundle carries no time-stamped checkpoint")
+        return
+    data = point_file.read_bytes()
+    try:
+        point = json.loads(data)
+        seq, hsh = int(point["seq"]), str(point["hash"])
+    except (ValueError, KeyError, TypeError):
+        report.add("checkpoint-unreadable", "not a readable checkpoint", path=layout.CHECKPOINT)
+        return
+    if seq != report.head_seq - 1 and seq != report.head_seq:
+        report.notes.append(
+            f"the checkpoint is of seq {seq}; the bundle's head is {report.head_seq}"
+        )
+    if report.chain_hashes.get(seq) != hsh:
+        report.add(
+            "checkpoint-mismatch",
+            f"the checkpoint's hash for seq {seq} is not this chain's",
+            path=layout.CHECKPOINT,
+        )
+    ca = tsa_ca or trusted_ca_from_env()
+    if ca is None or not token_file.exists():
+        report.notes.append(
+            "time-stamped checkpoint present, but no TSA CA given to check it (--tsa-ca)"
+        )
+        return
+    check = verify_token(token_file.read_bytes(), data, ca)
+    if not check.ok:
+        report.add("timestamp-invalid", f"the time stamp {check.reason}", path=layout.CHECKPOINT)
+    else:
+        report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
 
 
 def _check_bag(top: Path, report: VerificationReport) -> None:
@@ -161,6 +202,7 @@ def _check_chain(
                 if s.get("exhibit"):
                     named.setdefault(s["sha256"], set()).add(s["exhibit"])
         prev = link_hash(prev, digest) if isinstance(digest, str) and len(digest) == 64 else prev
+        report.chain_hashes[seq] = prev
         if set(event) != {"seq", "digest"} and event.get("hash") != prev:
             report.add("chain-link", "hash is not SHA-256(prev || digest)", seq=seq)
     report.events, report.head_seq, report.head_hash = seq, seq, prev
