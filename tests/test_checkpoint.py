@@ -126,3 +126,36 @@ def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
     assert report.ok and any("trusted time" in n for n in report.notes)
     unchecked = verify_bundle(result.path)
     assert unchecked.ok and any("no TSA CA given" in n for n in unchecked.notes)
+
+
+def test_a_log_cut_below_a_bundles_head_is_caught(noted: Case, tmp_path: Path) -> None:
+    (tmp_path / "tip.txt").write_text("a tip\n")
+    noted.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
+    bundle = noted.export_bundle(
+        tmp_path / "b.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
+    ).path
+    report = noted.verify(against=[bundle])
+    assert report.ok and any("still holds the head of bundle b.zip" in n for n in report.notes)
+    _cut_last(noted, 2)  # the export event and the import: the bundle's head is gone
+    report = noted.verify(against=[bundle])
+    assert report.kinds() == {"log-truncated", "blob-unrecorded"}  # the tip lost its record
+    assert "bundle b.zip was cut at seq 4, but the log ends at seq 3" in report.text()
+
+
+def test_a_signed_checkpoint_is_checked_against_the_registered_key(root: Path) -> None:
+    from conftest import AUTHORITY
+    from osint_kit import Examiner
+    from osint_kit.examiner import config_dir
+    from osint_kit.signing import generate_key
+
+    ann = Examiner(name="Ann", id="K-9", agency="PD")
+    generate_key(config_dir(), ann.id, None, force=False)
+    case = Case.create(
+        "CP-1", title="t", category="other", authority=AUTHORITY, root=root, examiner=ann
+    )
+    point = case.stamp(examiner=ann)
+    sig = point.path.with_name(point.path.name.removesuffix(".json") + ".sig.json")
+    assert sig.exists() and case.verify().ok
+    sig.chmod(0o644)
+    sig.write_text(sig.read_text().replace('"value": "', '"value": "AAAA'))
+    assert case.verify().kinds() == {"checkpoint-signature"}

@@ -417,11 +417,16 @@ class Case:
     def captures(self) -> list[Capture]:
         return [c for e in self.log.events() if (c := Capture.from_event(e)) is not None]
 
-    def verify(self, *, raise_on_error: bool = False) -> VerificationReport:
-        """Check every blob, event and link; report every problem, or raise with all of them."""
+    def verify(
+        self, *, raise_on_error: bool = False, against: Iterable[Path | str] = ()
+    ) -> VerificationReport:
+        """Check every blob, event and link; report every problem, or raise with all of them.
+
+        ``against``: bundles cut from this case; the log must still hold each one's head.
+        """
         from .verify import verify_case
 
-        report = verify_case(self)
+        report = verify_case(self, [Path(p) for p in against])
         if raise_on_error:
             report.raise_for_problems()
         return report

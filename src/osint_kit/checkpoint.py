@@ -103,6 +103,66 @@ def make_checkpoint(case: Case, examiner: Examiner, tsa: TsaConfig | None) -> Ch
     return Checkpoint(seq, head, base.with_suffix(".json"), token is not None, gen_time)
 
 
+def _check_checkpoint_signature(
+    case: Case, f: Path, data: bytes, rel: str, seq: int, report: VerificationReport
+) -> None:
+    sig_file = f.with_name(f.name.removesuffix(".json") + ".sig.json")
+    if not sig_file.exists():
+        return
+    from .signing import REGISTERED, check_signature
+
+    keys = {
+        str(e.details.get("key_id")): str(e.details.get("public_key"))
+        for e in case.log.events()
+        if e.action == REGISTERED
+    }
+    try:
+        signature = json.loads(sig_file.read_bytes())
+    except ValueError:
+        report.add("checkpoint-signature", "the signature file is not JSON", path=rel, seq=seq)
+        return
+    pem = keys.get(str(signature.get("key_id")))
+    if pem is None:
+        report.add(
+            "checkpoint-signature",
+            f"signed with key {signature.get('key_id')}, which no examiner registered here",
+            path=rel,
+            seq=seq,
+        )
+    elif not check_signature(pem, hashlib.sha256(data).hexdigest(), signature):
+        report.add("checkpoint-signature", "the signature does not verify", path=rel, seq=seq)
+
+
+def check_against_bundle(bundle: Path, heads: dict[int, str], report: VerificationReport) -> None:
+    """The log must still hold the head a bundle was cut from (read from the zip, unpacked)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(bundle) as zf:
+            name = next(n for n in zf.namelist() if n.endswith("/data/custody/head.json"))
+            head = json.loads(zf.read(name))
+        seq, hsh = int(head["seq"]), str(head["hash"])
+    except (OSError, zipfile.BadZipFile, StopIteration, ValueError, KeyError, TypeError):
+        report.add("bundle-unreadable", f"{bundle} has no readable head", path=str(bundle))
+        return
+    last = max(heads) if heads else 0
+    if seq > last:
+        report.add(
+            "log-truncated",
+            f"bundle {bundle.name} was cut at seq {seq}, but the log ends at seq {last}: "
+            "events were cut off the end",
+            seq=seq,
+        )
+    elif heads.get(seq) != hsh:
+        report.add(
+            "checkpoint-mismatch",
+            f"bundle {bundle.name}'s head (seq {seq}) is not this log's",
+            seq=seq,
+        )
+    else:
+        report.notes.append(f"the log still holds the head of bundle {bundle.name} (seq {seq})")
+
+
 def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationReport) -> None:
     """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp."""
     folder = case.path / "timestamps"
@@ -135,6 +195,7 @@ def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationRep
                 path=rel,
                 seq=seq,
             )
+        _check_checkpoint_signature(case, f, data, rel, seq, report)
         token_file = f.with_suffix(".tsr")
         if not token_file.exists():
             continue

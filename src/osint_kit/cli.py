@@ -327,7 +327,7 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     case = _open(args)
-    report = case.verify()
+    report = case.verify(against=args.bundle or ())
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     if args.record:
         who = resolve_examiner(_examiner(args))
@@ -617,6 +617,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--record",
         action="store_true",
         help="append the result to the log as a case.verified event",
+    )
+    p.add_argument(
+        "--bundle",
+        action="append",
+        type=Path,
+        metavar="ZIP",
+        help="a bundle cut from this case: the log must still hold its head (repeatable)",
     )
 
     p = add("reindex", cmd_reindex, "rebuild derived/index.sqlite from the log")

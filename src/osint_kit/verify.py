@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,9 +34,9 @@ REQUIRED = {
 }
 
 
-def verify_case(case: Case) -> VerificationReport:
+def verify_case(case: Case, against: Sequence[Path] = ()) -> VerificationReport:
     from .case import read_identity
-    from .checkpoint import check_checkpoints
+    from .checkpoint import check_against_bundle, check_checkpoints
 
     report = VerificationReport(target=f"case {case.id} ({case.path})")
     identity = None
@@ -58,6 +58,8 @@ def verify_case(case: Case) -> VerificationReport:
     )
     _check_blobs(case, referenced, report)
     check_checkpoints(case, heads, report)
+    for bundle in against:
+        check_against_bundle(Path(bundle), heads, report)
     return report
 
 
