@@ -166,3 +166,19 @@ def test_a_bundle_carries_the_keys_and_its_signatures_are_checked(
     )  # fmt: skip
     zip_folder(tmp_path / "x" / "b", tmp_path / "forged.zip", "b")
     assert verify_bundle(tmp_path / "forged.zip").kinds() == {"signature-bad"}
+
+
+def test_cli_examiner_init_makes_a_private_key_only_its_owner_reads(examiner_env: object) -> None:
+    import os
+    import stat
+
+    from osint_kit.signing import key_path
+
+    cmd = [str(Path(sys.executable).parent / "osint-kit"), "examiner", "init"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0 and "ed25519:" in r.stdout
+    path = key_path(config_dir(), "B-1234")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert b"PRIVATE KEY" in path.read_bytes()
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 2 and "--force" in again.stderr
