@@ -12,8 +12,8 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
+from osint_kit.fakes.tsa import LocalTSA, make_tsa_files, serve_tsa
 from osint_kit.timestamp import TsaConfig
-from tsa import LocalTSA, make_tsa_files, serve_tsa
 
 BIN = Path(sys.executable).parent
 

@@ -52,6 +52,8 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     bundle = Path(export.details["bundle"]["path"])
     assert bundle.parent == case.path / "exports" and verify_bundle(bundle).ok
     assert f"bundle:        {bundle}" in r.stdout
+    assert all(e.signature for e in case.events())  # the demo examiner signs
+    assert "trusted time: seq" in r.stdout
 
 
 def test_there_are_notebooks() -> None:

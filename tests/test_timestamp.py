@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from osint_kit.fakes.tsa import LocalTSA, make_tsa_files, serve_tsa
 from osint_kit.timestamp import TimestampError, TsaConfig, request_token, verify_token
-from tsa import LocalTSA, make_tsa_files, serve_tsa
 
 CHECKPOINT = b'{"case":"MP-2026-001","seq":42,"hash":"' + b"ab" * 32 + b'"}'
 

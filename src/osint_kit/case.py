@@ -342,6 +342,7 @@ class Case:
         exhibits: Iterable[str] | None = None,
         examiner: Examiner | None = None,
         encrypt_to: Iterable[str] = (),
+        tsa: TsaConfig | None = None,
     ) -> ExportResult:
         """Export exhibits (all if none named) as a BagIt 1.0 bundle zip at ``dest``.
 
@@ -362,6 +363,7 @@ class Case:
             purpose=purpose,
             examiner=resolve_examiner(examiner),
             encrypt_to=list(encrypt_to),
+            tsa=tsa,
         )
 
     def add_note(

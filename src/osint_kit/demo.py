@@ -5,9 +5,11 @@ handed over by the mother, the same photo again from a second witness, two web
 pages captured from the demo's own local site, and public posts collected from
 local fake platforms (a Telegram channel, a Mastodon account, a Bluesky feed; the
 channel is collected twice, with an edit, a deletion and a new post between).
-The demo then verifies the case, rebuilds its index, exports two exhibits as an
-authorised evidence bundle into the case's ``exports/``, verifies that bundle on
-its own, and says where everything is. Nothing leaves the machine.
+The demo examiner signs every event (a key made for the demo, in a throw-away
+config folder). The demo then rebuilds the index, checkpoints the log with a
+stamp from a local time-stamping authority, exports two exhibits as an
+authorised, stamped evidence bundle into the case's ``exports/``, verifies the
+case and the bundle, and says where everything is. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import argparse
 import contextlib
 import http.server
 import math
+import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -28,6 +32,7 @@ from pathlib import Path
 
 from . import Authority, CaptureOptions, Case, Examiner
 
+DEMO_TSA_CA = "demo-tsa-ca.pem"
 DEMO_EXAMINER = Examiner(name="Demo Examiner", id="DEMO-0001", agency="osint-kit demo unit")
 
 
@@ -188,14 +193,26 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
     case.reindex()
     exports = case.path / "exports"
     exports.mkdir(exist_ok=True)
-    case.export_bundle(
-        exports / f"{case.id}-to-prosecutor.zip",
-        authorization="DEMO-DA-2026-001",
-        recipient="Demo County Prosecutor",
-        purpose="decision on charges (demo)",
-        exhibits=["E0002", "E0005"],
-        examiner=DEMO_EXAMINER,
-    )
+    from .fakes.tsa import make_tsa_files, serve_tsa
+    from .timestamp import TsaConfig
+
+    # A local time-stamping authority stands in for the department's: its CA is kept
+    # beside the bundle so that the stamps can be checked later.
+    with tempfile.TemporaryDirectory(prefix="osint-kit-demo-tsa-") as tmp:
+        files = make_tsa_files(Path(tmp), "osint-kit demo")
+        shutil.copyfile(files.ca_pem, exports / DEMO_TSA_CA)
+        with serve_tsa(files) as tsa:
+            config = TsaConfig(tsa.url, exports / DEMO_TSA_CA)
+            case.stamp(tsa=config, examiner=DEMO_EXAMINER)
+            case.export_bundle(
+                exports / f"{case.id}-to-prosecutor.zip",
+                authorization="DEMO-DA-2026-001",
+                recipient="Demo County Prosecutor",
+                purpose="decision on charges (demo)",
+                exhibits=["E0002", "E0005"],
+                examiner=DEMO_EXAMINER,
+                tsa=config,
+            )
     return case
 
 
@@ -240,7 +257,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path("cases"), help="where cases live")
     args = parser.parse_args(argv)
-    case = run(args.root)
+    with tempfile.TemporaryDirectory(prefix="osint-kit-demo-config-") as config:
+        # The demo examiner gets a signing key of their own, in a throw-away config
+        # folder (this script's process only; your own config is not touched).
+        os.environ["OSINT_KIT_CONFIG_DIR"] = config
+        from .signing import generate_key
+
+        generate_key(Path(config), DEMO_EXAMINER.id, None, force=False)
+        case = run(args.root)
+    os.environ["OSINT_KIT_TSA_CA"] = str(case.path / "exports" / DEMO_TSA_CA)
     report = case.verify()
     w = sys.stdout.write
     w(f"\nDemo case {case.id}: {case.title}\n")

@@ -189,6 +189,11 @@ class Event:
             return text
         if self.action == "note.added":
             return f"note: {d.get('text', '')}"
+        if self.action == "log.checkpoint":
+            stamp = f", trusted time {d.get('gen_time')}" if d.get("trusted_time") else ""
+            return f"checkpoint of seq {d.get('seq')} ({str(d.get('hash', ''))[:16]}…){stamp}"
+        if self.action == "examiner.key.registered":
+            return f"signing key {d.get('key_id')} of examiner {d.get('examiner')} registered"
         if self.action == "export.created":
             bundle = d.get("bundle") or {}
             return (

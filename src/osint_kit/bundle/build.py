@@ -40,6 +40,7 @@ from ..exhibits import Exhibit
 from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
+from ..timestamp import TsaConfig
 from . import layout, sealed
 from .bag import make_bag, zip_folder
 from .caseuco import case_graph
@@ -73,6 +74,7 @@ def export_bundle(
     purpose: str,
     examiner: Examiner,
     encrypt_to: Sequence[str] = (),
+    tsa: TsaConfig | None = None,
 ) -> ExportResult:
     if not (authorization or "").strip():
         raise ExportRefused(
@@ -92,7 +94,7 @@ def export_bundle(
     if not dest.parent.is_dir():
         raise ExportRefused(f"the folder {dest.parent} does not exist")
     chosen = _select(case, exhibits)
-    tsa = tsa_from_env()
+    tsa = tsa or tsa_from_env()
     point = make_checkpoint(case, examiner, tsa) if tsa is not None else None
     lines = [raw for _, raw in case.log.raw_lines()]
     events = [json.loads(raw) for raw in lines]

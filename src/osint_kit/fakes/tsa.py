@@ -1,5 +1,7 @@
 """A local RFC 3161 time-stamping authority on 127.0.0.1: ``openssl ts -reply`` behind HTTP.
 
+For the tests and the demo; a department configures its own TSA instead.
+
 Its own test CA; the TSA certificate carries the *critical* extendedKeyUsage
 timeStamping that ``openssl ts -verify`` insists on. ``make_tsa`` also makes a
 second, rogue TSA (another CA) for the tests that must reject it.
