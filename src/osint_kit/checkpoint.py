@@ -103,19 +103,60 @@ def make_checkpoint(case: Case, examiner: Examiner, tsa: TsaConfig | None) -> Ch
     return Checkpoint(seq, head, base.with_suffix(".json"), token is not None, gen_time)
 
 
-def _check_checkpoint_signature(
-    case: Case, f: Path, data: bytes, rel: str, seq: int, report: VerificationReport
-) -> None:
-    sig_file = f.with_name(f.name.removesuffix(".json") + ".sig.json")
-    if not sig_file.exists():
-        return
-    from .signing import REGISTERED, check_signature
+def check_vouched(
+    claim: str, seq: int, hsh: str, heads: dict[int, str], report: VerificationReport, **where: Any
+) -> bool:
+    """Does the log (``heads``: seq -> hash) still hold event ``seq`` with hash ``hsh``?
 
-    keys = {
+    ``claim`` says who vouches for it ("a checkpoint vouches for seq 3"), for the message.
+    """
+    last = max(heads, default=0)
+    if seq > last:
+        report.add(
+            "log-truncated",
+            f"{claim}, but the log ends at seq {last}: events were cut off the end",
+            seq=seq,
+            **where,
+        )
+        return False
+    if heads.get(seq) != hsh:
+        report.add(
+            "checkpoint-mismatch", f"{claim}, with a hash that is not the log's", seq=seq, **where
+        )
+        return False
+    return True
+
+
+def check_stamp(
+    token: bytes, data: bytes, ca: Path, seq: int, report: VerificationReport, **where: Any
+) -> bool:
+    """An RFC 3161 token over ``data``, checked against the configured CA only."""
+    check = verify_token(token, data, ca)
+    if not check.ok:
+        report.add("timestamp-invalid", f"the time stamp {check.reason}", seq=seq, **where)
+        return False
+    report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
+    return True
+
+
+def _registered_keys(case: Case) -> dict[str, str]:
+    from .signing import REGISTERED
+
+    return {
         str(e.details.get("key_id")): str(e.details.get("public_key"))
         for e in case.log.events()
         if e.action == REGISTERED
     }
+
+
+def _check_checkpoint_signature(
+    keys: dict[str, str], f: Path, data: bytes, rel: str, seq: int, report: VerificationReport
+) -> None:
+    sig_file = f.with_name(f.name.removesuffix(".json") + ".sig.json")
+    if not sig_file.exists():
+        return
+    from .signing import check_signature
+
     try:
         signature = json.loads(sig_file.read_bytes())
     except ValueError:
@@ -145,21 +186,7 @@ def check_against_bundle(bundle: Path, heads: dict[int, str], report: Verificati
     except (OSError, zipfile.BadZipFile, StopIteration, ValueError, KeyError, TypeError):
         report.add("bundle-unreadable", f"{bundle} has no readable head", path=str(bundle))
         return
-    last = max(heads) if heads else 0
-    if seq > last:
-        report.add(
-            "log-truncated",
-            f"bundle {bundle.name} was cut at seq {seq}, but the log ends at seq {last}: "
-            "events were cut off the end",
-            seq=seq,
-        )
-    elif heads.get(seq) != hsh:
-        report.add(
-            "checkpoint-mismatch",
-            f"bundle {bundle.name}'s head (seq {seq}) is not this log's",
-            seq=seq,
-        )
-    else:
+    if check_vouched(f"bundle {bundle.name} was cut at seq {seq}", seq, hsh, heads, report):
         report.notes.append(f"the log still holds the head of bundle {bundle.name} (seq {seq})")
 
 
@@ -170,7 +197,7 @@ def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationRep
     files = [f for f in files if not f.name.endswith(".sig.json")]
     ca = trusted_ca_from_env()
     stamped = 0
-    last = max(heads) if heads else 0
+    keys = _registered_keys(case) if files else {}
     for f in files:
         rel = str(f.relative_to(case.path))
         try:
@@ -180,22 +207,8 @@ def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationRep
         except (OSError, ValueError, KeyError, TypeError):
             report.add("checkpoint-unreadable", "not a readable checkpoint", path=rel)
             continue
-        if seq > last:
-            report.add(
-                "log-truncated",
-                f"a checkpoint vouches for seq {seq}, but the log ends at seq {last}: "
-                "events were cut off the end",
-                path=rel,
-                seq=seq,
-            )
-        elif heads.get(seq) != head:
-            report.add(
-                "checkpoint-mismatch",
-                f"the checkpoint's hash for seq {seq} is not the log's",
-                path=rel,
-                seq=seq,
-            )
-        _check_checkpoint_signature(case, f, data, rel, seq, report)
+        check_vouched(f"a checkpoint vouches for seq {seq}", seq, head, heads, report, path=rel)
+        _check_checkpoint_signature(keys, f, data, rel, seq, report)
         token_file = f.with_suffix(".tsr")
         if not token_file.exists():
             continue
@@ -204,11 +217,6 @@ def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationRep
                 f"{rel}: time-stamped, but no TSA CA is configured to check it ({ENV_TSA_CA})"
             )
             continue
-        check = verify_token(token_file.read_bytes(), data, ca)
-        if not check.ok:
-            report.add("timestamp-invalid", f"the time stamp {check.reason}", path=rel, seq=seq)
-        else:
-            stamped += 1
-            report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
+        stamped += check_stamp(token_file.read_bytes(), data, ca, seq, report, path=rel)
     if not stamped:
         report.notes.append("no trusted time: no checkpoint carries a verified RFC 3161 stamp")

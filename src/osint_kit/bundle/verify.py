@@ -80,8 +80,7 @@ def verify_bundle(
 
 def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> None:
     """The checkpoint stamped at export: for a seq and hash of this chain, by a trusted TSA."""
-    from ..checkpoint import trusted_ca_from_env
-    from ..timestamp import verify_token
+    from ..checkpoint import check_stamp, check_vouched, trusted_ca_from_env
 
     point_file = top / "data" / layout.CHECKPOINT
     token_file = top / "data" / layout.CHECKPOINT_TOKEN
@@ -95,27 +94,15 @@ def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> 
     except (ValueError, KeyError, TypeError):
         report.add("checkpoint-unreadable", "not a readable checkpoint", path=layout.CHECKPOINT)
         return
-    if seq != report.head_seq - 1 and seq != report.head_seq:
-        report.notes.append(
-            f"the checkpoint is of seq {seq}; the bundle's head is {report.head_seq}"
-        )
-    if report.chain_hashes.get(seq) != hsh:
-        report.add(
-            "checkpoint-mismatch",
-            f"the checkpoint's hash for seq {seq} is not this chain's",
-            path=layout.CHECKPOINT,
-        )
+    claim = f"the bundle's checkpoint vouches for seq {seq}"
+    check_vouched(claim, seq, hsh, report.chain_hashes, report, path=layout.CHECKPOINT)
     ca = tsa_ca or trusted_ca_from_env()
     if ca is None or not token_file.exists():
         report.notes.append(
             "time-stamped checkpoint present, but no TSA CA given to check it (--tsa-ca)"
         )
         return
-    check = verify_token(token_file.read_bytes(), data, ca)
-    if not check.ok:
-        report.add("timestamp-invalid", f"the time stamp {check.reason}", path=layout.CHECKPOINT)
-    else:
-        report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
+    check_stamp(token_file.read_bytes(), data, ca, seq, report, path=layout.CHECKPOINT)
 
 
 def _check_bag(top: Path, report: VerificationReport) -> None:
