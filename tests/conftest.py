@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from osint_kit import Authority, Case, Examiner
+from osint_kit.fakes.tsa import LocalTSA, make_tsa_files, serve_tsa
 
 EXAMINER = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
 AUTHORITY = Authority.of("APP-2026-0117", "Lt. A. Ray", "2026-11-20")
@@ -68,3 +69,17 @@ def files(tmp_path: Path) -> dict[str, Path]:
         p.write_bytes(data)
         out[name] = p
     return out
+
+
+@pytest.fixture(scope="session")
+def tsa_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalTSA, LocalTSA]:
+    """A department TSA and a rogue one (another CA), made once with openssl."""
+    root = tmp_path_factory.mktemp("tsa")
+    return make_tsa_files(root / "good", "department"), make_tsa_files(root / "rogue", "rogue")
+
+
+@pytest.fixture
+def tsa(tsa_files: tuple[LocalTSA, LocalTSA]) -> Iterator[LocalTSA]:
+    """The department TSA, answering on 127.0.0.1 for the test."""
+    with serve_tsa(tsa_files[0]) as running:
+        yield running

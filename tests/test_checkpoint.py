@@ -5,29 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.fakes.tsa import LocalTSA, make_tsa_files, serve_tsa
+from osint_kit.fakes.tsa import LocalTSA
 from osint_kit.timestamp import TsaConfig
 
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture(scope="module")
-def tsa_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[LocalTSA, LocalTSA]:
-    root = tmp_path_factory.mktemp("tsa")
-    return make_tsa_files(root / "good", "department"), make_tsa_files(root / "rogue", "rogue")
-
-
-@pytest.fixture
-def tsa(tsa_files: tuple[LocalTSA, LocalTSA]) -> Iterator[LocalTSA]:
-    with serve_tsa(tsa_files[0]) as running:
-        yield running
 
 
 @pytest.fixture
