@@ -495,7 +495,8 @@ def test_retry_after_as_seconds_or_a_date(value: str | None, seconds: float | No
 def test_a_library_that_tries_to_write_is_stopped_before_anything_leaves(
     fake: FakePlatforms,
 ) -> None:
-    from osint_kit.social.http import PlatformHTTP, WriteRefused
+    from osint_kit.errors import WriteRefused
+    from osint_kit.social.http import PlatformHTTP
 
     http = PlatformHTTP(settings_for(fake))
     with pytest.raises(WriteRefused, match="read-only"):

@@ -223,3 +223,46 @@ class ExportRefused(OsintKitError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"export refused: {reason}")
+
+
+class WriteRefused(OsintKitError):
+    """A library tried to send something other than a read; it never left the machine."""
+
+    def __init__(self, method: str, url: str) -> None:
+        self.method = method
+        self.url = url
+        super().__init__(f"refused {method} {url}: collection is read-only")
+
+
+class BagFailed(OsintKitError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"could not make the bag: {reason}")
+
+
+class UnsafeBundle(OsintKitError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path} cannot be opened safely: {reason}")
+
+
+class CannotOpen(OsintKitError):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class KeyUnavailable(OsintKitError):
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot use the signing key {path}: {reason}")
+
+
+class TimestampError(OsintKitError):
+    """The TSA could not be reached, refused, or answered with a token that does not verify."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"no trusted time stamp: {reason}")

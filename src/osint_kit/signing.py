@@ -28,18 +28,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .errors import InvalidExaminer, OsintKitError
+from .errors import InvalidExaminer, KeyUnavailable
 
 ALGORITHM = "Ed25519"
 ENV_PASSPHRASE = "OSINT_KIT_KEY_PASSPHRASE"
 REGISTERED = "examiner.key.registered"
-
-
-class KeyUnavailable(OsintKitError):
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"cannot use the signing key {path}: {reason}")
 
 
 def key_id(public: Ed25519PublicKey) -> str:

@@ -21,18 +21,10 @@ from pathlib import Path
 
 import requests
 
-from .errors import OsintKitError
+from .errors import TimestampError
 
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
-
-
-class TimestampError(OsintKitError):
-    """The TSA could not be reached, refused, or answered with a token that does not verify."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"no trusted time stamp: {reason}")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ..errors import OsintKitError
+from ..errors import BagFailed, UnsafeBundle
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -31,12 +31,6 @@ with open(path + "/bagit.txt", "w", encoding="utf-8") as f:
     f.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
 bagit.Bag(path).save()
 """
-
-
-class BagFailed(OsintKitError):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(f"could not make the bag: {reason}")
 
 
 def make_bag(folder: Path, info: Mapping[str, str]) -> None:
@@ -131,13 +125,6 @@ class _HashingWriter:
         self.hasher.shutdown()
         self.flusher.shutdown()
         return self.h.hexdigest()
-
-
-class UnsafeBundle(OsintKitError):
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path} cannot be opened safely: {reason}")
 
 
 def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 100_000) -> Path:

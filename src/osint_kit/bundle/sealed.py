@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidCaseField, OsintKitError
+from ..errors import CannotOpen, InvalidCaseField
 
 MAGIC = b"age-encryption.org/v1"
 
@@ -39,12 +39,6 @@ def encrypt(plain: Path, out: Path, keys: Sequence[str]) -> None:
 def is_sealed(path: Path) -> bool:
     with open(path, "rb") as f:
         return f.read(len(MAGIC)) == MAGIC
-
-
-class CannotOpen(OsintKitError):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
 
 
 def decrypt(sealed: Path, out: Path, identity_files: Sequence[Path]) -> None:

@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from ..chain import GENESIS, event_digest, link_hash
+from ..errors import CannotOpen, UnsafeBundle
 from ..report import VerificationReport
 from ..verify import check_signatures
 from . import layout, sealed
-from .bag import UnsafeBundle, safe_extract
+from .bag import safe_extract
 
 #: Bundles unpack to at most this many bytes unless told otherwise (a zip bomb stops here).
 MAX_BYTES = 64 * 2**30
@@ -53,7 +54,7 @@ def verify_bundle(
             opened = scratch / "bundle.zip"
             try:
                 sealed.decrypt(path, opened, identities)
-            except sealed.CannotOpen as exc:
+            except CannotOpen as exc:
                 report.add("bundle-encrypted", exc.reason)
                 return report
             report.notes.append("decrypted (age) with the given key")

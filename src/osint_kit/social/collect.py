@@ -21,14 +21,20 @@ import requests
 from tqdm.auto import tqdm
 
 from ..acquire import Artifact, record_acquisition, record_failure
-from ..errors import AccountNotFound, CollectionFailed, InvalidCaseField, PlatformRetired
+from ..errors import (
+    AccountNotFound,
+    CollectionFailed,
+    InvalidCaseField,
+    PlatformRetired,
+    WriteRefused,
+)
 from ..events import utc_now
 from ..examiner import Examiner
 from ..exhibits import Capture
 from ..web.warc import write_warc
 from .base import CollectionRun, CollectSettings
 from .history import KnownPost, compare, known_posts
-from .http import PlatformHTTP, WriteRefused
+from .http import PlatformHTTP
 from .post import Media, Post, utc
 from .registry import resolve
 

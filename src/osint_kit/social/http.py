@@ -29,22 +29,13 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ..errors import OsintKitError
+from ..errors import WriteRefused
 from ..web.warc import Exchange
 from .base import CollectSettings
 
 log = logging.getLogger("osint_kit")
 
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class WriteRefused(OsintKitError):
-    """A library tried to send something other than a read; it never left the machine."""
-
-    def __init__(self, method: str, url: str) -> None:
-        self.method = method
-        self.url = url
-        super().__init__(f"refused {method} {url}: collection is read-only")
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
