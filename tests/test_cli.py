@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from osint_kit import errors
-from osint_kit.cli import EXIT_CODES, build_parser, exit_code_for
+from osint_kit.cli import build_parser
 
 ROOT = Path(__file__).parents[1]
 
@@ -153,17 +153,33 @@ def test_import_refusal_exit_code(tmp_path: Path) -> None:
     assert r.returncode == 5 and "it is a directory" in r.stderr
 
 
-def test_every_error_class_has_an_exit_code() -> None:
-    classes = [
-        c
-        for c in vars(errors).values()
-        if isinstance(c, type) and issubclass(c, errors.OsintKitError)
-    ]
-    for cls in classes:
-        assert any(issubclass(cls, k) for k, _ in EXIT_CODES), cls
-    assert exit_code_for(errors.CaseNotFound("X", Path("."))) == 3
-    codes = dict(EXIT_CODES)
-    assert codes[errors.OsintKitError] == 10
+def _error_classes(base: type = errors.OsintKitError) -> list[type]:
+    """Every osint-kit error class, found by walking subclasses (not only errors.py)."""
+    found = [base]
+    for sub in base.__subclasses__():
+        found += _error_classes(sub)
+    return found
+
+
+def test_every_error_class_has_its_own_exit_status() -> None:
+    import osint_kit  # noqa: F401  (loads every module, so every subclass is known)
+
+    missing = [c.__qualname__ for c in _error_classes() if c not in errors.EXIT_STATUS]
+    assert not missing, f"error classes with no exit status of their own: {missing}"
+    assert set(errors.EXIT_STATUS.values()) <= set(errors.EXIT_MEANING)
+    assert errors.exit_status(errors.CaseNotFound("X", Path("."))) == 3
+    assert errors.exit_status(errors.OutputExists(Path("x"))) == 4
+    assert errors.EXIT_STATUS[errors.OsintKitError] == 10
+
+
+def test_a_new_error_class_without_a_status_is_caught() -> None:
+    class Unlisted(errors.OsintKitError):
+        pass
+
+    try:
+        assert Unlisted in _error_classes() and Unlisted not in errors.EXIT_STATUS
+    finally:
+        del Unlisted
 
 
 def commands() -> list[list[str]]:

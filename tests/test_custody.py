@@ -17,7 +17,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case, EventDraft, LogNeedsRepair, NewExhibit
-from osint_kit.report import CRASH_RESIDUE
+from osint_kit.verification import CRASH_RESIDUE
 
 TESTS = Path(__file__).parent
 

@@ -181,4 +181,4 @@ def test_cli_examiner_init_makes_a_private_key_only_its_owner_reads(examiner_env
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert b"PRIVATE KEY" in path.read_bytes()
     again = subprocess.run(cmd, capture_output=True, text=True)
-    assert again.returncode == 2 and "--force" in again.stderr
+    assert again.returncode == 4 and "--force" in again.stderr

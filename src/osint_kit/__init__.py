@@ -3,13 +3,20 @@
 Notebooks and the CLI use only what ``__all__`` lists.
 """
 
-__version__ = "0.1.0"
-
+from .bundle.build import ExportResult
+from .bundle.verify import verify_bundle
 from .case import CATEGORIES, Authority, Case, CaseSummary, create_case, list_cases, open_case
 from .chain import canonical_json, event_digest, link_hash
+from .checkpoint import Checkpoint
+from .dates import parse_time
 from .errors import (
+    EXIT_MEANING,
+    EXIT_STATUS,
     AccountNotFound,
+    BagFailed,
     BrowserUnavailable,
+    CannotOpen,
+    CaptureNotRecorded,
     CaseExists,
     CaseNotFound,
     CollectionFailed,
@@ -21,15 +28,21 @@ from .errors import (
     InvalidCaseField,
     InvalidCaseId,
     InvalidExaminer,
+    InvalidKey,
+    InvalidOption,
     InvalidTarget,
+    InvalidTime,
     InvalidURL,
     KeyUnavailable,
     LogNeedsRepair,
     OsintKitError,
+    OutputExists,
     PlatformError,
     PlatformRetired,
     PlatformUnreachable,
+    PluginError,
     RateLimited,
+    RecordedNotPublished,
     SourceChanged,
     StorageError,
     TimestampError,
@@ -39,28 +52,38 @@ from .errors import (
     UnsupportedFormatVersion,
     VerificationFailed,
     WriteRefused,
+    exit_status,
 )
 from .events import Event, EventDraft, NewExhibit, Subject
-from .examiner import Examiner, resolve_examiner, save_examiner
+from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
+from .provenance import ProvenanceReport
 from .repair import RepairReport
-from .report import Problem, VerificationReport
 from .social.base import CollectionRun, Collector, CollectSettings, Target
 from .social.post import Author, Media, Post
+from .timestamp import TsaConfig, tsa_config
+from .verification import Problem, VerificationReport
+from .version import __version__
 from .web.capture import CaptureOptions
 
 __all__ = [
     "CATEGORIES",
+    "EXIT_MEANING",
+    "EXIT_STATUS",
     "AccountNotFound",
     "Author",
     "Authority",
+    "BagFailed",
     "BrowserUnavailable",
+    "CannotOpen",
     "Capture",
+    "CaptureNotRecorded",
     "CaptureOptions",
     "Case",
     "CaseExists",
     "CaseNotFound",
     "CaseSummary",
+    "Checkpoint",
     "CollectSettings",
     "CollectionFailed",
     "CollectionRun",
@@ -74,29 +97,39 @@ __all__ = [
     "Exhibit",
     "ExhibitList",
     "ExportRefused",
+    "ExportResult",
     "ImportSourceError",
     "InvalidCaseField",
     "InvalidCaseId",
     "InvalidExaminer",
+    "InvalidKey",
+    "InvalidOption",
     "InvalidTarget",
+    "InvalidTime",
     "InvalidURL",
     "KeyUnavailable",
     "LogNeedsRepair",
     "Media",
     "NewExhibit",
     "OsintKitError",
+    "OutputExists",
     "PlatformError",
     "PlatformRetired",
     "PlatformUnreachable",
+    "PluginError",
     "Post",
     "Problem",
+    "ProvenanceReport",
     "RateLimited",
+    "RecordedNotPublished",
     "RepairReport",
+    "SigningKey",
     "SourceChanged",
     "StorageError",
     "Subject",
     "Target",
     "TimestampError",
+    "TsaConfig",
     "UnexpectedResponse",
     "UnknownExhibit",
     "UnsafeBundle",
@@ -107,10 +140,15 @@ __all__ = [
     "__version__",
     "canonical_json",
     "create_case",
+    "create_signing_key",
     "event_digest",
+    "exit_status",
     "link_hash",
     "list_cases",
     "open_case",
+    "parse_time",
     "resolve_examiner",
     "save_examiner",
+    "tsa_config",
+    "verify_bundle",
 ]

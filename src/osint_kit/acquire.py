@@ -11,15 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import OsintKitError
+from .errors import OsintKitError, RecordedNotPublished
 from .events import EventDraft, NewExhibit
 from .exhibits import Capture
 from .store import StagedBlob
-
-if TYPE_CHECKING:
-    from .case import Case
+from .writer import CaseWriter
 
 log = logging.getLogger("osint_kit")
 
@@ -35,7 +33,7 @@ class Artifact:
 
 
 def record_acquisition(
-    case: Case,
+    case: CaseWriter,
     artifacts: Sequence[Artifact],
     capture: Mapping[str, Any],
     actor: dict[str, Any],
@@ -53,28 +51,23 @@ def record_acquisition(
         NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type, a.source)
         for a in artifacts
     ]
-    try:
-        event = case.log.append(
-            EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),
-            actor,
-        )
-    except BaseException:
-        discard(case, artifacts)
-        raise
-    case.store.publish_many([a.staged for a in artifacts])
-    case._refresh_index()
+    event = case.append(
+        EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),
+        actor,
+        publish=[a.staged for a in artifacts],
+    )
     result = Capture.from_event(event)
     assert result is not None
     return result
 
 
-def discard(case: Case, artifacts: Sequence[Artifact]) -> None:
+def discard(case: CaseWriter, artifacts: Sequence[Artifact]) -> None:
     for a in artifacts:
         case.store.discard(a.staged)
 
 
 def record_failure(
-    case: Case,
+    case: CaseWriter,
     capture: Mapping[str, Any],
     actor: dict[str, Any],
     artifacts: Sequence[Artifact] = (),
@@ -89,16 +82,14 @@ def record_failure(
         for a in artifacts
     ]
     try:
-        event = case.log.append(
-            EventDraft("collection.failed", subjects=subjects, capture=capture), actor
+        event = case.append(
+            EventDraft("collection.failed", subjects=subjects, capture=capture),
+            actor,
+            publish=[a.staged for a in artifacts],
         )
-    except (OSError, OsintKitError) as exc:
-        discard(case, artifacts)
+    except RecordedNotPublished:
+        raise
+    except (OSError, OsintKitError) as exc:  # the writer discarded the staged bytes
         log.error("could not record the failed capture of %s: %s", capture.get("target"), exc)
         return None
-    except BaseException:
-        discard(case, artifacts)
-        raise
-    case.store.publish_many([a.staged for a in artifacts])
-    case._refresh_index()
     return Capture.from_event(event)

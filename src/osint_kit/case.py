@@ -1,72 +1,47 @@
-"""Case folders: create, open, list; the ``Case`` object notebooks and the CLI use."""
+"""The ``Case`` facade that notebooks and the CLI use: create, open, list, and every job.
+
+``Case`` sits on top of the writer layer: it resolves the examiner, then hands
+its ``CaseWriter`` to the module that does the job (import, web capture, social
+collection, export, checkpoint, repair, verification, reports). Those modules
+never see ``Case``.
+"""
 
 from __future__ import annotations
 
 import html
-import json
-import os
-import re
-import shutil
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .custody import CustodyLog
+from .bundle.build import ExportResult, export_bundle
+from .checkpoint import Checkpoint, make_checkpoint
+from .dates import normalise_date_or_time, parse_time, utc_now
 from .errors import (
-    CaseExists,
-    CaseNotFound,
     CorruptCaseFile,
     InvalidCaseField,
-    InvalidCaseId,
-    UnknownExhibit,
+    InvalidTime,
+    OutputExists,
     UnsupportedFormatVersion,
 )
-from .events import Event, EventDraft, Subject, utc_now
+from .events import Event, EventDraft, Subject
 from .examiner import Examiner, resolve_examiner
-from .exhibits import Capture, Exhibit, ExhibitList, exhibits_from_events
-from .fsio import atomic_write, fsync_dir
-from .store import BlobStore
+from .exhibits import Capture, Exhibit, ExhibitList
+from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
+from .importer import import_files
+from .provenance import ProvenanceReport, render
+from .repair import RepairReport, repair_case
+from .social.base import CollectSettings
+from .social.run import collect
+from .social.views import PostList, posts_from_events
+from .timestamp import TsaConfig, tsa_config
+from .verification import VerificationReport
+from .verify import verify_case
+from .web.capture import CaptureOptions, capture_urls
+from .writer import CaseWriter, create_folder
 
-if TYPE_CHECKING:
-    from .bundle.build import ExportResult
-    from .checkpoint import Checkpoint
-    from .provenance import ProvenanceReport
-    from .repair import RepairReport
-    from .report import VerificationReport
-    from .social.base import CollectSettings
-    from .social.views import PostList
-    from .timestamp import TsaConfig
-    from .web.capture import CaptureOptions
-
-FORMAT_NAME = "osint-kit-case"
-FORMAT_VERSION = 1
 CATEGORIES = ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
-ENV_CASES = "OSINT_KIT_CASES"
-SUBDIRS = ("blobs", "examiners", "timestamps", "derived", "exports")
-
-_CASE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-
-
-def validate_case_id(case_id: object) -> str:
-    if not isinstance(case_id, str) or not case_id:
-        raise InvalidCaseId(str(case_id), "it is empty")
-    if _CASE_ID.fullmatch(case_id) is None:
-        bad = sorted({c for c in case_id if not (c.isascii() and (c.isalnum() or c in "-_"))})
-        if bad:
-            reason = "it contains " + ", ".join(repr(c) for c in bad)
-        elif len(case_id) > 64:
-            reason = f"it is {len(case_id)} characters long"
-        else:
-            reason = "it starts with '-' or '_'"
-        raise InvalidCaseId(case_id, reason)
-    return case_id
-
-
-def default_root() -> Path:
-    return Path(os.environ.get(ENV_CASES) or "cases")
 
 
 @dataclass(frozen=True)
@@ -82,7 +57,13 @@ class Authority:
         for name, value in (("reference", reference), ("approved_by", approved_by)):
             if not isinstance(value, str) or not value.strip():
                 raise InvalidCaseField(f"authority {name}", "is required (the written approval)")
-        return cls(reference.strip(), approved_by.strip(), _normalise_when(approved_at))
+        try:
+            when = normalise_date_or_time(approved_at, what="authority approved_at")
+        except InvalidTime as exc:
+            raise InvalidCaseField(
+                "authority approved_at", f"{exc.value!r}: {exc.reason}"
+            ) from None
+        return cls(reference.strip(), approved_by.strip(), when)
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -90,27 +71,6 @@ class Authority:
             "approved_by": self.approved_by,
             "approved_at": self.approved_at,
         }
-
-
-def _normalise_when(value: str | date | datetime) -> str:
-    """A date stays a date; a date-time becomes RFC 3339 UTC. Anything else is refused."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise InvalidCaseField("authority approved_at", "a date-time needs a time zone")
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value).strip()
-    try:
-        if len(text) == 10:
-            return date.fromisoformat(text).isoformat()
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidCaseField(
-            "authority approved_at",
-            f"{text!r} is not an ISO 8601 date (2026-11-20) or date-time with zone",
-        ) from None
-    return _normalise_when(moment)
 
 
 @dataclass(frozen=True)
@@ -126,18 +86,20 @@ class CaseSummary:
 class Case:
     """An open case folder. Create with ``Case.create``, open with ``Case.open``."""
 
-    def __init__(self, path: Path, identity: dict[str, Any]) -> None:
-        self.path = path
+    def __init__(self, writer: CaseWriter) -> None:
+        self.writer = writer
+        identity = writer.identity
+        self.path = writer.path
         self.identity = identity
-        self.id: str = identity["id"]
+        self.id: str = writer.id
         self.title: str = identity["title"]
         self.category: str = identity["category"]
         self.authority = Authority(**identity["authority"])
         self.created_at: str = identity["created_at"]
         self.created_by: dict[str, str] = identity["created_by"]
         self.description: str = identity.get("description", "")
-        self.store = BlobStore(path / "blobs")
-        self.log = CustodyLog(path / "custody.jsonl", self.id)
+        self.store = writer.store
+        self.log = writer.log
 
     # -- life cycle --------------------------------------------------------
 
@@ -154,7 +116,6 @@ class Case:
         examiner: Examiner | None = None,
     ) -> Case:
         """Make a new case folder, its identity and its first custody event, atomically."""
-        validate_case_id(case_id)
         if not isinstance(title, str) or not title.strip():
             raise InvalidCaseField("title", "is required")
         if category not in CATEGORIES:
@@ -164,11 +125,6 @@ class Case:
         if not isinstance(authority, Authority):
             raise InvalidCaseField("authority", "use Authority.of(reference, approved_by, when)")
         who = resolve_examiner(examiner)
-        base = Path(root) if root is not None else default_root()
-        final = base / case_id
-        if final.exists():
-            raise CaseExists(case_id, final)
-        base.mkdir(parents=True, exist_ok=True)
         identity = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -180,39 +136,12 @@ class Case:
             "created_at": utc_now(),
             "created_by": who.to_json(),
         }
-        # Build beside the final place, then rename: no half-made case is ever visible.
-        work = base / f".{case_id}.creating-{uuid.uuid4().hex}"
-        try:
-            work.mkdir()
-            for sub in SUBDIRS:
-                (work / sub).mkdir()
-            atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
-            case = cls(work, identity)
-            case.log.create()
-            case.log.append(EventDraft("case.created", details=dict(identity)), who.actor())
-            fsync_dir(work)
-            if final.exists():
-                raise CaseExists(case_id, final)
-            os.rename(work, final)
-            fsync_dir(base)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        return cls.open(case_id, root=base)
+        return cls(create_folder(root, identity, who.actor()))
 
     @classmethod
     def open(cls, case_id: str, *, root: Path | str | None = None) -> Case:
-        validate_case_id(case_id)
-        base = Path(root) if root is not None else default_root()
-        path = base / case_id
-        if not (path / "case.json").is_file():
-            raise CaseNotFound(case_id, base.resolve())
-        identity = read_identity(path / "case.json")
-        if identity["id"] != case_id:
-            raise CorruptCaseFile(
-                path / "case.json", f"it names case {identity['id']!r}, not {case_id!r}"
-            )
-        return cls(path, identity)
+        folder = CaseFolder.locate(case_id, root)
+        return cls(CaseWriter(folder.path, folder.identity))
 
     # -- writing -----------------------------------------------------------
 
@@ -226,10 +155,8 @@ class Case:
         progress: bool = True,
     ) -> list[Capture]:
         """Import files handed over (witness footage, tips) as exhibits; one capture each."""
-        from .importer import import_files
-
         return import_files(
-            self,
+            self.writer,
             [Path(p) for p in paths],
             handed_over_by=handed_over_by,
             note=note,
@@ -255,10 +182,8 @@ class Case:
         ``failed`` (recorded as ``collection.failed``). Malformed URLs and schemes
         other than http and https are refused before anything starts.
         """
-        from .web.capture import capture_urls
-
         return capture_urls(
-            self,
+            self.writer,
             list(urls),
             examiner=resolve_examiner(examiner),
             options=options,
@@ -273,7 +198,7 @@ class Case:
         self,
         target: str,
         *,
-        since: datetime | None = None,
+        since: datetime | str | None = None,
         limit: int | None = None,
         settings: CollectSettings | None = None,
         examiner: Examiner | None = None,
@@ -285,17 +210,16 @@ class Case:
 
         One capture per run: the WARC of every response, the profile, each new or
         changed post and its media as exhibits; what is new, changed and deleted since
-        the last run against the same target is in the capture record. Raises
-        InvalidTarget before anything starts, and a CollectionFailed kind (already on
-        the record, as ``collection.failed``) when nothing usable came back.
+        the last run against the same target is in the capture record. ``since`` is a
+        datetime or ISO 8601 text (UTC when it names no zone). Raises InvalidTarget
+        before anything starts, and a CollectionFailed kind (already on the record, as
+        ``collection.failed``) when nothing usable came back.
         """
-        from .social.collect import collect
-
         return collect(
-            self,
+            self.writer,
             target,
             examiner=resolve_examiner(examiner),
-            since=since,
+            since=parse_time(since, what="since") if since is not None else None,
             limit=limit,
             settings=settings,
             progress=progress,
@@ -305,32 +229,10 @@ class Case:
         self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None
     ) -> Checkpoint:
         """Checkpoint the log head: signed by the examiner, stamped by the TSA if one is
-        configured (``tsa=`` or ``OSINT_KIT_TSA_URL`` + ``OSINT_KIT_TSA_CA``), recorded
-        as a ``log.checkpoint`` event. Later verification catches a log cut short."""
-        from .checkpoint import make_checkpoint, tsa_from_env
-
-        return make_checkpoint(self, resolve_examiner(examiner), tsa or tsa_from_env())
-
-    def report(self, *, verify: bool = True) -> ProvenanceReport:
-        """The provenance report of the whole case (HTML; shows inline in a notebook).
-
-        ``.save(path)`` writes it; ``osint-kit report CASE`` does both.
-        """
-        from .provenance import render
-
-        verification = None
-        problems: dict[str, list[str]] = {}
-        if verify:
-            checked = self.verify()
-            verification = (checked.ok, checked.text())
-            for p in checked.problems:
-                if p.exhibit:
-                    for label in p.exhibit.split(", "):
-                        problems.setdefault(label, []).append(f"{p.kind}: {p.message}")
-        exhibits = list(self.exhibits())
-        return render(
-            self.identity, self.events(), exhibits, verification=verification, problems=problems
-        )
+        configured (``tsa=``, see ``tsa_config``, or ``OSINT_KIT_TSA_URL`` +
+        ``OSINT_KIT_TSA_CA``), recorded as a ``log.checkpoint`` event. Later
+        verification catches a log cut short."""
+        return make_checkpoint(self.writer, resolve_examiner(examiner), tsa or tsa_config())
 
     def export_bundle(
         self,
@@ -347,15 +249,14 @@ class Case:
         """Export exhibits (all if none named) as a BagIt 1.0 bundle zip at ``dest``.
 
         Refused without an authorisation reference and a recipient, onto an existing
-        path, or for an unknown exhibit. Recorded as an ``export.created`` event with
-        the bundle's SHA-256. ``osint-kit bundle verify`` checks it without the case.
-        With ``encrypt_to`` (age public keys), the bundle is ``*.zip.age``, readable
-        only with one of those recipients' keys.
+        path (``OutputExists``), or for an unknown exhibit. Recorded as an
+        ``export.created`` event with the bundle's SHA-256. ``verify_bundle`` (``osint-kit
+        bundle verify``) checks it without the case. With ``encrypt_to`` (age public
+        keys), the bundle is ``*.zip.age``, readable only with one of those recipients'
+        keys.
         """
-        from .bundle.build import export_bundle
-
         return export_bundle(
-            self,
+            self.writer,
             Path(dest),
             exhibits=list(exhibits) if exhibits is not None else None,
             authorization=authorization,
@@ -363,7 +264,7 @@ class Case:
             purpose=purpose,
             examiner=resolve_examiner(examiner),
             encrypt_to=list(encrypt_to),
-            tsa=tsa,
+            tsa=tsa or tsa_config(),
         )
 
     def add_note(
@@ -377,31 +278,24 @@ class Case:
             ex = self.exhibit(label)
             subjects.append(Subject(ex.sha256, ex.size, "subject", ex.label, ex.media_type))
         who = resolve_examiner(examiner)
-        event = self.log.append(
+        return self.writer.append(
             EventDraft("note.added", details={"text": text}, subjects=subjects), who.actor()
         )
-        self._refresh_index()
-        return event
 
     def repair(self, *, examiner: Examiner | None = None) -> RepairReport:
         """Repair what a crash left (torn last line, interrupted imports), on the record."""
-        from .repair import repair_case
-
-        return repair_case(self, resolve_examiner(examiner))
+        return repair_case(self.writer, resolve_examiner(examiner))
 
     # -- reading -----------------------------------------------------------
 
     def events(self) -> list[Event]:
-        return list(self.log.events())
+        return self.writer.events()
 
     def exhibits(self) -> ExhibitList:
-        return ExhibitList(exhibits_from_events(self.log.events(), self.store.path_for))
+        return self.writer.exhibits()
 
     def exhibit(self, label: str) -> Exhibit:
-        for ex in exhibits_from_events(self.log.events(), self.store.path_for):
-            if ex.label == label:
-                return ex
-        raise UnknownExhibit(label, self.id)
+        return self.writer.exhibit(label)
 
     def posts(self, target: str | None = None) -> PostList:
         """Collected posts, the latest version of each, newest first (``.to_frame()``: pandas).
@@ -409,26 +303,32 @@ class Case:
         ``target`` (``telegram:CHANNEL``…) narrows to one collection target; a
         ``deleted`` column says whether a later run found the post gone.
         """
-        from .social.views import posts_from_events
-
-        def read(sha256: str) -> bytes:
-            return self.store.path_for(sha256).read_bytes()
-
-        return posts_from_events(self.log.events(), read, target)
+        return posts_from_events(self.log.events(), self.writer.read_blob, target)
 
     def captures(self) -> list[Capture]:
-        return [c for e in self.log.events() if (c := Capture.from_event(e)) is not None]
+        return self.writer.captures()
 
     def verify(
-        self, *, raise_on_error: bool = False, against: Iterable[Path | str] = ()
+        self,
+        *,
+        raise_on_error: bool = False,
+        against: Iterable[Path | str] = (),
+        record: bool = False,
+        examiner: Examiner | None = None,
     ) -> VerificationReport:
         """Check every blob, event and link; report every problem, or raise with all of them.
 
         ``against``: bundles cut from this case; the log must still hold each one's head.
+        ``record``: put the result on the log as a ``case.verified`` event (its seq is
+        then ``report.recorded_seq``), whatever it found.
         """
-        from .verify import verify_case
-
-        report = verify_case(self, [Path(p) for p in against])
+        report = verify_case(self.writer, [Path(p) for p in against])
+        if record:
+            who = resolve_examiner(examiner)
+            event = self.writer.append(
+                EventDraft("case.verified", details=report.to_json()), who.actor()
+            )
+            report.recorded_seq = event.seq
         if raise_on_error:
             report.raise_for_problems()
         return report
@@ -436,16 +336,43 @@ class Case:
     def is_valid(self) -> bool:
         return self.verify().ok
 
+    def report(self, *, verify: bool = True) -> ProvenanceReport:
+        """The provenance report of the whole case (HTML; shows inline in a notebook).
+
+        ``.save(path)`` writes it; ``write_report`` (``osint-kit report CASE``) both.
+        """
+        verification = None
+        problems: dict[str, list[str]] = {}
+        if verify:
+            checked = self.verify()
+            verification = (checked.ok, checked.text())
+            for p in checked.problems:
+                if p.exhibit:
+                    for label in p.exhibit.split(", "):
+                        problems.setdefault(label, []).append(f"{p.kind}: {p.message}")
+        return render(
+            self.identity,
+            self.events(),
+            list(self.exhibits()),
+            verification=verification,
+            problems=problems,
+        )
+
+    def write_report(self, out: Path | str | None = None, *, force: bool = False) -> Path:
+        """Write the provenance report to ``out`` (default ``derived/report.html``).
+
+        The default file is a rebuildable view and is replaced; any other existing
+        file is replaced only with ``force`` (else ``OutputExists``). Written atomically.
+        """
+        path = Path(out) if out is not None else self.writer.derived / "report.html"
+        if out is not None and path.exists() and not force:
+            raise OutputExists(path, "use --force / force=True to replace it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return self.report().save(path)
+
     def reindex(self) -> Path:
-        """Rebuild ``derived/index.sqlite`` from the log and the blobs, from scratch."""
-        from .index import rebuild_index
-
-        return rebuild_index(self)
-
-    def _refresh_index(self) -> None:
-        from .index import refresh_index
-
-        refresh_index(self)
+        """Rebuild the derived views (``derived/index.sqlite``) from the log and the blobs."""
+        return self.writer.rebuild()
 
     def _repr_html_(self) -> str:
         seq, _ = self.log.head()
@@ -472,27 +399,6 @@ class Case:
         return f"<Case {self.id} {self.title!r} at {self.path}>"
 
 
-def read_identity(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise CorruptCaseFile(path, str(exc)) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
-        raise CorruptCaseFile(path, f"its 'format' is not {FORMAT_NAME!r}")
-    version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise CorruptCaseFile(path, f"its format_version {version!r} is not a positive integer")
-    if version > FORMAT_VERSION:
-        raise UnsupportedFormatVersion(path, version, FORMAT_VERSION)
-    for key in ("id", "title", "category", "authority", "created_at", "created_by"):
-        if key not in data:
-            raise CorruptCaseFile(path, f"it has no {key!r}")
-    auth = data["authority"]
-    if not isinstance(auth, dict) or set(auth) != {"reference", "approved_by", "approved_at"}:
-        raise CorruptCaseFile(path, "its authority is not {reference, approved_by, approved_at}")
-    return data
-
-
 def create_case(case_id: str, **kwargs: Any) -> Case:
     return Case.create(case_id, **kwargs)
 
@@ -503,7 +409,7 @@ def open_case(case_id: str, *, root: Path | str | None = None) -> Case:
 
 def list_cases(root: Path | str | None = None) -> list[CaseSummary]:
     """Every case folder under ``root``; an unreadable one is listed with its problem."""
-    base = Path(root) if root is not None else default_root()
+    base = resolve_root(root)
     if not base.is_dir():
         return []
     found = []

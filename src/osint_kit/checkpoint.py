@@ -16,34 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .chain import canonical_json
-from .events import EventDraft, utc_now
+from .dates import utc_now
+from .events import EventDraft
 from .examiner import Examiner
+from .folder import CaseFolder
 from .fsio import atomic_write
-from .timestamp import TsaConfig, request_token, verify_token
+from .timestamp import ENV_TSA_CA, TsaConfig, request_token, trusted_tsa_ca, verify_token
+from .writer import CaseWriter
 
 if TYPE_CHECKING:
-    from .case import Case
-    from .report import VerificationReport
+    from .verification import VerificationReport
 
 FORMAT = "osint-kit.checkpoint/1"
-ENV_TSA_URL = "OSINT_KIT_TSA_URL"
-ENV_TSA_CA = "OSINT_KIT_TSA_CA"
-
-
-def tsa_from_env() -> TsaConfig | None:
-    url, ca = os.environ.get(ENV_TSA_URL), os.environ.get(ENV_TSA_CA)
-    return TsaConfig(url, Path(ca)) if url and ca else None
-
-
-def trusted_ca_from_env() -> Path | None:
-    ca = os.environ.get(ENV_TSA_CA)
-    return Path(ca) if ca else None
 
 
 @dataclass(frozen=True)
@@ -55,7 +44,7 @@ class Checkpoint:
     gen_time: str | None
 
 
-def make_checkpoint(case: Case, examiner: Examiner, tsa: TsaConfig | None) -> Checkpoint:
+def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None) -> Checkpoint:
     """Checkpoint the current head; stamp it when a TSA is configured; record it."""
     seq, head = case.log.head()
     actor = examiner.actor()
@@ -98,8 +87,7 @@ def make_checkpoint(case: Case, examiner: Examiner, tsa: TsaConfig | None) -> Ch
                 "gen_time": gen_time,
             }
         )
-    case.log.append(EventDraft("log.checkpoint", details=details), actor)
-    case._refresh_index()
+    case.append(EventDraft("log.checkpoint", details=details), actor)
     return Checkpoint(seq, head, base.with_suffix(".json"), token is not None, gen_time)
 
 
@@ -139,7 +127,7 @@ def check_stamp(
     return True
 
 
-def _registered_keys(case: Case) -> dict[str, str]:
+def _registered_keys(case: CaseFolder) -> dict[str, str]:
     from .signing import REGISTERED
 
     return {
@@ -190,12 +178,12 @@ def check_against_bundle(bundle: Path, heads: dict[int, str], report: Verificati
         report.notes.append(f"the log still holds the head of bundle {bundle.name} (seq {seq})")
 
 
-def check_checkpoints(case: Case, heads: dict[int, str], report: VerificationReport) -> None:
+def check_checkpoints(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:
     """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp."""
     folder = case.path / "timestamps"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     files = [f for f in files if not f.name.endswith(".sig.json")]
-    ca = trusted_ca_from_env()
+    ca = trusted_tsa_ca()
     stamped = 0
     keys = _registered_keys(case) if files else {}
     for f in files:

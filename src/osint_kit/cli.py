@@ -3,51 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, errors
+from . import errors
+from .bundle.verify import verify_bundle
 from .case import CATEGORIES, Authority, Case, list_cases
-from .examiner import Examiner, config_path, resolve_examiner, save_examiner
+from .dates import parse_time
+from .errors import EXIT_INTERRUPTED, EXIT_MEANING, exit_status
+from .examiner import Examiner, config_path, create_signing_key, resolve_examiner, save_examiner
+from .folder import resolve_root
+from .signing import ENV_PASSPHRASE
+from .timestamp import tsa_config
+from .version import __version__
 
-#: The one place where errors turn into exit statuses (most specific class first).
-EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
-    (errors.VerificationFailed, 1),
-    (errors.InvalidCaseId, 2),
-    (errors.InvalidCaseField, 2),
-    (errors.InvalidExaminer, 2),
-    (errors.InvalidURL, 2),
-    (errors.InvalidTarget, 2),
-    (errors.ExportRefused, 4),
-    (errors.CaseNotFound, 3),
-    (errors.UnknownExhibit, 3),
-    (errors.CaseExists, 4),
-    (errors.ImportSourceError, 5),
-    (errors.ExaminerNotConfigured, 6),
-    (errors.CorruptCaseFile, 7),
-    (errors.UnsupportedFormatVersion, 7),
-    (errors.CorruptLog, 7),
-    (errors.LogNeedsRepair, 7),
-    (errors.StorageError, 8),
-    (errors.BrowserUnavailable, 9),
-    (errors.CollectionFailed, 11),
-    (errors.OsintKitError, 10),
-)
-EXIT_INTERRUPTED = 130
 #: Some URL or collection target could not be captured at all (its failure is on the record).
 EXIT_CAPTURE_FAILED = 11
-
-
-def exit_code_for(exc: BaseException) -> int:
-    for cls, code in EXIT_CODES:
-        if isinstance(exc, cls):
-            return code
-    raise exc
 
 
 def _examiner(args: argparse.Namespace) -> Examiner | None:
@@ -90,7 +66,7 @@ def cmd_case_new(args: argparse.Namespace) -> int:
 def cmd_case_list(args: argparse.Namespace) -> int:
     cases = list_cases(args.root)
     if not cases:
-        _out(f"no cases under {Path(args.root or 'cases').resolve()}")
+        _out(f"no cases under {resolve_root(args.root).resolve()}")
     for c in cases:
         if c.problem:
             _out(f"{c.id:<24} UNREADABLE: {c.problem}")
@@ -181,18 +157,6 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_CAPTURE_FAILED if failed else 0
 
 
-def _since(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise errors.InvalidCaseField(
-            "--since", f"{text!r} is not a date or time (use 2024-05-01 or 2024-05-01T12:00:00Z)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def cmd_collect(args: argparse.Namespace) -> int:
     from .social.base import CollectSettings
 
@@ -208,7 +172,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     try:
         cap = case.collect(
             args.target,
-            since=_since(args.since),
+            since=parse_time(args.since, what="--since") if args.since else None,
             limit=args.limit,
             settings=settings,
             examiner=_examiner(args),
@@ -274,13 +238,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
-    from .checkpoint import tsa_from_env
-    from .timestamp import TsaConfig
-
+    tsa = tsa_config(args.tsa, args.tsa_ca)
     case = _open(args)
-    tsa = TsaConfig(args.tsa, args.tsa_ca) if args.tsa and args.tsa_ca else tsa_from_env()
-    if args.tsa and not args.tsa_ca:
-        raise errors.InvalidCaseField("--tsa-ca", "give the CA certificate the TSA chains to")
     point = case.stamp(tsa=tsa, examiner=_examiner(args))
     _out(f"checkpoint of {case.id} at seq {point.seq} hash {point.hash}: {point.path}")
     if point.stamped:
@@ -294,18 +253,12 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
-    out = args.out or case.path / "derived" / "report.html"
-    if out.exists() and not args.force:
-        raise errors.InvalidCaseField("--out", f"{out} exists (use --force to replace it)")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    case.report().save(out)
+    out = case.write_report(args.out, force=args.force)
     _out(f"provenance report of {case.id}: {out}")
     return 0
 
 
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
-    from .bundle.verify import verify_bundle
-
     report = verify_bundle(args.bundle, identities=args.identity or (), tsa_ca=args.tsa_ca)
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 0 if report.ok else 1
@@ -327,15 +280,10 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     case = _open(args)
-    report = case.verify(against=args.bundle or ())
+    report = case.verify(against=args.bundle or (), record=args.record, examiner=_examiner(args))
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
-    if args.record:
-        who = resolve_examiner(_examiner(args))
-        from .events import EventDraft
-
-        event = case.log.append(EventDraft("case.verified", details=report.to_json()), who.actor())
-        if not args.json:
-            _out(f"recorded as custody event seq {event.seq}")
+    if report.recorded_seq is not None and not args.json:
+        _out(f"recorded as custody event seq {report.recorded_seq}")
     return 0 if report.ok else 1
 
 
@@ -373,20 +321,14 @@ def cmd_examiner_show(args: argparse.Namespace) -> int:
 
 
 def cmd_examiner_init(args: argparse.Namespace) -> int:
-    from .examiner import config_dir
-    from .signing import ENV_PASSPHRASE, generate_key, key_path
-
     who = resolve_examiner(_examiner(args))
-    passphrase = os.environ.get(ENV_PASSPHRASE) or None
-    if args.passphrase and not passphrase:
-        import getpass
-
+    passphrase = None
+    if args.passphrase and not os.environ.get(ENV_PASSPHRASE):
         passphrase = getpass.getpass("passphrase for the new key: ") or None
-    signer = generate_key(config_dir(), who.id, passphrase, force=args.force)
-    path = key_path(config_dir(), who.id)
-    _out(f"signing key for {who}: {signer.key_id}")
-    _out(f"    private key: {path} (mode 0600{', encrypted' if passphrase else ''})")
-    _out(f"    public key:  {path.with_suffix('.pub')}")
+    key = create_signing_key(who, passphrase=passphrase, force=args.force)
+    _out(f"signing key for {who}: {key.key_id}")
+    _out(f"    private key: {key.private_key} (mode 0600{', encrypted' if key.encrypted else ''})")
+    _out(f"    public key:  {key.public_key}")
     _out("    registered in each case the first time you write to it; events are signed from then")
     return 0
 
@@ -410,10 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="osint-kit",
         description="Evidence workbench: case folders with a tamper-evident custody log.",
-        epilog="Exit status: 0 ok, 1 verification found problems, 2 bad input, 3 not found, "
-        "4 already exists, 5 file cannot be imported, 6 no examiner set, 7 case folder "
-        "unreadable or needs repair, 8 could not write, 9 no browser, 10 other error, "
-        "11 a URL or collection target could not be captured (the failure is recorded).",
+        epilog="Exit status: "
+        + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_MEANING.items())
+        + f", {EXIT_INTERRUPTED} interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"osint-kit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -675,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except errors.OsintKitError as exc:
         sys.stderr.write(f"osint-kit: error: {exc}\n")
-        return exit_code_for(exc)
+        return exit_status(exc)
     except KeyboardInterrupt:
         sys.stderr.write("osint-kit: interrupted\n")
         return EXIT_INTERRUPTED

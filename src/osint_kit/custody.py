@@ -28,8 +28,9 @@ from .chain import (
     is_hex64,
     link_hash,
 )
+from .dates import utc_now
 from .errors import CorruptLog, LogNeedsRepair, StorageError
-from .events import Event, EventDraft, NewExhibit, Subject, event_row_html, utc_now
+from .events import Event, EventDraft, NewExhibit, Subject, event_row_html
 from .fsio import atomic_write, write_all
 from .signing import ALGORITHM, REGISTERED, Signer
 from .tooling import tool_info

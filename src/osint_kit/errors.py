@@ -1,15 +1,24 @@
 """One exception base, specific subclasses that carry fields and read well.
 
-The CLI turns these into exit codes in one place (``cli.EXIT_CODES``).
+Every class has its own exit status in ``EXIT_STATUS`` at the end of this
+module (a test fails for a class without one); the CLI turns errors into exit
+statuses through ``exit_status`` and nowhere else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .report import VerificationReport
+
+class Findings(Protocol):
+    """What ``VerificationFailed`` carries: a verification report (verification.py)."""
+
+    @property
+    def target(self) -> str: ...
+    @property
+    def problems(self) -> Sequence[object]: ...
 
 
 class OsintKitError(Exception):
@@ -28,10 +37,53 @@ class InvalidCaseId(OsintKitError, ValueError):
 
 
 class InvalidCaseField(OsintKitError, ValueError):
+    """A field of the case itself (title, category, authority, a note) is not usable."""
+
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
         self.reason = reason
         super().__init__(f"{field}: {reason}")
+
+
+class InvalidOption(OsintKitError, ValueError):
+    """An option of a call or command (``limit``, ``--tsa-ca``, a destination) is not usable."""
+
+    def __init__(self, option: str, reason: str) -> None:
+        self.option = option
+        self.reason = reason
+        super().__init__(f"{option}: {reason}")
+
+
+class InvalidTime(OsintKitError, ValueError):
+    """A date or time that cannot be read (ISO 8601 / RFC 3339 is expected)."""
+
+    def __init__(self, what: str, value: str, reason: str) -> None:
+        self.what = what
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{what}: {value!r}: {reason}")
+
+
+class InvalidKey(OsintKitError, ValueError):
+    """A public key given by the user (an age recipient) that is not one."""
+
+    def __init__(self, what: str, key: str, reason: str) -> None:
+        self.what = what
+        self.key = key
+        self.reason = reason
+        super().__init__(f"{what} {key!r}: {reason}")
+
+
+class OutputExists(OsintKitError, FileExistsError):
+    """A file the command would write is already there; nothing was replaced."""
+
+    def __init__(self, path: Path, hint: str = "") -> None:
+        self.path = path
+        self.hint = hint
+        super().__init__(
+            f"{path} already exists; nothing was written or recorded"
+            + (f" ({hint})" if hint else "")
+        )
 
 
 class CaseNotFound(OsintKitError, LookupError):
@@ -108,6 +160,20 @@ class StorageError(OsintKitError):
         super().__init__(f"could not write {path}: {reason}; nothing was recorded")
 
 
+class RecordedNotPublished(StorageError):
+    """The event is on the record, but its blobs could not be moved into place."""
+
+    def __init__(self, seq: int, path: Path, reason: str) -> None:
+        self.seq = seq
+        self.path = path
+        self.reason = reason
+        OsintKitError.__init__(
+            self,
+            f"event {seq} is recorded, but its blobs could not be put in place ({path}: "
+            f"{reason}); they are kept as staged parts: osint-kit repair CASE finishes them",
+        )
+
+
 class LogNeedsRepair(OsintKitError):
     """The custody log ends in a torn line; appends are refused until repaired."""
 
@@ -153,7 +219,7 @@ class UnknownExhibit(OsintKitError, LookupError):
 
 
 class VerificationFailed(OsintKitError):
-    def __init__(self, report: VerificationReport) -> None:
+    def __init__(self, report: Findings) -> None:
         self.report = report
         n = len(report.problems)
         lines = [f"verification of {report.target} found {n} problem{'s' if n != 1 else ''}:"]
@@ -234,6 +300,24 @@ class WriteRefused(OsintKitError):
         super().__init__(f"refused {method} {url}: collection is read-only")
 
 
+class CaptureNotRecorded(OsintKitError):
+    """A capture failed, and even its failure could not be written to the log."""
+
+    def __init__(self, target: str, reason: str) -> None:
+        self.target = target
+        self.reason = reason
+        super().__init__(f"capture of {target} failed and could not be recorded: {reason}")
+
+
+class PluginError(OsintKitError):
+    """A collector plugin that cannot be used (not a collector, or none installed)."""
+
+    def __init__(self, plugin: str, reason: str) -> None:
+        self.plugin = plugin
+        self.reason = reason
+        super().__init__(f"collector plugin {plugin}: {reason}")
+
+
 class BagFailed(OsintKitError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -266,3 +350,75 @@ class TimestampError(OsintKitError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"no trusted time stamp: {reason}")
+
+
+#: What each exit status means; ``osint-kit --help`` prints this table.
+EXIT_MEANING: dict[int, str] = {
+    0: "ok",
+    1: "verification found problems",
+    2: "bad input (a case id, field, option, time, URL, target or key)",
+    3: "not found (case or exhibit)",
+    4: "already exists (a case, or a file the command would write)",
+    5: "a file cannot be imported",
+    6: "no examiner set, or their signing key cannot be used",
+    7: "case folder unreadable or in need of repair",
+    8: "could not write",
+    9: "no browser",
+    10: "other error (a broken plugin, a refused write)",
+    11: "a URL or collection target could not be captured (the failure is recorded)",
+    12: "no trusted time: the time-stamping authority failed",
+}
+
+#: The exit status of every error class, each listed explicitly (subclasses too).
+EXIT_STATUS: dict[type[OsintKitError], int] = {
+    OsintKitError: 10,
+    VerificationFailed: 1,
+    UnsafeBundle: 1,
+    InvalidCaseId: 2,
+    InvalidCaseField: 2,
+    InvalidOption: 2,
+    InvalidTime: 2,
+    InvalidKey: 2,
+    InvalidExaminer: 2,
+    InvalidURL: 2,
+    InvalidTarget: 2,
+    ExportRefused: 2,
+    CannotOpen: 2,
+    CaseNotFound: 3,
+    UnknownExhibit: 3,
+    CaseExists: 4,
+    OutputExists: 4,
+    ImportSourceError: 5,
+    SourceChanged: 5,
+    ExaminerNotConfigured: 6,
+    KeyUnavailable: 6,
+    CorruptCaseFile: 7,
+    UnsupportedFormatVersion: 7,
+    CorruptLog: 7,
+    LogNeedsRepair: 7,
+    StorageError: 8,
+    RecordedNotPublished: 8,
+    CaptureNotRecorded: 8,
+    BagFailed: 8,
+    BrowserUnavailable: 9,
+    PluginError: 10,
+    WriteRefused: 10,
+    CollectionFailed: 11,
+    PlatformRetired: 11,
+    AccountNotFound: 11,
+    PlatformUnreachable: 11,
+    RateLimited: 11,
+    PlatformError: 11,
+    UnexpectedResponse: 11,
+    TimestampError: 12,
+}
+
+EXIT_INTERRUPTED = 130
+
+
+def exit_status(exc: OsintKitError) -> int:
+    """The exit status for ``exc``: its class's, else its nearest listed ancestor's."""
+    for cls in type(exc).__mro__:
+        if cls in EXIT_STATUS:
+            return EXIT_STATUS[cls]
+    return EXIT_STATUS[OsintKitError]

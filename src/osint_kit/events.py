@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 #: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
@@ -21,19 +20,6 @@ KNOWN_ACTIONS = (
     "log.checkpoint",
     "examiner.key.registered",
 )
-
-
-def utc_now() -> str:
-    """RFC 3339 UTC with microseconds, e.g. ``2026-11-25T01:02:03.000004Z``."""
-    return format_time(datetime.now(UTC))
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

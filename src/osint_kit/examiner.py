@@ -14,6 +14,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ExaminerNotConfigured, InvalidExaminer
+from .signing import ENV_PASSPHRASE, Actor, generate_key, key_path, load_signer
 
 ENV_NAME = "OSINT_KIT_EXAMINER_NAME"
 ENV_ID = "OSINT_KIT_EXAMINER_ID"
@@ -46,8 +47,6 @@ class Examiner:
         When the examiner has a signing key (``osint-kit examiner init``), the
         returned mapping carries it, and the log signs what it appends.
         """
-        from .signing import Actor, load_signer
-
         actor = Actor({**self.to_json(), "os_user": _os_user(), "host": socket.gethostname()})
         actor.signer = load_signer(config_dir(), self.id)
         return actor
@@ -118,3 +117,31 @@ def save_examiner(examiner: Examiner) -> Path:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """An examiner's new Ed25519 key pair: where its halves are, and its id."""
+
+    examiner: Examiner
+    key_id: str
+    private_key: Path
+    public_key: Path
+    encrypted: bool
+
+
+def create_signing_key(
+    examiner: Examiner | None = None, *, passphrase: str | None = None, force: bool = False
+) -> SigningKey:
+    """Make the examiner's signing key in the config directory (private key mode 0600).
+
+    ``passphrase`` encrypts it (default ``$OSINT_KIT_KEY_PASSPHRASE``, else none). An
+    existing key is replaced only with ``force`` (else ``OutputExists``). Events the
+    examiner writes are signed from then on; the key is registered in each case the
+    first time they write to it.
+    """
+    who = resolve_examiner(examiner)
+    secret = passphrase or os.environ.get(ENV_PASSPHRASE) or None
+    signer = generate_key(config_dir(), who.id, secret, force=force)
+    path = key_path(config_dir(), who.id)
+    return SigningKey(who, signer.key_id, path, path.with_suffix(".pub"), secret is not None)

@@ -13,19 +13,17 @@ import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm.auto import tqdm
 
 from .acquire import Artifact, record_acquisition, record_failure
+from .dates import utc_now
 from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
-from .events import utc_now
 from .examiner import Examiner
 from .exhibits import Capture
 from .store import StagedBlob
-
-if TYPE_CHECKING:
-    from .case import Case
+from .writer import CaseWriter
 
 log = logging.getLogger("osint_kit")
 
@@ -82,7 +80,7 @@ def media_type(name: str) -> str:
 
 
 def import_files(
-    case: Case,
+    case: CaseWriter,
     paths: list[Path],
     *,
     handed_over_by: str,
@@ -105,7 +103,7 @@ def import_files(
 
 
 def _import_one(
-    case: Case, path: Path, handed_over_by: str, note: str, actor: dict[str, Any]
+    case: CaseWriter, path: Path, handed_over_by: str, note: str, actor: dict[str, Any]
 ) -> Capture:
     started = utc_now()
     fd, before = _open_source(path)
@@ -155,7 +153,7 @@ def _import_one(
 
 
 def _record_failure(
-    case: Case,
+    case: CaseWriter,
     actor: dict[str, Any],
     path: Path,
     source: dict[str, Any],

@@ -12,15 +12,12 @@ import os
 import sqlite3
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .chain import GENESIS
 from .errors import OsintKitError
 from .events import Event
 from .exhibits import Capture, exhibits_from_events
-
-if TYPE_CHECKING:
-    from .case import Case
+from .folder import CaseFolder
 
 log = logging.getLogger("osint_kit")
 
@@ -49,7 +46,7 @@ CREATE INDEX exhibits_sha256 ON exhibits(sha256);
 """
 
 
-def index_path(case: Case) -> Path:
+def index_path(case: CaseFolder) -> Path:
     return case.path / "derived" / "index.sqlite"
 
 
@@ -113,7 +110,7 @@ def _add(db: sqlite3.Connection, events: list[Event], blob_path: object) -> None
         )
 
 
-def rebuild_index(case: Case) -> Path:
+def rebuild_index(case: CaseFolder) -> Path:
     """Build the index from scratch beside the old one, then swap it in atomically."""
     final = index_path(case)
     final.parent.mkdir(exist_ok=True)
@@ -143,7 +140,7 @@ def rebuild_index(case: Case) -> Path:
     return final
 
 
-def refresh_index(case: Case) -> None:
+def refresh_index(case: CaseFolder) -> None:
     """Bring the index up to the log's head; best effort, since it is only a view."""
     path = index_path(case)
     try:

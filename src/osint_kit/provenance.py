@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .events import Event, utc_now
+from .dates import utc_now
+from .events import Event
 from .exhibits import Exhibit
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner
 from .store import StagedBlob, hash_file
-
-if TYPE_CHECKING:
-    from .case import Case
+from .writer import CaseWriter
 
 
 @dataclass
@@ -58,7 +56,7 @@ class RepairReport:
         return f"<pre>{html.escape(self.text())}</pre>"
 
 
-def repair_case(case: Case, examiner: Examiner) -> RepairReport:
+def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     report = RepairReport()
     kept: list[StagedBlob] = []
 
@@ -110,13 +108,13 @@ def repair_case(case: Case, examiner: Examiner) -> RepairReport:
         },
         subjects=subjects,
     )
-    report.event = case.log.append(draft, examiner.actor())
-    for staged in kept:
-        case.store.publish(staged)
-    for part, sha, size in pending:
-        if sha:
-            case.store.publish(StagedBlob(sha256=sha, size=size, part=part, _fd=-1))
-        else:
+    finished = [
+        StagedBlob(sha256=sha, size=size, part=part, _fd=-1) for part, sha, size in pending if sha
+    ]
+    report.event = case.append(
+        draft, examiner.actor(), publish=[*kept, *finished], keep_on_failure=True
+    )
+    for part, sha, _ in pending:
+        if not sha:
             part.unlink(missing_ok=True)
-    case._refresh_index()
     return report

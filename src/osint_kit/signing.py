@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .errors import InvalidExaminer, KeyUnavailable
+from .errors import KeyUnavailable, OutputExists
 
 ALGORITHM = "Ed25519"
 ENV_PASSPHRASE = "OSINT_KIT_KEY_PASSPHRASE"
@@ -66,7 +66,7 @@ def generate_key(config: Path, examiner_id: str, passphrase: str | None, *, forc
     """A new key pair for ``examiner_id``; refuses to replace one unless ``force``."""
     path = key_path(config, examiner_id)
     if path.exists() and not force:
-        raise InvalidExaminer(f"{path} exists (use --force to make a new key)", "examiner init")
+        raise OutputExists(path, "use --force to make a new key")
     key = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase.encode())

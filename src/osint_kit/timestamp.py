@@ -6,22 +6,26 @@ material. Requests are made and tokens verified with the ``openssl ts`` command
 against the **configured** CA certificate: the certificate inside a token proves
 nothing by itself. With no TSA configured there is no stamp, never a fake one.
 
-This module is the first step of signed, time-stamped checkpoints (issue 6);
-the case does not use it yet.
+``tsa_config`` is the one place the TSA settings are read: arguments first,
+then ``OSINT_KIT_TSA_URL`` and ``OSINT_KIT_TSA_CA``.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import requests
 
-from .errors import TimestampError
+from .dates import parse_openssl_time
+from .errors import InvalidOption, TimestampError
+
+ENV_TSA_URL = "OSINT_KIT_TSA_URL"
+ENV_TSA_CA = "OSINT_KIT_TSA_CA"
 
 QUERY_TYPE = "application/timestamp-query"
 REPLY_TYPE = "application/timestamp-reply"
@@ -34,6 +38,24 @@ class TsaConfig:
     url: str
     ca_file: Path
     timeout_s: int = 20
+
+
+def tsa_config(url: str | None = None, ca: Path | str | None = None) -> TsaConfig | None:
+    """The TSA to stamp with: ``url`` and ``ca`` if given, else the environment; None
+    when no TSA is configured. A URL without the CA its tokens chain to is refused:
+    a stamp that nothing can check proves nothing."""
+    if url:
+        if not ca:
+            raise InvalidOption("--tsa-ca", "give the CA certificate the TSA chains to")
+        return TsaConfig(url, Path(ca))
+    env_url, env_ca = os.environ.get(ENV_TSA_URL), os.environ.get(ENV_TSA_CA)
+    return TsaConfig(env_url, Path(env_ca)) if env_url and env_ca else None
+
+
+def trusted_tsa_ca(ca: Path | str | None = None) -> Path | None:
+    """The CA time stamps are checked against: ``ca`` if given, else ``OSINT_KIT_TSA_CA``."""
+    chosen = ca or os.environ.get(ENV_TSA_CA)
+    return Path(chosen) if chosen else None
 
 
 @dataclass(frozen=True)
@@ -99,12 +121,5 @@ def _gen_time(folder: Path) -> datetime | None:
     shown = _openssl("ts", "-reply", "-in", "token.tsr", "-text", cwd=folder)
     for line in shown.stdout.splitlines():
         if line.startswith("Time stamp:"):
-            text = line.split(":", 1)[1].strip().replace(" GMT", "")
-            text = re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", text)  # fractions, if any
-            try:
-                return datetime.strptime(" ".join(text.split()), "%b %d %H:%M:%S %Y").replace(
-                    tzinfo=UTC
-                )
-            except ValueError:
-                return None
+            return parse_openssl_time(line.split(":", 1)[1])
     return None

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import metadata
 from typing import Any
 
-from . import __version__
+from .version import __version__
 
 #: Libraries whose versions go on the record. Collectors add theirs as they arrive.
 RECORDED_LIBRARIES = ("rfc8785", "platformdirs")

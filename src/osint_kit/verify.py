@@ -7,16 +7,14 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .chain import GENESIS, event_digest, is_hex64, link_hash
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
-from .report import VerificationReport
+from .folder import CaseFolder, read_identity
 from .signing import REGISTERED, check_signature, key_of
 from .store import hash_file
-
-if TYPE_CHECKING:
-    from .case import Case
+from .verification import VerificationReport
 
 REQUIRED = {
     "seq": int,
@@ -34,8 +32,7 @@ REQUIRED = {
 }
 
 
-def verify_case(case: Case, against: Sequence[Path] = ()) -> VerificationReport:
-    from .case import read_identity
+def verify_case(case: CaseFolder, against: Sequence[Path] = ()) -> VerificationReport:
     from .checkpoint import check_against_bundle, check_checkpoints
 
     report = VerificationReport(target=f"case {case.id} ({case.path})")
@@ -278,7 +275,10 @@ def _shape_problem(obj: Any) -> str | None:
 
 
 def _check_blobs(
-    case: Case, referenced: dict[str, _Ref], report: VerificationReport, log_missing: bool = False
+    case: CaseFolder,
+    referenced: dict[str, _Ref],
+    report: VerificationReport,
+    log_missing: bool = False,
 ) -> None:
     store = case.store
     present: dict[str, Path] = {}
@@ -382,7 +382,7 @@ def _check_blobs(
             )
 
 
-def _staged_parts(case: Case) -> dict[str, tuple[Path, bool]]:
+def _staged_parts(case: CaseFolder) -> dict[str, tuple[Path, bool]]:
     """Part files by the SHA-256 of what they hold, each with whether a writer holds it."""
     found = {}
     for part, locked in case.store.leftover_parts():

@@ -30,24 +30,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..checkpoint import make_checkpoint, tsa_from_env
-from ..errors import ExportRefused, InvalidCaseField, StorageError
-from ..events import Event, EventDraft, Subject, utc_now
+from ..checkpoint import make_checkpoint
+from ..dates import utc_now
+from ..errors import ExportRefused, InvalidOption, OutputExists, StorageError
+from ..events import Event, EventDraft, Subject
 from ..examiner import Examiner
 from ..exhibits import Exhibit
 from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
 from ..timestamp import TsaConfig
+from ..writer import CaseWriter
 from . import layout, sealed
 from .bag import make_bag, zip_folder
 from .caseuco import case_graph
-
-if TYPE_CHECKING:
-    from ..case import Case
-
 
 #: Media types the standard table does not know.
 _EXTENSIONS = {"application/warc": ".warc.gz", "multipart/related": ".mhtml", "text/plain": ".txt"}
@@ -65,7 +63,7 @@ class ExportResult:
 
 
 def export_bundle(
-    case: Case,
+    case: CaseWriter,
     dest: Path,
     *,
     exhibits: list[str] | None,
@@ -86,15 +84,14 @@ def export_bundle(
     dest = Path(dest)
     suffix = ".zip.age" if encrypt_to else ".zip"
     if not dest.name.endswith(suffix):
-        raise InvalidCaseField("destination", f"{dest} should end in {suffix}")
+        raise InvalidOption("destination", f"{dest} should end in {suffix}")
     if encrypt_to:
         sealed.recipients(encrypt_to)  # refuse a bad key before anything is written
     if dest.exists() or dest.is_symlink():
-        raise ExportRefused(f"{dest} already exists; nothing was written or recorded")
+        raise OutputExists(dest)
     if not dest.parent.is_dir():
         raise ExportRefused(f"the folder {dest.parent} does not exist")
     chosen = _select(case, exhibits)
-    tsa = tsa or tsa_from_env()
     point = make_checkpoint(case, examiner, tsa) if tsa is not None else None
     lines = [raw for _, raw in case.log.raw_lines()]
     events = [json.loads(raw) for raw in lines]
@@ -213,17 +210,16 @@ def export_bundle(
         ],
     )
     try:
-        event = case.log.append(draft, examiner.actor())
+        event = case.append(draft, examiner.actor())
     except BaseException:
         dest.unlink(missing_ok=True)  # an export that is not on the record does not exist
         raise
-    case._refresh_index()
     return ExportResult(
         dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], event
     )
 
 
-def _check_manifest(case: Case, work: Path, records: list[dict[str, Any]]) -> None:
+def _check_manifest(case: CaseWriter, work: Path, records: list[dict[str, Any]]) -> None:
     """bagit-python has just hashed every payload file; each exhibit must hash as recorded."""
     listed = {}
     for line in (work / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines():
@@ -238,7 +234,7 @@ def _check_manifest(case: Case, work: Path, records: list[dict[str, Any]]) -> No
 
 
 def _write_report(
-    case: Case,
+    case: CaseWriter,
     work: Path,
     chosen: list[Exhibit],
     records: list[dict[str, Any]],
@@ -260,7 +256,7 @@ def _write_report(
     report.save(work / layout.REPORT)
 
 
-def _select(case: Case, labels: list[str] | None) -> list[Exhibit]:
+def _select(case: CaseWriter, labels: list[str] | None) -> list[Exhibit]:
     every = case.exhibits()
     if not labels:
         if not every:
@@ -277,7 +273,7 @@ def _select(case: Case, labels: list[str] | None) -> list[Exhibit]:
     return chosen
 
 
-def _copy_exhibits(case: Case, chosen: list[Exhibit], work: Path) -> list[dict[str, Any]]:
+def _copy_exhibits(case: CaseWriter, chosen: list[Exhibit], work: Path) -> list[dict[str, Any]]:
     captures = {c.id: c for c in case.captures()}
     records = []
     for ex in chosen:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 
 CONTEXT = {
     "case-investigation": "https://ontology.caseontology.org/case/investigation/",

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import CannotOpen, InvalidCaseField
+from ..errors import CannotOpen, InvalidKey
 
 MAGIC = b"age-encryption.org/v1"
 
@@ -24,8 +24,8 @@ def recipients(keys: Sequence[str]) -> list[Any]:
         try:
             out.append(x25519.Recipient.from_str(key.strip()))
         except Exception:
-            raise InvalidCaseField(
-                "recipient key", f"{key!r} is not an age public key (age1…, from age-keygen)"
+            raise InvalidKey(
+                "recipient key", key, "not an age public key (age1…, from age-keygen)"
             ) from None
     return out
 

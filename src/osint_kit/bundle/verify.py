@@ -26,7 +26,8 @@ from typing import Any
 
 from ..chain import GENESIS, event_digest, link_hash
 from ..errors import CannotOpen, UnsafeBundle
-from ..report import VerificationReport
+from ..timestamp import trusted_tsa_ca
+from ..verification import VerificationReport
 from ..verify import check_signatures
 from . import layout, sealed
 from .bag import safe_extract
@@ -81,7 +82,7 @@ def verify_bundle(
 
 def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> None:
     """The checkpoint stamped at export: for a seq and hash of this chain, by a trusted TSA."""
-    from ..checkpoint import check_stamp, check_vouched, trusted_ca_from_env
+    from ..checkpoint import check_stamp, check_vouched
 
     point_file = top / "data" / layout.CHECKPOINT
     token_file = top / "data" / layout.CHECKPOINT_TOKEN
@@ -97,7 +98,7 @@ def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> 
         return
     claim = f"the bundle's checkpoint vouches for seq {seq}"
     check_vouched(claim, seq, hsh, report.chain_hashes, report, path=layout.CHECKPOINT)
-    ca = tsa_ca or trusted_ca_from_env()
+    ca = trusted_tsa_ca(tsa_ca)
     if ca is None or not token_file.exists():
         report.notes.append(
             "time-stamped checkpoint present, but no TSA CA given to check it (--tsa-ca)"

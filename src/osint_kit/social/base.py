@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from .. import __version__
 from ..errors import InvalidTarget
+from ..version import __version__
 from .post import Post
 
 if TYPE_CHECKING:

@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from ..dates import format_seconds, parse_time
 from ..errors import InvalidTarget, UnexpectedResponse
 from .base import CollectionRun, Target
 from .failures import for_status, from_exception
-from .post import Author, Media, Post, parse_utc, utc
+from .post import Author, Media, Post
 
 _HANDLE = re.compile(
     r"^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
@@ -74,7 +75,7 @@ class BlueskyCollector:
             {"actor": run.target.name},
             f"the account {run.target.name}",
         )
-        since = utc(run.since) if run.since else None
+        since = format_seconds(run.since) if run.since else None
         cursor: str | None = None
         while True:
             params: dict[str, Any] = {"actor": run.target.name, "limit": PAGE}
@@ -132,7 +133,7 @@ class _Xrpc:
                     id=reason.get("uri") or f"repost:{by['did']}:{post['uri']}",
                     url=original,
                     author=_author(by),
-                    created_at=utc(parse_utc(reason["indexedAt"])),
+                    created_at=format_seconds(parse_time(reason["indexedAt"])),
                     text="",
                     reposted=original,
                     raw={"reason": reason, "post_uri": post["uri"]},
@@ -213,7 +214,7 @@ def _post(p: dict[str, Any], item: dict[str, Any]) -> Post:
         id=p["uri"],
         url=_url(p),
         author=_author(p["author"]),
-        created_at=utc(parse_utc(record.get("createdAt") or p["indexedAt"])),
+        created_at=format_seconds(parse_time(record.get("createdAt") or p["indexedAt"])),
         text=text,
         language=langs[0] if langs else None,
         reply_to=(reply.get("parent") or {}).get("uri"),

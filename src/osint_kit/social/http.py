@@ -17,7 +17,6 @@ recorded and guarded the same way.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import threading
 import time
@@ -29,6 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ..dates import parse_http_date
 from ..errors import WriteRefused
 from ..web.warc import Exchange
 from .base import CollectSettings
@@ -45,12 +45,9 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     text = value.strip()
     if text.isdigit():
         return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    when = parse_http_date(text)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 

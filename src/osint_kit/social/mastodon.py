@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
+from ..dates import format_seconds, parse_time
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget, UnexpectedResponse
 from .base import CollectionRun, Target
 from .failures import for_status, from_exception
-from .post import Author, Media, Post, parse_utc, utc
+from .post import Author, Media, Post
 from .snscrape_compat import item_json, snscrape_module
 
 _USER = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -148,7 +149,7 @@ class _Api:
         else:
             url = f"{self.base}/timelines/tag/{name}"
         params: dict[str, Any] | None = {"limit": PAGE}
-        since = utc(self.run.since) if self.run.since else None
+        since = format_seconds(self.run.since) if self.run.since else None
         while url:
             response, page = self.get(url, params)
             if not isinstance(page, list):
@@ -198,8 +199,8 @@ class _Api:
                 id=str(account["id"]),
                 url=account.get("url"),
             ),
-            created_at=utc(parse_utc(s["created_at"])),
-            edited_at=utc(parse_utc(s["edited_at"])) if s.get("edited_at") else None,
+            created_at=format_seconds(parse_time(s["created_at"])),
+            edited_at=format_seconds(parse_time(s["edited_at"])) if s.get("edited_at") else None,
             text=text if not reposted else "",
             language=s.get("language"),
             reply_to=str(s["in_reply_to_id"]) if s.get("in_reply_to_id") else None,
@@ -267,7 +268,7 @@ class _Html:
             )
         self.run.http.equip(scraper._session)
         self.run.notes["library"] = "snscrape"
-        since = utc(self.run.since) if self.run.since else None
+        since = format_seconds(self.run.since) if self.run.since else None
         count = 0
         try:
             for item in scraper.get_items():
@@ -300,7 +301,7 @@ class _Html:
                 author=Author(
                     handle=booster.account, display_name=booster.displayName, url=booster.url
                 ),
-                created_at=utc(item.toot.date),
+                created_at=format_seconds(item.toot.date),
                 text="",
                 reposted=item.toot.url,
                 raw=raw,
@@ -314,7 +315,7 @@ class _Html:
             author=Author(
                 handle=item.user.account, display_name=item.user.displayName, url=item.user.url
             ),
-            created_at=utc(item.date),
+            created_at=format_seconds(item.date),
             text=item.text if not item.spoilerText else f"{item.text}\n\n{item.spoilerText}",
             mentions=tuple(u.account for u in item.mentionedUsers or ()),
             hashtags=tuple(h.lstrip("#") for h in item.hashtags or ()),

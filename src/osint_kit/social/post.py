@@ -11,26 +11,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
 POST_FORMAT = "osint-kit.post/1"
-
-
-def utc(moment: datetime) -> str:
-    """RFC 3339 UTC, seconds precision with ``Z`` (platforms give no finer times)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_utc(text: str) -> datetime:
-    """ISO 8601 from a platform (``Z`` or an offset, with or without fractions) to aware UTC."""
-    value = text.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

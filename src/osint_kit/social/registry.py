@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from importlib.metadata import entry_points
 
-from ..errors import InvalidTarget, OsintKitError
+from ..errors import InvalidTarget, PluginError
 from .base import Collector, Target
 
 GROUP = "osint_kit.collectors"
@@ -26,12 +26,13 @@ def collectors() -> dict[str, Collector]:
         obj = ep.load()
         collector = obj() if isinstance(obj, type) else obj
         if not isinstance(collector, Collector):
-            raise OsintKitError(f"entry point {ep.name} = {ep.value} is not a collector")
+            raise PluginError(f"{ep.name} = {ep.value}", "it is not a collector")
         found[collector.platform] = collector
     if not found:
-        raise OsintKitError(
+        raise PluginError(
+            GROUP,
             "no collectors are registered: osint-kit is not installed as a package "
-            "(run make setup, or pip install -e .)"
+            "(run make setup, or pip install -e .)",
         )
     return found
 

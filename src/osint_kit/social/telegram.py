@@ -15,10 +15,11 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from ..dates import format_seconds
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
 from .base import CollectionRun, Target
 from .failures import from_exception
-from .post import Author, Media, Post, utc
+from .post import Author, Media, Post
 from .snscrape_compat import item_json, snscrape_module
 from .tme_page import page_posts
 
@@ -63,7 +64,7 @@ class TelegramCollector:
             for item in scraper.get_items():
                 extras = pages.extras(item.url)
                 post = _post(name, item, extras)
-                if run.since is not None and post.created_at < utc(run.since):
+                if run.since is not None and post.created_at < format_seconds(run.since):
                     return
                 yield post
         except CollectionFailed:
@@ -147,7 +148,7 @@ def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
             id=None,
             url=f"https://t.me/{channel}",
         ),
-        created_at=utc(item.date),
+        created_at=format_seconds(item.date),
         text=text,
         language=None,
         reply_to=extras.get("reply_to"),

@@ -26,12 +26,13 @@ from urllib.parse import urlsplit
 from tqdm.auto import tqdm
 
 from ..acquire import Artifact, discard, record_acquisition, record_failure
-from ..errors import InvalidURL
+from ..errors import CaptureNotRecorded, InvalidURL
 from ..examiner import Examiner
 from ..exhibits import Capture
-from . import collect
+from ..writer import CaseWriter
+from . import extract
 from .browser import chromium_executable, launch_args
-from .collect import PageArtifact
+from .extract import PageArtifact
 from .page import PageWatch, now, scroll
 from .wacz import pack_wacz
 from .warc import Exchange, write_warc
@@ -39,7 +40,6 @@ from .warc import Exchange, write_warc
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page, Response
 
-    from ..case import Case
 
 METHOD = "web.browser"
 T = TypeVar("T")
@@ -119,7 +119,7 @@ def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def capture_urls(
-    case: Case,
+    case: CaseWriter,
     urls: Sequence[str],
     *,
     examiner: Examiner,
@@ -145,7 +145,9 @@ def capture_urls(
     return [_record(case, r, opts, actor) for r in results]
 
 
-def _record(case: Case, result: PageResult, opts: CaptureOptions, actor: dict[str, Any]) -> Capture:
+def _record(
+    case: CaseWriter, result: PageResult, opts: CaptureOptions, actor: dict[str, Any]
+) -> Capture:
     capture: dict[str, Any] = {
         "method": METHOD,
         "target": result.url,
@@ -160,7 +162,7 @@ def _record(case: Case, result: PageResult, opts: CaptureOptions, actor: dict[st
     if result.status == "failed" or not result.artifacts:
         failed = record_failure(case, capture, actor)
         if failed is None:  # could not even record the failure: say so to the caller
-            raise RuntimeError(f"capture of {result.url} failed and could not be recorded")
+            raise CaptureNotRecorded(result.url, result.reason or "the capture failed")
         return failed
     artifacts = []
     try:
@@ -227,7 +229,7 @@ async def _capture_page(
         response = await _load(page, url, opts, result)
         if result.status == "failed":
             result.facts = watch.record()
-            traffic = await collect.exchanges(watch.requests)
+            traffic = await extract.exchanges(watch.requests)
             if any(ex.status is not None for ex in traffic):
                 # Servers answered (a redirect loop, say): keep what they said.
                 result.status = "partial"
@@ -235,15 +237,15 @@ async def _capture_page(
                 result.facts["requests"] = len(traffic)
                 result.artifacts = _archives(traffic, url, result, t0, browser)
             return result
-        result.facts = await collect.page_facts(page, response, browser, executable)
+        result.facts = await extract.page_facts(page, response, browser, executable)
         if result.facts.get("tls") is not None:
-            result.facts["tls"].update(await collect.certificate_chain(cdp, page.url))
+            result.facts["tls"].update(await extract.certificate_chain(cdp, page.url))
             result.facts["tls"]["errors_ignored"] = opts.ignore_tls_errors
-        result.artifacts, notes = await collect.page_artifacts(page, cdp, opts.max_height_px)
+        result.artifacts, notes = await extract.page_artifacts(page, cdp, opts.max_height_px)
         result.facts.update(notes)
-        kept, download_entries = await collect.downloads(watch.downloads)
-        traffic = await collect.exchanges(watch.requests)
-        media, media_entries = collect.media_artifacts(traffic)
+        kept, download_entries = await extract.downloads(watch.downloads)
+        traffic = await extract.exchanges(watch.requests)
+        media, media_entries = extract.media_artifacts(traffic)
         result.artifacts += media + kept + _archives(traffic, page.url, result, t0, browser)
         result.facts.update(watch.record())
         result.facts.update(
@@ -253,7 +255,7 @@ async def _capture_page(
             result.status = "partial"
             result.reason = f"the page's traffic passed the byte limit ({opts.max_bytes} bytes)"
     except PlaywrightError as exc:
-        result.status, result.reason = "failed", collect.first_line(str(exc))
+        result.status, result.reason = "failed", extract.first_line(str(exc))
         result.artifacts = []
     finally:
         stopper.cancel()
@@ -277,7 +279,7 @@ async def _load(page: Page, url: str, opts: CaptureOptions, result: PageResult) 
         result.reason = f"the page did not start within {opts.timeout_s} s"
         return None
     except PlaywrightError as exc:
-        result.status, result.reason = "failed", collect.first_line(str(exc))
+        result.status, result.reason = "failed", extract.first_line(str(exc))
         return None
     for state, limit, what in (
         ("load", opts.timeout_s, "the page did not finish loading"),
@@ -299,7 +301,7 @@ def _archives(
     traffic: list[Exchange], url: str, result: PageResult, t0: datetime, browser: Browser
 ) -> list[PageArtifact]:
     """The traffic as WARC 1.1, and the same WARC packed as WACZ."""
-    software = f"osint-kit (Playwright {collect.version('playwright')}, Chromium {browser.version})"
+    software = f"osint-kit (Playwright {extract.version('playwright')}, Chromium {browser.version})"
     info = {
         "software": software,
         "format": "WARC File Format 1.1",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..events import format_time
+from ..dates import format_time
 
 if TYPE_CHECKING:
     from playwright.async_api import Page, Request

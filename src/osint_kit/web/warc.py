@@ -24,7 +24,7 @@ from datetime import datetime
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from ..events import format_time
+from ..dates import format_time
 
 #: Headers that describe an encoding Chromium has already undone.
 _UNDONE = ("content-encoding", "transfer-encoding", "content-length")

@@ -55,6 +55,8 @@ class VerificationReport:
     notes: list[str] = field(default_factory=list)
     #: seq -> hash of the chain as verified (for checking checkpoints against it).
     chain_hashes: dict[int, str] = field(default_factory=dict, repr=False)
+    #: The ``case.verified`` event that put this report on the record, if one did.
+    recorded_seq: int | None = None
 
     @property
     def ok(self) -> bool:

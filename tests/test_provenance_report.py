@@ -95,16 +95,26 @@ def test_bundle_report_shows_only_what_the_bundle_holds(with_photo: Case, tmp_pa
     assert "1 other event(s) of the case are in the bundle only as their seq and digest" in text
 
 
-def test_cli_report_writes_and_will_not_overwrite(with_photo: Case, examiner_env: object) -> None:
+def test_cli_report_writes_and_will_not_overwrite(
+    with_photo: Case, examiner_env: object, tmp_path: Path
+) -> None:
     env = {**os.environ, "OSINT_KIT_CASES": str(with_photo.path.parent)}
     cmd = [str(BIN / "osint-kit"), "report", with_photo.id]
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr
     out = with_photo.path / "derived" / "report.html"
     assert str(out) in r.stdout and with_photo.id in out.read_text()
+    # The case's own copy is a derived view: made again from the case, every time.
+    out.write_text("stale")
     r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    assert r.returncode == 2 and "--force" in r.stderr
-    assert subprocess.run([*cmd, "--force"], env=env, capture_output=True).returncode == 0
+    assert r.returncode == 0 and with_photo.id in out.read_text()
+    # A file of the examiner's elsewhere is replaced only on request: exit 4, as for export.
+    mine = tmp_path / "mine.html"
+    mine.write_text("keep me")
+    r = subprocess.run([*cmd, "--out", str(mine)], capture_output=True, text=True, env=env)
+    assert r.returncode == 4 and "--force" in r.stderr and mine.read_text() == "keep me"
+    r = subprocess.run([*cmd, "--out", str(mine), "--force"], env=env, capture_output=True)
+    assert r.returncode == 0 and with_photo.id in mine.read_text()
 
 
 def test_a_damaged_exhibit_says_so_in_the_report(with_photo: Case) -> None:

@@ -15,37 +15,35 @@ import json
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 from tqdm.auto import tqdm
 
 from ..acquire import Artifact, record_acquisition, record_failure
+from ..dates import format_seconds, utc_now
 from ..errors import (
     AccountNotFound,
     CollectionFailed,
-    InvalidCaseField,
+    InvalidOption,
     PlatformRetired,
     WriteRefused,
 )
-from ..events import utc_now
 from ..examiner import Examiner
 from ..exhibits import Capture
 from ..web.warc import write_warc
+from ..writer import CaseWriter
 from .base import CollectionRun, CollectSettings
 from .history import KnownPost, compare, known_posts
 from .http import PlatformHTTP
-from .post import Media, Post, utc
+from .post import Media, Post
 from .registry import resolve
-
-if TYPE_CHECKING:
-    from ..case import Case
 
 log = logging.getLogger("osint_kit")
 
 
 def collect(
-    case: Case,
+    case: CaseWriter,
     spec: str,
     *,
     examiner: Examiner,
@@ -61,7 +59,7 @@ def collect(
     """
     collector, target = resolve(spec)
     if limit is not None and limit < 1:
-        raise InvalidCaseField("limit", f"must be at least 1, not {limit}")
+        raise InvalidOption("limit", f"must be at least 1, not {limit}")
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     opts = settings or CollectSettings.from_env()
@@ -71,7 +69,7 @@ def collect(
         "target": str(target),
         "platform": target.platform,
         "kind": target.kind,
-        "since": utc(since) if since else None,
+        "since": format_seconds(since) if since else None,
         "limit": limit,
         "settings": opts.to_json(),
         "started": utc_now(),
@@ -91,7 +89,7 @@ def collect(
     if failure is None and limit is not None and len(posts) >= limit:
         window = min(p.created_at for p in posts)
     elif failure is None and since is not None:
-        window = utc(since)
+        window = format_seconds(since)
     changes = compare(known, posts, window_start=window, covered=covered)
     stored = changes.new + changes.changed
     stored, media_failures = _download_media(run, stored, known) if opts.media else (stored, 0)
@@ -199,7 +197,7 @@ def _fetch_one(run: CollectionRun, medium: Media) -> Media:
 
 
 def _stage(
-    case: Case, run: CollectionRun, posts: list[Post], record: dict[str, Any]
+    case: CaseWriter, run: CollectionRun, posts: list[Post], record: dict[str, Any]
 ) -> list[Artifact]:
     """Stage the run's exhibits in one batch, and list the stored posts in the record."""
     info = {

@@ -1,0 +1,119 @@
+"""The one way to write to a case: ``CaseWriter.append``.
+
+Every module that writes (acquisition, import, web capture, social collection,
+bundle export, checkpoints, repair, notes, verification records) takes a
+``CaseWriter``, never the ``Case`` facade. ``append`` seals the events onto the
+chain (signing them when the examiner has a key) with one durable write,
+publishes the blobs they name, then refreshes every derived view, so no writer
+can forget a step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import CaseExists, RecordedNotPublished, StorageError
+from .events import Event, EventDraft
+from .folder import SUBDIRS, CaseFolder, resolve_root, validate_case_id
+from .fsio import atomic_write, fsync_dir
+from .index import rebuild_index, refresh_index
+from .store import StagedBlob
+
+
+class CaseWriter(CaseFolder):
+    """A case folder opened for writing."""
+
+    def append(
+        self,
+        draft: EventDraft,
+        actor: dict[str, Any],
+        *,
+        publish: Sequence[StagedBlob] = (),
+        keep_on_failure: bool = False,
+    ) -> Event:
+        """Append one event; then publish ``publish`` (blobs it names) and refresh views."""
+        return self.append_batch([draft], actor, publish=publish, keep_on_failure=keep_on_failure)[
+            0
+        ]
+
+    def append_batch(
+        self,
+        drafts: Sequence[EventDraft],
+        actor: dict[str, Any],
+        *,
+        publish: Sequence[StagedBlob] = (),
+        keep_on_failure: bool = False,
+    ) -> list[Event]:
+        """Several events with one write and one fsync, then the blobs, then the views.
+
+        The events are durable before any blob is published at its content address:
+        a crash in between leaves staged parts that ``repair`` finishes, never a blob
+        the log does not name. When the append fails, the staged blobs are discarded
+        (unless ``keep_on_failure``: repair's blobs that earlier events already name);
+        when publishing fails after it, they stay for ``repair``
+        (``RecordedNotPublished``).
+        """
+        try:
+            events = self.log.append_batch(drafts, actor)
+        except BaseException:
+            if not keep_on_failure:
+                for staged in publish:  # never recorded: the staged bytes go
+                    self.store.discard(staged)
+            raise
+        if publish:
+            try:
+                self.store.publish_many(list(publish))
+            except StorageError as exc:
+                raise RecordedNotPublished(events[-1].seq, exc.path, exc.reason) from exc
+        self.refresh()
+        return events
+
+    def refresh(self) -> None:
+        """Bring every derived view up to the log's head (best effort: they are views)."""
+        refresh_index(self)
+
+    def rebuild(self) -> Path:
+        """Rebuild the derived views from scratch; returns the index's path."""
+        return rebuild_index(self)
+
+
+def create_folder(
+    root: Path | str | None, identity: dict[str, Any], actor: dict[str, Any]
+) -> CaseWriter:
+    """Make a case folder with ``case.json`` and its ``case.created`` event, atomically.
+
+    The folder is built beside its final place and renamed into it: no half-made
+    case is ever visible, and an existing case is never touched.
+    """
+    case_id = validate_case_id(identity["id"])
+    base = resolve_root(root)
+    final = base / case_id
+    if final.exists():
+        raise CaseExists(case_id, final)
+    base.mkdir(parents=True, exist_ok=True)
+    work = base / f".{case_id}.creating-{uuid.uuid4().hex}"
+    try:
+        work.mkdir()
+        for sub in SUBDIRS:
+            (work / sub).mkdir()
+        atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
+        building = CaseFolder(work, identity)
+        building.log.create()
+        building.log.append(EventDraft("case.created", details=dict(identity)), actor)
+        fsync_dir(work)
+        if final.exists():
+            raise CaseExists(case_id, final)
+        os.rename(work, final)
+        fsync_dir(base)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    writer = CaseWriter(final, identity)
+    writer.refresh()
+    return writer
