@@ -10,6 +10,7 @@ from .chain import canonical_json, event_digest, link_hash
 from .checkpoint import Checkpoint
 from .dates import parse_time
 from .errors import (
+    EXIT_INTERRUPTED,
     EXIT_MEANING,
     EXIT_STATUS,
     AccountNotFound,
@@ -56,11 +57,15 @@ from .errors import (
 )
 from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
+from .examiner import config_path as examiner_config_path
 from .exhibits import Capture, Exhibit, ExhibitList
+from .folder import resolve_root as cases_root
 from .provenance import ProvenanceReport
 from .repair import RepairReport
-from .social.base import CollectionRun, Collector, CollectSettings, Target
+from .social.base import CollectionRun, Collector, CollectorOption, Target
 from .social.post import Author, Media, Post
+from .social.registry import collectors
+from .social.settings import CollectSettings
 from .timestamp import TsaConfig, tsa_config
 from .verification import Problem, VerificationReport
 from .version import __version__
@@ -68,6 +73,7 @@ from .web.capture import CaptureOptions
 
 __all__ = [
     "CATEGORIES",
+    "EXIT_INTERRUPTED",
     "EXIT_MEANING",
     "EXIT_STATUS",
     "AccountNotFound",
@@ -88,6 +94,7 @@ __all__ = [
     "CollectionFailed",
     "CollectionRun",
     "Collector",
+    "CollectorOption",
     "CorruptCaseFile",
     "CorruptLog",
     "Event",
@@ -139,9 +146,12 @@ __all__ = [
     "WriteRefused",
     "__version__",
     "canonical_json",
+    "cases_root",
+    "collectors",
     "create_case",
     "create_signing_key",
     "event_digest",
+    "examiner_config_path",
     "exit_status",
     "link_hash",
     "list_cases",

@@ -9,7 +9,7 @@ never see ``Case``.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,8 +32,8 @@ from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, reso
 from .importer import import_files
 from .provenance import ProvenanceReport, render
 from .repair import RepairReport, repair_case
-from .social.base import CollectSettings
 from .social.run import collect
+from .social.settings import CollectSettings
 from .social.views import PostList, posts_from_events
 from .timestamp import TsaConfig, tsa_config
 from .verification import VerificationReport
@@ -201,6 +201,7 @@ class Case:
         since: datetime | str | None = None,
         limit: int | None = None,
         settings: CollectSettings | None = None,
+        options: Mapping[str, Any] | None = None,
         examiner: Examiner | None = None,
         progress: bool = True,
     ) -> Capture:
@@ -211,8 +212,10 @@ class Case:
         One capture per run: the WARC of every response, the profile, each new or
         changed post and its media as exhibits; what is new, changed and deleted since
         the last run against the same target is in the capture record. ``since`` is a
-        datetime or ISO 8601 text (UTC when it names no zone). Raises InvalidTarget
-        before anything starts, and a CollectionFailed kind (already on the record, as
+        datetime or ISO 8601 text (UTC when it names no zone). ``options`` are the
+        target's collector's own (``appview`` for Bluesky, ``via`` for Mastodon; see
+        ``collectors()``). Raises InvalidTarget or InvalidOption before anything
+        starts, and a CollectionFailed kind (already on the record, as
         ``collection.failed``) when nothing usable came back.
         """
         return collect(
@@ -222,6 +225,7 @@ class Case:
             since=parse_time(since, what="since") if since is not None else None,
             limit=limit,
             settings=settings,
+            options=options,
             progress=progress,
         )
 

@@ -1,4 +1,8 @@
-"""``osint-kit``: a thin command line over the library. Errors become exit codes here only."""
+"""``osint-kit``: a thin command line over the library. Errors become exit codes here only.
+
+It imports nothing but the public API (``osint_kit.__all__``), so whatever it
+does, a notebook can do with the same calls; a test holds it to that.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,32 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import errors
-from .bundle.verify import verify_bundle
-from .case import CATEGORIES, Authority, Case, list_cases
-from .dates import parse_time
-from .errors import EXIT_INTERRUPTED, EXIT_MEANING, exit_status
-from .examiner import Examiner, config_path, create_signing_key, resolve_examiner, save_examiner
-from .folder import resolve_root
-from .signing import ENV_PASSPHRASE
-from .timestamp import tsa_config
-from .version import __version__
+from . import (
+    CATEGORIES,
+    EXIT_INTERRUPTED,
+    EXIT_MEANING,
+    Authority,
+    CaptureOptions,
+    Case,
+    CollectionFailed,
+    CollectSettings,
+    Examiner,
+    InvalidExaminer,
+    InvalidOption,
+    OsintKitError,
+    __version__,
+    cases_root,
+    collectors,
+    create_signing_key,
+    examiner_config_path,
+    exit_status,
+    list_cases,
+    parse_time,
+    resolve_examiner,
+    save_examiner,
+    tsa_config,
+    verify_bundle,
+)
 
 #: Some URL or collection target could not be captured at all (its failure is on the record).
 EXIT_CAPTURE_FAILED = 11
@@ -31,7 +51,7 @@ def _examiner(args: argparse.Namespace) -> Examiner | None:
     if not any(given):
         return None
     if not all(given):
-        raise errors.InvalidExaminer(
+        raise InvalidExaminer(
             "give --examiner-name, --examiner-id and --examiner-agency together", "arguments"
         )
     return Examiner(name=args.examiner_name, id=args.examiner_id, agency=args.examiner_agency)
@@ -66,7 +86,7 @@ def cmd_case_new(args: argparse.Namespace) -> int:
 def cmd_case_list(args: argparse.Namespace) -> int:
     cases = list_cases(args.root)
     if not cases:
-        _out(f"no cases under {resolve_root(args.root).resolve()}")
+        _out(f"no cases under {cases_root(args.root).resolve()}")
     for c in cases:
         if c.problem:
             _out(f"{c.id:<24} UNREADABLE: {c.problem}")
@@ -118,8 +138,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
-    from .web.capture import CaptureOptions
-
     case = _open(args)
     options = CaptureOptions(
         viewport=(args.width, args.height),
@@ -158,27 +176,19 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    from .social.base import CollectSettings
-
     case = _open(args)
-    overrides: dict[str, Any] = {}
-    if args.appview:
-        overrides["bluesky_appview"] = args.appview.rstrip("/")
-    if args.no_media:
-        overrides["media"] = False
-    if args.mastodon_via:
-        overrides["mastodon_via"] = args.mastodon_via
-    settings = CollectSettings.from_env(**overrides)
+    settings = CollectSettings.from_env(**({"media": False} if args.no_media else {}))
     try:
         cap = case.collect(
             args.target,
             since=parse_time(args.since, what="--since") if args.since else None,
             limit=args.limit,
             settings=settings,
+            options=_options(args.option or ()),
             examiner=_examiner(args),
             progress=not args.quiet,
         )
-    except errors.CollectionFailed as exc:
+    except CollectionFailed as exc:
         recorded = getattr(exc.capture, "id", None)
         if recorded:
             sys.stderr.write(
@@ -186,6 +196,32 @@ def cmd_collect(args: argparse.Namespace) -> int:
             )
         raise
     _print_collection(case, cap)
+    return 0
+
+
+def _options(pairs: Sequence[str]) -> dict[str, str]:
+    """``-o NAME=VALUE`` pairs; the collector checks the names and values."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InvalidOption("-o", f"{pair!r}: write NAME=VALUE (see osint-kit collectors)")
+        options[name.strip()] = value
+    return options
+
+
+def cmd_collectors(args: argparse.Namespace) -> int:
+    for name, collector in sorted(collectors().items()):
+        about = (type(collector).__doc__ or "").strip().splitlines()
+        state = about[0] if about else ""
+        if collector.retired:
+            state = f"retired: {collector.retired}"
+        _out(f"{name:<10} {state}")
+        for option in collector.options:
+            default = f" (default {option.default})" if option.default not in (None, "") else ""
+            choices = f" [{'|'.join(option.choices)}]" if option.choices else ""
+            _out(f"    -o {option.name}=VALUE{choices}  {option.help}{default}")
+            _out(f"       or ${option.env_var(name)}")
     return 0
 
 
@@ -316,16 +352,14 @@ def cmd_examiner_set(args: argparse.Namespace) -> int:
 
 def cmd_examiner_show(args: argparse.Namespace) -> int:
     who = resolve_examiner(_examiner(args))
-    _out(f"{who}  (config file: {config_path()})")
+    _out(f"{who}  (config file: {examiner_config_path()})")
     return 0
 
 
 def cmd_examiner_init(args: argparse.Namespace) -> int:
     who = resolve_examiner(_examiner(args))
-    passphrase = None
-    if args.passphrase and not os.environ.get(ENV_PASSPHRASE):
-        passphrase = getpass.getpass("passphrase for the new key: ") or None
-    key = create_signing_key(who, passphrase=passphrase, force=args.force)
+    ask = (lambda: getpass.getpass("passphrase for the new key: ")) if args.passphrase else None
+    key = create_signing_key(who, passphrase=ask, force=args.force)
     _out(f"signing key for {who}: {key.key_id}")
     _out(f"    private key: {key.private_key} (mode 0600{', encrypted' if key.encrypted else ''})")
     _out(f"    public key:  {key.public_key}")
@@ -466,16 +500,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, metavar="N", help="at most N posts (newest first)")
     p.add_argument("--no-media", action="store_true", help="do not download pictures and videos")
     p.add_argument(
-        "--appview",
-        metavar="URL",
-        help="Bluesky AppView (default $OSINT_KIT_BLUESKY_APPVIEW or https://public.api.bsky.app)",
-    )
-    p.add_argument(
-        "--mastodon-via",
-        choices=("auto", "api", "html"),
-        help="read Mastodon through its REST API or its HTML pages (default: by version)",
+        "-o",
+        "--option",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an option of the target's collector, e.g. -o appview=URL (bluesky), "
+        "-o via=api (mastodon); osint-kit collectors lists them (repeatable)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    add("collectors", cmd_collectors, "list the installed collectors and their options")
 
     p = add(
         "export",
@@ -614,7 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         return code
-    except errors.OsintKitError as exc:
+    except OsintKitError as exc:
         sys.stderr.write(f"osint-kit: error: {exc}\n")
         return exit_status(exc)
     except KeyboardInterrupt:

@@ -149,6 +149,11 @@ class Event:
             signature=data.get("signature"),
         )
 
+    @property
+    def rerouted(self) -> dict[str, str]:
+        """Hosts whose requests went elsewhere in this capture (host -> where), if any."""
+        return rerouted_hosts(self.capture)
+
     def summary(self) -> str:
         """One readable line: what happened, to what."""
         d = self.details
@@ -172,6 +177,8 @@ class Event:
                 text += f" -> {exhibits}"
             if status and status != "complete":
                 text += f" ({status}: {cap.get('reason', '')})"
+            if self.rerouted:
+                text += f" [REROUTED: {describe_rerouting(self.rerouted)}]"
             return text
         if self.action == "note.added":
             return f"note: {d.get('text', '')}"
@@ -208,3 +215,18 @@ def event_row_html(event: Event) -> str:
         event.summary(),
     )
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def rerouted_hosts(capture: object) -> dict[str, str]:
+    """A capture record's ``rerouted`` member (host -> where it went), read defensively."""
+    if not isinstance(capture, Mapping):
+        return {}
+    found = capture.get("rerouted")
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(host): str(to) for host, to in found.items()}
+
+
+def describe_rerouting(rerouted: Mapping[str, str]) -> str:
+    """``t.me -> http://127.0.0.1:5000, …``: what a reader must see before trusting a capture."""
+    return ", ".join(f"{host} -> {to}" for host, to in sorted(rerouted.items()))

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,17 +132,23 @@ class SigningKey:
 
 
 def create_signing_key(
-    examiner: Examiner | None = None, *, passphrase: str | None = None, force: bool = False
+    examiner: Examiner | None = None,
+    *,
+    passphrase: str | Callable[[], str] | None = None,
+    force: bool = False,
 ) -> SigningKey:
     """Make the examiner's signing key in the config directory (private key mode 0600).
 
-    ``passphrase`` encrypts it (default ``$OSINT_KIT_KEY_PASSPHRASE``, else none). An
+    The key is encrypted with ``$OSINT_KIT_KEY_PASSPHRASE`` when set, else with
+    ``passphrase`` (a string, or a function that asks for one), else not at all. An
     existing key is replaced only with ``force`` (else ``OutputExists``). Events the
     examiner writes are signed from then on; the key is registered in each case the
     first time they write to it.
     """
     who = resolve_examiner(examiner)
-    secret = passphrase or os.environ.get(ENV_PASSPHRASE) or None
+    secret = os.environ.get(ENV_PASSPHRASE) or None
+    if secret is None and passphrase is not None:
+        secret = (passphrase() if callable(passphrase) else passphrase) or None
     signer = generate_key(config_dir(), who.id, secret, force=force)
     path = key_path(config_dir(), who.id)
     return SigningKey(who, signer.key_id, path, path.with_suffix(".pub"), secret is not None)

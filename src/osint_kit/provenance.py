@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .dates import utc_now
-from .events import Event
+from .events import Event, describe_rerouting, rerouted_hosts
 from .exhibits import Exhibit
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.
@@ -110,6 +110,18 @@ def render(
         ok, text = verification
         cls, word = ("ok", "VERIFIED") if ok else ("bad", "PROBLEMS FOUND")
         parts.append(f"<h2>Verification</h2><p class='{cls}'>{word}</p><pre>{_e(text)}</pre>")
+    rerouted = [e for e in events if e.rerouted]
+    if rerouted:
+        items = "".join(
+            f"<li>{_e((e.capture or {}).get('id'))} (event {e.seq}, "
+            f"{_e((e.capture or {}).get('target'))}): {_e(describe_rerouting(e.rerouted))}</li>"
+            for e in rerouted
+        )
+        parts.append(
+            "<h2 class='bad'>Rerouted captures</h2><p class='bad'>These captures were made with "
+            "host names sent to other addresses (a sandbox, mirror or gateway). They show what "
+            f"those addresses served, not necessarily the real site.</p><ul>{items}</ul>"
+        )
     parts.append(_examiners(events))
     parts.append(_timeline(events, withheld))
     parts.append("<h2>Exhibits</h2>")
@@ -178,6 +190,12 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         ("Server", f"{server.get('ip')}:{server.get('port')}" if server else None),
         ("TLS certificate (leaf SHA-256)", tls.get("leaf_sha256")),
         ("Status", f"{cap.get('status', '')} {cap.get('reason') or ''}".strip()),
+        (
+            "REROUTED",
+            f"{describe_rerouting(rerouted_hosts(cap))}: not from the real site"
+            if rerouted_hosts(cap)
+            else None,
+        ),
         ("Original name", source.get("original_name")),
         ("Handed over by", cap.get("handed_over_by")),
         ("Note", cap.get("note")),

@@ -11,6 +11,7 @@ from typing import Any
 
 from .chain import GENESIS, event_digest, is_hex64, link_hash
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
+from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
 from .signing import REGISTERED, check_signature, key_of
 from .store import hash_file
@@ -186,8 +187,22 @@ def check_log_lines(
         prev_hash, prev_seq, prev_line = obj["hash"], seq, n
     _report_missing_seqs(seqs, report)
     check_signatures(parsed, report)
+    note_rerouted(parsed, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
+
+
+def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:
+    """Name every capture whose hosts were rerouted: it did not come from the real site."""
+    for _, obj in parsed:
+        capture = (obj.get("details") or {}).get("capture")
+        rerouted = rerouted_hosts(capture)
+        if rerouted:
+            report.notes.append(
+                f"capture {capture.get('id', '?')} (event {obj['seq']}) was rerouted: "
+                f"{describe_rerouting(rerouted)}; it shows what those addresses served, "
+                "not necessarily the real site (a sandbox, mirror or gateway)"
+            )
 
 
 def check_signatures(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:

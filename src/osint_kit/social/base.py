@@ -1,4 +1,4 @@
-"""The collector protocol: what a platform collector is given and what it yields.
+"""The collector protocol: what a platform collector is given, what it declares, what it yields.
 
 Built-in collectors are registered as entry points in the ``osint_kit.collectors``
 group, exactly as an outside plugin would register its own (see registry.py).
@@ -7,19 +7,15 @@ group, exactly as an outside plugin would register its own (see registry.py).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from ..errors import InvalidTarget
-from ..version import __version__
+from ..errors import InvalidOption
+from .http import PlatformHTTP
 from .post import Post
-
-if TYPE_CHECKING:
-    from .http import PlatformHTTP
-
-DEFAULT_APPVIEW = "https://public.api.bsky.app"
+from .settings import CollectSettings
 
 
 @dataclass(frozen=True)
@@ -40,64 +36,64 @@ class Target:
         return {"platform": self.platform, "kind": self.kind, "name": self.name, "host": self.host}
 
 
-def _connect_to_from_env(text: str) -> dict[str, str]:
-    routes = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        host, sep, base = item.partition("=")
-        if not sep or not host or not base.startswith(("http://", "https://")):
-            raise InvalidTarget(item, "OSINT_KIT_CONNECT_TO takes host=http(s)://address[:port],…")
-        routes[host.strip().lower()] = base.strip().rstrip("/")
-    return routes
-
-
 @dataclass(frozen=True)
-class CollectSettings:
-    """How collection reaches the platforms; recorded with every collection run."""
+class CollectorOption:
+    """An option a collector declares for itself (``appview`` for Bluesky, ``via`` for
+    Mastodon). Its value comes from ``options=`` (``-o NAME=VALUE`` on the command line),
+    else ``$OSINT_KIT_<PLATFORM>_<NAME>``, else ``default``; it is recorded with the run."""
 
-    #: The Bluesky AppView that answers public XRPC queries.
-    bluesky_appview: str = DEFAULT_APPVIEW
-    #: Host name -> base URL to connect to instead (like curl's --connect-to): the
-    #: request keeps its URL and Host header, the connection goes elsewhere. For a
-    #: mirror or gateway, and for the tests' fake platforms on 127.0.0.1. The host
-    #: ``*`` stands for every host not named (a sealed test environment).
-    connect_to: Mapping[str, str] = field(default_factory=dict)
-    #: Mastodon: "auto" (HTML pages on 3.x, the REST API on 4.x), "api" or "html".
-    mastodon_via: str = "auto"
-    timeout_s: int = 20
-    #: Retries after a connection error (0 in tests: no back-off sleeps).
-    retries: int = 2
-    #: How often a 429 is retried, and the longest Retry-After honoured (seconds).
-    rate_limit_retries: int = 3
-    max_retry_after_s: int = 60
-    #: Download the media of new and changed posts as exhibits.
-    media: bool = True
-    max_media_bytes: int = 200 * 2**20
-    user_agent: str = f"osint-kit/{__version__} (read-only evidence collection)"
+    name: str
+    help: str
+    default: str | int | bool | None = None
+    choices: tuple[str, ...] = ()
+    kind: type = str
 
-    @classmethod
-    def from_env(cls, **overrides: Any) -> CollectSettings:
-        """From ``OSINT_KIT_BLUESKY_APPVIEW`` and ``OSINT_KIT_CONNECT_TO``, then ``overrides``."""
-        values: dict[str, Any] = {}
-        if appview := os.environ.get("OSINT_KIT_BLUESKY_APPVIEW"):
-            values["bluesky_appview"] = appview.rstrip("/")
-        if routes := os.environ.get("OSINT_KIT_CONNECT_TO"):
-            values["connect_to"] = _connect_to_from_env(routes)
-        values.update(overrides)
-        return cls(**values)
+    def env_var(self, platform: str) -> str:
+        return f"OSINT_KIT_{platform.upper()}_{self.name.upper()}".replace("-", "_")
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "bluesky_appview": self.bluesky_appview,
-            "connect_to": dict(self.connect_to),
-            "mastodon_via": self.mastodon_via,
-            "timeout_s": self.timeout_s,
-            "retries": self.retries,
-            "rate_limit_retries": self.rate_limit_retries,
-            "max_retry_after_s": self.max_retry_after_s,
-            "media": self.media,
-            "max_media_bytes": self.max_media_bytes,
-            "user_agent": self.user_agent,
-        }
+    def convert(self, platform: str, value: object) -> str | int | bool | None:
+        """``value`` as this option's kind; InvalidOption when it is not one."""
+        label = f"{platform} option {self.name}"
+        if value is None:
+            return None
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise InvalidOption(label, f"{value!r} is not yes or no")
+            return text in ("1", "true", "yes", "on")
+        if self.kind is int:
+            try:
+                return int(str(value).strip())
+            except ValueError:
+                raise InvalidOption(label, f"{value!r} is not a whole number") from None
+        text = str(value).strip()
+        if self.choices and text not in self.choices:
+            raise InvalidOption(label, f"{text!r} is not one of {', '.join(self.choices)}")
+        return text
+
+
+def resolve_options(
+    platform: str, declared: Sequence[CollectorOption], given: Mapping[str, object]
+) -> dict[str, Any]:
+    """Every declared option's value for one run: given, else environment, else default."""
+    known = {o.name: o for o in declared}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        takes = ", ".join(sorted(known)) or "no options"
+        raise InvalidOption(
+            f"{platform} option {unknown[0]}",
+            f"{platform} takes {takes} (osint-kit collectors lists every option)",
+        )
+    values: dict[str, Any] = {}
+    for name, option in known.items():
+        if name in given and given[name] is not None:
+            raw: object = given[name]
+        else:
+            raw = os.environ.get(option.env_var(platform)) or option.default
+        values[name] = option.convert(platform, raw)
+    return values
 
 
 @dataclass
@@ -113,6 +109,8 @@ class CollectionRun:
     profile: dict[str, Any] | None = None
     #: Collector facts for the capture record (instance version, API used…).
     notes: dict[str, Any] = field(default_factory=dict)
+    #: The values of the collector's own options (see ``Collector.options``).
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -121,6 +119,8 @@ class Collector(Protocol):
 
     platform: str
     retired: str | None
+    #: The options this collector takes (may be empty); never another platform's.
+    options: Sequence[CollectorOption]
 
     def parse_target(self, text: str) -> Target:
         """``text`` is what follows ``platform:``; raise InvalidTarget when malformed."""

@@ -2,7 +2,7 @@
 
 Read from a public AppView over plain XRPC GETs (``app.bsky.actor.getProfile``,
 ``app.bsky.feed.getAuthorFeed`` paged by ``cursor``, ``app.bsky.feed.getPostThread``).
-The AppView is a setting (``CollectSettings.bluesky_appview``,
+The AppView is the collector's ``appview`` option (``-o appview=URL``,
 ``OSINT_KIT_BLUESKY_APPVIEW``); no account or login is used.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from ..dates import format_seconds, parse_time
 from ..errors import InvalidTarget, UnexpectedResponse
-from .base import CollectionRun, Target
+from .base import CollectionRun, CollectorOption, Target
 from .failures import for_status, from_exception
 from .post import Author, Media, Post
 
@@ -31,9 +31,17 @@ def _actor_ok(actor: str) -> bool:
     return bool(_HANDLE.match(actor) or _DID.match(actor))
 
 
+DEFAULT_APPVIEW = "https://public.api.bsky.app"
+
+
 class BlueskyCollector:
+    """Bluesky author feeds and post threads, over the public AppView's XRPC."""
+
     platform = "bluesky"
     retired = None
+    options = (
+        CollectorOption("appview", "the AppView that answers public XRPC queries", DEFAULT_APPVIEW),
+    )
 
     def parse_target(self, text: str) -> Target:
         if m := _POST_URL.match(text) or _AT_URI.match(text):
@@ -55,7 +63,7 @@ class BlueskyCollector:
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
         xrpc = _Xrpc(run)
-        run.notes["appview"] = run.settings.bluesky_appview
+        run.notes["appview"] = _appview(run)
         if run.target.kind == "thread":
             actor, rkey = run.target.name.rsplit("/", 1)
             profile = xrpc.call(
@@ -95,10 +103,14 @@ class BlueskyCollector:
                 return
 
 
+def _appview(run: CollectionRun) -> str:
+    return str(run.options.get("appview") or DEFAULT_APPVIEW).rstrip("/")
+
+
 class _Xrpc:
     def __init__(self, run: CollectionRun) -> None:
         self.run = run
-        self.base = run.settings.bluesky_appview.rstrip("/") + "/xrpc/"
+        self.base = _appview(run) + "/xrpc/"
         self.target = str(run.target)
         self.last_url = self.base
 

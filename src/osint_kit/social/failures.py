@@ -1,6 +1,11 @@
-"""Turning what went wrong on the wire into the CollectionFailed kinds, naming the URL."""
+"""Turning what went wrong on the wire into the CollectionFailed kinds, naming the URL.
+
+Public for plugins through ``osint_kit.plugin``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import requests
 
@@ -70,3 +75,15 @@ def from_exception(target: str, exc: BaseException, http: PlatformHTTP) -> Colle
         f"({type(exc).__name__}: {str(exc)[:200]}); the platform may have changed its layout",
         url=where,
     )
+
+
+def json_body(response: requests.Response, target: str) -> Any:
+    """The response's JSON, or UnexpectedResponse naming the URL when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        raise UnexpectedResponse(
+            target,
+            f"{response.url} did not answer JSON (the API may have changed)",
+            url=response.url,
+        ) from None

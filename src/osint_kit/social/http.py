@@ -31,7 +31,7 @@ from requests.adapters import HTTPAdapter
 from ..dates import parse_http_date
 from ..errors import WriteRefused
 from ..web.warc import Exchange
-from .base import CollectSettings
+from .settings import CollectSettings
 
 log = logging.getLogger("osint_kit")
 
@@ -118,6 +118,8 @@ class PlatformHTTP:
         self.exchanges: list[Exchange] = []
         self.blocked: list[dict[str, str]] = []
         self.failures: list[dict[str, str]] = []
+        #: Host -> where its requests actually went, for every host ``connect_to`` rerouted.
+        self.rerouted: dict[str, str] = {}
         self.bytes_received = 0
         self.waited_s = 0.0
         self._lock = threading.Lock()
@@ -138,6 +140,8 @@ class PlatformHTTP:
         if not base:
             return request
         to = urlsplit(base)
+        with self._lock:
+            self.rerouted.setdefault(parts.netloc.lower(), base)
         routed = request.copy()
         routed.url = urlunsplit((to.scheme, to.netloc, parts.path, parts.query, ""))
         routed.headers["Host"] = parts.netloc

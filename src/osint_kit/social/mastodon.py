@@ -9,7 +9,7 @@ an instance is read depends on its version, asked at ``/api/v1/instance``:
   (which pause 3 s between requests, as they do against live instances).
 
 Hashtag timelines use the REST API on every version (snscrape has no tag scraper).
-``CollectSettings.mastodon_via`` forces ``api`` or ``html``.
+The collector's ``via`` option (``-o via=api``) forces ``api`` or ``html``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from bs4 import BeautifulSoup
 
 from ..dates import format_seconds, parse_time
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget, UnexpectedResponse
-from .base import CollectionRun, Target
-from .failures import for_status, from_exception
+from .base import CollectionRun, CollectorOption, Target
+from .failures import for_status, from_exception, json_body
 from .post import Author, Media, Post
 from .snscrape_compat import item_json, snscrape_module
 
@@ -45,8 +45,18 @@ def _bad(text: str, why: str) -> InvalidTarget:
 
 
 class MastodonCollector:
+    """Mastodon accounts, hashtags and threads: the REST API on 4.x, HTML pages on 3.x."""
+
     platform = "mastodon"
     retired = None
+    options = (
+        CollectorOption(
+            "via",
+            "read through the REST API or the HTML pages (auto: by the instance's version)",
+            "auto",
+            ("auto", "api", "html"),
+        ),
+    )
 
     def parse_target(self, text: str) -> Target:
         if m := _POST_URL.match(text):
@@ -85,7 +95,7 @@ class MastodonCollector:
             yield from _Api(run, host).posts()
 
     def _via(self, run: CollectionRun, host: str) -> str:
-        wanted = run.settings.mastodon_via
+        wanted = run.options.get("via", "auto")
         if wanted in ("api", "html"):
             return wanted if run.target.kind != "tag" else "api"
         try:
@@ -94,23 +104,12 @@ class MastodonCollector:
             raise from_exception(str(run.target), exc, run.http) from None
         if response.status_code != 200:
             raise for_status(str(run.target), response, f"the instance {host}")
-        version = str(_json(response, str(run.target)).get("version", ""))
+        version = str(json_body(response, str(run.target)).get("version", ""))
         run.notes["instance_version"] = version
         major = re.match(r"^(\d+)\.", version)
         if major and int(major.group(1)) < 4 and run.target.kind != "tag":
             return "html"
         return "api"
-
-
-def _json(response: Any, target: str) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise UnexpectedResponse(
-            target,
-            f"{response.url} did not answer JSON (the API may have changed)",
-            url=response.url,
-        ) from None
 
 
 class _Api:
@@ -127,7 +126,7 @@ class _Api:
             raise from_exception(self.target, exc, self.run.http) from None
         if response.status_code != 200:
             raise for_status(self.target, response, what)
-        return response, _json(response, self.target)
+        return response, json_body(response, self.target)
 
     def posts(self) -> Iterator[Post]:
         kind = self.run.target.kind

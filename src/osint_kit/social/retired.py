@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import InvalidTarget
-from .base import CollectionRun, Target
+from .base import CollectionRun, CollectorOption, Target
 from .post import Post
 
 
@@ -20,6 +20,7 @@ class RetiredCollector:
     platform: str
     site: str
     why: str
+    options: tuple[CollectorOption, ...] = ()
 
     @property
     def retired(self) -> str:

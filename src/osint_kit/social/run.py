@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -33,11 +34,13 @@ from ..examiner import Examiner
 from ..exhibits import Capture
 from ..web.warc import write_warc
 from ..writer import CaseWriter
-from .base import CollectionRun, CollectSettings
+from .base import CollectionRun, resolve_options
+from .failures import from_exception
 from .history import KnownPost, compare, known_posts
 from .http import PlatformHTTP
 from .post import Media, Post
 from .registry import resolve
+from .settings import CollectSettings
 
 log = logging.getLogger("osint_kit")
 
@@ -50,12 +53,15 @@ def collect(
     since: datetime | None = None,
     limit: int | None = None,
     settings: CollectSettings | None = None,
+    options: Mapping[str, Any] | None = None,
     progress: bool = True,
 ) -> Capture:
     """Collect ``spec`` (``telegram:CHANNEL``…) into ``case``; one capture, complete or partial.
 
-    Raises InvalidTarget before anything starts, and a CollectionFailed kind
-    (with ``.capture``, the recorded failure) when nothing usable came back.
+    ``options`` are the collector's own (``Collector.options``), on top of those in
+    ``settings.options`` for its platform. Raises InvalidTarget or InvalidOption
+    before anything starts, and a CollectionFailed kind (with ``.capture``, the
+    recorded failure) when nothing usable came back.
     """
     collector, target = resolve(spec)
     if limit is not None and limit < 1:
@@ -63,6 +69,11 @@ def collect(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     opts = settings or CollectSettings.from_env()
+    chosen = resolve_options(
+        target.platform,
+        collector.options,
+        {**opts.options.get(target.platform, {}), **(options or {})},
+    )
     actor = examiner.actor()
     record: dict[str, Any] = {
         "method": collector.method(target),
@@ -72,6 +83,7 @@ def collect(
         "since": format_seconds(since) if since else None,
         "limit": limit,
         "settings": opts.to_json(),
+        "options": chosen,
         "started": utc_now(),
     }
     if collector.retired:
@@ -81,7 +93,7 @@ def collect(
         raise retired
 
     http = PlatformHTTP(opts)
-    run = CollectionRun(target, opts, http, since, limit)
+    run = CollectionRun(target, opts, http, since, limit, options=chosen)
     posts, failure = _fetch(collector, run, progress)
     known = known_posts(case.log.events(), str(target))
     covered = failure is None or (isinstance(failure, AccountNotFound) and bool(known))
@@ -105,6 +117,7 @@ def collect(
                 "failures": http.failures,
                 "rate_limit_waited_ms": int(http.waited_s * 1000),
             },
+            **({"rerouted": dict(http.rerouted)} if http.rerouted else {}),
             "collected": len(posts),
             "changes": changes.to_json(),
         }
@@ -152,6 +165,9 @@ def _fetch(
         failure = exc
     except WriteRefused as exc:  # a library tried to write: never sent; stop and say so
         failure = CollectionFailed(str(run.target), str(exc), url=exc.url)
+    except Exception as exc:  # whatever a platform's answer made a parser trip over
+        log.debug("collector %s raised", collector.platform, exc_info=True)
+        failure = from_exception(str(run.target), exc, run.http)
     finally:
         bar.close()
     return posts, failure

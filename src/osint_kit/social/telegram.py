@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from ..dates import format_seconds
 from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
-from .base import CollectionRun, Target
+from .base import CollectionRun, CollectorOption, Target
 from .failures import from_exception
 from .post import Author, Media, Post
 from .snscrape_compat import item_json, snscrape_module
@@ -28,8 +28,11 @@ _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
 
 
 class TelegramCollector:
+    """Public Telegram channels, through snscrape and the t.me page it reads."""
+
     platform = "telegram"
     retired = None
+    options: tuple[CollectorOption, ...] = ()
 
     def parse_target(self, text: str) -> Target:
         name = text.removeprefix("@")

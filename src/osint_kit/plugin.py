@@ -1,0 +1,59 @@
+"""What a collector plugin needs, in one import.
+
+A platform is one module and one entry point (docs/collectors.md shows a whole
+one). The module defines an object with ``platform``, ``retired``, ``options``,
+``parse_target``, ``method`` and ``collect`` (the ``Collector`` protocol) and
+declares it in its package's ``pyproject.toml``::
+
+    [project.entry-points."osint_kit.collectors"]
+    myplatform = "my_package.collector:COLLECTOR"
+
+``collect(run)`` fetches through ``run.http`` (read-only, and every exchange
+goes into the run's WARC), yields ``Post`` records, and raises the
+``CollectionFailed`` kinds below; ``for_status``, ``from_exception`` and
+``json_body`` turn what the wire said into the right one. osint-kit stores,
+compares with earlier runs, downloads media and records; the plugin never
+writes to the case.
+"""
+
+from .dates import format_seconds, parse_time
+from .errors import (
+    AccountNotFound,
+    CollectionFailed,
+    InvalidTarget,
+    PlatformError,
+    PlatformUnreachable,
+    RateLimited,
+    UnexpectedResponse,
+)
+from .social.base import CollectionRun, Collector, CollectorOption, Target
+from .social.failures import for_status, from_exception, json_body
+from .social.http import PlatformHTTP
+from .social.post import Author, Media, Post
+from .social.registry import GROUP as ENTRY_POINT_GROUP
+from .social.settings import CollectSettings
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "AccountNotFound",
+    "Author",
+    "CollectSettings",
+    "CollectionFailed",
+    "CollectionRun",
+    "Collector",
+    "CollectorOption",
+    "InvalidTarget",
+    "Media",
+    "PlatformError",
+    "PlatformHTTP",
+    "PlatformUnreachable",
+    "Post",
+    "RateLimited",
+    "Target",
+    "UnexpectedResponse",
+    "for_status",
+    "format_seconds",
+    "from_exception",
+    "json_body",
+    "parse_time",
+]
