@@ -38,7 +38,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from workloads import Scratch
 
-import osint_kit.social.collect as collect_module
+import osint_kit.social.run as collect_module
 import osint_kit.social.telegram as telegram_module
 from osint_kit import CollectSettings
 from osint_kit.social.snscrape_compat import snscrape_module
@@ -48,7 +48,7 @@ GOAL = 1.2
 
 _SERVER = """
 import json, sys
-from osint_kit.fakes import FakePlatforms, synthetic_telegram_channel
+from osint_kit_sandbox.platforms import FakePlatforms, synthetic_telegram_channel
 fake = FakePlatforms()
 synthetic_telegram_channel(fake, %r, %d, seed=1)
 print(json.dumps({"url": fake.url, "connect_to": fake.connect_to}), flush=True)

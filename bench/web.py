@@ -2,7 +2,7 @@
 
 Every contender starts Playwright, launches the same Chromium (the one osint-kit
 finds, with osint-kit's launch flags), renders the same fixture pages served on
-127.0.0.1 (``tests/fixture_site.py``) one by one or a few at a time, and closes
+127.0.0.1 (``osint_kit_sandbox.site``) one by one or a few at a time, and closes
 the browser again; all of that is timed. The contenders:
 
 - ``osint-kit``: ``case.capture_urls(urls, examiner=..., options=CaptureOptions(idle_s=...),
@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import inspect
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from time import perf_counter
 from typing import Any
 
@@ -61,12 +59,11 @@ from workloads import OnRun, Scratch, _goal
 from osint_kit import Case
 from osint_kit.store import BlobStore
 from osint_kit.web import capture as capture_mod
-from osint_kit.web import collect as collect_mod
+from osint_kit.web import extract as collect_mod
 from osint_kit.web.browser import chromium_executable, launch_args
 from osint_kit.web.capture import CaptureOptions
 from osint_kit.web.page import scroll
-
-TESTS = Path(__file__).resolve().parent.parent / "tests"
+from osint_kit_sandbox.site import serve
 
 #: The fixture pages, cycled to make the batch, with what each must give:
 #: (HTTP status of the final response, final path).
@@ -475,9 +472,6 @@ def measure_web(
     scratch: Scratch, pages: int, idle_s: int, repeat: int, on_run: OnRun
 ) -> dict[str, Any]:
     """Race osint-kit (parallel 1, 2, 4; scrolling off) against bare Playwright variants."""
-    sys.path.insert(0, str(TESTS))  # fixture_site imports testca from tests/
-    serve: Callable[[], AbstractContextManager[Any]] = importlib.import_module("fixture_site").serve
-
     paths = page_paths(pages)
     opts = CaptureOptions(idle_s=idle_s)
     no_scroll = CaptureOptions(idle_s=idle_s, scroll=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from osint_kit import Authority, Case, Examiner
-from osint_kit.fakes.tsa import LocalTSA, make_tsa_files, serve_tsa
+from osint_kit_sandbox.tsa import LocalTSA, make_tsa_files, serve_tsa
 
 EXAMINER = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
 AUTHORITY = Authority.of("APP-2026-0117", "Lt. A. Ray", "2026-11-20")

@@ -12,7 +12,7 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 
 from osint_kit import Capture, Case, CollectSettings
-from osint_kit.fakes.server import FakePlatforms
+from osint_kit_sandbox.platforms import FakePlatforms
 
 BIN = Path(sys.executable).parent
 
@@ -22,10 +22,10 @@ def settings_for(fake: FakePlatforms, **overrides: Any) -> CollectSettings:
     values: dict[str, Any] = {
         # every other host goes to the fake too: a test can never reach the internet
         "connect_to": {**fake.connect_to, "*": fake.url},
-        "bluesky_appview": "https://bsky.fake",
         "retries": 0,
         "max_retry_after_s": 2,
         "timeout_s": 10,
+        "options": {"bluesky": {"appview": "https://bsky.fake"}},
     }
     values.update(overrides)
     return CollectSettings(**values)

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.fakes.tsa import LocalTSA
 from osint_kit.timestamp import TsaConfig
+from osint_kit_sandbox.tsa import LocalTSA
 
 BIN = Path(sys.executable).parent
 

@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     r = subprocess.run(
-        [sys.executable, "-m", "osint_kit.demo", "--root", str(tmp_path)],
+        [sys.executable, "-m", "osint_kit_sandbox.demo", "--root", str(tmp_path)],
         capture_output=True,
         text=True,
         timeout=120,

@@ -23,14 +23,14 @@ import pytest
 import requests
 import requests.adapters
 
-from osint_kit.fakes import (
+from osint_kit.social.snscrape_compat import snscrape_module
+from osint_kit_sandbox.platforms import (
     FakePlatforms,
     synthetic_bluesky_actor,
     synthetic_mastodon_account,
     synthetic_telegram_channel,
 )
-from osint_kit.fakes.bluesky import cid
-from osint_kit.social.snscrape_compat import snscrape_module
+from osint_kit_sandbox.platforms.bluesky import cid
 
 T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CDN = "https://cdn4.telesco.pe/file/"

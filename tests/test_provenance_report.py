@@ -12,8 +12,8 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.demo import make_png
 from osint_kit.provenance import ProvenanceReport
+from osint_kit_sandbox.demo import make_png
 
 BIN = Path(sys.executable).parent
 

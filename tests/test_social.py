@@ -24,8 +24,8 @@ from osint_kit import (
     PlatformUnreachable,
     UnexpectedResponse,
 )
-from osint_kit.fakes.server import FakePlatforms
 from osint_kit.social.post import Post
+from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, exhibits_of, posts_of, settings_for, warc_records, warcio_check
 
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 
 from conftest import EXAMINER
 from osint_kit import AccountNotFound, Case
-from osint_kit.fakes.server import FakePlatforms
+from osint_kit_sandbox.platforms import FakePlatforms
 from recordings import cassette, real_file
 from social_helpers import exhibits_of, posts_of, settings_for, warc_records, warcio_check
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from osint_kit.fakes.tsa import LocalTSA, serve_tsa
 from osint_kit.timestamp import TimestampError, TsaConfig, request_token, verify_token
+from osint_kit_sandbox.tsa import LocalTSA, serve_tsa
 
 CHECKPOINT = b'{"case":"MP-2026-001","seq":42,"hash":"' + b"ab" * 32 + b'"}'
 

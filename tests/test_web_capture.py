@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import AUTHORITY, EXAMINER
-from fixture_site import PHOTO, Site, serve
 from osint_kit import Capture, Case, InvalidURL
 from osint_kit.web.capture import CaptureOptions
-from testca import TestCA, make_ca
+from osint_kit_sandbox.site import PHOTO, Site, serve
+from osint_kit_sandbox.testca import TestCA, make_ca
 
 pytestmark = pytest.mark.slow
 

@@ -30,7 +30,24 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import Authority, CaptureOptions, Case, Examiner
+from osint_kit import (
+    Authority,
+    CaptureOptions,
+    Case,
+    CollectSettings,
+    Examiner,
+    TsaConfig,
+    verify_bundle,
+)
+from osint_kit.signing import generate_key
+
+from .platforms import (
+    FakePlatforms,
+    synthetic_bluesky_actor,
+    synthetic_mastodon_account,
+    synthetic_telegram_channel,
+)
+from .tsa import make_tsa_files, serve_tsa
 
 DEMO_TSA_CA = "demo-tsa-ca.pem"
 DEMO_EXAMINER = Examiner(name="Demo Examiner", id="DEMO-0001", agency="osint-kit demo unit")
@@ -193,9 +210,6 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
     case.reindex()
     exports = case.path / "exports"
     exports.mkdir(exist_ok=True)
-    from .fakes.tsa import make_tsa_files, serve_tsa
-    from .timestamp import TsaConfig
-
     # A local time-stamping authority stands in for the department's: its CA is kept
     # beside the bundle so that the stamps can be checked later.
     with tempfile.TemporaryDirectory(prefix="osint-kit-demo-tsa-") as tmp:
@@ -219,14 +233,6 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
 def collect_social(case: Case) -> None:
     """Public posts from the local fake platforms: a Telegram channel, a Mastodon account
     and a Bluesky feed; then the channel changes and is collected again."""
-    from .fakes import (
-        FakePlatforms,
-        synthetic_bluesky_actor,
-        synthetic_mastodon_account,
-        synthetic_telegram_channel,
-    )
-    from .social.base import CollectSettings
-
     with FakePlatforms() as fake:
         channel = synthetic_telegram_channel(fake, "elm_street_board", 30, seed=1, media_every=6)
         synthetic_mastodon_account(fake, "social.example", "elmstreet", 15, seed=2, media_every=5)
@@ -234,8 +240,8 @@ def collect_social(case: Case) -> None:
         # Every host, known or not, is answered by the fake: nothing reaches the internet.
         settings = CollectSettings(
             connect_to={**fake.connect_to, "*": fake.url},
-            bluesky_appview="https://bsky.fake",
             retries=0,
+            options={"bluesky": {"appview": "https://bsky.fake"}},
         )
         for target in (
             "telegram:elm_street_board",
@@ -261,8 +267,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo examiner gets a signing key of their own, in a throw-away config
         # folder (this script's process only; your own config is not touched).
         os.environ["OSINT_KIT_CONFIG_DIR"] = config
-        from .signing import generate_key
-
         generate_key(Path(config), DEMO_EXAMINER.id, None, force=False)
         case = run(args.root)
     os.environ["OSINT_KIT_TSA_CA"] = str(case.path / "exports" / DEMO_TSA_CA)
@@ -290,8 +294,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for e in case.events():
         w(f"  {e.seq:>3}  {e.time}  {e.action:<18} {e.summary()}\n")
     w(f"\n{report.text()}\n\n")
-    from .bundle.verify import verify_bundle
-
     export = next(e for e in reversed(case.events()) if e.action == "export.created")
     bundle = Path(export.details["bundle"]["path"])
     w(f"{verify_bundle(bundle).text()}\n\n")

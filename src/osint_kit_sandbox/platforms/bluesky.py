@@ -15,6 +15,7 @@ bodies, author-feed ``filter`` values and an ISO-timestamp ``cursor``.
 Simplified: no auth, likes, follows, lists, labels or blocks; the cursor is the
 last item's time, so two items with the same millisecond at a page edge lose one
 (the real AppView has the same weakness); reply ordering is oldest first.
+This module holds the actors, posts and their records; :mod:`.bluesky_views` serves them.
 """
 
 from __future__ import annotations
@@ -26,25 +27,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from . import bluesky_views as views
-from .common import (
-    JSON_TYPE,
-    MENTION_BLUESKY,
-    LinkCard,
-    Query,
-    Reply,
-    json_reply,
-    segments,
-    utc,
-)
-from .media import content_type, image_size, jpeg, png, render, valid_name
+from .common import MENTION_BLUESKY, LinkCard, iso_ms, segments, utc
+from .media import content_type, image_size, render, valid_name
 
 APPVIEW_HOST = "bsky.fake"
 CDN_HOST = "cdn.bsky.fake"
 HOSTS = (APPVIEW_HOST, CDN_HOST)
 _S32 = "234567abcdefghijklmnopqrstuvwxyz"
+Json = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -140,6 +132,77 @@ def cid(data: bytes, codec: int) -> str:
 
 def record_cid(record: dict[str, object]) -> str:
     return cid(json.dumps(record, sort_keys=True, ensure_ascii=False).encode(), 0x71)
+
+
+def _blob_json(image: Image) -> Json:
+    return {
+        "$type": "blob",
+        "ref": {"$link": image.cid},
+        "mimeType": image.mime_type,
+        "size": image.size,
+    }
+
+
+def _images_record(post: Post) -> Json:
+    return {
+        "$type": "app.bsky.embed.images",
+        "images": [
+            {
+                "alt": i.alt,
+                "aspectRatio": {"height": i.height, "width": i.width},
+                "image": _blob_json(i),
+            }
+            for i in post.images
+        ],
+    }
+
+
+def _external_record(post: Post) -> Json:
+    card = post.external
+    assert card is not None
+    external: Json = {"description": card.description, "title": card.title, "uri": card.url}
+    if post.external_thumb:
+        external["thumb"] = _blob_json(post.external_thumb)
+    return {"$type": "app.bsky.embed.external", "external": dict(sorted(external.items()))}
+
+
+def post_record(post: Post) -> Json:
+    """The ``app.bsky.feed.post`` record, keys sorted as the AppView returns them."""
+    record: Json = {"$type": "app.bsky.feed.post", "createdAt": iso_ms(post.created_at)}
+    media = (
+        _images_record(post) if post.images else _external_record(post) if post.external else None
+    )
+    if post.quote:
+        quote = {
+            "$type": "app.bsky.embed.record",
+            "record": {"cid": post.quote.cid, "uri": post.quote.uri},
+        }
+        record["embed"] = (
+            {"$type": "app.bsky.embed.recordWithMedia", "media": media, "record": quote}
+            if media
+            else quote
+        )
+    elif media:
+        record["embed"] = media
+    if post.facets:
+        kinds = {"link": "uri", "mention": "did", "tag": "tag"}
+        record["facets"] = [
+            {
+                "features": [
+                    {"$type": f"app.bsky.richtext.facet#{f.kind}", kinds[f.kind]: f.value}
+                ],
+                "index": {"byteEnd": f.byte_end, "byteStart": f.byte_start},
+            }
+            for f in post.facets
+        ]
+    record["langs"] = list(post.langs)
+    if post.reply_parent and post.reply_root:
+        record["reply"] = {
+            "parent": {"cid": post.reply_parent.cid, "uri": post.reply_parent.uri},
+            "root": {"cid": post.reply_root.cid, "uri": post.reply_root.uri},
+        }
+    record["text"] = post.text
+    return record
 
 
 class BlueskyFake:
@@ -242,7 +305,7 @@ class BlueskyFake:
                 tuple(langs),
                 like_count,
             )
-            post = replace(draft, cid=record_cid(views.post_record(draft)))
+            post = replace(draft, cid=record_cid(post_record(draft)))
             self._posts[uri] = post
             if parent:
                 self._children.setdefault(parent.uri, []).append(uri)
@@ -301,32 +364,3 @@ class BlueskyFake:
             elif seg.kind == "mention" and (who := self.actor(seg.text[1:])):
                 out.append(Facet("mention", start, end, who.did))
         return out
-
-    def handle(self, host: str, path: str, query: Query) -> Reply:
-        with self._lock:
-            if host == CDN_HOST:
-                return self._cdn(path)
-            if path.startswith("/xrpc/"):
-                return views.xrpc(self, path[len("/xrpc/") :], query)
-            if path == "/":
-                return Reply(
-                    200,
-                    (("Content-Type", "text/plain; charset=utf-8"),),
-                    b"This is an AT Protocol Application View (AppView).\n",
-                )
-            return json_reply({"error": "NotFound", "message": "Not Found"}, 404)
-
-    def _cdn(self, path: str) -> Reply:
-        parts = path.strip("/").split("/")  # img / preset / plain / did / cid@format
-        if len(parts) == 5 and parts[0] == "img" and parts[2] == "plain" and "@" in parts[4]:
-            blob, fmt = parts[4].split("@", 1)
-            name = self._blobs.get(blob)
-            if name is not None and fmt in ("jpeg", "png"):
-                body = jpeg(name) if fmt == "jpeg" else png(name)
-                return Reply(
-                    200,
-                    (("Content-Type", f"image/{fmt}"), ("Cache-Control", "public, max-age=604800")),
-                    body,
-                    "",
-                )
-        return Reply(404, (("Content-Type", JSON_TYPE),), b'{"error":"NotFound"}', "")

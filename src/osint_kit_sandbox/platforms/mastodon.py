@@ -21,8 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TypeVar, overload
 
-from . import mastodon_api, mastodon_html
-from .common import LinkCard, Query, Reply, stable_int, utc
+from .common import LinkCard, stable_int, utc
 from .mastodon_text import format_text
 from .media import valid_name
 
@@ -322,12 +321,6 @@ class Instance:
 
     def accounts(self) -> Iterator[Account]:
         return iter(list(self._accounts.values()))
-
-    def handle(self, path: str, query: Query) -> Reply:
-        with self._lock:
-            if path.startswith("/api/"):
-                return mastodon_api.handle(self, path, query)
-            return mastodon_html.handle(self, path, query)
 
     def media_url(self, kind: str, owner_id: str, style: str, name: str) -> str:
         """``https://host/system/<kind>/<id in 3-digit groups>/<style>/<name>`` (served)."""

@@ -1,4 +1,5 @@
-"""A small web site on 127.0.0.1 with ordinary and hostile pages, for web capture tests.
+"""A small web site on 127.0.0.1 with ordinary and hostile pages, for web capture tests
+and benchmarks.
 
 It records every request it receives, so a test can prove that nothing but
 GET/HEAD/OPTIONS ever reached it.
@@ -16,8 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from osint_kit.demo import make_png
-from testca import TestCA
+from .demo import make_png
+from .testca import TestCA
 
 
 def _png() -> bytes:

@@ -1,4 +1,5 @@
-"""HTML of the fake t.me, written after the markup of the real channel preview pages.
+"""HTML of the fake t.me, written after the markup of the real channel preview pages,
+and :func:`handle`, which answers a request for one of them.
 
 Only structure and class names follow t.me; styles, scripts and the text are our own.
 """
@@ -7,24 +8,49 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .common import MENTION_TELEGRAM, LinkCard, esc, iso_offset, segments, stable_int
+from .common import (
+    MENTION_TELEGRAM,
+    LinkCard,
+    Query,
+    Reply,
+    esc,
+    html_reply,
+    iso_offset,
+    param,
+    redirect,
+    segments,
+    stable_int,
+)
 from .media import image_size
-
-if TYPE_CHECKING:
-    from .telegram import Channel, TelegramPost
+from .telegram import Channel, Page, TelegramFake, TelegramPost
 
 _CDN = "https://cdn4.telesco.pe/file/"
 
 
-@dataclass(frozen=True)
-class Page:
-    posts: tuple[TelegramPost, ...]
-    has_older: bool
-    has_newer: bool
+def handle(fake: TelegramFake, path: str, query: Query) -> Reply:
+    """What t.me answers for ``path``: a channel preview (``/s/NAME``), a contact page
+    (``/NAME``; unknown names get the generic one) or a 404."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) == 2 and parts[0] == "s":
+        channel = fake.get(parts[1])
+        if channel is None:
+            return redirect(f"https://t.me/{parts[1]}")
+        page = channel.page(_post_id(query, "before"), _post_id(query, "after"))
+        titles = {c.name.lower(): c.title for c in fake}
+        return html_reply(channel_page(channel, page, titles))
+    if len(parts) == 1:
+        channel = fake.get(parts[0])
+        if channel is None:
+            return html_reply(missing_page(parts[0]))
+        return html_reply(contact_page(channel))
+    return html_reply(not_found_page(), status=404)
+
+
+def _post_id(query: Query, name: str) -> int | None:
+    raw = param(query, name)
+    return int(raw) if raw and raw.isdigit() else None
 
 
 def text_html(text: str) -> str:

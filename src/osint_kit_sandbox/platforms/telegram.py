@@ -15,6 +15,7 @@ Simplified: no search (``?q=``), no single-post pages (``/NAME/ID``), no service
 messages ("Channel created"), no polls, stickers, voice notes or reactions; every
 photo of an album links to ``https://t.me/NAME/ID?single`` of the one post that
 carries it (t.me gives each album item its own message id).
+This module holds the channels and their posts; :mod:`.telegram_html` serves them.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from . import telegram_html
-from .common import LinkCard, Query, Reply, html_reply, param, redirect, utc
+from .common import LinkCard, utc
 from .media import valid_name
 
 HOST = "t.me"
@@ -59,6 +59,15 @@ class TelegramPost:
     @property
     def url(self) -> str:
         return f"https://t.me/{self.channel}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Page:
+    """The posts one channel preview page shows, and whether there are more either side."""
+
+    posts: tuple[TelegramPost, ...]
+    has_older: bool
+    has_newer: bool
 
 
 class Channel:
@@ -145,7 +154,7 @@ class Channel:
         except KeyError:
             raise KeyError(f"no post {post_id} in {self.name}") from None
 
-    def page(self, before: int | None, after: int | None) -> telegram_html.Page:
+    def page(self, before: int | None, after: int | None) -> Page:
         """The 20 posts t.me shows for ``?before=`` / ``?after=`` / neither."""
         ids = self._ids
         if before is not None:
@@ -158,7 +167,7 @@ class Channel:
             end = len(ids)
             start = max(0, end - PAGE_SIZE)
         posts = tuple(self._posts[i] for i in ids[start:end])
-        return telegram_html.Page(posts, has_older=start > 0, has_newer=end < len(ids))
+        return Page(posts, has_older=start > 0, has_newer=end < len(ids))
 
 
 class TelegramFake:
@@ -202,28 +211,11 @@ class TelegramFake:
             except KeyError:
                 raise KeyError(f"no channel {name!r}") from None
 
+    def get(self, name: str) -> Channel | None:
+        """The channel ``name`` (any capitalisation), or None."""
+        with self._lock:
+            return self._channels.get(name.lower())
+
     def __iter__(self) -> Iterator[Channel]:
         with self._lock:
             return iter(list(self._channels.values()))
-
-    def handle(self, path: str, query: Query) -> Reply:
-        parts = [p for p in path.split("/") if p]
-        with self._lock:
-            if len(parts) == 2 and parts[0] == "s":
-                channel = self._channels.get(parts[1].lower())
-                if channel is None:
-                    return redirect(f"https://t.me/{parts[1]}")
-                page = channel.page(_post_id(query, "before"), _post_id(query, "after"))
-                titles = {c.name.lower(): c.title for c in self._channels.values()}
-                return html_reply(telegram_html.channel_page(channel, page, titles))
-            if len(parts) == 1:
-                channel = self._channels.get(parts[0].lower())
-                if channel is None:
-                    return html_reply(telegram_html.missing_page(parts[0]))
-                return html_reply(telegram_html.contact_page(channel))
-        return html_reply(telegram_html.not_found_page(), status=404)
-
-
-def _post_id(query: Query, name: str) -> int | None:
-    raw = param(query, name)
-    return int(raw) if raw and raw.isdigit() else None

@@ -22,8 +22,18 @@ from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from . import bluesky, mastodon, media, telegram
+from .bluesky import HOSTS as BLUESKY_HOSTS
+from .bluesky import BlueskyFake
+from .bluesky_views import handle as serve_bluesky
 from .common import Reply, query_of
+from .mastodon import MastodonFake
+from .mastodon_api import handle as serve_mastodon_api
+from .mastodon_html import handle as serve_mastodon_pages
+from .media import render, valid_name
+from .telegram import CDN_HOST as TELEGRAM_CDN_HOST
+from .telegram import HOST as TELEGRAM_HOST
+from .telegram import TelegramFake
+from .telegram_html import handle as serve_telegram
 
 
 class Request(NamedTuple):
@@ -54,9 +64,9 @@ class FakePlatforms:
         self._errors: list[str] = []
         self._faults: list[tuple[Fault, list[int | None]]] = []
         self._canned: dict[tuple[str, str], Reply] = {}
-        self.telegram = telegram.TelegramFake(self._lock)
-        self.mastodon = mastodon.MastodonFake(self._lock)
-        self.bluesky = bluesky.BlueskyFake(self._lock)
+        self.telegram = TelegramFake(self._lock)
+        self.mastodon = MastodonFake(self._lock)
+        self.bluesky = BlueskyFake(self._lock)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.answer = self._answer
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -87,7 +97,7 @@ class FakePlatforms:
     @property
     def connect_to(self) -> dict[str, str]:
         """Every public host name the fake answers for, mapped to :attr:`url`."""
-        hosts = [telegram.HOST, telegram.CDN_HOST, *self.mastodon.hosts(), *bluesky.HOSTS]
+        hosts = [TELEGRAM_HOST, TELEGRAM_CDN_HOST, *self.mastodon.hosts(), *BLUESKY_HOSTS]
         return {host: self.url for host in hosts}
 
     @property
@@ -168,25 +178,28 @@ class FakePlatforms:
                 return Reply(500, (("Content-Type", "text/plain"),), b"fake platform error\n")
 
     def _dispatch(self, host: str, target: str) -> Reply:
+        """The platform's answer; called with the lock held, so the platform holds still."""
         split = urlsplit(target)
         path, query = unquote(split.path), query_of(split.query)
         if path.startswith("/media/"):
             return _media(path[len("/media/") :])
-        if host == telegram.HOST:
-            return self.telegram.handle(path, query)
-        if host == telegram.CDN_HOST:
+        if host == TELEGRAM_HOST:
+            return serve_telegram(self.telegram, path, query)
+        if host == TELEGRAM_CDN_HOST:
             if path.startswith("/file/"):
                 return _media(path[len("/file/") :])
             return Reply(404, (("Content-Type", "text/plain"),), b"not found\n")
         if (instance := self.mastodon.get(host)) is not None:
-            return instance.handle(path, query)
-        return self.bluesky.handle(host, path, query)
+            if path.startswith("/api/"):
+                return serve_mastodon_api(instance, path, query)
+            return serve_mastodon_pages(instance, path, query)
+        return serve_bluesky(self.bluesky, host, path, query)
 
 
 def _media(name: str) -> Reply:
-    if not media.valid_name(name):
+    if not valid_name(name):
         return Reply(404, (("Content-Type", "text/plain"),), b"not found\n")
-    found = media.render(name)
+    found = render(name)
     return Reply(200, (("Content-Type", found.content_type),), found.body)
 
 

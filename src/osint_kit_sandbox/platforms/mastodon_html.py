@@ -22,8 +22,8 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from . import mastodon_api
 from .common import Query, Reply, esc, html_reply, iso_offset, redirect
+from .mastodon_api import attachment_json, card_json, context_json, select
 from .media import render, valid_name
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _profile(inst: Instance, account: Account, *, replies: bool, query: Query) -
         statuses = [s for s in statuses if s.in_reply_to_account_id in (None, account.id)]
     ids = [int(s.id) for s in statuses]
     bounds = {k: v for k, v in query.items() if k in ("max_id", "min_id", "since_id")}
-    page = mastodon_api.select(ids, bounds, PAGE_SIZE)
+    page = select(ids, bounds, PAGE_SIZE)
     base = f"{account.url}/with_replies" if replies else account.url
     entries = []
     if page and page[0] < ids[0]:
@@ -163,7 +163,7 @@ def _toot(inst: Instance, status: Status) -> Reply:
         direct = " u-in-reply-to" if s.id == status.in_reply_to_id else ""
         entries.append(_entry(inst, s, "h-cite entry-predecessor" + direct))
     entries.append(f'<div class="entry entry-center">\n{_detailed(inst, status)}\n</div>')
-    for child in mastodon_api.context_json(inst, status)["descendants"]:
+    for child in context_json(inst, status)["descendants"]:
         entries.append(_entry(inst, inst.status(child["id"]), "h-cite entry-successor"))
     body = (
         '<div class="grid"><div class="column-0"><div class="activity-stream h-entry">\n'
@@ -314,7 +314,7 @@ def _content(status: Status) -> str:
 
 def _media(inst: Instance, status: Status, height: int) -> str:
     if status.media:
-        media = [mastodon_api.attachment_json(inst, m) for m in status.media]
+        media = [attachment_json(inst, m) for m in status.media]
         component = "Video" if status.media[0].kind in ("video", "gifv") else "MediaGallery"
         props = {"height": height, "sensitive": status.sensitive, "autoplay": False, "media": media}
         items = "".join(
@@ -328,7 +328,7 @@ def _media(inst: Instance, status: Status, height: int) -> str:
             f'<i class="fa fa-link"></i></div><ul class="attachment-list__list">{items}</ul>'
             "</div></div>"
         )
-    card = mastodon_api.card_json(inst, status)
+    card = card_json(inst, status)
     if card:
         props = {"sensitive": status.sensitive, "maxDescription": 160, "card": card}
         return f'<div data-component="Card" data-props="{_props(props)}"></div>'

@@ -1,16 +1,14 @@
-"""JSON of the fake Bluesky AppView: records, views and the XRPC methods that return them."""
+"""What the fake Bluesky AppView serves: the views and XRPC methods that return them, and
+the image CDN. (The records themselves are made in :mod:`.bluesky`, with their CIDs.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from .common import Query, Reply, iso_ms, json_reply, param
+from .bluesky import CDN_HOST, Actor, BlueskyFake, Json, Post, post_record
+from .common import JSON_TYPE, Query, Reply, iso_ms, json_reply, param
+from .media import jpeg, png
 
-if TYPE_CHECKING:
-    from .bluesky import Actor, BlueskyFake, Image, Post
-
-Json = dict[str, Any]
 _CDN = "https://cdn.bsky.fake/img"
 _FILTERS = (
     "posts_with_replies",
@@ -32,6 +30,37 @@ _HEADERS = (
     ("RateLimit-Remaining", "2999"),
     ("RateLimit-Policy", "3000;w=300"),
 )
+
+
+def handle(fake: BlueskyFake, host: str, path: str, query: Query) -> Reply:
+    """What the AppView (any host but the CDN's) or the CDN answers for ``path``."""
+    if host == CDN_HOST:
+        return _cdn(fake, path)
+    if path.startswith("/xrpc/"):
+        return xrpc(fake, path[len("/xrpc/") :], query)
+    if path == "/":
+        return Reply(
+            200,
+            (("Content-Type", "text/plain; charset=utf-8"),),
+            b"This is an AT Protocol Application View (AppView).\n",
+        )
+    return json_reply({"error": "NotFound", "message": "Not Found"}, 404)
+
+
+def _cdn(fake: BlueskyFake, path: str) -> Reply:
+    parts = path.strip("/").split("/")  # img / preset / plain / did / cid@format
+    if len(parts) == 5 and parts[0] == "img" and parts[2] == "plain" and "@" in parts[4]:
+        blob, fmt = parts[4].split("@", 1)
+        name = fake.image_name(blob)
+        if name is not None and fmt in ("jpeg", "png"):
+            body = jpeg(name) if fmt == "jpeg" else png(name)
+            return Reply(
+                200,
+                (("Content-Type", f"image/{fmt}"), ("Cache-Control", "public, max-age=604800")),
+                body,
+                "",
+            )
+    return Reply(404, (("Content-Type", JSON_TYPE),), b'{"error":"NotFound"}', "")
 
 
 def xrpc(fake: BlueskyFake, method: str, query: Query) -> Reply:
@@ -247,73 +276,6 @@ def profile_detailed(fake: BlueskyFake, actor: Actor) -> Json:
         postsCount=posts,
     )
     return out
-
-
-def _blob(image: Image) -> Json:
-    return {
-        "$type": "blob",
-        "ref": {"$link": image.cid},
-        "mimeType": image.mime_type,
-        "size": image.size,
-    }
-
-
-def _images_record(post: Post) -> Json:
-    return {
-        "$type": "app.bsky.embed.images",
-        "images": [
-            {"alt": i.alt, "aspectRatio": {"height": i.height, "width": i.width}, "image": _blob(i)}
-            for i in post.images
-        ],
-    }
-
-
-def _external_record(post: Post) -> Json:
-    card = post.external
-    assert card is not None
-    external: Json = {"description": card.description, "title": card.title, "uri": card.url}
-    if post.external_thumb:
-        external["thumb"] = _blob(post.external_thumb)
-    return {"$type": "app.bsky.embed.external", "external": dict(sorted(external.items()))}
-
-
-def post_record(post: Post) -> Json:
-    """The ``app.bsky.feed.post`` record, keys sorted as the AppView returns them."""
-    record: Json = {"$type": "app.bsky.feed.post", "createdAt": iso_ms(post.created_at)}
-    media = (
-        _images_record(post) if post.images else _external_record(post) if post.external else None
-    )
-    if post.quote:
-        quote = {
-            "$type": "app.bsky.embed.record",
-            "record": {"cid": post.quote.cid, "uri": post.quote.uri},
-        }
-        record["embed"] = (
-            {"$type": "app.bsky.embed.recordWithMedia", "media": media, "record": quote}
-            if media
-            else quote
-        )
-    elif media:
-        record["embed"] = media
-    if post.facets:
-        kinds = {"link": "uri", "mention": "did", "tag": "tag"}
-        record["facets"] = [
-            {
-                "features": [
-                    {"$type": f"app.bsky.richtext.facet#{f.kind}", kinds[f.kind]: f.value}
-                ],
-                "index": {"byteEnd": f.byte_end, "byteStart": f.byte_start},
-            }
-            for f in post.facets
-        ]
-    record["langs"] = list(post.langs)
-    if post.reply_parent and post.reply_root:
-        record["reply"] = {
-            "parent": {"cid": post.reply_parent.cid, "uri": post.reply_parent.uri},
-            "root": {"cid": post.reply_root.cid, "uri": post.reply_root.uri},
-        }
-    record["text"] = post.text
-    return record
 
 
 def _media_view(post: Post) -> Json | None:

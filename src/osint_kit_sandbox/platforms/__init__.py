@@ -5,6 +5,11 @@ instances (REST API; 3.x profile and toot pages) and a Bluesky AppView with its
 image CDN. Real scrapers and clients run against it unchanged through
 "connect-to" routing (:attr:`FakePlatforms.connect_to`). Each module's docstring
 says what it reproduces faithfully and what it simplifies. Content is invented.
+
+Each platform is two modules: its state (``telegram``, ``mastodon``, ``bluesky``) and
+what it serves of it (``telegram_html``, ``mastodon_api`` and ``mastodon_html``,
+``bluesky_views``); :mod:`.server` routes requests to them. Modules import their
+siblings, never this package.
 """
 
 from .bluesky import Actor, BlueskyFake, Facet, Post, Repost
