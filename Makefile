@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements/lock.txt pyproject.toml
+$(STAMP): requirements/lock.txt pyproject.toml sandbox/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "osint-kit needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@command -v openssl >/dev/null || { echo "installing openssl (Debian package)"; apt-get update -qq && apt-get install -y -qq openssl; }
 	@command -v chromium >/dev/null || [ -n "$$OSINT_KIT_CHROMIUM" ] || { echo "installing chromium (Debian package, for web capture)"; apt-get update -qq && apt-get install -y -qq chromium; }
@@ -20,10 +20,12 @@ $(STAMP): requirements/lock.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet --require-hashes -r requirements/lock.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+# the sandbox (fake platforms, test TSA, fixture site, demo) is a distribution of its own
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e sandbox
 	touch $(STAMP)
 
 demo: setup
-	$(PY) -m osint_kit.demo
+	$(PY) -m osint_kit_sandbox.demo
 
 test: setup
 	$(PY) -m ruff check src tests bench
