@@ -33,7 +33,7 @@ class Reply:
 class LinkCard:
     """A link preview: Telegram's link preview, Mastodon's card, Bluesky's external embed.
 
-    ``image`` is a media name served by the fake (see :mod:`osint_kit.fakes.media`).
+    ``image`` is a media name served by the fake (see :mod:`.media`).
     """
 
     url: str
