@@ -197,7 +197,7 @@ def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: Verification
     for _, obj in parsed:
         capture = (obj.get("details") or {}).get("capture")
         rerouted = rerouted_hosts(capture)
-        if rerouted:
+        if rerouted and isinstance(capture, dict):
             report.notes.append(
                 f"capture {capture.get('id', '?')} (event {obj['seq']}) was rerouted: "
                 f"{describe_rerouting(rerouted)}; it shows what those addresses served, "

@@ -37,9 +37,9 @@ from osint_kit import (
     CollectSettings,
     Examiner,
     TsaConfig,
+    create_signing_key,
     verify_bundle,
 )
-from osint_kit.signing import generate_key
 
 from .platforms import (
     FakePlatforms,
@@ -267,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo examiner gets a signing key of their own, in a throw-away config
         # folder (this script's process only; your own config is not touched).
         os.environ["OSINT_KIT_CONFIG_DIR"] = config
-        generate_key(Path(config), DEMO_EXAMINER.id, None, force=False)
+        create_signing_key(DEMO_EXAMINER)
         case = run(args.root)
     os.environ["OSINT_KIT_TSA_CA"] = str(case.path / "exports" / DEMO_TSA_CA)
     report = case.verify()
