@@ -134,7 +134,12 @@ def test_the_example_collects_pages_posts_and_media(
     assert roles.count("post") == 4 and roles.count("media") == 1 and "profile" in roles
     posts = case.posts(f"jsonfeed:{feed.url}/feed.json").to_frame()
     assert len(posts) == 4 and set(posts["author"]) == {"harbourwatch"}
-    assert case.verify().ok
+    report = case.verify()
+    assert report.ok
+    # Fetched from where the URL says: nothing was rerouted, and nothing says so.
+    assert "rerouted" not in cap.record and "REROUTED" not in case.events()[-1].summary()
+    assert not any("rerouted" in n for n in report.notes)
+    assert "Rerouted captures" not in case.report().html
 
     again = case.collect(f"jsonfeed:{feed.url}/feed.json", options={"max_pages": 1}, progress=False)
     assert again.record["collected"] == 2 and again.record["changes"]["unchanged"] == 2
