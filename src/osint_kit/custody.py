@@ -28,7 +28,7 @@ from .chain import (
     is_hex64,
     link_hash,
 )
-from .dates import utc_now
+from .dates import parse_time, utc_now
 from .errors import CorruptLog, LogNeedsRepair, StorageError
 from .events import Event, EventDraft, NewExhibit, Subject, event_row_html
 from .fsio import atomic_write, write_all
@@ -174,7 +174,7 @@ class CustodyLog:
         rows = [
             {
                 "seq": e.seq,
-                "time": pd.Timestamp(e.time),
+                "time": pd.Timestamp(parse_time(e.time, what="event time")),
                 "action": e.action,
                 "examiner": e.actor.get("name"),
                 "examiner_id": e.actor.get("id"),

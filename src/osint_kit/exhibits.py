@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .dates import parse_time
 from .events import Event
 
 
@@ -112,7 +113,7 @@ class ExhibitList(list[Exhibit]):
                 "role": e.role,
                 "capture": e.capture,
                 "method": e.method,
-                "acquired_at": pd.Timestamp(e.acquired_at),
+                "acquired_at": pd.Timestamp(parse_time(e.acquired_at, what="acquired_at")),
                 "acquired_by": e.acquired_by,
             }
             for e in self
