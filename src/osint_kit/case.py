@@ -21,6 +21,7 @@ from .dates import normalise_date_or_time, parse_time, utc_now
 from .errors import (
     CorruptCaseFile,
     InvalidCaseField,
+    InvalidOption,
     InvalidTime,
     OutputExists,
     UnsupportedFormatVersion,
@@ -369,6 +370,8 @@ class Case:
         file is replaced only with ``force`` (else ``OutputExists``). Written atomically.
         """
         path = Path(out) if out is not None else self.writer.derived / "report.html"
+        if path.is_dir():
+            raise InvalidOption("report path", f"{path} is a folder; name the file to write")
         if out is not None and path.exists() and not force:
             raise OutputExists(path, "use --force / force=True to replace it")
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -27,13 +27,14 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o444) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        write_all(fd, data)
-        os.fsync(fd)
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
     except BaseException:
-        os.close(fd)
-        tmp.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)  # never leave a temp file beside the target
         raise
-    os.close(fd)
-    os.chmod(tmp, mode)
-    os.replace(tmp, path)
     fsync_dir(path.parent)

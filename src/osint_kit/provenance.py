@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from .dates import utc_now
+from .errors import InvalidOption, StorageError
 from .events import Event, describe_rerouting, rerouted_hosts
 from .exhibits import Exhibit
+from .fsio import atomic_write
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.
 MAX_THUMBNAIL_BYTES = 3 * 2**20
@@ -52,8 +54,14 @@ class ProvenanceReport:
         return self.html
 
     def save(self, path: Path | str) -> Path:
+        """Write the report to ``path`` atomically (a reader never sees half of it)."""
         out = Path(path)
-        out.write_text(self.html, encoding="utf-8")
+        if out.is_dir():
+            raise InvalidOption("report path", f"{out} is a folder; name the file to write")
+        try:
+            atomic_write(out, self.html.encode("utf-8"), mode=0o644)
+        except OSError as exc:
+            raise StorageError(out, exc.strerror or str(exc)) from exc
         return out
 
 
