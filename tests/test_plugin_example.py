@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from osint_kit import Case, CollectionFailed, InvalidOption, collectors
+from osint_kit import (
+    Case,
+    CollectionFailed,
+    InvalidOption,
+    PluginError,
+    broken_collectors,
+    collectors,
+)
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "collectors.md"
 BIN = Path(sys.executable).parent
@@ -192,3 +199,34 @@ def test_the_cli_lists_and_runs_the_plugin(
     assert r.returncode == 2 and "jsonfeed takes max_pages" in r.stderr
     r = cli("collect", case.id, target, "-o", "max_pages")
     assert r.returncode == 2 and "NAME=VALUE" in r.stderr
+
+
+def test_a_broken_plugin_is_named_and_does_not_take_the_others_down(
+    plugin_path: Path, case: Case, examiner_env: object
+) -> None:
+    (plugin_path / "osint_broken.py").write_text("raise RuntimeError('bad release')\n")
+    (plugin_path / "osint_notone.py").write_text("COLLECTOR = object()\n")
+    info = plugin_path / "osint_broken-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[osint_kit.collectors]\nbroken = osint_broken:COLLECTOR\nnotone = osint_notone:COLLECTOR\n"
+    )
+    assert {"jsonfeed", "telegram"} <= set(collectors())
+    broken = broken_collectors()
+    assert "bad release" in broken["broken"] and "not a collector" in broken["notone"]
+    with pytest.raises(PluginError, match="bad release"):
+        case.collect("broken:anything")
+    env = {**os.environ, "PYTHONPATH": str(plugin_path)}
+    listed = subprocess.run(
+        [str(BIN / "osint-kit"), "collectors"], capture_output=True, text=True, env=env
+    )
+    assert listed.returncode == 0 and "broken     UNUSABLE:" in listed.stdout
+    r = subprocess.run(
+        [str(BIN / "osint-kit"), "collect", case.id, "notone:x", "--root", str(case.path.parent)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert r.returncode == 10 and "not a collector" in r.stderr and "Traceback" not in r.stderr
+    sys.modules.pop("osint_notone", None)

@@ -64,7 +64,7 @@ from .provenance import ProvenanceReport
 from .repair import RepairReport
 from .social.base import CollectionRun, Collector, CollectorOption, Target
 from .social.post import Author, Media, Post
-from .social.registry import collectors
+from .social.registry import broken_collectors, collectors
 from .social.settings import CollectSettings
 from .timestamp import TsaConfig, tsa_config
 from .verification import Problem, VerificationReport
@@ -145,6 +145,7 @@ __all__ = [
     "VerificationReport",
     "WriteRefused",
     "__version__",
+    "broken_collectors",
     "canonical_json",
     "cases_root",
     "collectors",

@@ -29,6 +29,7 @@ from . import (
     InvalidOption,
     OsintKitError,
     __version__,
+    broken_collectors,
     cases_root,
     collectors,
     create_signing_key,
@@ -222,6 +223,8 @@ def cmd_collectors(args: argparse.Namespace) -> int:
             choices = f" [{'|'.join(option.choices)}]" if option.choices else ""
             _out(f"    -o {option.name}=VALUE{choices}  {option.help}{default}")
             _out(f"       or ${option.env_var(name)}")
+    for name, reason in sorted(broken_collectors().items()):
+        _out(f"{name:<10} UNUSABLE: {reason}")
     return 0
 
 

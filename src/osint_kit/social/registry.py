@@ -19,15 +19,31 @@ from .base import Collector, Target
 GROUP = "osint_kit.collectors"
 
 
-def collectors() -> dict[str, Collector]:
-    """Every registered collector by platform name (read afresh: plugins may be installed later)."""
+def _load() -> tuple[dict[str, Collector], dict[str, str]]:
+    """Every registered collector by platform name, and the entry points that failed."""
     found: dict[str, Collector] = {}
+    broken: dict[str, str] = {}
     for ep in entry_points(group=GROUP):
-        obj = ep.load()
-        collector = obj() if isinstance(obj, type) else obj
+        try:
+            obj = ep.load()
+            collector = obj() if isinstance(obj, type) else obj
+        except Exception as exc:  # a plugin's own bug must not take the others down
+            broken[ep.name] = f"{ep.value} could not be loaded ({type(exc).__name__}: {exc})"
+            continue
         if not isinstance(collector, Collector):
-            raise PluginError(f"{ep.name} = {ep.value}", "it is not a collector")
+            broken[ep.name] = f"{ep.value} is not a collector (see osint_kit.plugin)"
+            continue
         found[collector.platform] = collector
+    return found, broken
+
+
+def collectors() -> dict[str, Collector]:
+    """Every usable collector by platform name (read afresh: plugins may be installed later).
+
+    A plugin that cannot be loaded is left out (``broken_collectors`` says why);
+    with none at all, PluginError.
+    """
+    found, _ = _load()
     if not found:
         raise PluginError(
             GROUP,
@@ -37,6 +53,11 @@ def collectors() -> dict[str, Collector]:
     return found
 
 
+def broken_collectors() -> dict[str, str]:
+    """Entry points of the collector group that could not be used, with the reason."""
+    return _load()[1]
+
+
 def resolve(spec: str) -> tuple[Collector, Target]:
     """``telegram:CHANNEL`` → its collector and parsed target; InvalidTarget if not possible."""
     if not isinstance(spec, str) or not spec.strip():
@@ -44,6 +65,9 @@ def resolve(spec: str) -> tuple[Collector, Target]:
     text = spec.strip()
     platform, sep, rest = text.partition(":")
     known = collectors()
+    broken = broken_collectors()
+    if sep and platform.lower() in broken and platform.lower() not in known:
+        raise PluginError(platform.lower(), broken[platform.lower()])
     if not sep or platform.lower() not in known:
         names = ", ".join(sorted(known))
         raise InvalidTarget(
