@@ -204,3 +204,17 @@ def test_every_command_has_help_and_is_documented(words: list[str]) -> None:
     assert r.returncode == 0 and "usage: osint-kit " + " ".join(words) in r.stdout
     doc = (ROOT / "docs" / "cli.md").read_text()
     assert f"osint-kit {' '.join(words)}" in doc, f"docs/cli.md does not document {words}"
+
+
+def test_case_list_names_the_root_it_looked_in(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "somewhere-else"
+    r = osint_kit("case", "list", env={"OSINT_KIT_CASES": str(elsewhere)})
+    assert r.returncode == 0 and f"no cases under {elsewhere}" in r.stdout
+    r = osint_kit("case", "list", "--root", str(tmp_path / "given"))
+    assert f"no cases under {tmp_path / 'given'}" in r.stdout
+
+
+def test_help_lists_every_exit_status() -> None:
+    lines = [" ".join(line.split()) for line in osint_kit("--help").stdout.splitlines()]
+    for code, meaning in errors.EXIT_MEANING.items():
+        assert f"{code} {meaning}" in lines

@@ -389,9 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="osint-kit",
         description="Evidence workbench: case folders with a tamper-evident custody log.",
-        epilog="Exit status: "
-        + ", ".join(f"{code} {meaning}" for code, meaning in EXIT_MEANING.items())
-        + f", {EXIT_INTERRUPTED} interrupted.",
+        epilog="exit status:\n"
+        + "".join(f"  {code:>3}  {meaning}\n" for code, meaning in EXIT_MEANING.items())
+        + f"  {EXIT_INTERRUPTED}  interrupted",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"osint-kit {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
