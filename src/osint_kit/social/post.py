@@ -1,8 +1,15 @@
 """One schema for posts from every platform, and what makes two versions of a post differ.
 
-A post record is stored as an exhibit (``osint-kit.post/1`` JSON, keys sorted, one
+A post record is stored as an exhibit (``osint-kit.post/2`` JSON, keys sorted, one
 line): the normalised fields, plus the collector library's own item under ``raw``
 so nothing the platform said is lost in the normalising.
+
+Accounts have one identity each, their **key**: ``mastodon:@user@host`` (the
+full handle, lower case, local accounts resolved against their instance),
+``bluesky:did:plc:…`` (the DID), ``telegram:@channel``. The author, the mentions
+and the accounts replied to, quoted and reposted are all given by key, so a
+network joined on keys holds together whatever form a platform wrote a name in.
+Posts point to posts by the ``id`` the same collector gives them.
 """
 
 from __future__ import annotations
@@ -13,22 +20,43 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-POST_FORMAT = "osint-kit.post/1"
+POST_FORMAT = "osint-kit.post/2"
+#: Earlier record formats this version still reads.
+READABLE_FORMATS = ("osint-kit.post/1", POST_FORMAT)
+
+
+def account_key(platform: str, ident: str) -> str:
+    """The key of an account: ``platform:`` and its stable form, lower case where the
+    platform ignores case (handles), as given where it does not (DIDs)."""
+    ident = ident.strip()
+    if platform in ("mastodon", "telegram"):
+        ident = ident.lower()
+        if not ident.startswith("@"):
+            ident = "@" + ident
+    return f"{platform}:{ident}"
 
 
 @dataclass(frozen=True)
 class Author:
+    """An account as a post shows it: ``key`` (see the module), ``handle`` in its full
+    form (``@user@host``, ``handle.bsky.social``, ``@channel``), and what else the
+    platform gives: display name, its own id, profile URL, ActivityPub URI."""
+
     handle: str
     display_name: str | None = None
     id: str | None = None
     url: str | None = None
+    key: str | None = None
+    uri: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "key": self.key,
             "handle": self.handle,
             "display_name": self.display_name,
             "id": self.id,
             "url": self.url,
+            "uri": self.uri,
         }
 
 
@@ -63,9 +91,15 @@ class Post:
     created_at: str
     text: str
     language: str | None = None
+    #: The post replied to, quoted, reposted: its ``id`` as this collector gives ids.
     reply_to: str | None = None
     quoted: str | None = None
     reposted: str | None = None
+    #: Their authors, by account key.
+    reply_to_account: str | None = None
+    quoted_account: str | None = None
+    reposted_account: str | None = None
+    #: Accounts mentioned, by account key.
     mentions: tuple[str, ...] = ()
     hashtags: tuple[str, ...] = ()
     outlinks: tuple[str, ...] = ()
@@ -89,6 +123,9 @@ class Post:
             "reply_to": self.reply_to,
             "quoted": self.quoted,
             "reposted": self.reposted,
+            "reply_to_account": self.reply_to_account,
+            "quoted_account": self.quoted_account,
+            "reposted_account": self.reposted_account,
             "mentions": list(self.mentions),
             "hashtags": list(self.hashtags),
             "outlinks": list(self.outlinks),
