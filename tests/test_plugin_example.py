@@ -140,7 +140,7 @@ def test_the_example_collects_pages_posts_and_media(
     roles = [case.exhibit(label).role for label in cap.exhibits]
     assert roles.count("post") == 4 and roles.count("media") == 1 and "profile" in roles
     posts = case.posts(f"jsonfeed:{feed.url}/feed.json").to_frame()
-    assert len(posts) == 4 and set(posts["author"]) == {"harbourwatch"}
+    assert len(posts) == 4 and set(posts["author_handle"]) == {"harbourwatch"}
     report = case.verify()
     assert report.ok
     # Fetched from where the URL says: nothing was rerouted, and nothing says so.

@@ -51,7 +51,7 @@ def test_telegram_channel_page_as_t_me_served_it(
     assert cap.status == "complete", cap.reason
     posts = posts_of(case, cap)
     assert sorted(p["id"] for p in posts) == sorted(b["data-post"].split("/")[1] for b in blocks)
-    assert all(p["format"] == "osint-kit.post/1" and p["platform"] == "telegram" for p in posts)
+    assert all(p["format"] == "osint-kit.post/2" and p["platform"] == "telegram" for p in posts)
     by_id = {p["id"]: p for p in posts}
     forwarded = by_id["13365"]
     assert forwarded["reposted"] == "https://t.me/luxta_tv/2320"

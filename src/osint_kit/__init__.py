@@ -46,6 +46,7 @@ from .errors import (
     RecordedNotPublished,
     SourceChanged,
     StorageError,
+    TimedOut,
     TimestampError,
     UnexpectedResponse,
     UnknownExhibit,
@@ -58,7 +59,7 @@ from .errors import (
 from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
 from .examiner import config_path as examiner_config_path
-from .exhibits import Capture, Exhibit, ExhibitList
+from .exhibits import Capture, Exhibit, ExhibitList, label_runs
 from .folder import resolve_root as cases_root
 from .provenance import ProvenanceReport
 from .repair import RepairReport
@@ -66,16 +67,20 @@ from .social.base import CollectionRun, Collector, CollectorOption, Target
 from .social.post import Author, Media, Post
 from .social.registry import broken_collectors, collectors
 from .social.settings import CollectSettings
+from .social.views import ACCOUNTS_SCHEMA, POSTS_SCHEMA, AccountList, PostList
 from .timestamp import TsaConfig, tsa_config
 from .verification import Problem, VerificationReport
 from .version import __version__
 from .web.capture import CaptureOptions
 
 __all__ = [
+    "ACCOUNTS_SCHEMA",
     "CATEGORIES",
     "EXIT_INTERRUPTED",
     "EXIT_MEANING",
     "EXIT_STATUS",
+    "POSTS_SCHEMA",
+    "AccountList",
     "AccountNotFound",
     "Author",
     "Authority",
@@ -125,6 +130,7 @@ __all__ = [
     "PlatformUnreachable",
     "PluginError",
     "Post",
+    "PostList",
     "Problem",
     "ProvenanceReport",
     "RateLimited",
@@ -135,6 +141,7 @@ __all__ = [
     "StorageError",
     "Subject",
     "Target",
+    "TimedOut",
     "TimestampError",
     "TsaConfig",
     "UnexpectedResponse",
@@ -154,6 +161,7 @@ __all__ = [
     "event_digest",
     "examiner_config_path",
     "exit_status",
+    "label_runs",
     "link_hash",
     "list_cases",
     "open_case",

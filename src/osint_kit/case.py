@@ -35,7 +35,7 @@ from .provenance import ProvenanceReport, render
 from .repair import RepairReport, repair_case
 from .social.run import collect
 from .social.settings import CollectSettings
-from .social.views import PostList, posts_from_events
+from .social.views import AccountList, PostList, accounts_from_posts, posts_from_events
 from .timestamp import TsaConfig, tsa_config
 from .verification import VerificationReport
 from .verify import verify_case
@@ -303,12 +303,22 @@ class Case:
         return self.writer.exhibit(label)
 
     def posts(self, target: str | None = None) -> PostList:
-        """Collected posts, the latest version of each, newest first (``.to_frame()``: pandas).
+        """Collected posts, the latest version of each, newest first.
 
-        ``target`` (``telegram:CHANNEL``…) narrows to one collection target; a
-        ``deleted`` column says whether a later run found the post gone.
+        ``.to_frame()`` gives pandas (Arrow-backed dtypes), ``.to_arrow()`` a
+        ``pyarrow.Table``; the columns are ``POSTS_SCHEMA`` (docs/social.md) whatever
+        the data. ``target`` (``telegram:CHANNEL``…) narrows to one collection target;
+        ``deleted`` says a later run found the post gone by the platform's word,
+        ``listed`` false that a later run no longer listed it.
         """
         return posts_from_events(self.log.events(), self.writer.read_blob, target)
+
+    def accounts(self, target: str | None = None) -> AccountList:
+        """Every account that wrote or was mentioned in the collected posts, by key
+        (``mastodon:@user@host``, ``bluesky:did:…``, ``telegram:@channel``): handle,
+        names, ids, how many posts, first and last, how often mentioned
+        (``ACCOUNTS_SCHEMA``)."""
+        return accounts_from_posts(self.posts(target))
 
     def captures(self) -> list[Capture]:
         return self.writer.captures()

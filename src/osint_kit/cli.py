@@ -35,6 +35,7 @@ from . import (
     create_signing_key,
     examiner_config_path,
     exit_status,
+    label_runs,
     list_cases,
     parse_time,
     resolve_examiner,
@@ -178,7 +179,12 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     case = _open(args)
-    settings = CollectSettings.from_env(**({"media": False} if args.no_media else {}))
+    shared: dict[str, Any] = {"media": False} if args.no_media else {}
+    if args.timeout is not None:
+        shared["timeout_s"] = args.timeout
+    if args.retries is not None:
+        shared["retries"] = args.retries
+    settings = CollectSettings.from_env(**shared)
     try:
         cap = case.collect(
             args.target,
@@ -234,26 +240,39 @@ def _print_collection(case: Any, cap: Any) -> None:
     via = record.get("via") or record.get("library") or ""
     _out(f"{cap.id}  {cap.target}  [{status}]" + (f"  via {via}" if via else ""))
     ch = record.get("changes", {})
-    deleted = ch.get("deleted", [])
+    deleted, unlisted = ch.get("deleted", []), ch.get("no_longer_listed", [])
+    reappeared, retried = ch.get("reappeared", []), ch.get("media_retried", [])
     _out(
         f"    {record.get('collected', 0)} post(s) seen: {ch.get('new', 0)} new, "
-        f"{ch.get('changed', 0)} changed, {ch.get('unchanged', 0)} unchanged; "
-        f"{len(deleted)} deleted since the last run"
+        f"{ch.get('changed', 0)} changed, {ch.get('unchanged', 0)} unchanged, "
+        f"{len(reappeared)} reappeared; since the last run {len(deleted)} deleted "
+        f"(the platform says so), {len(unlisted)} no longer listed"
     )
+    if retried:
+        _out(f"    media an earlier run missed: tried again for {len(retried)} post(s)")
     roles: dict[str, list[str]] = {}
+    by_label = {ex.label: ex for ex in case.exhibits()}
     for label in cap.exhibits:
-        roles.setdefault(case.exhibit(label).role, []).append(label)
+        roles.setdefault(by_label[label].role, []).append(label)
     for role, labels in roles.items():
-        span = labels[0] if len(labels) == 1 else f"{labels[0]}..{labels[-1]}"
-        _out(f"    {role:<8} {len(labels):>5}  {span}")
-    for gone in deleted[:10]:
-        _out(f"    deleted  {gone['url']}  (posted {gone['created_at']})")
-    if len(deleted) > 10:
-        _out(f"    … and {len(deleted) - 10} more deleted (osint-kit log {case.id} --json)")
+        _out(f"    {role:<8} {len(labels):>5}  {label_runs(labels, most=6)}")
+    for word, gone in (("deleted", deleted), ("unlisted", unlisted)):
+        for post in gone[:10]:
+            _out(f"    {word:<8} {post['url']}  (posted {post['created_at']})")
+        if len(gone) > 10:
+            _out(f"    … and {len(gone) - 10} more {word} (osint-kit log {case.id} --json)")
     http = record.get("http", {})
+    failed = http.get("failures") or []
+    timed_out = sum(bool(f.get("timed_out")) for f in failed)
     _out(
-        f"    {http.get('requests', 0)} HTTP request(s), {http.get('bytes_received', 0):,} bytes, "
+        f"    {http.get('requests', 0)} HTTP answer(s), {http.get('bytes_received', 0):,} bytes, "
         "all in the WARC"
+        + (
+            f"; {len(failed)} request(s) got no answer ({timed_out} timed out), "
+            "listed in the capture record"
+            if failed
+            else ""
+        )
     )
 
 
@@ -503,6 +522,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=int, metavar="N", help="at most N posts (newest first)")
     p.add_argument("--no-media", action="store_true", help="do not download pictures and videos")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        metavar="S",
+        help="seconds to wait for each answer before it counts as timed out (default 20)",
+    )
+    p.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="times a request is tried again after a connection error or time-out (default 2)",
+    )
     p.add_argument(
         "-o",
         "--option",

@@ -267,6 +267,12 @@ class PlatformUnreachable(CollectionFailed):
     kind = "unreachable"
 
 
+class TimedOut(PlatformUnreachable):
+    """The platform took longer to answer than the run's time-out."""
+
+    kind = "timeout"
+
+
 class RateLimited(CollectionFailed):
     kind = "rate-limited"
 
@@ -407,6 +413,7 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     PlatformRetired: 11,
     AccountNotFound: 11,
     PlatformUnreachable: 11,
+    TimedOut: 11,
     RateLimited: 11,
     PlatformError: 11,
     UnexpectedResponse: 11,

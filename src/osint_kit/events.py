@@ -173,6 +173,12 @@ class Event:
                     f"{changes.get('changed', 0)} changed, "
                     f"{len(changes.get('deleted') or [])} deleted"
                 )
+                for word, key in (
+                    ("no longer listed", "no_longer_listed"),
+                    ("reappeared", "reappeared"),
+                ):
+                    if changes.get(key):
+                        text += f", {len(changes[key])} {word}"
             if exhibits:
                 text += f" -> {exhibits}"
             if status and status != "complete":

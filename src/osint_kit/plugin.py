@@ -24,6 +24,7 @@ from .errors import (
     PlatformError,
     PlatformUnreachable,
     RateLimited,
+    TimedOut,
     UnexpectedResponse,
 )
 from .social.base import CollectionRun, Collector, CollectorOption, Target
@@ -50,6 +51,7 @@ __all__ = [
     "Post",
     "RateLimited",
     "Target",
+    "TimedOut",
     "UnexpectedResponse",
     "for_status",
     "format_seconds",

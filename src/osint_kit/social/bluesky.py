@@ -9,7 +9,7 @@ The AppView is the collector's ``appview`` option (``-o appview=URL``,
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..dates import format_seconds, parse_time
@@ -32,6 +32,10 @@ def _actor_ok(actor: str) -> bool:
 
 
 DEFAULT_APPVIEW = "https://public.api.bsky.app"
+
+
+#: Posts looked up, at most, when a run finds some no longer listed (25 a request).
+MAX_LOOKUPS = 200
 
 
 class BlueskyCollector:
@@ -60,6 +64,27 @@ class BlueskyCollector:
 
     def method(self, target: Target) -> str:
         return "social.bluesky"
+
+    def confirm_deleted(
+        self, run: CollectionRun, posts: Sequence[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Ask the AppView about posts no longer listed: ``app.bsky.feed.getPosts``
+        returns the posts that exist, so one it leaves out is deleted."""
+        uris = [p for p, _ in posts if p.startswith("at://") and "/app.bsky.feed.post/" in p]
+        uris = uris[:MAX_LOOKUPS]
+        said: dict[str, str] = {}
+        base = _appview(run) + "/xrpc/app.bsky.feed.getPosts"
+        for start in range(0, len(uris), 25):
+            batch = uris[start : start + 25]
+            response = run.http.get(base, params={"uris": batch})
+            if response.status_code != 200:
+                continue
+            body = response.json()
+            found = {p.get("uri") for p in body.get("posts", []) if isinstance(p, dict)}
+            for uri in batch:
+                if uri not in found:
+                    said[uri] = f"app.bsky.feed.getPosts at {_appview(run)} does not return it"
+        return said
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
         xrpc = _Xrpc(run)

@@ -15,6 +15,7 @@ from ..errors import (
     PlatformError,
     PlatformUnreachable,
     RateLimited,
+    TimedOut,
     UnexpectedResponse,
 )
 from .http import PlatformHTTP, retry_after_seconds
@@ -45,6 +46,13 @@ def from_exception(target: str, exc: BaseException, http: PlatformHTTP) -> Colle
         return exc
     if isinstance(exc, requests.RequestException) or (http.failures and not http.exchanges):
         last = http.failures[-1] if http.failures else {"url": target, "detail": str(exc)}
+        if isinstance(exc, requests.Timeout) or last.get("timed_out"):
+            return TimedOut(
+                target,
+                f"{last['url']} did not answer within {http.settings.timeout_s} s "
+                f"({last.get('detail', exc)})",
+                url=last["url"],
+            )
         return PlatformUnreachable(
             target, f"could not reach {last['url']}: {last.get('detail', exc)}", url=last["url"]
         )
@@ -65,6 +73,12 @@ def from_exception(target: str, exc: BaseException, http: PlatformHTTP) -> Colle
         return PlatformError(target, f"HTTP {status} from {url}", url=url)
     if http.failures:
         last = http.failures[-1]
+        if last.get("timed_out"):
+            return TimedOut(
+                target,
+                f"{last['url']} did not answer within {http.settings.timeout_s} s",
+                url=last["url"],
+            )
         return PlatformUnreachable(
             target, f"could not reach {last['url']}: {last['detail']}", url=last["url"]
         )

@@ -71,18 +71,23 @@ class RecordingAdapter(HTTPAdapter):
             routed = self.owner.route(request)
             try:
                 response = super().send(routed, **kwargs)
-            except requests.RequestException as exc:
+                server_ip = _peer_ip(response)
+                body = response.raw.read(decode_content=True) if method != "HEAD" else b""
+            except Exception as exc:  # every failure is listed, then raised as requests would
+                failure = _as_request_error(exc)
                 self.owner.failures.append(
                     {
                         "url": url,
                         "method": method,
-                        "error": type(exc).__name__,
+                        "error": type(failure).__name__,
+                        "timed_out": isinstance(failure, requests.Timeout),
                         "detail": str(exc)[:300],
                     }
                 )
-                raise
-            server_ip = _peer_ip(response)
-            response._content = response.raw.read(decode_content=True) if method != "HEAD" else b""
+                if failure is exc:
+                    raise
+                raise failure from exc
+            response._content = body
             response._content_consumed = True
             response.url = url
             response.request = request
@@ -96,6 +101,19 @@ class RecordingAdapter(HTTPAdapter):
             self.owner.waited_s += wait
             log.info("rate limited by %s; waiting %.0f s as asked", urlsplit(url).hostname, wait)
             time.sleep(wait)
+
+
+def _as_request_error(exc: Exception) -> Exception:
+    """What went wrong while sending or reading, as the ``requests`` error it amounts to
+    (urllib3 raises its own while a body is read: a read time-out, a cut connection)."""
+    if isinstance(exc, requests.RequestException):
+        return exc
+    name = type(exc).__name__
+    if "Timeout" in name:
+        return requests.ReadTimeout(str(exc))
+    if isinstance(exc, (OSError, ValueError)) or "Error" in name:
+        return requests.ConnectionError(f"{name}: {exc}")
+    return exc
 
 
 def _peer_ip(response: requests.Response) -> str | None:
@@ -117,7 +135,7 @@ class PlatformHTTP:
         self.settings = settings
         self.exchanges: list[Exchange] = []
         self.blocked: list[dict[str, str]] = []
-        self.failures: list[dict[str, str]] = []
+        self.failures: list[dict[str, Any]] = []
         #: Host -> where its requests actually went, for every host ``connect_to`` rerouted.
         self.rerouted: dict[str, str] = {}
         self.bytes_received = 0

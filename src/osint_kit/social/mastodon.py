@@ -15,7 +15,7 @@ The collector's ``via`` option (``-o via=api``) forces ``api`` or ``html``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,6 +42,10 @@ def _bad(text: str, why: str) -> InvalidTarget:
         f"mastodon:{text}",
         f"{why}; write mastodon:@user@host, mastodon:#tag@host or mastodon:https://host/@user/ID",
     )
+
+
+#: Statuses looked up one by one, at most, when a run finds some no longer listed.
+MAX_LOOKUPS = 200
 
 
 class MastodonCollector:
@@ -83,6 +87,22 @@ class MastodonCollector:
 
     def method(self, target: Target) -> str:
         return "social.mastodon"
+
+    def confirm_deleted(
+        self, run: CollectionRun, posts: Sequence[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Ask the instance about statuses no longer listed: ``/api/v1/statuses/:id``
+        answers 404 or 410 for a deleted one (a status only untagged still answers)."""
+        host = run.target.host
+        said: dict[str, str] = {}
+        for post_id, _ in posts[:MAX_LOOKUPS]:
+            if not post_id.isdigit():
+                continue  # a boost's own id: nothing to look up
+            url = f"https://{host}/api/v1/statuses/{post_id}"
+            status = run.http.get(url).status_code
+            if status in (404, 410):
+                said[post_id] = f"{url} answered HTTP {status}"
+        return said
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
         host = run.target.host

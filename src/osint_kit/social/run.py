@@ -36,7 +36,7 @@ from ..web.warc import write_warc
 from ..writer import CaseWriter
 from .base import CollectionRun, resolve_options
 from .failures import from_exception
-from .history import KnownPost, compare, known_posts
+from .history import Changes, KnownPost, compare, known_posts, missing_media
 from .http import PlatformHTTP
 from .post import Media, Post
 from .registry import resolve
@@ -103,8 +103,28 @@ def collect(
     elif failure is None and since is not None:
         window = format_seconds(since)
     changes = compare(known, posts, window_start=window, covered=covered)
+    if isinstance(failure, AccountNotFound):  # the platform says the account is gone
+        changes.deleted, changes.unlisted = changes.unlisted, []
+    elif changes.unlisted:
+        _confirm_deletions(collector, run, changes)
     stored = changes.new + changes.changed
-    stored, media_failures = _download_media(run, stored, known) if opts.media else (stored, 0)
+    media_failures = 0
+    if opts.media:
+        # Unchanged posts whose media an earlier run could not fetch: try again, and
+        # keep a new version of the record when they arrive.
+        retry = [
+            p for p in posts if p.id in set(changes.unchanged) and missing_media(p, known.get(p.id))
+        ]
+        changes.media_retried = [p.id for p in retry]
+        stored, media_failures = _download_media(run, stored + retry, known)
+        retried = set(changes.media_retried)
+        # A retried post is stored again only when some of its media did arrive now.
+        stored = [
+            p
+            for p in stored
+            if p.id not in retried
+            or len(missing_media(p, known.get(p.id))) > sum(m.sha256 is None for m in p.media)
+        ]
 
     record.update(run.notes)
     record.update(
@@ -132,6 +152,9 @@ def collect(
             reason += f"; it was collected before, so its {gone} post(s) are noted as deleted"
     elif media_failures:
         status, reason = "partial", f"{media_failures} media file(s) could not be downloaded"
+    elif opts.media and (still := _still_missing(posts, known, stored)):
+        status = "partial"
+        reason = f"{still} media file(s) of earlier runs are still missing"
     record["status"] = status
     if reason:
         record["reason"] = reason
@@ -171,6 +194,34 @@ def _fetch(
     finally:
         bar.close()
     return posts, failure
+
+
+def _confirm_deletions(collector: Any, run: CollectionRun, changes: Changes) -> None:
+    """Ask the platform about posts no longer listed, when the collector can
+    (``confirm_deleted``); those it says are gone become deleted, with its word."""
+    confirm = getattr(collector, "confirm_deleted", None)
+    if confirm is None:
+        return
+    try:
+        said: dict[str, str] = confirm(run, [(k.id, k.url) for k in changes.unlisted])
+    except Exception as exc:  # a failed lookup leaves them "no longer listed", on the record
+        run.notes["deletion_lookup_failed"] = f"{type(exc).__name__}: {str(exc)[:200]}"
+        return
+    run.notes["deletion_evidence"] = dict(said)
+    changes.deleted = [k for k in changes.unlisted if k.id in said]
+    changes.unlisted = [k for k in changes.unlisted if k.id not in said]
+
+
+def _still_missing(posts: list[Post], known: dict[str, KnownPost], stored: list[Post]) -> int:
+    """Media seen this run that neither an earlier run nor this one has downloaded."""
+    fresh = {p.id: p for p in stored}
+    count = 0
+    for post in posts:
+        if post.id in fresh:
+            count += sum(m.sha256 is None for m in fresh[post.id].media)
+        else:
+            count += len(missing_media(post, known.get(post.id)))
+    return count
 
 
 def _download_media(

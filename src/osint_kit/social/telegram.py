@@ -10,7 +10,7 @@ carried each post, so the post record says everything the platform showed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -25,6 +25,10 @@ from .tme_page import page_posts
 
 _CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+
+
+#: Posts looked up one by one, at most, when a run finds posts no longer listed.
+MAX_LOOKUPS = 200
 
 
 class TelegramCollector:
@@ -48,6 +52,20 @@ class TelegramCollector:
 
     def method(self, target: Target) -> str:
         return "social.telegram"
+
+    def confirm_deleted(
+        self, run: CollectionRun, posts: Sequence[tuple[str, str]]
+    ) -> dict[str, str]:
+        """Ask t.me about posts the channel no longer lists: a post link's embed widget
+        says "Post not found" for a deleted post (the answer goes into the WARC)."""
+        said: dict[str, str] = {}
+        for post_id, url in posts[:MAX_LOOKUPS]:
+            response = run.http.get(f"{url}?embed=1&mode=tme")
+            if response.status_code in (404, 410) or (
+                response.status_code == 200 and "tgme_widget_message_error" in response.text
+            ):
+                said[post_id] = f"t.me answers 'Post not found' for {url}"
+        return said
 
     def collect(self, run: CollectionRun) -> Iterator[Post]:
         name = run.target.name

@@ -1,66 +1,195 @@
-"""The posts of a case, latest version of each, as a table for notebooks."""
+"""The posts and accounts of a case as tables: one Arrow schema each, whatever the data.
+
+The schemas are fixed in code (``POSTS_SCHEMA``, ``ACCOUNTS_SCHEMA``) and in
+docs/social.md: the same columns and types for an empty case, one platform or
+all of them; missing is null, never NaN. ``to_arrow()`` gives a ``pyarrow.Table``,
+``to_frame()`` pandas with Arrow-backed dtypes (so ``reply_to`` is a string or
+``<NA>``, never a float NaN that an ``if`` takes for true).
+"""
 
 from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..events import Event
+import pyarrow as pa
 
-COLUMNS = (
-    "exhibit",
-    "capture",
-    "platform",
-    "id",
-    "created_at",
-    "author",
-    "text",
-    "url",
-    "reply_to",
-    "reposted",
-    "quoted",
-    "hashtags",
-    "mentions",
-    "outlinks",
-    "media",
-    "versions",
-    "deleted",
+from ..dates import parse_time
+from ..events import Event
+from .post import READABLE_FORMATS, account_key
+
+TABLES_VERSION = 1
+_TIME = pa.timestamp("us", tz="UTC")
+_TEXTS = pa.list_(pa.string())
+COUNTS = ("replies", "reposts", "likes", "quotes", "views")
+
+POSTS_SCHEMA = pa.schema(
+    [
+        pa.field("exhibit", pa.string(), nullable=False),
+        pa.field("capture", pa.string()),
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("created_at", _TIME),
+        pa.field("edited_at", _TIME),
+        pa.field("author_key", pa.string()),
+        pa.field("author_handle", pa.string()),
+        pa.field("author_name", pa.string()),
+        pa.field("text", pa.string()),
+        pa.field("language", pa.string()),
+        pa.field("reply_to", pa.string()),
+        pa.field("reply_to_account", pa.string()),
+        pa.field("quoted", pa.string()),
+        pa.field("quoted_account", pa.string()),
+        pa.field("reposted", pa.string()),
+        pa.field("reposted_account", pa.string()),
+        pa.field("mentions", _TEXTS),
+        pa.field("hashtags", _TEXTS),
+        pa.field("outlinks", _TEXTS),
+        pa.field("media", _TEXTS),
+        *(pa.field(name, pa.int64()) for name in COUNTS),
+        pa.field("versions", pa.int32(), nullable=False),
+        pa.field("deleted", pa.bool_(), nullable=False),
+        pa.field("listed", pa.bool_(), nullable=False),
+    ],
+    metadata={"osint-kit.table": "posts", "osint-kit.version": str(TABLES_VERSION)},
 )
 
+ACCOUNTS_SCHEMA = pa.schema(
+    [
+        pa.field("key", pa.string(), nullable=False),
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("handle", pa.string()),
+        pa.field("display_name", pa.string()),
+        pa.field("id", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("uri", pa.string()),
+        pa.field("posts", pa.int64(), nullable=False),
+        pa.field("first_post", _TIME),
+        pa.field("last_post", _TIME),
+        pa.field("mentioned", pa.int64(), nullable=False),
+    ],
+    metadata={"osint-kit.table": "accounts", "osint-kit.version": str(TABLES_VERSION)},
+)
 
-class PostList(list[dict[str, Any]]):
-    """Rows of :data:`COLUMNS`; ``to_frame()`` gives pandas, and notebooks show a table."""
+COLUMNS = tuple(POSTS_SCHEMA.names)
+
+
+class _Rows(list[dict[str, Any]]):
+    schema: pa.Schema
+    shown: tuple[str, ...] = ()
+    what = "rows"
+
+    def to_arrow(self) -> pa.Table:
+        return pa.Table.from_pylist(list(self), schema=self.schema)
 
     def to_frame(self) -> Any:
         import pandas as pd
 
-        frame = pd.DataFrame(list(self), columns=list(COLUMNS))
-        if not frame.empty:
-            frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
-        return frame
+        return self.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
 
     def _repr_html_(self) -> str:
-        shown = ("exhibit", "platform", "created_at", "author", "text", "media", "deleted")
-        head = "".join(f"<th>{c}</th>" for c in shown)
+        head = "".join(f"<th>{c}</th>" for c in self.shown)
         rows = []
         for row in self[:50]:
             cells = []
-            for c in shown:
+            for c in self.shown:
                 value = row[c]
-                text = str(value)[:120] if not isinstance(value, list) else str(len(value))
-                cells.append(f"<td>{html.escape(text)}</td>")
+                text = str(len(value)) if isinstance(value, list) else str(value)[:120]
+                cells.append(f"<td>{html.escape(text if value is not None else '')}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         more = f"<p>… {len(self) - 50} more (use .to_frame())</p>" if len(self) > 50 else ""
-        return f"<p>{len(self)} posts</p><table><tr>{head}</tr>{''.join(rows)}</table>{more}"
+        return f"<p>{len(self)} {self.what}</p><table><tr>{head}</tr>{''.join(rows)}</table>{more}"
+
+
+class PostList(_Rows):
+    """Rows of ``POSTS_SCHEMA``, newest first; ``to_arrow()``, ``to_frame()``."""
+
+    schema = POSTS_SCHEMA
+    shown = ("exhibit", "platform", "created_at", "author_handle", "text", "media", "deleted")
+    what = "posts"
+
+
+class AccountList(_Rows):
+    """Rows of ``ACCOUNTS_SCHEMA``; ``to_arrow()``, ``to_frame()``."""
+
+    schema = ACCOUNTS_SCHEMA
+    shown = ("key", "handle", "display_name", "posts", "mentioned")
+    what = "accounts"
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _texts(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _when(value: object) -> Any:
+    if not value:
+        return None
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        return None
+
+
+def _count(counts: Mapping[str, Any], name: str) -> int | None:
+    value = counts.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def post_row(post: Mapping[str, Any], exhibit: str, capture: str | None) -> dict[str, Any]:
+    """One row of the posts table from a stored post record (format 1 or 2)."""
+    author = post.get("author") or {}
+    platform = str(post.get("platform", ""))
+    handle = _text(author.get("handle"))
+    key = _text(author.get("key")) or (account_key(platform, handle) if handle else None)
+    counts = post.get("counts") or {}
+    return {
+        "exhibit": exhibit,
+        "capture": capture,
+        "platform": platform,
+        "id": str(post.get("id", "")),
+        "url": _text(post.get("url")),
+        "created_at": _when(post.get("created_at")),
+        "edited_at": _when(post.get("edited_at")),
+        "author_key": key,
+        "author_handle": handle,
+        "author_name": _text(author.get("display_name")),
+        "text": post.get("text") if isinstance(post.get("text"), str) else None,
+        "language": _text(post.get("language")),
+        "reply_to": _text(post.get("reply_to")),
+        "reply_to_account": _text(post.get("reply_to_account")),
+        "quoted": _text(post.get("quoted")),
+        "quoted_account": _text(post.get("quoted_account")),
+        "reposted": _text(post.get("reposted")),
+        "reposted_account": _text(post.get("reposted_account")),
+        "mentions": _texts(post.get("mentions")),
+        "hashtags": _texts(post.get("hashtags")),
+        "outlinks": _texts(post.get("outlinks")),
+        "media": [
+            str(m.get("sha256") or m.get("url"))
+            for m in post.get("media") or []
+            if isinstance(m, dict)
+        ],
+        **{name: _count(counts, name) for name in COUNTS},
+        "versions": 1,
+        "deleted": False,
+        "listed": True,
+        "_author": author,  # not a column: what the accounts table takes from it
+    }
 
 
 def posts_from_events(
-    events: Iterable[Event], read_blob: Any, target: str | None = None
+    events: Iterable[Event], read_blob: Callable[[str], bytes], target: str | None = None
 ) -> PostList:
     """Every post collected (``target`` narrows to one), its latest version, newest first."""
     latest: dict[tuple[str, str], dict[str, Any]] = {}
+    records: dict[str, dict[str, Any]] = {}
     for event in events:
         cap = event.capture
         if cap is None or not str(cap.get("method", "")).startswith("social."):
@@ -70,35 +199,71 @@ def posts_from_events(
         for subject in event.subjects:
             if subject.role != "post" or subject.exhibit is None:
                 continue
-            post = json.loads(read_blob(subject.sha256))
-            key = (post["platform"], post["id"])
-            versions = latest[key]["versions"] + 1 if key in latest else 1
-            latest[key] = {
-                "exhibit": subject.exhibit,
-                "capture": cap.get("id"),
-                "platform": post["platform"],
-                "id": post["id"],
-                "created_at": post["created_at"],
-                "author": post["author"]["handle"],
-                "text": post["text"],
-                "url": post["url"],
-                "reply_to": post["reply_to"],
-                "reposted": post["reposted"],
-                "quoted": post["quoted"],
-                "hashtags": post["hashtags"],
-                "mentions": post["mentions"],
-                "outlinks": post["outlinks"],
-                "media": [m.get("sha256") or m["url"] for m in post["media"]],
-                "versions": versions,
-                "deleted": False,
-            }
+            post = records.get(subject.sha256)
+            if post is None:
+                post = records[subject.sha256] = json.loads(read_blob(subject.sha256))
+            if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
+                continue
+            row = post_row(post, subject.exhibit, cap.get("id"))
+            key = (row["platform"], row["id"])
+            if key in latest:
+                row["versions"] = latest[key]["versions"] + 1
+                row["deleted"], row["listed"] = latest[key]["deleted"], latest[key]["listed"]
+            latest[key] = row
         platform = cap.get("platform", "")
         changes = cap.get("changes") or {}
         for gone in changes.get("deleted", []):
             if (platform, gone["id"]) in latest:
-                latest[(platform, gone["id"])]["deleted"] = True
+                latest[(platform, gone["id"])].update(deleted=True, listed=False)
+        for gone in changes.get("no_longer_listed", []):
+            if (platform, gone["id"]) in latest:
+                latest[(platform, gone["id"])]["listed"] = False
         for back in changes.get("reappeared", []):
             if (platform, back) in latest:
-                latest[(platform, back)]["deleted"] = False
-    rows = sorted(latest.values(), key=lambda r: r["created_at"], reverse=True)
+                latest[(platform, back)].update(deleted=False, listed=True)
+    rows = sorted(
+        latest.values(),
+        key=lambda r: (r["created_at"] is not None, r["created_at"] or 0, r["id"]),
+        reverse=True,
+    )
     return PostList(rows)
+
+
+def accounts_from_posts(posts: Iterable[Mapping[str, Any]]) -> AccountList:
+    """Every account that wrote or was mentioned in ``posts``, keyed as the posts key them."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def account(key: str, platform: str) -> dict[str, Any]:
+        if key not in found:
+            found[key] = {
+                "key": key,
+                "platform": platform,
+                "handle": None,
+                "display_name": None,
+                "id": None,
+                "url": None,
+                "uri": None,
+                "posts": 0,
+                "first_post": None,
+                "last_post": None,
+                "mentioned": 0,
+            }
+        return found[key]
+
+    for post in posts:
+        key = post.get("author_key")
+        if key:
+            row = account(key, post["platform"])
+            row["posts"] += 1
+            row["handle"] = row["handle"] or post.get("author_handle")
+            row["display_name"] = row["display_name"] or post.get("author_name")
+            author = post.get("_author") or {}
+            for field in ("id", "url", "uri"):
+                row[field] = row[field] or _text(author.get(field))
+            when = post.get("created_at")
+            if when is not None:
+                row["first_post"] = min(filter(None, (row["first_post"], when)))
+                row["last_post"] = max(filter(None, (row["last_post"], when)))
+        for mentioned in post.get("mentions") or []:
+            account(mentioned, post["platform"])["mentioned"] += 1
+    return AccountList(sorted(found.values(), key=lambda r: (-r["posts"], r["key"])))

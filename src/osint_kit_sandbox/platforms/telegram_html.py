@@ -45,6 +45,15 @@ def handle(fake: TelegramFake, path: str, query: Query) -> Reply:
         if channel is None:
             return html_reply(missing_page(parts[0]))
         return html_reply(contact_page(channel))
+    if len(parts) == 2 and parts[1].isdigit() and param(query, "embed"):
+        # One post's embed widget, as t.me serves it for a post link with ?embed=1.
+        channel = fake.get(parts[0])
+        wanted = int(parts[1])
+        post = next((p for p in channel.posts if p.id == wanted), None) if channel else None
+        if channel is None or post is None:
+            return html_reply(embed_error_page())
+        titles = {c.name.lower(): c.title for c in fake}
+        return html_reply(_page_body(message(channel, post, titles)))
     return html_reply(not_found_page(), status=404)
 
 
@@ -390,6 +399,11 @@ def missing_page(name: str) -> str:
 </div>
       </div>"""
     )
+
+
+def embed_error_page() -> str:
+    """The widget t.me serves for a post link whose post is gone."""
+    return _page_body('<div class="tgme_widget_message_error">Post not found</div>')
 
 
 def not_found_page() -> str:
