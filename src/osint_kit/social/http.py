@@ -65,6 +65,8 @@ class RecordingAdapter(HTTPAdapter):
             self.owner.blocked.append({"method": method, "url": url})
             raise WriteRefused(method, url)
         settings = self.owner.settings
+        # The run's time-out governs every request, a library's own too (snscrape asks 10 s).
+        kwargs["timeout"] = settings.timeout_s
         attempt = 0
         while True:
             started = datetime.now(UTC)
