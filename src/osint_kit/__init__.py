@@ -67,7 +67,14 @@ from .social.base import CollectionRun, Collector, CollectorOption, Target
 from .social.post import Author, Media, Post
 from .social.registry import broken_collectors, collectors
 from .social.settings import CollectSettings
-from .social.views import ACCOUNTS_SCHEMA, POSTS_SCHEMA, AccountList, PostList
+from .social.views import (
+    ACCOUNTS_SCHEMA,
+    INTERACTIONS_SCHEMA,
+    POSTS_SCHEMA,
+    AccountList,
+    InteractionList,
+    PostList,
+)
 from .timestamp import TsaConfig, tsa_config
 from .verification import Problem, VerificationReport
 from .version import __version__
@@ -79,6 +86,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_MEANING",
     "EXIT_STATUS",
+    "INTERACTIONS_SCHEMA",
     "POSTS_SCHEMA",
     "AccountList",
     "AccountNotFound",
@@ -111,6 +119,7 @@ __all__ = [
     "ExportRefused",
     "ExportResult",
     "ImportSourceError",
+    "InteractionList",
     "InvalidCaseField",
     "InvalidCaseId",
     "InvalidExaminer",

@@ -35,7 +35,14 @@ from .provenance import ProvenanceReport, render
 from .repair import RepairReport, repair_case
 from .social.run import collect
 from .social.settings import CollectSettings
-from .social.views import AccountList, PostList, accounts_from_posts, posts_from_events
+from .social.views import (
+    AccountList,
+    InteractionList,
+    PostList,
+    accounts_from_posts,
+    interactions_from_posts,
+    posts_from_events,
+)
 from .timestamp import TsaConfig, tsa_config
 from .verification import VerificationReport
 from .verify import verify_case
@@ -319,6 +326,12 @@ class Case:
         names, ids, how many posts, first and last, how often mentioned
         (``ACCOUNTS_SCHEMA``)."""
         return accounts_from_posts(self.posts(target))
+
+    def interactions(self, target: str | None = None) -> InteractionList:
+        """One row per reply, mention, repost and quote whose target account is known:
+        ``kind``, ``source`` and ``target`` account keys, the post's exhibit and id, the
+        post replied to, reposted or quoted, and the time (``INTERACTIONS_SCHEMA``)."""
+        return interactions_from_posts(self.posts(target))
 
     def captures(self) -> list[Capture]:
         return self.writer.captures()

@@ -74,6 +74,28 @@ ACCOUNTS_SCHEMA = pa.schema(
     metadata={"osint-kit.table": "accounts", "osint-kit.version": str(TABLES_VERSION)},
 )
 
+INTERACTIONS_SCHEMA = pa.schema(
+    [
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("platform", pa.string(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("post_exhibit", pa.string(), nullable=False),
+        pa.field("post_id", pa.string(), nullable=False),
+        pa.field("target_post", pa.string()),
+        pa.field("time", _TIME),
+    ],
+    metadata={"osint-kit.table": "interactions", "osint-kit.version": str(TABLES_VERSION)},
+)
+
+#: The interaction kinds, and the posts-table columns that name their target account.
+KINDS = {
+    "reply": ("reply_to_account", "reply_to"),
+    "mention": ("mentions", None),
+    "repost": ("reposted_account", "reposted"),
+    "quote": ("quoted_account", "quoted"),
+}
+
 COLUMNS = tuple(POSTS_SCHEMA.names)
 
 
@@ -110,6 +132,14 @@ class PostList(_Rows):
     schema = POSTS_SCHEMA
     shown = ("exhibit", "platform", "created_at", "author_handle", "text", "media", "deleted")
     what = "posts"
+
+
+class InteractionList(_Rows):
+    """Rows of ``INTERACTIONS_SCHEMA``: one per reply, mention, repost and quote."""
+
+    schema = INTERACTIONS_SCHEMA
+    shown = ("kind", "source", "target", "post_exhibit", "time")
+    what = "interactions"
 
 
 class AccountList(_Rows):
@@ -267,3 +297,32 @@ def accounts_from_posts(posts: Iterable[Mapping[str, Any]]) -> AccountList:
         for mentioned in post.get("mentions") or []:
             account(mentioned, post["platform"])["mentioned"] += 1
     return AccountList(sorted(found.values(), key=lambda r: (-r["posts"], r["key"])))
+
+
+def interactions_from_posts(posts: Iterable[Mapping[str, Any]]) -> InteractionList:
+    """One row per reply, mention, repost and quote whose target account is known: the
+    post's author is the source, the account replied to, mentioned, reposted or quoted
+    the target. A post without an author key gives none (it cannot be placed)."""
+    rows = []
+    for post in posts:
+        source = post.get("author_key")
+        if not source:
+            continue
+        for kind, (column, post_column) in KINDS.items():
+            value = post.get(column)
+            targets = value if isinstance(value, list) else [value] if value else []
+            for target in targets:
+                rows.append(
+                    {
+                        "kind": kind,
+                        "platform": post["platform"],
+                        "source": source,
+                        "target": target,
+                        "post_exhibit": post["exhibit"],
+                        "post_id": post["id"],
+                        "target_post": post.get(post_column) if post_column else None,
+                        "time": post.get("created_at"),
+                    }
+                )
+    rows.sort(key=lambda r: (r["time"] is None, r["time"] or 0, r["post_id"], r["kind"]))
+    return InteractionList(rows)
