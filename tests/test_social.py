@@ -74,7 +74,7 @@ def test_telegram_channel_every_page_every_post_and_its_media(
     assert first["created_at"] == "2026-10-01T08:00:00Z"
     assert first["hashtags"] == ["sighting"] and "https://example.org/map/0" in first["outlinks"]
     assert first["text"].endswith("\nCall @dog_rescue")  # line breaks kept (snscrape drops them)
-    assert first["mentions"] == ["dog_rescue"]
+    assert first["mentions"] == ["telegram:@dog_rescue"]
     assert first["url"] == "https://t.me/lost_dog_watch/1" and first["counts"]["views"] == 100
     media = exhibits_of(case, cap, "media")
     assert len(media) == 9 and all(e.media_type == "image/jpeg" for e in media)
@@ -355,10 +355,11 @@ def test_mastodon_4_account_through_the_rest_api(fake: FakePlatforms, case: Case
     first = posts[statuses[0].id]
     assert first["author"]["handle"] == "@alice@social.example"
     assert first["text"].startswith("Post 0 about the lost dog")
-    assert first["hashtags"] == ["lostdog"] and first["mentions"] == ["@bob"]
+    assert first["hashtags"] == ["lostdog"]
+    assert first["mentions"] == ["mastodon:@bob@social.example"]
     assert "https://example.org/p/0" in first["outlinks"]
     assert first["media"][0]["alt"] == "photo 0" and first["media"][0]["sha256"]
-    assert posts[boost.id]["reposted"] == posts[reply.id]["url"]
+    assert posts[boost.id]["reposted"] == reply.id
     assert posts[reply.id]["reply_to"] == statuses[3].id
     assert len([r for r in fake.requests if "/statuses" in r.target]) == 2  # 40 a page
     assert len(exhibits_of(case, cap, "media")) == 13
@@ -378,9 +379,10 @@ def test_mastodon_3_account_through_its_html_pages_with_snscrape(
     assert set(ours) <= set(posts)
     p0 = posts[statuses[0].id]
     assert p0["author"]["handle"] == "@alice@social.example"
-    assert p0["hashtags"] == ["lostdog"] and p0["mentions"] == ["@bob@social.example"]
+    assert p0["hashtags"] == ["lostdog"]
+    assert p0["mentions"] == ["mastodon:@bob@social.example"]
     assert p0["media"] and p0["media"][0]["sha256"]
-    assert any(p["reposted"] == posts[reply.id]["url"] for p in posts.values())
+    assert any(p["reposted"] == reply.id for p in posts.values())
     assert any(r.target.startswith("/@alice/with_replies") for r in fake.requests)
 
 

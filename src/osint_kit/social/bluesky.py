@@ -16,7 +16,21 @@ from ..dates import format_seconds, parse_time
 from ..errors import InvalidTarget, UnexpectedResponse
 from .base import CollectionRun, CollectorOption, Target
 from .failures import for_status, from_exception
-from .post import Author, Media, Post
+from .post import Author, Media, Post, account_key
+from .shapes import (
+    Answer,
+    BlueskyAuthorRef,
+    BlueskyEmbed,
+    BlueskyFeed,
+    BlueskyFeedItem,
+    BlueskyPostRecord,
+    BlueskyPostView,
+    BlueskyProfile,
+    BlueskyRecordView,
+    BlueskyThreadAnswer,
+    BlueskyThreadNode,
+    BlueskyThreadRoot,
+)
 
 _HANDLE = re.compile(
     r"^(?=.{3,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
@@ -91,40 +105,41 @@ class BlueskyCollector:
         run.notes["appview"] = _appview(run)
         if run.target.kind == "thread":
             actor, rkey = run.target.name.rsplit("/", 1)
-            profile = xrpc.call(
-                "app.bsky.actor.getProfile", {"actor": actor}, f"the account {actor}"
-            )
-            run.profile = profile
-            uri = f"at://{profile['did']}/app.bsky.feed.post/{rkey}"
-            data = xrpc.call(
+            profile = xrpc.profile(actor)  # the thread's author, kept as an account's is
+            uri = f"at://{profile.did}/app.bsky.feed.post/{rkey}"
+            url, data = xrpc.call(
                 "app.bsky.feed.getPostThread",
                 {"uri": uri, "depth": 100, "parentHeight": 100},
                 f"the post {uri}",
             )
-            yield from xrpc.thread(data.get("thread"))
+            answer = Answer(xrpc.target, url)
+            thread = answer.require(BlueskyThreadAnswer, data).thread
+            yield from _thread(thread, answer)
+            answer.close()
             return
-        run.profile = xrpc.call(
-            "app.bsky.actor.getProfile",
-            {"actor": run.target.name},
-            f"the account {run.target.name}",
-        )
+        xrpc.profile(run.target.name)
         since = format_seconds(run.since) if run.since else None
         cursor: str | None = None
         while True:
             params: dict[str, Any] = {"actor": run.target.name, "limit": PAGE}
             if cursor:
                 params["cursor"] = cursor
-            page = xrpc.call("app.bsky.feed.getAuthorFeed", params)
-            feed = page.get("feed")
-            if not isinstance(feed, list):
-                raise xrpc.shape("getAuthorFeed answered without a feed list")
-            for item in feed:
-                for post in xrpc.feed_item(item):
-                    if since and post.created_at < since and not post.reposted:
-                        return
-                    yield post
-            cursor = page.get("cursor")
-            if not cursor or not feed:
+            url, data = xrpc.call("app.bsky.feed.getAuthorFeed", params)
+            answer = Answer(xrpc.target, url)
+            page = answer.require(BlueskyFeed, data)
+            stop = False
+            for i, raw in enumerate(page.feed):
+                item = answer.check(BlueskyFeedItem, raw, f"feed[{i}]")
+                if item is None:
+                    continue
+                own = item.reason is None  # not a repost, not a pin shown on top
+                if since and own and _created(item.post) < since:
+                    stop = True
+                    break
+                yield from _feed_item(item, raw)
+            answer.close()
+            cursor = page.cursor
+            if stop or not cursor or not page.feed:
                 return
 
 
@@ -137,136 +152,245 @@ class _Xrpc:
         self.run = run
         self.base = _appview(run) + "/xrpc/"
         self.target = str(run.target)
-        self.last_url = self.base
 
-    def call(self, method: str, params: dict[str, Any], what: str = "") -> Any:
+    def call(self, method: str, params: dict[str, Any], what: str = "") -> tuple[str, Any]:
+        """The answer's URL and JSON (any JSON: the caller checks its shape)."""
         try:
             response = self.run.http.get(self.base + method, params=params)
         except Exception as exc:
             raise from_exception(self.target, exc, self.run.http) from None
-        self.last_url = response.url
         if response.status_code != 200:
             raise for_status(self.target, response, what)
         try:
-            data = response.json()
+            return response.url, response.json()
         except ValueError:
-            raise self.shape("the AppView did not answer JSON") from None
-        if not isinstance(data, dict):
-            raise self.shape("the AppView answered JSON that is not an object")
-        return data
+            raise UnexpectedResponse(
+                self.target,
+                f"{response.url} did not answer JSON (the AppView may have changed)",
+                url=response.url,
+            ) from None
 
-    def shape(self, why: str) -> UnexpectedResponse:
-        return UnexpectedResponse(self.target, f"{why} ({self.last_url})", url=self.last_url)
-
-    def feed_item(self, item: dict[str, Any]) -> Iterator[Post]:
-        try:
-            post = item["post"]
-            reason = item.get("reason") or {}
-            if reason.get("$type", "").endswith("#reasonRepost"):
-                by = reason["by"]
-                original = _url(post)
-                yield Post(
-                    platform="bluesky",
-                    id=reason.get("uri") or f"repost:{by['did']}:{post['uri']}",
-                    url=original,
-                    author=_author(by),
-                    created_at=format_seconds(parse_time(reason["indexedAt"])),
-                    text="",
-                    reposted=original,
-                    raw={"reason": reason, "post_uri": post["uri"]},
-                )
-            yield _post(post, item)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise self.shape(f"a feed item did not have the expected shape ({exc!r})") from None
-
-    def thread(self, node: Any) -> Iterator[Post]:
-        """The post, its parents up to the root, and every reply below it."""
-        if not isinstance(node, dict) or "post" not in node:
-            raise self.shape("getPostThread answered without a thread post")
-        yield _post(node["post"], node)
-        parent = node.get("parent")
-        while isinstance(parent, dict) and "post" in parent:
-            yield _post(parent["post"], parent)
-            parent = parent.get("parent")
-        stack = list(node.get("replies") or [])
-        while stack:
-            reply = stack.pop(0)
-            if isinstance(reply, dict) and "post" in reply:
-                yield _post(reply["post"], reply)
-                stack.extend(reply.get("replies") or [])
+    def profile(self, actor: str) -> BlueskyProfile:
+        url, data = self.call("app.bsky.actor.getProfile", {"actor": actor}, f"the account {actor}")
+        profile = Answer(self.target, url).require(BlueskyProfile, data)
+        self.run.profile = data
+        return profile
 
 
-def _author(a: dict[str, Any]) -> Author:
+def _created(view: BlueskyPostView) -> str:
+    when = view.record.createdAt or view.indexedAt
+    assert when is not None  # the model requires one of them
+    return format_seconds(parse_time(when))
+
+
+def _feed_item(item: BlueskyFeedItem, raw: dict[str, Any]) -> Iterator[Post]:
+    """A feed item: a repost is a post of its own (who reposted, when), then the post."""
+    post = item.post
+    reason = item.reason
+    if reason is not None and reason.is_repost:
+        assert reason.by is not None and reason.indexedAt is not None  # the model says so
+        yield Post(
+            platform="bluesky",
+            id=reason.uri or f"repost:{reason.by.did}:{post.uri}",
+            url=_url(post.author.handle, post.uri),
+            author=_author(reason.by),
+            created_at=format_seconds(parse_time(reason.indexedAt)),
+            text="",
+            reposted=post.uri,
+            reposted_account=account_key("bluesky", post.author.did),
+            raw={"reason": raw["reason"], "post_uri": post.uri},
+        )
+    yield from _view_posts(post, raw["post"], {k: v for k, v in raw.items() if k != "replies"})
+
+
+def _thread(thread: dict[str, Any], answer: Answer) -> Iterator[Post]:
+    """The post, its parents up to the root, and every reply below it. A parent or
+    reply that does not fit is named (once the rest are read); one not found or
+    blocked has no post, and is passed over."""
+    root = answer.require(BlueskyThreadRoot, thread, "thread")
+    view = answer.require(BlueskyPostView, root.post, "thread.post")
+    yield from _view_posts(view, root.post, _node_raw(thread))
+    parent, at = root.parent, "thread.parent"
+    while parent is not None:
+        node = answer.check(BlueskyThreadNode, parent, at)
+        if node is None:
+            break
+        yield from _node_posts(node, parent, at, answer)
+        parent, at = node.parent, at + ".parent"
+    queue = [(reply, f"thread.replies[{i}]") for i, reply in enumerate(root.replies or [])]
+    while queue:
+        raw, at = queue.pop(0)
+        node = answer.check(BlueskyThreadNode, raw, at)
+        if node is None:
+            continue
+        yield from _node_posts(node, raw, at, answer)
+        queue.extend((r, f"{at}.replies[{i}]") for i, r in enumerate(node.replies or []))
+
+
+def _node_posts(
+    node: BlueskyThreadNode, raw: dict[str, Any], at: str, answer: Answer
+) -> Iterator[Post]:
+    if node.post is None:
+        return  # not found, or blocked
+    view = answer.check(BlueskyPostView, node.post, at + ".post")
+    if view is not None:
+        yield from _view_posts(view, node.post, _node_raw(raw))
+
+
+def _node_raw(node: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in node.items() if k != "replies"}
+
+
+def _author(a: BlueskyProfile | BlueskyAuthorRef) -> Author:
+    handle = a.handle or a.did
     return Author(
-        handle=a["handle"],
-        display_name=a.get("displayName"),
-        id=a["did"],
-        url=f"https://bsky.app/profile/{a['handle']}",
+        handle=handle,
+        display_name=a.displayName,
+        id=a.did,
+        url=f"https://bsky.app/profile/{handle}",
+        key=account_key("bluesky", a.did),
     )
 
 
-def _url(post: dict[str, Any]) -> str:
-    rkey = post["uri"].rsplit("/", 1)[1]
-    return f"https://bsky.app/profile/{post['author']['handle']}/post/{rkey}"
+def _url(handle: str, uri: str) -> str:
+    return f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[1]}"
 
 
-def _post(p: dict[str, Any], item: dict[str, Any]) -> Post:
-    record = p.get("record") or {}
-    text = record.get("text", "")
-    encoded = text.encode()
-    mentions, tags, links = [], [], []
-    for facet in record.get("facets") or []:
-        index = facet.get("index") or {}
-        span = encoded[index.get("byteStart", 0) : index.get("byteEnd", 0)].decode(errors="replace")
-        for feature in facet.get("features") or []:
-            kind = feature.get("$type", "")
-            if kind.endswith("#mention"):
-                mentions.append(span if span.startswith("@") else feature.get("did", span))
-            elif kind.endswith("#tag"):
-                tags.append(feature.get("tag", span.lstrip("#")))
-            elif kind.endswith("#link") and feature.get("uri") not in links:
-                links.append(feature["uri"])
-    embed = p.get("embed") or {}
-    media: list[Media] = []
-    quoted = None
-    for part in (embed, embed.get("media") or {}):
-        kind = part.get("$type", "")
-        if kind.startswith("app.bsky.embed.images"):
-            for img in part.get("images", []):
-                media.append(Media(url=img["fullsize"], type="image", alt=img.get("alt") or None))
-        elif kind.startswith("app.bsky.embed.video"):
-            media.append(Media(url=part["playlist"], type="video", alt=part.get("alt") or None))
-        elif kind.startswith("app.bsky.embed.external"):
-            ext = part.get("external") or {}
-            if ext.get("uri") and ext["uri"] not in links:
-                links.append(ext["uri"])
-    if embed.get("$type", "").startswith("app.bsky.embed.recordWithMedia"):
-        quoted = ((embed.get("record") or {}).get("record") or {}).get("uri")
-    elif embed.get("$type", "").startswith("app.bsky.embed.record"):
-        quoted = (embed.get("record") or {}).get("uri")
-    reply = record.get("reply") or {}
-    langs = record.get("langs") or []
-    return Post(
-        platform="bluesky",
-        id=p["uri"],
-        url=_url(p),
-        author=_author(p["author"]),
-        created_at=format_seconds(parse_time(record.get("createdAt") or p["indexedAt"])),
-        text=text,
-        language=langs[0] if langs else None,
-        reply_to=(reply.get("parent") or {}).get("uri"),
-        quoted=quoted,
-        mentions=tuple(mentions),
-        hashtags=tuple(tags),
-        outlinks=tuple(links),
-        media=tuple(media),
-        counts={
-            "replies": p.get("replyCount"),
-            "reposts": p.get("repostCount"),
-            "likes": p.get("likeCount"),
-            "quotes": p.get("quoteCount"),
+def _did_of(uri: str | None) -> str | None:
+    """The account key of the DID an at:// URI is under (a handle there is not a key)."""
+    if uri and uri.startswith("at://did:"):
+        return account_key("bluesky", uri[len("at://") :].split("/", 1)[0])
+    return None
+
+
+def _quote(embed: BlueskyEmbed | None, raw: Any) -> tuple[BlueskyRecordView, Any] | None:
+    """The record a post's embed quotes (with its raw JSON), when it quotes one."""
+    if embed is None or embed.record is None or not embed.type.startswith("app.bsky.embed.record"):
+        return None
+    view, view_raw = embed.record, raw["record"]
+    if embed.type.startswith("app.bsky.embed.recordWithMedia") and view.record is not None:
+        view, view_raw = view.record, view_raw["record"]
+    return view, view_raw
+
+
+def _view_posts(view: BlueskyPostView, raw_view: Any, raw: Any) -> Iterator[Post]:
+    """A postView as a post, then the post it quotes when the answer shows it."""
+    embed_raw = raw_view.get("embed") if view.embed is not None else None
+    embeds = [(view.embed, embed_raw)] if view.embed is not None else []
+    post, quoted = _make(
+        view.uri,
+        view.author,
+        view.record,
+        view.indexedAt,
+        embeds,
+        {
+            "replies": view.replyCount,
+            "reposts": view.repostCount,
+            "likes": view.likeCount,
+            "quotes": view.quoteCount,
         },
-        raw={k: v for k, v in item.items() if k != "replies"},
+        raw,
+    )
+    yield post
+    yield from quoted
+
+
+def _make(
+    uri: str,
+    author: BlueskyProfile | BlueskyAuthorRef,
+    record: BlueskyPostRecord,
+    indexed_at: str | None,
+    embeds: list[tuple[BlueskyEmbed, Any]],
+    counts: dict[str, int | None],
+    raw: Any,
+) -> tuple[Post, list[Post]]:
+    """The post, and the posts it quotes (each a post of its own, linked by ``quoted``)."""
+    text = record.text
+    encoded = text.encode()
+    mentions: list[str] = []
+    tags: list[str] = []
+    links: list[str] = []
+    for facet in record.facets or ():
+        start, end = facet.index.byteStart, facet.index.byteEnd
+        span = encoded[start:end].decode(errors="replace")
+        for feature in facet.features:
+            kind = feature.type.rsplit("#", 1)[-1]
+            if kind == "mention" and feature.did:
+                mentions.append(account_key("bluesky", feature.did))
+            elif kind == "tag" and feature.tag is not None:
+                tags.append(feature.tag or span.lstrip("#"))
+            elif kind == "link" and feature.uri and feature.uri not in links:
+                links.append(feature.uri)
+    media: list[Media] = []
+    quoted: str | None = None
+    quoted_account: str | None = None
+    extra: list[Post] = []
+    for embed, embed_raw in embeds:
+        for part in (embed, embed.media):
+            if part is None:
+                continue
+            if part.type.startswith("app.bsky.embed.images"):
+                for img in part.images or ():
+                    media.append(Media(url=img.fullsize, type="image", alt=img.alt or None))
+            elif part.type.startswith("app.bsky.embed.video") and part.playlist:
+                media.append(Media(url=part.playlist, type="video", alt=part.alt or None))
+            elif part.type.startswith("app.bsky.embed.external"):
+                link = part.external.uri if part.external is not None else None
+                if link and link not in links:
+                    links.append(link)
+        found = _quote(embed, embed_raw)
+        if found is None or quoted is not None:
+            continue
+        view, view_raw = found
+        if view.uri and "/app.bsky.feed.post/" in view.uri:
+            quoted = view.uri
+            quoted_account = (
+                account_key("bluesky", view.author.did) if view.author else _did_of(view.uri)
+            )
+        if view.type.endswith("#viewRecord") and quoted is not None:
+            assert view.author is not None and view.value is not None  # the model says so
+            inner = list(zip(view.embeds or [], view_raw.get("embeds") or [], strict=False))
+            post, more = _make(
+                view.uri or "",
+                view.author,
+                view.value,
+                view.indexedAt,
+                inner,
+                {
+                    "replies": view.replyCount,
+                    "reposts": view.repostCount,
+                    "likes": view.likeCount,
+                    "quotes": view.quoteCount,
+                },
+                view_raw,
+            )
+            extra += [post, *more]
+    reply = record.reply
+    langs = record.langs or []
+    when = record.createdAt or indexed_at
+    assert when is not None  # the models require one of them
+    handle = author.handle or author.did
+    return (
+        Post(
+            platform="bluesky",
+            id=uri,
+            url=_url(handle, uri),
+            author=_author(author),
+            created_at=format_seconds(parse_time(when)),
+            text=text,
+            language=langs[0] if langs else None,
+            reply_to=reply.parent.uri if reply is not None else None,
+            reply_to_account=_did_of(reply.parent.uri) if reply is not None else None,
+            quoted=quoted,
+            quoted_account=quoted_account,
+            mentions=tuple(mentions),
+            hashtags=tuple(tags),
+            outlinks=tuple(links),
+            media=tuple(media),
+            counts=counts,
+            raw=raw,
+        ),
+        extra,
     )
 
 

@@ -15,17 +15,26 @@ The collector's ``via`` option (``-o via=api``) forces ``api`` or ``html``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
 from ..dates import format_seconds, parse_time
-from ..errors import AccountNotFound, CollectionFailed, InvalidTarget, UnexpectedResponse
+from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
 from .base import CollectionRun, CollectorOption, Target
 from .failures import for_status, from_exception, json_body
-from .post import Author, Media, Post
+from .post import Author, Media, Post, account_key
+from .shapes import (
+    Answer,
+    Items,
+    MastodonAccount,
+    MastodonContext,
+    MastodonInstance,
+    MastodonStatus,
+)
 from .snscrape_compat import item_json, snscrape_module
 
 _USER = re.compile(r"^[A-Za-z0-9_]{1,30}$")
@@ -33,6 +42,7 @@ _TAG = re.compile(r"^\w{1,100}$")
 _HOST = re.compile(
     r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*(:\d{1,5})?$"
 )
+_ACCOUNT = re.compile(r"^@?[^@\s/]+(@[^@\s/]+)?$")
 _POST_URL = re.compile(r"^https?://([^/]+)/@([A-Za-z0-9_]+)(?:@[^/]+)?/(\d+)/?$")
 PAGE = 40
 
@@ -107,37 +117,67 @@ class MastodonCollector:
     def collect(self, run: CollectionRun) -> Iterator[Post]:
         host = run.target.host
         assert host
-        via = self._via(run, host)
+        via, local = self._via(run, host)
         run.notes["via"] = via
         if via == "html":
             yield from _Html(run, host).posts()
         else:
-            yield from _Api(run, host).posts()
+            yield from _Api(run, host, local).posts()
 
-    def _via(self, run: CollectionRun, host: str) -> str:
+    def _via(self, run: CollectionRun, host: str) -> tuple[str, str]:
+        """How to read the instance, and the domain of its local accounts' handles (the
+        instance's own ``uri``, which may differ from the host it is served from)."""
         wanted = run.options.get("via", "auto")
         if wanted in ("api", "html"):
-            return wanted if run.target.kind != "tag" else "api"
+            return (wanted if run.target.kind != "tag" else "api"), host
+        url = f"https://{host}/api/v1/instance"
         try:
-            response = run.http.get(f"https://{host}/api/v1/instance")
+            response = run.http.get(url)
         except Exception as exc:
             raise from_exception(str(run.target), exc, run.http) from None
         if response.status_code != 200:
             raise for_status(str(run.target), response, f"the instance {host}")
-        version = str(json_body(response, str(run.target)).get("version", ""))
-        run.notes["instance_version"] = version
-        major = re.match(r"^(\d+)\.", version)
+        body = json_body(response, str(run.target))
+        instance = Answer(str(run.target), url).require(MastodonInstance, body)
+        run.notes["instance_version"] = instance.version
+        local = _domain(instance.uri) or host
+        if local != host:
+            run.notes["local_domain"] = local
+        major = re.match(r"^(\d+)\.", instance.version)
         if major and int(major.group(1)) < 4 and run.target.kind != "tag":
-            return "html"
-        return "api"
+            return "html", local
+        return "api", local
+
+
+def _domain(uri: str | None) -> str | None:
+    """The host in an instance's ``uri`` (``mastodon.social``; some servers write a URL)."""
+    if not uri:
+        return None
+    host = urlsplit(uri if "//" in uri else f"//{uri}").netloc.lower()
+    return host if _HOST.match(host) else None
+
+
+def full_acct(acct: str, local: str) -> str:
+    """``user@host`` for an ``acct`` or snscrape account: a bare ``user`` is local to
+    the instance that answered, so it gets that instance's domain."""
+    name = acct.strip().removeprefix("@")
+    return name if "@" in name else f"{name}@{local}"
+
+
+def mastodon_key(acct: str, local: str) -> str:
+    return account_key("mastodon", "@" + full_acct(acct, local))
 
 
 class _Api:
-    def __init__(self, run: CollectionRun, host: str) -> None:
+    def __init__(self, run: CollectionRun, host: str, local: str) -> None:
         self.run = run
         self.host = host
+        self.local = local
         self.base = f"https://{host}/api/v1"
         self.target = str(run.target)
+        #: Account id -> full acct, for every account seen in the answers so far (ids are
+        #: the answering instance's, as ``in_reply_to_account_id`` is).
+        self.accounts: dict[str, str] = {}
 
     def get(self, url: str, params: dict[str, Any] | None = None, what: str = "") -> Any:
         try:
@@ -152,98 +192,153 @@ class _Api:
         kind = self.run.target.kind
         name = self.run.target.name
         if kind == "post":
-            name = name.rsplit("/", 1)[1]
-            _, status = self.get(f"{self.base}/statuses/{name}", what=f"post {name}")
-            yield from self.convert(status, f"{self.base}/statuses/{name}")
-            _, context = self.get(f"{self.base}/statuses/{name}/context")
-            for status in context.get("ancestors", []) + context.get("descendants", []):
-                yield from self.convert(status, f"{self.base}/statuses/{name}/context")
+            yield from self.thread(name.rsplit("/", 1)[1])
             return
         if kind == "account":
-            _, account = self.get(
-                f"{self.base}/accounts/lookup", {"acct": name}, f"the account @{name}@{self.host}"
-            )
-            self.run.profile = account
-            url: str | None = f"{self.base}/accounts/{account['id']}/statuses"
+            lookup = f"{self.base}/accounts/lookup"
+            _, body = self.get(lookup, {"acct": name}, f"the account @{name}@{self.host}")
+            account = Answer(self.target, lookup).require(MastodonAccount, body)
+            self.run.profile = body
+            url: str | None = f"{self.base}/accounts/{account.id}/statuses"
         else:
             url = f"{self.base}/timelines/tag/{name}"
         params: dict[str, Any] | None = {"limit": PAGE}
         since = format_seconds(self.run.since) if self.run.since else None
         while url:
-            response, page = self.get(url, params)
-            if not isinstance(page, list):
-                raise UnexpectedResponse(
-                    self.target,
-                    f"{response.url} did not answer a list of statuses",
-                    url=response.url,
-                )
-            for status in page:
-                for post in self.convert(status, response.url):
-                    if since and post.created_at < since and post.id == str(status.get("id")):
-                        return
+            response, body = self.get(url, params)
+            answer = Answer(self.target, response.url)
+            page = answer.require(Items, body)
+            stop = False
+            for status, raw, at in self.checked(enumerate(page.root), answer):
+                for post in self.convert(status, raw, answer, at):
+                    if since and post.created_at < since and post.id == status.id:
+                        stop = True
+                        break
                     yield post
+                if stop:
+                    break
+            answer.close()
+            if stop:
+                return
             url = response.links.get("next", {}).get("url")
             params = None  # the next link carries them
 
-    def convert(self, status: Any, url: str) -> Iterator[Post]:
-        try:
-            if status.get("reblog"):
-                original = status["reblog"]
-                yield self.post(status, reposted=original.get("url") or original.get("uri"))
-                yield self.post(original)
-            else:
-                yield self.post(status)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise UnexpectedResponse(
-                self.target,
-                f"a status from {url} did not have the expected shape ({exc!r})",
-                url=url,
-            ) from None
+    def thread(self, status_id: str) -> Iterator[Post]:
+        """The status, then its context; the status's author is kept as the profile."""
+        url = f"{self.base}/statuses/{status_id}"
+        _, body = self.get(url, what=f"post {status_id}")
+        answer = Answer(self.target, url)
+        status = answer.require(MastodonStatus, body)
+        self.run.profile = body["account"]  # the Account, as an account collection keeps it
+        self.learn(status)
+        yield from self.convert(status, body, answer, "")
+        url += "/context"
+        _, body = self.get(url)
+        answer = Answer(self.target, url)
+        context = answer.require(MastodonContext, body)
+        items = [(f"ancestors[{i}]", s) for i, s in enumerate(context.ancestors)]
+        items += [(f"descendants[{i}]", s) for i, s in enumerate(context.descendants)]
+        for status, raw, at in self.checked(items, answer):
+            yield from self.convert(status, raw, answer, at)
+        answer.close()
 
-    def post(self, s: dict[str, Any], reposted: str | None = None) -> Post:
-        account = s["account"]
-        acct = account["acct"] if "@" in account["acct"] else f"{account['acct']}@{self.host}"
-        text, links = html_text(s.get("content") or "")
-        card = s.get("card") or {}
-        if card.get("url") and card["url"] not in links:
-            links.append(card["url"])
-        quote = (s.get("quote") or {}).get("quoted_status") or {}
+    def checked(
+        self, items: Iterable[tuple[int | str, Any]], answer: Answer
+    ) -> list[tuple[MastodonStatus, dict[str, Any], str]]:
+        """The statuses of one answer that fit, every account in them learnt first (so a
+        reply names the account it answers whichever comes first)."""
+        out = []
+        for where, raw in items:
+            at = f"[{where}]" if isinstance(where, int) else where
+            status = answer.check(MastodonStatus, raw, at)
+            if status is not None:
+                self.learn(status)
+                out.append((status, raw, at))
+        return out
+
+    def learn(self, s: MastodonStatus) -> None:
+        self.accounts.setdefault(s.account.id, full_acct(s.account.acct, self.local))
+        for m in s.mentions or ():
+            self.accounts.setdefault(m.id, full_acct(m.acct, self.local))
+        if s.reblog is not None:
+            self.learn(s.reblog)
+        if s.quote is not None and s.quote.quoted_status is not None:
+            self.learn(s.quote.quoted_status)
+
+    def key(self, acct: str) -> str:
+        return mastodon_key(acct, self.local)
+
+    def convert(self, s: MastodonStatus, raw: Any, answer: Answer, at: str) -> Iterator[Post]:
+        """The status as a post; a boost also yields the boosted status, a quote the
+        quoted one (each a post of its own)."""
+        try:
+            if s.reblog is not None:
+                yield self.post(s, raw, reposted=s.reblog)
+                yield from self.convert(s.reblog, raw["reblog"], answer, f"{at}.reblog")
+                return
+            yield self.post(s, raw)
+            if s.quote is not None and s.quote.quoted_status is not None:
+                quoted = raw["quote"]["quoted_status"]
+                yield from self.convert(
+                    s.quote.quoted_status, quoted, answer, f"{at}.quote.quoted_status"
+                )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            answer.note(f"{at or 'the status'}: {exc!r}")
+            raise answer.failure() from None
+
+    def author(self, a: MastodonAccount) -> Author:
+        handle = "@" + full_acct(a.acct, self.local)
+        return Author(
+            handle=handle,
+            display_name=a.display_name,
+            id=a.id,
+            url=a.url,
+            key=account_key("mastodon", handle),
+            uri=a.uri,
+        )
+
+    def post(self, s: MastodonStatus, raw: Any, reposted: MastodonStatus | None = None) -> Post:
+        text, links = html_text(s.content or "")
+        if s.card is not None and s.card.url and s.card.url not in links:
+            links.append(s.card.url)
+        quoted = s.quote.quoted_status if s.quote is not None else None
+        quoted_id = quoted.id if quoted is not None else s.quote and s.quote.quoted_status_id
+        replied = self.accounts.get(s.in_reply_to_account_id or "")
         return Post(
             platform="mastodon",
-            id=str(s["id"]),
-            url=s.get("url") or s["uri"],
-            author=Author(
-                handle=f"@{acct}",
-                display_name=account.get("display_name"),
-                id=str(account["id"]),
-                url=account.get("url"),
-            ),
-            created_at=format_seconds(parse_time(s["created_at"])),
-            edited_at=format_seconds(parse_time(s["edited_at"])) if s.get("edited_at") else None,
-            text=text if not reposted else "",
-            language=s.get("language"),
-            reply_to=str(s["in_reply_to_id"]) if s.get("in_reply_to_id") else None,
-            quoted=quote.get("url") or quote.get("uri"),
-            reposted=reposted,
-            mentions=tuple(f"@{m['acct']}" for m in s.get("mentions", [])),
-            hashtags=tuple(t["name"] for t in s.get("tags", [])),
+            id=s.id,
+            url=s.url or s.uri,
+            author=self.author(s.account),
+            created_at=format_seconds(parse_time(s.created_at)),
+            edited_at=format_seconds(parse_time(s.edited_at)) if s.edited_at else None,
+            text=text if reposted is None else "",
+            language=s.language,
+            reply_to=s.in_reply_to_id or None,
+            reply_to_account=self.key(replied) if replied else None,
+            quoted=quoted_id or None,
+            quoted_account=self.key(quoted.account.acct) if quoted is not None else None,
+            reposted=reposted.id if reposted is not None else None,
+            reposted_account=self.key(reposted.account.acct) if reposted is not None else None,
+            mentions=tuple(self.key(m.acct) for m in s.mentions or ()),
+            hashtags=tuple(t.name for t in s.tags or ()),
             outlinks=tuple(links),
             media=tuple(
                 Media(
-                    url=m.get("url") or m.get("remote_url"),
-                    type=m.get("type", "file"),
-                    alt=m.get("description"),
-                    key=f"attachment:{m['id']}",
+                    url=url,
+                    type=m.type,
+                    alt=m.description,
+                    key=f"attachment:{m.id}",
                 )
-                for m in s.get("media_attachments", [])
-                if m.get("url") or m.get("remote_url")
+                for m in s.media_attachments or ()
+                if (url := m.url or m.remote_url)
             ),
             counts={
-                "replies": s.get("replies_count"),
-                "reposts": s.get("reblogs_count"),
-                "likes": s.get("favourites_count"),
+                "replies": s.replies_count,
+                "reposts": s.reblogs_count,
+                "likes": s.favourites_count,
+                "quotes": s.quotes_count,
             },
-            raw=s,
+            raw=raw,
         )
 
 
@@ -280,11 +375,13 @@ class _Html:
             scraper = mastodon.MastodonProfileScraper(
                 f"@{name}@{self.host}", retries=self.run.settings.retries
             )
+            owner, wanted = f"{name}@{self.host}".lower(), None
         else:
             url = f"https://{self.host}/@{name}"
             scraper = mastodon.MastodonTootScraper(
                 url, mode=mastodon.MastodonTootScraperMode.THREAD, retries=self.run.settings.retries
             )
+            owner, wanted = None, name.rsplit("/", 1)[1]
         self.run.http.equip(scraper._session)
         self.run.notes["library"] = "snscrape"
         since = format_seconds(self.run.since) if self.run.since else None
@@ -292,6 +389,14 @@ class _Html:
         try:
             for item in scraper.get_items():
                 count += 1
+                self.check(item)
+                toot = item.toot if hasattr(item, "toot") else item
+                if self.run.profile is None and (
+                    toot.id == wanted or full_acct(toot.user.account, self.host).lower() == owner
+                ):
+                    # The account as its pages show it (3.x has no API to ask), as the
+                    # profile of an account or of a thread's author.
+                    self.run.profile = item_json(toot.user)
                 for post in self.convert(item):
                     if since and post.created_at < since and kind == "account":
                         return
@@ -309,6 +414,38 @@ class _Html:
             if last is not None and last.status and last.status >= 400:
                 raise from_exception(self.target, RuntimeError("no posts"), self.run.http)
 
+    def check(self, item: Any) -> None:
+        """An item snscrape read off a page, as the fields used need it; else the
+        page's shape was not what it expected (the page is named)."""
+        problem = None
+        toot = item.toot if hasattr(item, "toot") else item
+        if hasattr(item, "toot") and not _account_ok(getattr(item.user, "account", None)):
+            problem = "the booster's account is missing or malformed"
+        elif not isinstance(getattr(toot, "id", None), str) or not toot.id.isdigit():
+            problem = f"the toot id {getattr(toot, 'id', None)!r} is not a number"
+        elif not isinstance(getattr(toot, "url", None), str):
+            problem = "the toot has no URL"
+        elif not isinstance(getattr(toot, "date", None), datetime):
+            problem = "the toot has no time"
+        elif not _account_ok(getattr(getattr(toot, "user", None), "account", None)):
+            problem = "the toot's account is missing or malformed"
+        elif not all(_account_ok(getattr(u, "account", None)) for u in toot.mentionedUsers or ()):
+            problem = "a mention names no account"
+        if problem is not None:
+            last = self.run.http.exchanges[-1].url if self.run.http.exchanges else self.target
+            answer = Answer(self.target, last)
+            answer.note(f"{problem} (snscrape item {getattr(toot, 'url', None)!r})")
+            raise answer.failure()
+
+    def author(self, user: Any) -> Author:
+        handle = "@" + full_acct(user.account, self.host)
+        return Author(
+            handle=handle,
+            display_name=user.displayName,
+            url=user.url,
+            key=account_key("mastodon", handle),
+        )
+
     def convert(self, item: Any) -> Iterator[Post]:
         raw = item_json(item)
         if hasattr(item, "toot"):  # a Boost
@@ -317,12 +454,11 @@ class _Html:
                 platform="mastodon",
                 id=f"boost:{booster.account}:{item.toot.id}",
                 url=item.toot.url,
-                author=Author(
-                    handle=booster.account, display_name=booster.displayName, url=booster.url
-                ),
+                author=self.author(booster),
                 created_at=format_seconds(item.toot.date),
                 text="",
-                reposted=item.toot.url,
+                reposted=str(item.toot.id),
+                reposted_account=mastodon_key(item.toot.user.account, self.host),
                 raw=raw,
             )
             item = item.toot
@@ -331,12 +467,10 @@ class _Html:
             platform="mastodon",
             id=str(item.id),
             url=item.url,
-            author=Author(
-                handle=item.user.account, display_name=item.user.displayName, url=item.user.url
-            ),
+            author=self.author(item.user),
             created_at=format_seconds(item.date),
             text=item.text if not item.spoilerText else f"{item.text}\n\n{item.spoilerText}",
-            mentions=tuple(u.account for u in item.mentionedUsers or ()),
+            mentions=tuple(mastodon_key(u.account, self.host) for u in item.mentionedUsers or ()),
             hashtags=tuple(h.lstrip("#") for h in item.hashtags or ()),
             outlinks=tuple(item.links or ()),
             media=tuple(
@@ -347,6 +481,10 @@ class _Html:
             ),
             raw=raw,
         )
+
+
+def _account_ok(account: object) -> bool:
+    return isinstance(account, str) and bool(_ACCOUNT.match(account))
 
 
 def _guess_type(url: str) -> str:

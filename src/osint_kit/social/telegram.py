@@ -11,20 +11,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from bs4 import BeautifulSoup
 
 from ..dates import format_seconds
-from ..errors import AccountNotFound, CollectionFailed, InvalidTarget
+from ..errors import AccountNotFound, CollectionFailed, InvalidTarget, UnexpectedResponse
 from .base import CollectionRun, CollectorOption, Target
 from .failures import from_exception
-from .post import Author, Media, Post
+from .post import Author, Media, Post, account_key
+from .shapes import Answer
 from .snscrape_compat import item_json, snscrape_module
 from .tme_page import page_posts
 
 _CHANNEL = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_]{3,31})\b")
+#: A post as snscrape links it (``https://t.me/s/CHANNEL/ID``).
+_POST_URL = re.compile(r"^https://t\.me/(s/)?[A-Za-z0-9_]+/\d+/?$")
+#: A post or a channel as a t.me page links it.
+_LINK = re.compile(r"^https?://t\.me/(?:s/)?([A-Za-z][A-Za-z0-9_]{3,31})(?:/(\d+))?/?(?:\?.*)?$")
 
 
 #: Posts looked up one by one, at most, when a run finds posts no longer listed.
@@ -80,11 +87,18 @@ class TelegramCollector:
             raise self._missing_or(run, None)
         run.profile = item_json(channel)
         run.notes["library"] = "snscrape"
+        # The channel as Telegram spells it (the profile), else as the target gave it.
+        username = getattr(channel, "username", None)
+        shown = username if isinstance(username, str) and _CHANNEL.match(username) else name
         pages = _PageIndex(run)
         try:
             for item in scraper.get_items():
-                extras = pages.extras(item.url)
-                post = _post(name, item, extras)
+                _check(run, item)
+                try:
+                    extras = pages.extras(item.url)
+                except Exception as exc:  # lxml on a page it could not read
+                    raise _odd(run, f"{type(exc).__name__}: {str(exc)[:200]}", item) from None
+                post = _post(name, item, extras, shown)
                 if run.since is not None and post.created_at < format_seconds(run.since):
                     return
                 yield post
@@ -139,7 +153,53 @@ class _PageIndex:
         return self.blocks.get(key, {})
 
 
-def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
+def _odd(run: CollectionRun, problem: str, item: Any) -> UnexpectedResponse:
+    """A post snscrape read off a page that the fields used cannot be taken from."""
+    page = next((e.url for e in reversed(run.http.exchanges) if "/s/" in e.url), str(run.target))
+    answer = Answer(str(run.target), page)
+    answer.note(f"{problem} (snscrape item {getattr(item, 'url', None)!r})")
+    return answer.failure()
+
+
+def _check(run: CollectionRun, item: Any) -> None:
+    url = getattr(item, "url", None)
+    if not isinstance(url, str) or not _POST_URL.match(url):
+        raise _odd(run, "a post's link is not a t.me post URL", item)
+    if not isinstance(getattr(item, "date", None), datetime):
+        raise _odd(run, "a post has no time", item)
+    content = getattr(item, "content", None)
+    if content is not None and not isinstance(content, str):
+        raise _odd(run, "a post's text is not text", item)
+    outlinks = getattr(item, "outlinks", None)
+    if outlinks is not None and not all(isinstance(o, str) for o in outlinks):
+        raise _odd(run, "a post's links are not URLs", item)
+
+
+def _key(channel: str) -> str:
+    return account_key("telegram", channel)
+
+
+def _ref(channel: str, url: object) -> tuple[str | None, str | None]:
+    """A post a t.me link points to, as (post, its channel's key). The post is given by
+    its id within this channel (the id posts get here), by its URL in another channel
+    (a bare id there would join to this channel's post of that number); a link to a
+    channel alone names only the channel."""
+    if not isinstance(url, str):
+        return None, None
+    m = _LINK.match(url)
+    if m is None:
+        return None, None
+    other, post_id = m.group(1), m.group(2)
+    if post_id is None:
+        return None, _key(other)
+    if other.lower() == channel.lower():
+        return post_id, _key(other)
+    return f"https://t.me/{other}/{post_id}", _key(other)
+
+
+def _post(channel: str, item: Any, extras: dict[str, Any], shown: str | None = None) -> Post:
+    """``channel`` as the target names it (media keys, URLs stay as earlier runs made
+    them), ``shown`` as Telegram spells it (the handle)."""
     raw = item_json(item)
     post_id = item.url.rstrip("/").rsplit("/", 1)[1]
     if "text" in extras:  # the page as shown: line breaks, and links as marked up
@@ -147,33 +207,39 @@ def _post(channel: str, item: Any, extras: dict[str, Any]) -> Post:
         outlinks = list(extras["links"])
         if extras.get("link_preview") and extras["link_preview"] not in outlinks:
             outlinks.append(extras["link_preview"])
-        mentions = tuple(dict.fromkeys(extras["mentions"]))
+        names: list[str] = extras["mentions"]
         hashtags = tuple(dict.fromkeys(extras["hashtags"]))
     else:
         text = item.content or ""
         outlinks = list(item.outlinks or ())
-        mentions = ()
+        names = _MENTION.findall(text)
         hashtags = tuple(dict.fromkeys(_HASHTAG.findall(text)))
+    mentions = tuple(dict.fromkeys(_key(n) for n in names if _CHANNEL.match(n)))
     media = tuple(
         Media(url=m["url"], type=m["type"], key=f"{channel}/{post_id}#{n}:{m['type']}")
         for n, m in enumerate(extras.get("media", []))
     )
+    reply_to, reply_account = _ref(channel, extras.get("reply_to"))
+    reposted, reposted_account = _ref(channel, extras.get("forwarded_from"))
     page = {k: v for k, v in extras.items() if k not in ("media", "text", "links")}
     return Post(
         platform="telegram",
         id=post_id,
         url=item.url.replace("//t.me/s/", "//t.me/"),
         author=Author(
-            handle=channel,
+            handle=f"@{shown or channel}",
             display_name=extras.get("author_name"),
             id=None,
             url=f"https://t.me/{channel}",
+            key=_key(channel),
         ),
         created_at=format_seconds(item.date),
         text=text,
         language=None,
-        reply_to=extras.get("reply_to"),
-        reposted=extras.get("forwarded_from"),
+        reply_to=reply_to,
+        reply_to_account=reply_account,
+        reposted=reposted,
+        reposted_account=reposted_account,
         mentions=mentions,
         hashtags=hashtags,
         outlinks=tuple(outlinks),
