@@ -120,6 +120,7 @@ class BlueskyCollector:
         xrpc.profile(run.target.name)
         since = format_seconds(run.since) if run.since else None
         cursor: str | None = None
+        cursors: set[str] = set()
         while True:
             params: dict[str, Any] = {"actor": run.target.name, "limit": PAGE}
             if cursor:
@@ -141,6 +142,10 @@ class BlueskyCollector:
             cursor = page.cursor
             if stop or not cursor or not page.feed:
                 return
+            if cursor in cursors:  # the same page again: it would never end
+                answer.note(f"cursor: {cursor!r} was given before; the feed does not advance")
+                raise answer.failure()
+            cursors.add(cursor)
 
 
 def _appview(run: CollectionRun) -> str:

@@ -204,8 +204,10 @@ class _Api:
             url = f"{self.base}/timelines/tag/{name}"
         params: dict[str, Any] | None = {"limit": PAGE}
         since = format_seconds(self.run.since) if self.run.since else None
+        asked: set[str] = set()
         while url:
             response, body = self.get(url, params)
+            asked.add(response.url)
             answer = Answer(self.target, response.url)
             page = answer.require(Items, body)
             stop = False
@@ -222,6 +224,9 @@ class _Api:
                 return
             url = response.links.get("next", {}).get("url")
             params = None  # the next link carries them
+            if url in asked:  # a next page already read: it would never end
+                answer.note(f"Link: the next page {url} was read before; the list does not advance")
+                raise answer.failure()
 
     def thread(self, status_id: str) -> Iterator[Post]:
         """The status, then its context; the status's author is kept as the profile."""
