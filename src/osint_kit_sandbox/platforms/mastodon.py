@@ -88,6 +88,7 @@ class Status:
     card: LinkCard | None = None
     favourites_count: int = 0
     edited_at: datetime | None = None
+    quote_of_id: str | None = None  # a quote post (served from 4.4 on)
 
     @property
     def url(self) -> str:
@@ -196,6 +197,7 @@ class Instance:
         media: Sequence[MediaSpec] = (),
         in_reply_to: Status | str | None = None,
         reblog_of: Status | str | None = None,
+        quote_of: Status | str | None = None,
         language: str | None = "en",
         spoiler_text: str = "",
         sensitive: bool = False,
@@ -204,7 +206,8 @@ class Instance:
         favourites_count: int = 0,
     ) -> Status:
         """Post a status. ``text`` is plain text that gets Mastodon's links, #tags and
-        @mentions; ``text_html`` is used as is (then only ``tags``/``mentions`` given count)."""
+        @mentions; ``text_html`` is used as is (then only ``tags``/``mentions`` given count).
+        ``quote_of`` makes it a quote post (an accepted quote, as 4.4+ serves it)."""
         with self._lock:
             if account.id not in self._accounts:
                 raise KeyError(f"{account.username!r} is not an account of {self.host}")
@@ -228,6 +231,9 @@ class Instance:
                         in_reply_to if isinstance(in_reply_to, str) else in_reply_to.id
                     )
                 attachments = tuple(self._attachment(created_at, spec) for spec in media)
+                quoted = None
+                if quote_of is not None:
+                    quoted = self.status(quote_of if isinstance(quote_of, str) else quote_of.id)
                 status = Status(
                     self.host,
                     status_id,
@@ -246,6 +252,8 @@ class Instance:
                     _unique([*found_tags, *tags]),
                     card,
                     favourites_count,
+                    None,
+                    quoted.id if quoted else None,
                 )
                 if parent:
                     self._children.setdefault(parent.id, []).append(status_id)

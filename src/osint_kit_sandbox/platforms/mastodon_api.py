@@ -8,7 +8,8 @@ keys), ``{"error":"Record not found"}`` 404s, ``limit`` (default 20, at most 40)
 ``max_id`` / ``since_id`` / ``min_id``, and ``Link`` headers built as Mastodon
 builds them: the request's pagination parameters kept, keys sorted, ``rel="next"``
 only when the page is full (so an exactly full last page links to an empty one,
-as on real servers), ``rel="prev"`` whenever the page is not empty.
+as on real servers), ``rel="prev"`` whenever the page is not empty; quote posts
+from 4.4 on (``quote``: a Quote with the quoted status, a ShallowQuote inside it).
 Simplified: no auth, no rate-limit accounting (the headers are constant), no polls.
 """
 
@@ -302,7 +303,20 @@ def card_json(inst: Instance, status: Status) -> Json | None:
     return out
 
 
-def status_json(inst: Instance, status: Status) -> Json:
+def quote_json(inst: Instance, status: Status, nested: bool) -> Json | None:
+    """A quote as 4.4+ serves it: the quoted status in full (a Quote), or only its id
+    inside a status that is itself quoted (a ShallowQuote); ``deleted`` once it is gone."""
+    if status.quote_of_id is None:
+        return None
+    quoted = inst.find(status.quote_of_id)
+    if quoted is None:
+        return {"state": "deleted", "quoted_status": None}
+    if nested:
+        return {"state": "accepted", "quoted_status_id": quoted.id}
+    return {"state": "accepted", "quoted_status": status_json(inst, quoted, nested=True)}
+
+
+def status_json(inst: Instance, status: Status, *, nested: bool = False) -> Json:
     reblog = inst.find(status.reblog_of_id) if status.reblog_of_id else None
     tags: dict[str, Json] = {}
     for tag in status.tags:
@@ -335,7 +349,7 @@ def status_json(inst: Instance, status: Status) -> Json:
         ],
         "tags": list(tags.values()),
         "emojis": [],
-        "quote": None,
+        "quote": quote_json(inst, status, nested),
         "card": card_json(inst, status),
         "poll": None,
     }
