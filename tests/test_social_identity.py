@@ -238,6 +238,32 @@ def test_bluesky_accounts_by_did_quotes_collected_replies_and_reposts_named(
     assert {p["author"]["key"] for p in posts.values()} == {carol_key, dave_key}
 
 
+def test_a_repost_of_an_old_post_does_not_end_a_run_since_a_date(
+    fake: FakePlatforms, case: Case
+) -> None:
+    bsky = fake.bluesky
+    carol = bsky.add_actor("carol.bsky.fake")
+    dave = bsky.add_actor("dave.bsky.fake")
+    old = bsky.add_post(carol, text="old", created_at=START)
+    theirs = bsky.add_post(dave, text="theirs, older still", created_at=START - timedelta(days=9))
+    recent = bsky.add_post(carol, text="recent", created_at=START + timedelta(days=3))
+    bsky.repost(carol, theirs, created_at=START + timedelta(days=4))
+    newest = bsky.add_post(carol, text="newest", created_at=START + timedelta(days=5))
+
+    cap = case.collect(
+        "bluesky:carol.bsky.fake",
+        since=START + timedelta(days=2),
+        settings=settings_for(fake, media=False),
+        examiner=EXAMINER,
+        progress=False,
+    )
+
+    posts = by_id(case, cap)
+    # the reposted post comes with its repost, however old; the run goes on past it
+    assert {newest.uri, theirs.uri, recent.uri} <= set(posts) and old.uri not in posts
+    assert len(posts) == 4
+
+
 def test_a_bluesky_thread_keeps_its_author_profile(fake: FakePlatforms, case: Case) -> None:
     bsky = fake.bluesky
     carol = bsky.add_actor("carol.bsky.fake")

@@ -133,8 +133,7 @@ class BlueskyCollector:
                 item = answer.check(BlueskyFeedItem, raw, f"feed[{i}]")
                 if item is None:
                     continue
-                own = item.reason is None  # not a repost, not a pin shown on top
-                if since and own and _created(item.post) < since:
+                if since and (when := _listed_at(item)) is not None and when < since:
                     stop = True
                     break
                 yield from _feed_item(item, raw)
@@ -182,9 +181,17 @@ class _Xrpc:
         return profile
 
 
-def _created(view: BlueskyPostView) -> str:
-    when = view.record.createdAt or view.indexedAt
-    assert when is not None  # the model requires one of them
+def _listed_at(item: BlueskyFeedItem) -> str | None:
+    """When the item entered the feed, which is newest first: a post when it was made,
+    a repost when it was reposted; a pinned post, shown on top, says nothing."""
+    reason = item.reason
+    if reason is None:
+        when = item.post.record.createdAt or item.post.indexedAt
+    elif reason.is_repost:
+        when = reason.indexedAt
+    else:
+        return None
+    assert when is not None  # the models require it
     return format_seconds(parse_time(when))
 
 
