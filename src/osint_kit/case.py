@@ -43,6 +43,7 @@ from .social.views import (
     interactions_from_posts,
     posts_from_events,
 )
+from .tables import CaseTables, MediaList
 from .timestamp import TsaConfig, tsa_config
 from .verification import VerificationReport
 from .verify import verify_case
@@ -313,11 +314,15 @@ class Case:
         """Collected posts, the latest version of each, newest first.
 
         ``.to_frame()`` gives pandas (Arrow-backed dtypes), ``.to_arrow()`` a
-        ``pyarrow.Table``; the columns are ``POSTS_SCHEMA`` (docs/social.md) whatever
-        the data. ``target`` (``telegram:CHANNEL``…) narrows to one collection target;
-        ``deleted`` says a later run found the post gone by the platform's word,
-        ``listed`` false that a later run no longer listed it.
+        ``pyarrow.Table``; the columns are ``POSTS_SCHEMA`` (docs/tables.md) whatever
+        the data. The whole case's table is kept in ``derived/tables/posts.parquet``
+        and made again only when the log has moved on. ``target``
+        (``telegram:CHANNEL``…) narrows to one collection target; ``deleted`` says a
+        later run found the post gone by the platform's word, ``listed`` false that a
+        later run no longer listed it.
         """
+        if target is None:
+            return PostList.from_arrow(self._tables().table("posts"))
         return posts_from_events(self.log.events(), self.writer.read_blob, target)
 
     def accounts(self, target: str | None = None) -> AccountList:
@@ -325,13 +330,28 @@ class Case:
         (``mastodon:@user@host``, ``bluesky:did:…``, ``telegram:@channel``): handle,
         names, ids, how many posts, first and last, how often mentioned
         (``ACCOUNTS_SCHEMA``)."""
-        return accounts_from_posts(self.posts(target))
+        if target is None:
+            return AccountList.from_arrow(self._tables().table("accounts"))
+        return accounts_from_posts(
+            posts_from_events(self.log.events(), self.writer.read_blob, target)
+        )
 
     def interactions(self, target: str | None = None) -> InteractionList:
         """One row per reply, mention, repost and quote whose target account is known:
         ``kind``, ``source`` and ``target`` account keys, the post's exhibit and id, the
         post replied to, reposted or quoted, and the time (``INTERACTIONS_SCHEMA``)."""
+        if target is None:
+            return InteractionList.from_arrow(self._tables().table("interactions"))
         return interactions_from_posts(self.posts(target))
+
+    def media(self) -> MediaList:
+        """Every picture, video and sound exhibit, whatever its source, with the posts that
+        carry its bytes, their accounts and platforms, and when it was first posted
+        (``MEDIA_SCHEMA``)."""
+        return MediaList.from_arrow(self._tables().table("media"))
+
+    def _tables(self) -> CaseTables:
+        return CaseTables(self.writer)
 
     def captures(self) -> list[Capture]:
         return self.writer.captures()

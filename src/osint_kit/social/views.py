@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 
@@ -100,11 +100,48 @@ COLUMNS = tuple(POSTS_SCHEMA.names)
 
 
 class _Rows(list[dict[str, Any]]):
+    """Rows as dicts (a list), or an Arrow table read from ``derived/tables/`` that turns
+    into dicts only when asked: ``to_arrow()`` and ``to_frame()`` never go through them."""
+
     schema: pa.Schema
     shown: tuple[str, ...] = ()
     what = "rows"
+    _table: pa.Table | None = None
+    _pending = False
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> Self:
+        rows = cls()
+        rows._table, rows._pending = table, True
+        return rows
+
+    def _fill(self) -> None:
+        if self._pending and self._table is not None:
+            self._pending = False
+            super().extend(self._table.to_pylist())
+
+    def __len__(self) -> int:
+        if self._pending and self._table is not None:
+            return int(self._table.num_rows)
+        return super().__len__()
+
+    def __iter__(self) -> Any:
+        self._fill()
+        return super().__iter__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self._fill()
+        return super().__getitem__(index)
+
+    def __eq__(self, other: object) -> bool:
+        self._fill()
+        return list.__eq__(self, other)
+
+    __hash__ = None
 
     def to_arrow(self) -> pa.Table:
+        if self._table is not None:
+            return self._table
         return pa.Table.from_pylist(list(self), schema=self.schema)
 
     def to_frame(self) -> Any:

@@ -1,0 +1,113 @@
+"""derived/tables/: Parquet kept beside the log, rebuilt only when the log moves on, read
+by other tools without osint-kit; the media table ties media exhibits to their posts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import Case
+from osint_kit.tables import MEDIA_SCHEMA, SCHEMAS
+from osint_kit_sandbox.demo import make_png
+from osint_kit_sandbox.platforms import FakePlatforms
+from social_helpers import settings_for
+
+START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    with FakePlatforms() as f:
+        yield f
+        assert not f.errors, f.errors
+
+
+@pytest.fixture
+def collected(fake: FakePlatforms, case: Case, tmp_path: Path) -> Case:
+    ch = fake.telegram.add_channel("harbour_watch", title="Harbour Watch")
+    for i in range(4):
+        ch.add_post(
+            date=START + timedelta(hours=i),
+            text=f"Post {i} @dog_rescue",
+            photos=[f"pier-{i}.jpg"] if i % 2 == 0 else [],
+        )
+    case.collect(
+        "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
+    )
+    photo = tmp_path / "IMG_1.png"
+    make_png(photo, 40, 30)
+    case.import_files([photo], handed_over_by="Witness", examiner=EXAMINER, progress=False)
+    return case
+
+
+def test_tables_are_kept_as_parquet_and_reused_until_the_log_moves(collected: Case) -> None:
+    folder = collected.path / "derived" / "tables"
+    assert collected.posts().to_arrow().num_rows == 4
+    files = {name: folder / f"{name}.parquet" for name in SCHEMAS}
+    assert all(f.is_file() for f in files.values())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    seq, head = collected.log.head()
+    assert manifest["head"] == {"seq": seq, "hash": head}
+    stamps = {name: f.stat().st_mtime_ns for name, f in files.items()}
+
+    collected.accounts(), collected.interactions(), collected.media()
+    assert {name: f.stat().st_mtime_ns for name, f in files.items()} == stamps  # read, not made
+
+    collected.add_note("Checked the pier.", examiner=EXAMINER)
+    collected.media()
+    assert files["posts"].stat().st_mtime_ns != stamps["posts"]  # the log moved: made again
+    assert json.loads((folder / "manifest.json").read_text())["head"]["seq"] == seq + 1
+
+
+def test_a_damaged_table_file_is_made_again(collected: Case) -> None:
+    collected.posts()
+    posts = collected.path / "derived" / "tables" / "posts.parquet"
+    posts.write_bytes(b"not parquet")
+    assert collected.posts().to_arrow().num_rows == 4
+    (collected.path / "derived" / "tables" / "manifest.json").unlink()
+    assert len(collected.posts()) == 4
+
+
+def test_other_tools_read_the_tables_without_osint_kit(collected: Case) -> None:
+    collected.posts()
+    folder = collected.path / "derived" / "tables"
+    script = (
+        "import sys, pandas as pd, pyarrow.parquet as pq\n"
+        "assert 'osint_kit' not in sys.modules\n"
+        f"posts = pd.read_parquet({str(folder / 'posts.parquet')!r})\n"
+        f"media = pq.read_table({str(folder / 'media.parquet')!r})\n"
+        "print(len(posts), media.num_rows, sorted(set(posts['author_key'])))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split()[:2] == ["4", "3"]
+
+
+def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
+    media = collected.media()
+    assert media.to_arrow().schema.equals(MEDIA_SCHEMA)
+    rows = {r["exhibit"]: r for r in media}
+    posted = [r for r in rows.values() if r["posts"]]
+    imported = [r for r in rows.values() if r["method"] == "file.import"]
+    assert len(posted) == 2 and len(imported) == 1
+    for row in posted:
+        assert row["platforms"] == ["telegram"] and row["first_posted"] is not None
+        assert row["accounts"] == sorted(
+            {p["author_key"] for p in collected.posts() if p["id"] in row["posts"]}
+        )
+    assert imported[0]["posts"] == [] and imported[0]["media_type"] == "image/png"
+
+
+def test_an_empty_case_has_empty_tables_of_the_same_schema(case: Case) -> None:
+    for name, schema in SCHEMAS.items():
+        table = getattr(case, name)().to_arrow()
+        assert table.num_rows == 0 and table.schema.equals(schema)
+    assert case.posts() == [] and not case.media()
