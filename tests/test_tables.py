@@ -111,3 +111,24 @@ def test_an_empty_case_has_empty_tables_of_the_same_schema(case: Case) -> None:
         table = getattr(case, name)().to_arrow()
         assert table.num_rows == 0 and table.schema.equals(schema)
     assert case.posts() == [] and not case.media()
+
+
+def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
+    fake: FakePlatforms, case: Case, examiner_env: object
+) -> None:
+    for name in ("harbour_watch", "station_watch"):
+        ch = fake.telegram.add_channel(name, title=name)
+        for i in range(3):
+            ch.add_post(date=START + timedelta(hours=i), text=f"{name} {i}")
+        case.collect(f"telegram:{name}", settings=settings_for(fake), progress=False)
+    posts = case.posts()
+    assert len(posts) == 6
+    assert {(p["author_key"], p["id"]) for p in posts} == {
+        (f"telegram:@{name}", str(i))
+        for name in ("harbour_watch", "station_watch")
+        for i in (1, 2, 3)
+    }
+    fake.telegram.get("station_watch").delete(2)
+    case.collect("telegram:station_watch", settings=settings_for(fake), progress=False)
+    gone = {(p["author_key"], p["id"]) for p in case.posts() if p["deleted"]}
+    assert gone == {("telegram:@station_watch", "2")}  # not harbour_watch's post 2

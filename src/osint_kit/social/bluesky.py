@@ -15,7 +15,7 @@ from typing import Any
 from ..dates import format_seconds, parse_time
 from ..errors import InvalidTarget, UnexpectedResponse
 from .base import CollectionRun, CollectorOption, Target
-from .failures import for_status, from_exception
+from .failures import for_status, from_exception, json_body
 from .post import Author, Media, Post, account_key
 from .shapes import (
     Answer,
@@ -93,8 +93,11 @@ class BlueskyCollector:
             response = run.http.get(base, params={"uris": batch})
             if response.status_code != 200:
                 continue
-            body = response.json()
-            found = {p.get("uri") for p in body.get("posts", []) if isinstance(p, dict)}
+            body = json_body(response, str(run.target))
+            listed = body.get("posts") if isinstance(body, dict) else None
+            if not isinstance(listed, list):
+                continue  # an answer of another shape says nothing about these posts
+            found = {p.get("uri") for p in listed if isinstance(p, dict)}
             for uri in batch:
                 if uri not in found:
                     said[uri] = f"app.bsky.feed.getPosts at {_appview(run)} does not return it"

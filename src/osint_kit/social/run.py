@@ -99,7 +99,11 @@ def collect(
     covered = failure is None or (isinstance(failure, AccountNotFound) and bool(known))
     window = None
     if failure is None and limit is not None and len(posts) >= limit:
-        window = min(p.created_at for p in posts)
+        # The listing reached back this far; originals that its posts repost or quote
+        # (collected with them, often much older) say nothing of what it still lists.
+        carried = {p.reposted for p in posts} | {p.quoted for p in posts}
+        listed = [p for p in posts if p.id not in carried] or posts
+        window = min(p.created_at for p in listed)
     elif failure is None and since is not None:
         window = format_seconds(since)
     changes = compare(known, posts, window_start=window, covered=covered)

@@ -254,14 +254,22 @@ def post_row(post: Mapping[str, Any], exhibit: str, capture: str | None) -> dict
 def posts_from_events(
     events: Iterable[Event], read_blob: Callable[[str], bytes], target: str | None = None
 ) -> PostList:
-    """Every post collected (``target`` narrows to one), its latest version, newest first."""
+    """Every post collected (``target`` narrows to one), its latest version, newest first.
+
+    A post is one row per platform and URL: ids are only unique within what one
+    collector reads (a Telegram channel's ``5`` is not another channel's ``5``),
+    while the same post reached through two targets is one post.
+    """
     latest: dict[tuple[str, str], dict[str, Any]] = {}
+    #: (target, id) -> the row's key: what a capture's changes name by id.
+    known: dict[tuple[str, str], tuple[str, str]] = {}
     records: dict[str, dict[str, Any]] = {}
     for event in events:
         cap = event.capture
         if cap is None or not str(cap.get("method", "")).startswith("social."):
             continue
-        if target is not None and cap.get("target") != target:
+        where = str(cap.get("target", ""))
+        if target is not None and where != target:
             continue
         for subject in event.subjects:
             if subject.role != "post" or subject.exhibit is None:
@@ -272,22 +280,22 @@ def posts_from_events(
             if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
                 continue
             row = post_row(post, subject.exhibit, cap.get("id"))
-            key = (row["platform"], row["id"])
+            key = (row["platform"], row["url"] or f"{where}#{row['id']}")
+            known[(where, row["id"])] = key
             if key in latest:
                 row["versions"] = latest[key]["versions"] + 1
                 row["deleted"], row["listed"] = latest[key]["deleted"], latest[key]["listed"]
             latest[key] = row
-        platform = cap.get("platform", "")
         changes = cap.get("changes") or {}
-        for gone in changes.get("deleted", []):
-            if (platform, gone["id"]) in latest:
-                latest[(platform, gone["id"])].update(deleted=True, listed=False)
-        for gone in changes.get("no_longer_listed", []):
-            if (platform, gone["id"]) in latest:
-                latest[(platform, gone["id"])]["listed"] = False
-        for back in changes.get("reappeared", []):
-            if (platform, back) in latest:
-                latest[(platform, back)].update(deleted=False, listed=True)
+        named = (
+            [(g.get("id"), {"deleted": True, "listed": False}) for g in changes.get("deleted", [])]
+            + [(g.get("id"), {"listed": False}) for g in changes.get("no_longer_listed", [])]
+            + [(i, {"deleted": False, "listed": True}) for i in changes.get("reappeared", [])]
+        )
+        for post_id, state in named:
+            row_key = known.get((where, str(post_id)))
+            if row_key is not None and row_key in latest:
+                latest[row_key].update(state)
     rows = sorted(
         latest.values(),
         key=lambda r: (r["created_at"] is not None, r["created_at"] or 0, r["id"]),
