@@ -44,7 +44,7 @@ from osint_kit import CollectSettings
 from osint_kit.social.snscrape_compat import snscrape_module
 
 CHANNEL = "bench_channel"
-GOAL = 1.2
+GOAL = 1.15  # issue 15: osint-kit collect at most 1.15x bare snscrape
 
 _SERVER = """
 import json, sys
