@@ -15,9 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
+
 from .bundle.build import ExportResult, export_bundle
 from .checkpoint import Checkpoint, make_checkpoint
 from .dates import normalise_date_or_time, parse_time, utc_now
+from .derive import record_derived
 from .errors import (
     CorruptCaseFile,
     InvalidCaseField,
@@ -31,6 +34,9 @@ from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
 from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
 from .importer import import_files
+from .network import EXPORTS as NETWORK_EXPORTS
+from .network import KINDS as NETWORK_KINDS
+from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
 from .provenance import ProvenanceReport, render
 from .repair import RepairReport, repair_case
 from .social.run import collect
@@ -349,6 +355,50 @@ class Case:
         carry its bytes, their accounts and platforms, and when it was first posted
         (``MEDIA_SCHEMA``)."""
         return MediaList.from_arrow(self._tables().table("media"))
+
+    def network(
+        self, kinds: Iterable[str] = NETWORK_KINDS, *, target: str | None = None
+    ) -> nx.MultiDiGraph:
+        """The accounts as a ``networkx.MultiDiGraph``: one node per account key, one edge
+        per interaction of the chosen kinds (``reply``, ``mention``, ``repost``,
+        ``quote``) with its kind, post exhibit, post id and time. ``osint_kit.network``
+        has the analyses: ``targeting``, ``most_targeted``, ``most_active``, ``groups``,
+        ``timeline_of``."""
+        return build_network(self.interactions(target), self.accounts(target), kinds)
+
+    def export_network(
+        self,
+        format: str = "graphml",
+        *,
+        kinds: Iterable[str] = NETWORK_KINDS,
+        target: str | None = None,
+        examiner: Examiner | None = None,
+    ) -> Exhibit:
+        """The network as GraphML, GEXF (Gephi) or a drawn PNG, stored as a derived
+        exhibit that names the post exhibits it rests on and the log head it was
+        computed at (an ``analysis.derived`` event). Returns the exhibit; its ``path``
+        is the read-only file."""
+        if format not in NETWORK_EXPORTS:
+            raise InvalidOption("format", f"{format!r}: choose from {', '.join(NETWORK_EXPORTS)}")
+        chosen = check_kinds(kinds)
+        graph = self.network(chosen, target=target)
+        media_type, suffix = NETWORK_EXPORTS[format]
+        if format == "png":
+            title = f"{self.id}: {', '.join(chosen)} ({len(graph)} accounts)"
+            data = to_png(graph, title=title)
+        else:
+            data = to_graphml(graph) if format == "graphml" else to_gexf(graph)
+        inputs = sorted({d["post_exhibit"] for _, _, d in graph.edges(data=True)})
+        return record_derived(
+            self.writer,
+            data,
+            media_type=media_type,
+            name=f"network-{'-'.join(chosen)}.{suffix}",
+            method=f"network.{format}",
+            inputs=inputs,
+            parameters={"kinds": list(chosen), "target": target, "nodes": len(graph)},
+            actor=resolve_examiner(examiner).actor(),
+        )
 
     def _tables(self) -> CaseTables:
         return CaseTables(self.writer)

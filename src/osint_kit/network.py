@@ -1,0 +1,190 @@
+"""Account networks from the interactions table (networkx), for cyberbullying and
+cyberstalking: who targets whom, the most targeted, the most active, groups, one
+target's timeline; and the network as GraphML, GEXF (Gephi) or a drawn picture.
+
+Nodes are account keys (``mastodon:@user@host``, ``bluesky:did:…``,
+``telegram:@channel``); each interaction is one edge of a ``MultiDiGraph`` from
+its source to its target, with its ``kind``, ``post_exhibit``, ``post_id`` and
+``time`` (RFC 3339 text, so every export format can hold it).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import networkx as nx
+
+from .dates import format_seconds
+from .errors import InvalidOption
+
+KINDS = ("reply", "mention", "repost", "quote")
+
+
+def check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(kinds))
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown or not chosen:
+        raise InvalidOption("kinds", f"{unknown or 'none'}: choose from {', '.join(KINDS)}")
+    return chosen
+
+
+def build_network(
+    interactions: Iterable[Mapping[str, Any]],
+    accounts: Iterable[Mapping[str, Any]] = (),
+    kinds: Iterable[str] = KINDS,
+) -> nx.MultiDiGraph:
+    """One node per account, one edge per interaction of the chosen ``kinds``."""
+    chosen = set(check_kinds(kinds))
+    graph = nx.MultiDiGraph()
+    for account in accounts:
+        graph.add_node(
+            account["key"],
+            platform=account.get("platform") or "",
+            handle=account.get("handle") or "",
+            display_name=account.get("display_name") or "",
+        )
+    for row in interactions:
+        if row["kind"] not in chosen:
+            continue
+        for key in (row["source"], row["target"]):
+            if key not in graph:
+                graph.add_node(key, platform=row["platform"], handle="", display_name="")
+        when = row.get("time")
+        graph.add_edge(
+            row["source"],
+            row["target"],
+            kind=row["kind"],
+            post_exhibit=row["post_exhibit"],
+            post_id=row["post_id"],
+            time=format_seconds(when) if when is not None else "",
+        )
+    return graph
+
+
+def targeting(graph: nx.MultiDiGraph) -> nx.DiGraph:
+    """Who targets whom: one edge per ordered pair, ``weight`` = how many interactions,
+    with the count of each kind. Self-interactions (a thread answering itself) are left
+    out."""
+    weighted = nx.DiGraph()
+    weighted.add_nodes_from(graph.nodes(data=True))
+    for source, target, data in graph.edges(data=True):
+        if source == target:
+            continue
+        if not weighted.has_edge(source, target):
+            weighted.add_edge(source, target, weight=0, **{k: 0 for k in KINDS})
+        edge = weighted[source][target]
+        edge["weight"] += 1
+        edge[data["kind"]] += 1
+    return weighted
+
+
+def most_targeted(graph: nx.MultiDiGraph, n: int = 10) -> list[tuple[str, int, int]]:
+    """(account, interactions received, distinct senders), most received first."""
+    weighted = targeting(graph)
+    rows = [
+        (node, int(weighted.in_degree(node, weight="weight")), int(weighted.in_degree(node)))
+        for node in weighted
+    ]
+    return sorted((r for r in rows if r[1]), key=lambda r: (-r[1], -r[2], r[0]))[:n]
+
+
+def most_active(graph: nx.MultiDiGraph, n: int = 10) -> list[tuple[str, int, int]]:
+    """(account, interactions sent, distinct accounts targeted), most sent first."""
+    weighted = targeting(graph)
+    rows = [
+        (node, int(weighted.out_degree(node, weight="weight")), int(weighted.out_degree(node)))
+        for node in weighted
+    ]
+    return sorted((r for r in rows if r[1]), key=lambda r: (-r[1], -r[2], r[0]))[:n]
+
+
+def groups(graph: nx.MultiDiGraph, seed: int = 1) -> list[set[str]]:
+    """Communities of accounts (Louvain on the undirected, weighted network), largest
+    first; accounts with no interaction are left out. ``seed`` makes it repeatable."""
+    undirected = nx.Graph()
+    for source, target, data in targeting(graph).edges(data=True):
+        prior = undirected.get_edge_data(source, target, {"weight": 0})["weight"]
+        undirected.add_edge(source, target, weight=prior + data["weight"])
+    if undirected.number_of_edges() == 0:
+        return []
+    found = nx.community.louvain_communities(undirected, weight="weight", seed=seed)
+    return sorted((set(c) for c in found), key=lambda c: (-len(c), sorted(c)))
+
+
+def timeline_of(graph: nx.MultiDiGraph, target: str) -> list[dict[str, str]]:
+    """Every interaction aimed at ``target``, oldest first: when, who, how, which post."""
+    rows = [
+        {
+            "time": data["time"],
+            "source": source,
+            "kind": data["kind"],
+            "post_exhibit": data["post_exhibit"],
+            "post_id": data["post_id"],
+        }
+        for source, to, data in graph.in_edges(target, data=True)
+        if to == target and source != target
+    ]
+    return sorted(rows, key=lambda r: (r["time"], r["post_exhibit"], r["kind"]))
+
+
+def kinds_count(graph: nx.MultiDiGraph) -> Counter[str]:
+    return Counter(data["kind"] for _, _, data in graph.edges(data=True))
+
+
+def to_graphml(graph: nx.MultiDiGraph) -> bytes:
+    out = io.BytesIO()
+    nx.write_graphml(graph, out, encoding="utf-8")
+    return out.getvalue()
+
+
+def to_gexf(graph: nx.MultiDiGraph) -> bytes:
+    out = io.BytesIO()
+    nx.write_gexf(graph, out, encoding="utf-8")
+    return out.getvalue()
+
+
+def to_png(graph: nx.MultiDiGraph, *, title: str = "", seed: int = 1) -> bytes:
+    """The weighted network drawn (matplotlib, no display): node size by interactions
+    received, edge width by weight, labels by handle or key."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    weighted = targeting(graph)
+    figure = Figure(figsize=(10, 8), dpi=100)
+    axes = figure.add_subplot()
+    axes.set_axis_off()
+    if title:
+        axes.set_title(title)
+    if weighted.number_of_nodes():
+        layout = nx.spring_layout(weighted, seed=seed, weight="weight")
+        received = dict(weighted.in_degree(weight="weight"))
+        sizes = [120 + 60 * received.get(n, 0) for n in weighted]
+        widths = [0.5 + d["weight"] for _, _, d in weighted.edges(data=True)]
+        labels = {n: (weighted.nodes[n].get("handle") or n) for n in weighted}
+        nx.draw_networkx(
+            weighted,
+            layout,
+            ax=axes,
+            node_size=sizes,
+            width=widths,
+            labels=labels,
+            font_size=7,
+            node_color="#8ab4d8",
+            edge_color="#777777",
+            arrows=True,
+        )
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
+
+
+EXPORTS = {
+    "graphml": ("application/graphml+xml", "graphml"),
+    "gexf": ("application/gexf+xml", "gexf"),
+    "png": ("image/png", "png"),
+}

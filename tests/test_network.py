@@ -1,0 +1,136 @@
+"""Account networks on a cyberbullying scenario served by the fake Mastodon: who targets
+whom, the most targeted, the most active, groups, one target's timeline, and the exports
+stored as derived exhibits that name their inputs."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import networkx as nx
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import Case, InvalidOption
+from osint_kit.network import (
+    groups,
+    most_active,
+    most_targeted,
+    targeting,
+    timeline_of,
+    to_graphml,
+)
+from osint_kit_sandbox.platforms import FakePlatforms
+from social_helpers import settings_for
+
+HOST = "social.example"
+START = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
+
+
+def key(user: str) -> str:
+    return f"mastodon:@{user}@{HOST}"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    with FakePlatforms() as f:
+        yield f
+        assert not f.errors, f.errors
+
+
+@pytest.fixture
+def harassed(fake: FakePlatforms, case: Case) -> Case:
+    """Three accounts pile on one student; two friends talk among themselves."""
+    inst = fake.mastodon.add_instance(HOST, version="4.3.0")
+    users = {
+        name: inst.add_account(name, display_name=name.title())
+        for name in ("student", "troll1", "troll2", "troll3", "friend1", "friend2")
+    }
+    t = START
+    root = inst.add_status(users["student"], created_at=t, text="My drawing #art")
+    for n, troll in enumerate(("troll1", "troll2", "troll3", "troll1", "troll1", "troll2")):
+        t += timedelta(minutes=7)
+        inst.add_status(
+            users[troll],
+            created_at=t,
+            text=f"@student nobody likes you ({n}) @troll2",
+            in_reply_to=root,
+        )
+    t += timedelta(hours=1)
+    chat = inst.add_status(users["friend1"], created_at=t, text="@friend2 see you at 8")
+    inst.add_status(
+        users["friend2"], created_at=t + timedelta(minutes=2), text="@friend1 ok", in_reply_to=chat
+    )
+    settings = settings_for(fake)
+    case.collect(f"mastodon:{root.url}", settings=settings, examiner=EXAMINER, progress=False)
+    case.collect(f"mastodon:{chat.url}", settings=settings, examiner=EXAMINER, progress=False)
+    return case
+
+
+def test_the_network_has_one_edge_per_interaction(harassed: Case) -> None:
+    graph = harassed.network()
+    assert isinstance(graph, nx.MultiDiGraph)
+    replies = [(s, t) for s, t, d in graph.edges(data=True) if d["kind"] == "reply"]
+    assert replies.count((key("troll1"), key("student"))) == 3
+    assert (key("friend2"), key("friend1")) in replies
+    edge = next(d for _, _, d in graph.edges(data=True) if d["kind"] == "mention")
+    assert edge["post_exhibit"].startswith("E") and edge["time"].endswith("Z")
+    only_replies = harassed.network(kinds=("reply",))
+    assert {d["kind"] for _, _, d in only_replies.edges(data=True)} == {"reply"}
+    with pytest.raises(InvalidOption, match="choose from"):
+        harassed.network(kinds=("likes",))
+
+
+def test_who_targets_whom_and_the_most_targeted(harassed: Case) -> None:
+    graph = harassed.network()
+    weighted = targeting(graph)
+    # troll1 replied 3 times and mentioned the student 3 times
+    assert weighted[key("troll1")][key("student")]["weight"] == 6
+    assert weighted[key("troll1")][key("student")]["reply"] == 3
+    top, received, senders = most_targeted(graph, 1)[0]
+    assert (top, received, senders) == (key("student"), 12, 3)
+    active = [a for a, _, _ in most_active(graph, 3)]
+    assert active[0] == key("troll1")
+    found = groups(graph)
+    trolls = next(g for g in found if key("student") in g)
+    assert {key("troll1"), key("troll2"), key("troll3")} <= trolls
+    assert {key("friend1"), key("friend2")} in found
+
+
+def test_one_targets_timeline(harassed: Case) -> None:
+    rows = timeline_of(harassed.network(), key("student"))
+    assert len(rows) == 12 and rows == sorted(rows, key=lambda r: r["time"])
+    assert {r["source"] for r in rows} == {key("troll1"), key("troll2"), key("troll3")}
+    assert rows[0]["time"] == "2026-11-02T18:07:00Z"
+
+
+def test_exports_are_derived_exhibits_naming_their_inputs(harassed: Case) -> None:
+    before = len(harassed.events())
+    graphml = harassed.export_network("graphml", examiner=EXAMINER)
+    gexf = harassed.export_network("gexf", examiner=EXAMINER)
+    png = harassed.export_network("png", kinds=("reply",), examiner=EXAMINER)
+    events = harassed.events()[before:]
+    assert [e.action for e in events] == ["analysis.derived"] * 3
+    derived = events[0].details["derived"]
+    posts = {p["exhibit"] for p in harassed.posts()}
+    assert derived["method"] == "network.graphml" and set(derived["inputs"]) <= posts
+    assert derived["head"]["seq"] == before and len(derived["inputs"]) >= 8
+    assert graphml.role == "derived" and graphml.media_type == "application/graphml+xml"
+    back = nx.read_graphml(graphml.path)
+    assert back.number_of_edges() == harassed.network().number_of_edges()
+    ET.parse(gexf.path)  # well-formed GEXF
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.name == "network-reply.png"
+    assert harassed.verify().ok
+    row = next(r for r in harassed.exhibits().to_frame().itertuples() if r.Index == png.label)
+    assert row.role == "derived"
+    with pytest.raises(InvalidOption):
+        harassed.export_network("svg", examiner=EXAMINER)
+    assert json.loads(json.dumps(derived))  # plain JSON on the record
+
+
+def test_an_empty_case_has_an_empty_network(case: Case) -> None:
+    graph = case.network()
+    assert graph.number_of_nodes() == 0 and most_targeted(graph) == [] and groups(graph) == []
+    assert b"<graphml" in to_graphml(graph)
