@@ -134,3 +134,10 @@ def test_an_empty_case_has_an_empty_network(case: Case) -> None:
     graph = case.network()
     assert graph.number_of_nodes() == 0 and most_targeted(graph) == [] and groups(graph) == []
     assert b"<graphml" in to_graphml(graph)
+
+
+def test_the_report_says_a_derived_exhibit_is_not_collected(harassed: Case) -> None:
+    exhibit = harassed.export_network("gexf", examiner=EXAMINER)
+    html = harassed.report().html
+    section = html.split(f"id='{exhibit.label}'")[1].split("</table>")[0]
+    assert "DERIVED (not collected)" in section and "network.gexf of" in section

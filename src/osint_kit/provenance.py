@@ -183,8 +183,19 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
     tls = cap.get("tls") or {}
     server = cap.get("server") or {}
     source = cap.get("source") or {}
+    derived = (acquiring.details.get("derived") if acquiring else None) or {}
+    inputs = derived.get("inputs") or []
     facts = [
         ("SHA-256", ex.sha256),
+        (
+            "DERIVED (not collected)",
+            f"{derived.get('method')} of {len(inputs)} exhibit(s): "
+            + ", ".join(map(str, inputs[:20]))
+            + (" …" if len(inputs) > 20 else "")
+            + f"; computed at log seq {(derived.get('head') or {}).get('seq')}"
+            if derived
+            else None,
+        ),
         ("Verification", status),
         ("Size", f"{ex.size:,} bytes"),
         ("Role", ex.role),
