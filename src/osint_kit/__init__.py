@@ -75,6 +75,7 @@ from .social.views import (
     InteractionList,
     PostList,
 )
+from .timeline import TIMELINE_SCHEMA, TimelineList
 from .timestamp import TsaConfig, tsa_config
 from .verification import Problem, VerificationReport
 from .version import __version__
@@ -88,6 +89,7 @@ __all__ = [
     "EXIT_STATUS",
     "INTERACTIONS_SCHEMA",
     "POSTS_SCHEMA",
+    "TIMELINE_SCHEMA",
     "AccountList",
     "AccountNotFound",
     "Author",
@@ -151,6 +153,7 @@ __all__ = [
     "Subject",
     "Target",
     "TimedOut",
+    "TimelineList",
     "TimestampError",
     "TsaConfig",
     "UnexpectedResponse",

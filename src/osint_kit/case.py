@@ -50,6 +50,7 @@ from .social.views import (
     posts_from_events,
 )
 from .tables import CaseTables, MediaList
+from .timeline import TimelineList, activity, activity_png, timeline_rows
 from .timestamp import TsaConfig, tsa_config
 from .verification import VerificationReport
 from .verify import verify_case
@@ -397,6 +398,37 @@ class Case:
             method=f"network.{format}",
             inputs=inputs,
             parameters={"kinds": list(chosen), "target": target, "nodes": len(graph)},
+            actor=resolve_examiner(examiner).actor(),
+        )
+
+    def timeline(self) -> TimelineList:
+        """One time axis, oldest first: posts written and edited, pages captured,
+        collection runs, handed-over files last modified and imported, notes
+        (``TIMELINE_SCHEMA``; ``kind`` says which time a row is)."""
+        return timeline_rows(self.log.events(), self.posts())
+
+    def export_activity(
+        self,
+        freq: str = "D",
+        *,
+        target: str | None = None,
+        examiner: Examiner | None = None,
+    ) -> Exhibit:
+        """Posts per account per hour (``"h"``) or day (``"D"``) drawn, stored as a
+        derived exhibit naming the post exhibits counted and the log head."""
+        if freq not in ("h", "D", "W"):
+            raise InvalidOption("freq", f"{freq!r}: choose h (hour), D (day) or W (week)")
+        posts = self.posts(target)
+        counts = activity(posts, freq)
+        title = f"{self.id}: posts per account per {dict(h='hour', D='day', W='week')[freq]}"
+        return record_derived(
+            self.writer,
+            activity_png(counts, title=title),
+            media_type="image/png",
+            name=f"activity-{freq}.png",
+            method="timeline.activity",
+            inputs=[str(p["exhibit"]) for p in posts],
+            parameters={"freq": freq, "target": target, "accounts": int(counts.shape[1])},
             actor=resolve_examiner(examiner).actor(),
         )
 

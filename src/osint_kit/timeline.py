@@ -1,0 +1,187 @@
+"""One time axis for a case: posts, captures, imports and notes, whatever their platform.
+
+For a missing person's last-seen picture the question is *what happened when*:
+the times posts were written, pages were captured, files handed over were last
+modified (as their file system said) and imported, and what examiners noted.
+``case.timeline()`` puts them in one table; ``activity`` counts posts per
+account by hour or day, and ``activity_png`` draws it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+from .dates import parse_time
+from .events import Event
+from .social.views import _TIME, TABLES_VERSION, _Rows
+
+TIMELINE_SCHEMA = pa.schema(
+    [
+        pa.field("time", _TIME, nullable=False),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("what", pa.string()),
+        pa.field("exhibit", pa.string()),
+        pa.field("account", pa.string()),
+        pa.field("platform", pa.string()),
+        pa.field("capture", pa.string()),
+        pa.field("seq", pa.int64(), nullable=False),
+    ],
+    metadata={"osint-kit.table": "timeline", "osint-kit.version": str(TABLES_VERSION)},
+)
+
+#: What each row's time is.
+KINDS = {
+    "post": "a post was written (the platform's time)",
+    "post-edited": "a post was edited (the platform's time)",
+    "page-captured": "a web page was captured",
+    "collected": "a collection run ran",
+    "file-modified": "a handed-over file was last modified (its file system's time)",
+    "file-imported": "a handed-over file was imported",
+    "note": "an examiner's note",
+}
+
+
+class TimelineList(_Rows):
+    """Rows of ``TIMELINE_SCHEMA``, oldest first."""
+
+    schema = TIMELINE_SCHEMA
+    shown = ("time", "kind", "what", "exhibit", "account")
+    what = "moments"
+
+
+def _when(value: object) -> Any:
+    if not value:
+        return None
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        return None
+
+
+def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -> TimelineList:
+    """Every dated moment of the case, oldest first; undated ones are left out."""
+    rows: list[dict[str, Any]] = []
+    seq_of: dict[str, int] = {}
+
+    def add(when: Any, kind: str, what: str | None, seq: int, **more: Any) -> None:
+        if when is not None:
+            rows.append(
+                {
+                    "time": when,
+                    "kind": kind,
+                    "what": (what or "")[:300] or None,
+                    "exhibit": more.get("exhibit"),
+                    "account": more.get("account"),
+                    "platform": more.get("platform"),
+                    "capture": more.get("capture"),
+                    "seq": seq,
+                }
+            )
+
+    for event in events:
+        for label in event.exhibits:
+            seq_of.setdefault(label, event.seq)
+        cap = event.capture or {}
+        method = str(cap.get("method", ""))
+        first = event.exhibits[0] if event.exhibits else None
+        if event.action == "note.added":
+            add(
+                _when(event.time),
+                "note",
+                str(event.details.get("text", "")),
+                event.seq,
+                exhibit=first,
+            )
+        elif method == "file.import" and event.action == "evidence.acquired":
+            source = cap.get("source") or {}
+            name = str(source.get("original_name") or cap.get("target") or "")
+            add(
+                _when(source.get("modified")),
+                "file-modified",
+                name,
+                event.seq,
+                exhibit=first,
+                capture=cap.get("id"),
+            )
+            add(
+                _when(event.time),
+                "file-imported",
+                f"{name}, handed over by {cap.get('handed_over_by', '?')}",
+                event.seq,
+                exhibit=first,
+                capture=cap.get("id"),
+            )
+        elif method == "web.browser" and event.action == "evidence.acquired":
+            add(
+                _when(cap.get("started") or event.time),
+                "page-captured",
+                str(cap.get("final_url") or cap.get("target") or ""),
+                event.seq,
+                exhibit=first,
+                capture=cap.get("id"),
+            )
+        elif method.startswith("social.") and event.action == "evidence.acquired":
+            add(
+                _when(cap.get("started") or event.time),
+                "collected",
+                f"{cap.get('target')}: {cap.get('collected', 0)} post(s)",
+                event.seq,
+                platform=cap.get("platform"),
+                capture=cap.get("id"),
+            )
+    for post in posts:
+        seq = seq_of.get(str(post.get("exhibit")), 0)
+        common = {
+            "exhibit": post.get("exhibit"),
+            "account": post.get("author_key"),
+            "platform": post.get("platform"),
+            "capture": post.get("capture"),
+        }
+        add(post.get("created_at"), "post", post.get("text"), seq, **common)
+        add(post.get("edited_at"), "post-edited", post.get("text"), seq, **common)
+    rows.sort(key=lambda r: (r["time"], r["seq"], r["kind"]))
+    return TimelineList(rows)
+
+
+def activity(posts: Any, freq: str = "D", by: str = "author_key") -> Any:
+    """Posts per ``by`` (an account key, a platform…) per period (``"h"`` hour, ``"D"``
+    day, ``"W"`` week): a pandas frame, one column per account, periods as rows."""
+    import pandas as pd
+
+    frame = posts.to_frame() if hasattr(posts, "to_frame") else pd.DataFrame(posts)
+    if frame.empty:
+        return pd.DataFrame(dtype="int64")
+    times = pd.to_datetime(frame["created_at"].astype("datetime64[us, UTC]"))
+    keys = frame[by].astype("string").fillna("(unknown)")
+    counted = (
+        pd.DataFrame({"period": times.dt.floor(freq), "key": keys})
+        .dropna(subset=["period"])
+        .groupby(["period", "key"])
+        .size()
+        .unstack(fill_value=0)
+    )
+    return counted.astype("int64")
+
+
+def activity_png(counts: Any, *, title: str = "", top: int = 8) -> bytes:
+    """The activity table drawn: one line per account (the ``top`` most active)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(11, 5), dpi=100)
+    axes = figure.add_subplot()
+    if title:
+        axes.set_title(title)
+    if not counts.empty:
+        chosen = counts.sum().sort_values(ascending=False).index[:top]
+        for key in chosen:
+            axes.plot(counts.index, counts[key], marker="o", markersize=3, label=str(key))
+        axes.legend(fontsize=7, loc="upper left")
+        axes.set_ylabel("posts")
+        figure.autofmt_xdate()
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
