@@ -132,3 +132,38 @@ def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
     case.collect("telegram:station_watch", settings=settings_for(fake), progress=False)
     gone = {(p["author_key"], p["id"]) for p in case.posts() if p["deleted"]}
     assert gone == {("telegram:@station_watch", "2")}  # not harbour_watch's post 2
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b"\xff\xfe not json at all",
+        b'["a", "list"]',
+        b'{"format": "osint-kit.post/99", "platform": "telegram", "id": "1"}',
+        b'{"format": "osint-kit.post/2", "platform": "telegram"}',
+        (
+            b'{"format": "osint-kit.post/2", "platform": "telegram", "id": "7", "author": null,'
+            b' "created_at": "yesterday", "text": 5, "mentions": "x", "media": [1, {"url": 2}],'
+            b' "counts": [1], "url": "https://t.me/x/7"}'
+        ),
+    ],
+)
+def test_a_broken_post_record_is_skipped_or_read_never_a_crash(case: Case, record: bytes) -> None:
+    from osint_kit.acquire import Artifact, record_acquisition
+
+    staged = case.store.stage_bytes(record)
+    capture = {"method": "social.telegram", "target": "telegram:x", "platform": "telegram"}
+    record_acquisition(
+        case.writer, [Artifact(staged, "post", "application/json")], capture, EXAMINER.actor()
+    )
+    posts = case.posts()
+    table = posts.to_arrow()
+    assert table.schema.equals(SCHEMAS["posts"])
+    if table.num_rows == 0:
+        direct = case.posts("telegram:x")
+        assert len(direct) == 0 and direct.skipped and direct.skipped[0][0] == "E0001"
+    else:  # read as far as it makes sense: odd fields become null or empty
+        row = next(iter(posts))
+        assert row["created_at"] is None and row["author_key"] is None and row["text"] is None
+    assert case.accounts().to_arrow().num_rows >= 0 and case.network().number_of_nodes() >= 0
+    assert case.timeline().to_arrow().num_rows >= 1

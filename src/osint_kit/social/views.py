@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Self
 
@@ -23,6 +24,7 @@ from .post import READABLE_FORMATS, account_key
 TABLES_VERSION = 1
 _TIME = pa.timestamp("us", tz="UTC")
 _TEXTS = pa.list_(pa.string())
+log = logging.getLogger("osint_kit")
 COUNTS = ("replies", "reposts", "likes", "quotes", "views")
 
 POSTS_SCHEMA = pa.schema(
@@ -164,7 +166,13 @@ class _Rows(list[dict[str, Any]]):
 
 
 class PostList(_Rows):
-    """Rows of ``POSTS_SCHEMA``, newest first; ``to_arrow()``, ``to_frame()``."""
+    """Rows of ``POSTS_SCHEMA``, newest first; ``to_arrow()``, ``to_frame()``.
+
+    ``skipped`` lists the post exhibits left out, each with why (a record that is
+    not readable JSON, of an unknown format, without an id, or whose blob is gone).
+    """
+
+    skipped: list[tuple[str, str]] = []  # noqa: RUF012 - set per instance when built
 
     schema = POSTS_SCHEMA
     shown = ("exhibit", "platform", "created_at", "author_handle", "text", "media", "deleted")
@@ -215,7 +223,7 @@ def post_row(post: Mapping[str, Any], exhibit: str, capture: str | None) -> dict
     platform = str(post.get("platform", ""))
     handle = _text(author.get("handle"))
     key = _text(author.get("key")) or (account_key(platform, handle) if handle else None)
-    counts = post.get("counts") or {}
+    counts = post.get("counts") if isinstance(post.get("counts"), dict) else {}
     return {
         "exhibit": exhibit,
         "capture": capture,
@@ -261,6 +269,7 @@ def posts_from_events(
     while the same post reached through two targets is one post.
     """
     latest: dict[tuple[str, str], dict[str, Any]] = {}
+    skipped: list[tuple[str, str]] = []
     #: (target, id) -> the row's key: what a capture's changes name by id.
     known: dict[tuple[str, str], tuple[str, str]] = {}
     records: dict[str, dict[str, Any]] = {}
@@ -276,8 +285,10 @@ def posts_from_events(
                 continue
             post = records.get(subject.sha256)
             if post is None:
-                post = records[subject.sha256] = json.loads(read_blob(subject.sha256))
-            if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
+                post = records[subject.sha256] = _read_record(read_blob, subject.sha256)
+            problem = post.get("_unreadable") or _record_problem(post)
+            if problem:
+                skipped.append((subject.exhibit, problem))
                 continue
             row = post_row(post, subject.exhibit, cap.get("id"))
             key = (row["platform"], row["url"] or f"{where}#{row['id']}")
@@ -301,7 +312,34 @@ def posts_from_events(
         key=lambda r: (r["created_at"] is not None, r["created_at"] or 0, r["id"]),
         reverse=True,
     )
-    return PostList(rows)
+    found = PostList(rows)
+    found.skipped = skipped
+    if skipped:
+        log.warning("%d post record(s) left out of the table: %s", len(skipped), skipped[:3])
+    return found
+
+
+def _read_record(read_blob: Callable[[str], bytes], sha256: str) -> dict[str, Any]:
+    """A stored post record, or why it cannot be read (the blob is the evidence either way)."""
+    try:
+        data = read_blob(sha256)
+    except OSError as exc:
+        return {"_unreadable": f"its blob cannot be read ({exc.strerror or exc})"}
+    try:
+        post = json.loads(data.decode("utf-8", errors="replace"))
+    except ValueError as exc:
+        return {"_unreadable": f"not a JSON post record ({exc})"}
+    return post if isinstance(post, dict) else {"_unreadable": "not a JSON object"}
+
+
+def _record_problem(post: Mapping[str, Any]) -> str | None:
+    if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
+        return f"unknown record format {post.get('format')!r}"
+    if not isinstance(post.get("platform"), str) or post.get("id") in (None, ""):
+        return "no platform or id"
+    if not isinstance(post.get("author") or {}, dict):
+        return "its author is not an object"
+    return None
 
 
 def accounts_from_posts(posts: Iterable[Mapping[str, Any]]) -> AccountList:
