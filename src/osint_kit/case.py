@@ -39,6 +39,8 @@ from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
 from .provenance import ProvenanceReport, render
 from .repair import RepairReport, repair_case
+from .search import SearchHits
+from .search import search as search_texts
 from .social.run import collect
 from .social.settings import CollectSettings
 from .social.views import (
@@ -365,7 +367,9 @@ class Case:
         ``quote``) with its kind, post exhibit, post id and time. ``osint_kit.network``
         has the analyses: ``targeting``, ``most_targeted``, ``most_active``, ``groups``,
         ``timeline_of``."""
-        return build_network(self.interactions(target), self.accounts(target), kinds)
+        return build_network(
+            self.interactions(target).to_arrow(), self.accounts(target).to_arrow(), kinds
+        )
 
     def export_network(
         self,
@@ -430,6 +434,29 @@ class Case:
             inputs=[str(p["exhibit"]) for p in posts],
             parameters={"freq": freq, "target": target, "accounts": int(counts.shape[1])},
             actor=resolve_examiner(examiner).actor(),
+        )
+
+    def search(
+        self,
+        query: str | None = None,
+        *,
+        pattern: str | None = None,
+        regex: str | None = None,
+        kinds: Iterable[str] | None = None,
+        limit: int = 100,
+    ) -> SearchHits:
+        """Full-text search over post texts (latest versions), captured page texts,
+        imported text files and notes (``kinds``: ``post``, ``page``, ``file``, ``note``).
+
+        ``query`` is SQLite FTS5's language: words, ``"a phrase"``, ``OR``, ``NOT``,
+        ``prefix*``; ``pattern`` one of ``phone``, ``email``, ``url``, ``plate``,
+        ``coordinates``; ``regex`` your own regular expression. A rows table
+        (``SEARCH_SCHEMA``): the kind, exhibit (or note's seq), platform, account,
+        source, time and a snippet with the match marked «so». Bad syntax raises
+        ``InvalidOption``. See docs/analysis.md#search.
+        """
+        return search_texts(
+            self.writer, query, pattern=pattern, regex=regex, kinds=kinds, limit=limit
         )
 
     def _tables(self) -> CaseTables:

@@ -223,7 +223,8 @@ def post_row(post: Mapping[str, Any], exhibit: str, capture: str | None) -> dict
     platform = str(post.get("platform", ""))
     handle = _text(author.get("handle"))
     key = _text(author.get("key")) or (account_key(platform, handle) if handle else None)
-    counts = post.get("counts") if isinstance(post.get("counts"), dict) else {}
+    given = post.get("counts")
+    counts: Mapping[str, Any] = given if isinstance(given, dict) else {}
     return {
         "exhibit": exhibit,
         "capture": capture,
