@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -141,3 +142,24 @@ def test_the_report_says_a_derived_exhibit_is_not_collected(harassed: Case) -> N
     html = harassed.report().html
     section = html.split(f"id='{exhibit.label}'")[1].split("</table>")[0]
     assert "DERIVED (not collected)" in section and "network.gexf of" in section
+
+
+def test_a_derived_exhibit_travels_in_a_bundle_as_derived(harassed: Case, tmp_path: Path) -> None:
+    import zipfile
+
+    from osint_kit import verify_bundle
+
+    graphml = harassed.export_network("graphml", examiner=EXAMINER)
+    result = harassed.export_bundle(
+        tmp_path / "to-prosecutor.zip",
+        authorization="DA-7",
+        recipient="Prosecutor",
+        exhibits=[graphml.label],
+        examiner=EXAMINER,
+    )
+    assert verify_bundle(result.path).ok
+    with zipfile.ZipFile(result.path) as bundle:
+        names = bundle.namelist()
+        report = bundle.read(next(n for n in names if n.endswith("report.html"))).decode()
+    assert any(n.endswith(f"{graphml.label}/{graphml.name}") for n in names)
+    assert "DERIVED (not collected)" in report

@@ -277,8 +277,8 @@ def _copy_exhibits(case: CaseWriter, chosen: list[Exhibit], work: Path) -> list[
     captures = {c.id: c for c in case.captures()}
     records = []
     for ex in chosen:
-        if ex.method == "file.import" and ex.name:
-            name = layout.safe_name(ex.name, ex.role)
+        if (ex.method == "file.import" or ex.role == "derived") and ex.name:
+            name = layout.safe_name(ex.name, ex.role)  # the file's own name, or the analysis's
         else:  # a capture's exhibit: named by its role ("screenshot.png", "warc.warc")
             ext = _EXTENSIONS.get(ex.media_type or "") or (
                 mimetypes.guess_extension(ex.media_type or "") or ".bin"
