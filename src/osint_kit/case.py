@@ -33,6 +33,9 @@ from .events import Event, EventDraft, Subject
 from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture, Exhibit, ExhibitList
 from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
+from .images import ImageHashList, RepeatedImages, clusters_json
+from .images import image_hashes as hash_images
+from .images import repeated_images as find_repeated_images
 from .importer import import_files
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
@@ -457,6 +460,41 @@ class Case:
         """
         return search_texts(
             self.writer, query, pattern=pattern, regex=regex, kinds=kinds, limit=limit
+        )
+
+    def image_hashes(self) -> ImageHashList:
+        """pHash and dHash (16 hex digits) of every picture exhibit (``image/*``), with its
+        width and height, or why it was skipped (corrupt, truncated, too large). Cached
+        by SHA-256 in ``derived/tables/image_hashes.parquet``; only new bytes are hashed."""
+        return hash_images(self.writer)
+
+    def repeated_images(self, threshold: int = 10) -> RepeatedImages:
+        """Clusters of the same picture, even resized or re-compressed: image exhibits
+        whose pHashes differ in at most ``threshold`` of 64 bits, joined transitively.
+        One row per cluster of 2+ exhibits (or byte strings, or posts): its exhibits,
+        SHA-256s, accounts, platforms, and first appearance (``CLUSTERS_SCHEMA``).
+        ``.skipped`` names the pictures that could not be hashed, with why."""
+        if not 0 <= threshold <= 64:
+            raise InvalidOption("threshold", f"{threshold!r}: bits of 64, from 0 to 64")
+        return find_repeated_images(self.writer, threshold)[0]
+
+    def export_repeated_images(
+        self, threshold: int = 10, *, examiner: Examiner | None = None
+    ) -> Exhibit:
+        """The cluster list (``repeated_images``) as JSON, stored as a derived exhibit naming
+        every picture exhibit it was computed from and the log head."""
+        if not 0 <= threshold <= 64:
+            raise InvalidOption("threshold", f"{threshold!r}: bits of 64, from 0 to 64")
+        clusters, hashes = find_repeated_images(self.writer, threshold)
+        return record_derived(
+            self.writer,
+            clusters_json(clusters, case=self.id, threshold=threshold),
+            media_type="application/json",
+            name=f"repeated-images-t{threshold}.json",
+            method="images.repeated",
+            inputs=[str(h["exhibit"]) for h in hashes],
+            parameters={"threshold": threshold, "hash": "phash", "clusters": len(clusters)},
+            actor=resolve_examiner(examiner).actor(),
         )
 
     def _tables(self) -> CaseTables:
