@@ -17,15 +17,9 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from conftest import EXAMINER
-from osint_kit import Case
+from osint_kit import Case, images
 from osint_kit.errors import InvalidOption
-from osint_kit.images import (
-    CLUSTERS_SCHEMA,
-    IMAGE_HASHES_SCHEMA,
-    BKTree,
-    clusters_of,
-    hash_bytes,
-)
+from osint_kit.images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, clusters_of, hash_bytes
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.platforms.media import render
 from social_helpers import settings_for
@@ -144,24 +138,38 @@ def test_bad_bytes_are_skipped_with_the_reason(name: str) -> None:
 # -- clustering ------------------------------------------------------------------
 
 
-def test_the_bk_tree_finds_what_a_full_comparison_finds() -> None:
-    rng = np.random.default_rng(7)
-    centres = [int(x) for x in rng.integers(0, 2**63, 40, dtype=np.int64)]
+def brute_force(values: list[int], threshold: int) -> list[list[int]]:
+    """Components by comparing every pair in Python: slow, obviously right."""
+    groups: list[set[int]] = []
+    for v in dict.fromkeys(values):
+        touching = [g for g in groups if any((v ^ w).bit_count() <= threshold for w in g)]
+        merged = {v}.union(*touching)
+        groups = [g for g in groups if g not in touching] + [merged]
+    return sorted(sorted(g) for g in groups)
+
+
+@pytest.mark.parametrize("threshold", [0, 3, 8, 12])
+def test_clustering_finds_what_comparing_every_pair_finds(
+    threshold: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(threshold)
+    centres = [int(x) for x in rng.integers(0, 2**64, 60, dtype=np.uint64)]
     values = list(centres)
-    for c in centres[:20]:  # near copies: a few bits flipped
+    for c in centres[:25]:  # near copies: a few bits flipped, some twice over
         for _ in range(3):
-            flips = rng.choice(64, size=int(rng.integers(1, 6)), replace=False)
+            flips = rng.choice(64, size=int(rng.integers(0, 7)), replace=False)
             values.append(c ^ sum(1 << int(b) for b in flips))
-    tree = BKTree()
-    for v in values:
-        tree.add(v)
-    for q in values[:30]:
-        assert sorted(set(tree.within(q, 8))) == sorted(
-            {v for v in values if (v ^ q).bit_count() <= 8}
-        )
-    groups = clusters_of(values, 8)
+    values.append(2**64 - 1)  # the top bit set: unsigned all the way
+    monkeypatch.setattr(images, "_BLOCK_PAIRS", 50)  # many small blocks, their seams too
+    groups = sorted(sorted(g) for g in clusters_of(values, threshold))
+    assert groups == brute_force(values, threshold)
     assert sum(len(g) for g in groups) == len(set(values))
-    assert sum(1 for g in groups if len(g) > 1) == 20  # each centre with its copies
+
+
+def test_clustering_without_numpy_2s_popcount(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = [0, 0b111, 0b111000000, 2**64 - 1, 2**64 - 2]
+    monkeypatch.delattr(np, "bitwise_count", raising=False)
+    assert sorted(sorted(g) for g in clusters_of(values, 3)) == brute_force(values, 3)
 
 
 def test_clusters_join_transitively() -> None:
