@@ -302,8 +302,17 @@ def test_a_photo_spreading_across_accounts_is_found_with_its_first_appearance(
     first.add_post(date=START + timedelta(hours=1), text="The pier", photos=["pier.png"])
     second = fake.telegram.add_channel("town_news", title="Town News")
     second.add_post(date=START + timedelta(days=1), text="Shared", photos=["missing-girl.jpg"])
-    for channel in ("telegram:harbour_watch", "telegram:town_news"):
-        case.collect(channel, settings=settings_for(fake), examiner=EXAMINER, progress=False)
+    social = fake.mastodon.add_instance("social.example", version="4.4.0")
+    carol = social.add_account("carol")
+    social.add_status(  # the earliest: two hours before the first Telegram post
+        carol,
+        created_at=START - timedelta(hours=2),
+        text="Missing since this morning",
+        media=[("image", "missing-girl.jpg", "her photo")],
+    )
+    targets = ("telegram:harbour_watch", "telegram:town_news", "mastodon:@carol@social.example")
+    for target in targets:
+        case.collect(target, settings=settings_for(fake), examiner=EXAMINER, progress=False)
     # A witness hands over the same photo saved again as PNG: other bytes, same pixels.
     # (The fake's photos are smooth colour ramps with almost no texture, whose pHash bits
     # sit near the median and flip under re-compression: the resized and re-compressed
@@ -322,9 +331,13 @@ def test_a_photo_spreading_across_accounts_is_found_with_its_first_appearance(
     found = case.repeated_images()
     cluster = next(c for c in found if photo_sha in c["sha256"])
     assert imported in cluster["exhibits"] and cluster["distinct"] >= 2
-    assert cluster["accounts"] == ["telegram:@harbour_watch", "telegram:@town_news"]
-    assert cluster["platforms"] == ["telegram"] and len(cluster["posts"]) == 2
-    assert cluster["first_seen"] == START
-    posted = media[media["sha256"] == photo_sha]["exhibit"].tolist()
-    assert cluster["first_exhibit"] in posted
+    assert cluster["accounts"] == [
+        "mastodon:@carol@social.example",
+        "telegram:@harbour_watch",
+        "telegram:@town_news",
+    ]
+    assert cluster["platforms"] == ["mastodon", "telegram"] and len(cluster["posts"]) == 3
+    assert cluster["first_seen"] == START - timedelta(hours=2)
+    on_mastodon = media[media["platforms"].map(lambda p: "mastodon" in list(p))]
+    assert cluster["first_exhibit"] in on_mastodon["exhibit"].tolist()
     assert len(case.image_hashes()) == len(media[media["media_type"].str.startswith("image/")])
