@@ -63,6 +63,8 @@ from .exhibits import Capture, Exhibit, ExhibitList, label_runs
 from .folder import resolve_root as cases_root
 from .provenance import ProvenanceReport
 from .repair import RepairReport
+from .search import PATTERNS as SEARCH_PATTERNS
+from .search import SEARCH_SCHEMA, SearchHits
 from .social.base import CollectionRun, Collector, CollectorOption, Target
 from .social.post import Author, Media, Post
 from .social.registry import broken_collectors, collectors
@@ -89,6 +91,8 @@ __all__ = [
     "EXIT_STATUS",
     "INTERACTIONS_SCHEMA",
     "POSTS_SCHEMA",
+    "SEARCH_PATTERNS",
+    "SEARCH_SCHEMA",
     "TIMELINE_SCHEMA",
     "AccountList",
     "AccountNotFound",
@@ -147,6 +151,7 @@ __all__ = [
     "RateLimited",
     "RecordedNotPublished",
     "RepairReport",
+    "SearchHits",
     "SigningKey",
     "SourceChanged",
     "StorageError",

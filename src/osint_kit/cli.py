@@ -19,6 +19,7 @@ from . import (
     CATEGORIES,
     EXIT_INTERRUPTED,
     EXIT_MEANING,
+    SEARCH_PATTERNS,
     Authority,
     CaptureOptions,
     Case,
@@ -366,6 +367,30 @@ def cmd_note(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    case = _open(args)
+    hits = case.search(
+        args.query,
+        pattern=args.pattern,
+        regex=args.regex,
+        kinds=args.kind or None,
+        limit=args.limit,
+    )
+    for hit in hits:
+        when = hit["time"].isoformat().replace("+00:00", "Z") if hit["time"] else None
+        if args.json:
+            _out(json.dumps({**hit, "time": when}, ensure_ascii=False))
+            continue
+        where = hit["exhibit"] or f"seq {hit['seq']}"
+        who = hit["account"] or hit["source"] or ""
+        _out(f"{where:<8} {hit['kind']:<5} {when or '-':<25} {who}")
+        _out(f"    {hit['snippet']}")
+    if not args.json:
+        full = " (--limit reached)" if len(hits) == args.limit else ""
+        _out(f"{len(hits)} hit(s) in {case.id}{full}")
+    return 0
+
+
 def cmd_examiner_set(args: argparse.Namespace) -> int:
     path = save_examiner(Examiner(name=args.name, id=args.id, agency=args.agency))
     _out(f"examiner saved in {path}")
@@ -650,6 +675,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case", metavar="CASE")
     p.add_argument("text")
     p.add_argument("--exhibit", action="append", default=[], metavar="E0001")
+
+    p = add(
+        "search",
+        cmd_search,
+        "full-text search over posts, captured pages, imported text files and notes",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument(
+        "query",
+        nargs="?",
+        metavar="QUERY",
+        help='SQLite FTS5 query: words, "a phrase", OR, NOT, prefix*',
+    )
+    p.add_argument(
+        "--pattern",
+        choices=sorted(SEARCH_PATTERNS),
+        help="find phone numbers, e-mail addresses, URLs, vehicle plates or coordinates",
+    )
+    p.add_argument("--regex", metavar="RE", help="your own regular expression (Python syntax)")
+    p.add_argument(
+        "--kind",
+        action="append",
+        choices=("post", "page", "file", "note"),
+        help="only these kinds of text (repeatable; default all)",
+    )
+    p.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="at most N hits (default 100)"
+    )
+    p.add_argument("--json", action="store_true", help="the hits as JSON lines")
 
     ex = sub.add_parser(
         "examiner",

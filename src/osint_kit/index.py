@@ -11,6 +11,7 @@ import logging
 import os
 import sqlite3
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from .chain import GENESIS
@@ -18,10 +19,12 @@ from .errors import OsintKitError
 from .events import Event
 from .exhibits import Capture, exhibits_from_events
 from .folder import CaseFolder
+from .fulltext import SCHEMA as TEXT_SCHEMA
+from .fulltext import add_texts
 
 log = logging.getLogger("osint_kit")
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # 2: the texts and their FTS5 table (fulltext.py)
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE events (
@@ -54,7 +57,7 @@ def _meta(db: sqlite3.Connection) -> dict[str, str]:
     return dict(db.execute("SELECT key, value FROM meta").fetchall())
 
 
-def _add(db: sqlite3.Connection, events: list[Event], blob_path: object) -> None:
+def _add(db: sqlite3.Connection, events: list[Event], blob_path: Callable[[str], Path]) -> None:
     known = {row[0] for row in db.execute("SELECT exhibit FROM exhibits")}
     for e in events:
         db.execute(
@@ -108,6 +111,7 @@ def _add(db: sqlite3.Connection, events: list[Event], blob_path: object) -> None
                 ex.seq,
             ),
         )
+    add_texts(db, events, blob_path)
 
 
 def rebuild_index(case: CaseFolder) -> Path:
@@ -118,7 +122,7 @@ def rebuild_index(case: CaseFolder) -> Path:
     try:
         db = sqlite3.connect(tmp)
         try:
-            db.executescript(SCHEMA)
+            db.executescript(SCHEMA + TEXT_SCHEMA)
             events, offset = case.log.read_from(0)
             _add(db, events, case.store.path_for)
             head = events[-1].hash if events else GENESIS

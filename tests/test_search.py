@@ -1,0 +1,233 @@
+"""Full-text search: real SQLite FTS5 in derived/index.sqlite over posts collected from the
+sandbox platforms, a page captured in real Chromium, an imported file and notes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import SEARCH_SCHEMA, Case, InvalidOption
+from osint_kit.fulltext import MAX_TEXT_CHARS
+from osint_kit.index import INDEX_VERSION, index_path
+from osint_kit.search import PATTERNS
+from osint_kit_sandbox.platforms import FakePlatforms
+from osint_kit_sandbox.site import serve
+from social_helpers import BIN, settings_for
+
+START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+TEXTS = [
+    "Dog found near the harbour bridge, call +31 6 1234 5678 if yours",
+    "The bridge near the harbour is closed tonight",
+    "Grey van AB-123-C seen by the pier, mail tips@example.org",
+    "Last seen at 52.3731, 4.8922 wearing a red coat; map https://maps.example.com/x?q=1.",
+    "Nothing to see here, 2026-11-01 08:00 was quiet",
+]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    with FakePlatforms() as f:
+        yield f
+        assert not f.errors, f.errors
+
+
+@pytest.fixture
+def collected(fake: FakePlatforms, case: Case) -> Case:
+    ch = fake.telegram.add_channel("harbour_watch", title="Harbour Watch")
+    for i, text in enumerate(TEXTS):
+        ch.add_post(date=START + timedelta(hours=i), text=text)
+    case.collect(
+        "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
+    )
+    return case
+
+
+def test_an_empty_case_gives_an_empty_table_of_the_schema(case: Case) -> None:
+    hits = case.search("anything")
+    assert len(hits) == 0
+    assert hits.to_arrow().schema.equals(SEARCH_SCHEMA)
+    frame = hits.to_frame()
+    assert list(frame.columns) == SEARCH_SCHEMA.names
+    assert all(isinstance(t, pd.ArrowDtype) for t in frame.dtypes)
+    assert len(case.search(pattern="phone")) == 0
+
+
+def test_words_and_phrases_in_collected_posts(collected: Case) -> None:
+    words = collected.search("harbour bridge")
+    assert len(words) == 2
+    phrase = collected.search('"harbour bridge"')
+    assert len(phrase) == 1
+    hit = phrase[0]
+    assert hit["kind"] == "post" and hit["platform"] == "telegram"
+    assert hit["exhibit"] in {p["exhibit"] for p in collected.posts()}
+    assert hit["account"] == "telegram:@harbour_watch"
+    assert hit["time"] == START
+    assert "«harbour» «bridge»" in hit["snippet"]
+    assert hit["source"] and "harbour_watch" in hit["source"]
+    assert len(collected.search("harbour NOT closed")) == 1
+    assert len(collected.search("harb*")) == 2
+    assert len(collected.search("harbour", kinds=["note"])) == 0
+    assert len(collected.search("harbour", limit=1)) == 1
+    table = collected.search("harbour").to_arrow()
+    assert table.schema.equals(SEARCH_SCHEMA) and table.num_rows == 2
+
+
+def test_only_the_latest_version_of_an_edited_post_is_found(
+    fake: FakePlatforms, collected: Case
+) -> None:
+    channel = fake.telegram.channel("harbour_watch")
+    first = channel.posts[0].id
+    channel.edit(first, text="Dog returned to its owner, thanks all")
+    collected.collect(
+        "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
+    )
+    assert len(collected.search("returned")) == 1
+    assert len(collected.search('"harbour bridge"')) == 0
+    assert len(collected.search("harbour")) == 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("phone", "+31 6 1234 5678"),
+        ("email", "tips@example.org"),
+        ("url", "https://maps.example.com/x?q=1"),
+        ("plate", "AB-123-C"),
+        ("coordinates", "52.3731, 4.8922"),
+    ],
+)
+def test_each_pattern_finds_its_kind(collected: Case, pattern: str, expected: str) -> None:
+    hits = collected.search(pattern=pattern)
+    assert [h["match"] for h in hits] == [expected]
+    assert f"«{expected}»" in hits[0]["snippet"]
+    assert hits[0]["exhibit"] and hits[0]["kind"] == "post"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("phone", "ring 020 555 0123 now", ["020 555 0123"]),
+        ("phone", "on 2026-11-01 08 and order 1234", []),
+        ("email", "a.b+c@mail.example.co.uk.", ["a.b+c@mail.example.co.uk"]),
+        ("url", "see www.example.com/a), then", ["www.example.com/a"]),
+        ("plate", "KA 12 345 and AB12 CDE and AB12CDE; not COVID or 2026", None),
+        ("coordinates", "-33.86,151.21 but not 1.2, 3.4 or 95.00, 10.00", ["-33.86,151.21"]),
+    ],
+)
+def test_patterns_on_their_own(pattern: str, text: str, found: list[str] | None) -> None:
+    compiled, check, about = PATTERNS[pattern]
+    got = [m.group(0) for m in compiled.finditer(text) if check is None or check(m)]
+    assert about
+    if found is None:
+        assert got == ["KA 12 345", "AB12 CDE", "AB12CDE"]
+    else:
+        assert got == found
+
+
+def test_a_regex_of_ones_own_and_its_guards(collected: Case) -> None:
+    hits = collected.search(regex=r"red \w+")
+    assert [h["match"] for h in hits] == ["red coat"]
+    both = collected.search("harbour", pattern="phone")
+    assert [h["match"] for h in both] == ["+31 6 1234 5678"]
+    for bad in (r"(a+)+$", r"(a|aa)*b", r"(x", "a" * 400):
+        with pytest.raises(InvalidOption):
+            collected.search(regex=bad)
+    with pytest.raises(InvalidOption):
+        collected.search(pattern="shoe size")
+
+
+@pytest.mark.parametrize("query", ['"unterminated', "AND", "harbour OR", "nosuchcol:x", "e-mail"])
+def test_bad_fts_syntax_is_an_invalid_option(collected: Case, query: str) -> None:
+    with pytest.raises(InvalidOption, match="FTS5 syntax"):
+        collected.search(query)
+
+
+def test_bad_arguments(case: Case) -> None:
+    for kwargs in ({}, {"query": " "}, {"query": "x", "limit": 0}, {"query": "x", "kinds": ["x"]}):
+        with pytest.raises(InvalidOption):
+            case.search(**kwargs)  # type: ignore[arg-type]
+
+
+def test_notes_and_imported_files_and_bad_bytes(case: Case, tmp_path: Path) -> None:
+    tip = tmp_path / "tip.txt"
+    tip.write_bytes(b"Seen near the \xff\xfe station at 21:40 with a blue bicycle.\n")
+    other = tmp_path / "photo.jpg"
+    other.write_bytes(b"bicycle " * 10)
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"word " * (MAX_TEXT_CHARS // 5) + b" needleafterthecap")
+    for path in (tip, other, big):
+        case.import_file(path, handed_over_by="a witness", examiner=EXAMINER, progress=False)
+    note = case.add_note("Witness mentions a blue bicycle", examiner=EXAMINER)
+
+    hits = case.search('"blue bicycle"')
+    assert sorted(h["kind"] for h in hits) == ["file", "note"]
+    file_hit = next(h for h in hits if h["kind"] == "file")
+    assert file_hit["source"] == "tip.txt" and file_hit["exhibit"] == "E0001"
+    note_hit = next(h for h in hits if h["kind"] == "note")
+    assert note_hit["seq"] == note.seq and note_hit["exhibit"] is None
+    assert len(case.search("station")) == 1  # the undecodable bytes did not lose the text
+    assert case.search("bicycle", kinds=["file"])[0]["exhibit"] == "E0001"  # no jpg
+    assert len(case.search("needleafterthecap")) == 0
+    big_hit = case.search("word", kinds="file")
+    assert [h["truncated"] for h in big_hit] == [True]
+
+
+def test_the_index_follows_the_log_and_rebuilds_from_an_old_version(case: Case) -> None:
+    case.add_note("first note about a kayak", examiner=EXAMINER)
+    assert len(case.search("kayak")) == 1
+    case.add_note("second note about a kayak", examiner=EXAMINER)
+    assert len(case.search("kayak")) == 2
+    db = sqlite3.connect(index_path(case.writer))
+    db.execute("DROP TABLE texts_fts")
+    db.execute("UPDATE meta SET value='1' WHERE key='index_version'")
+    db.commit()
+    db.close()
+    assert INDEX_VERSION >= 2
+    assert len(case.search("kayak")) == 2  # an index of version 1 is rebuilt
+
+
+def test_the_command_line(collected: Case, examiner_env: object) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                str(BIN / "osint-kit"),
+                "search",
+                collected.id,
+                *args,
+                "--root",
+                str(collected.path.parent),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    out = run('"harbour bridge"')
+    assert out.returncode == 0, out.stderr
+    assert "«harbour» «bridge»" in out.stdout and "1 hit(s)" in out.stdout
+    lines = run("--pattern", "email", "--json").stdout.splitlines()
+    assert json.loads(lines[0])["match"] == "tips@example.org"
+    bad = run('"unterminated')
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "FTS5" in bad.stderr
+
+
+@pytest.mark.slow
+def test_a_hit_in_a_captured_pages_text(case: Case) -> None:
+    with serve() as site:
+        cap = case.capture_url(site.url("/"), examiner=EXAMINER, progress=False)
+    hits = case.search('"last seen near the station"')
+    assert len(hits) == 1
+    hit = hits[0]
+    assert hit["kind"] == "page" and hit["capture"] == cap.id
+    assert case.exhibit(hit["exhibit"]).role == "text"
+    assert hit["source"] and hit["source"].startswith(site.url("/")[:10])
+    assert "«station»" in hit["snippet"]
