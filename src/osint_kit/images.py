@@ -21,8 +21,8 @@ import io
 import json
 import os
 import uuid
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -148,11 +148,9 @@ def hash_bytes(data: bytes) -> ImageHash:
     if not data:
         return ImageHash(None, None, None, None, "empty file")
     try:
-        with warnings.catch_warnings():
-            # Pillow warns above its own limit; the size check below skips those anyway.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-        with img:
+        # Between 89 and 179 million pixels Pillow also warns (a DecompressionBombWarning,
+        # left alone: silencing it is not thread-safe); the check below skips them.
+        with Image.open(io.BytesIO(data)) as img:
             width, height = img.size
             if width * height > MAX_PIXELS:
                 return ImageHash(None, None, width, height, f"too large: {width}x{height} pixels")
@@ -249,10 +247,15 @@ def image_hashes(folder: CaseFolder, media: MediaList | None = None) -> ImageHas
         m for m in media if str(m["media_type"] or "").startswith("image/") and m["role"] != DERIVED
     ]
     cache = _read_cache(folder)
-    fresh = {}
-    for sha in dict.fromkeys(str(m["sha256"]) for m in images):
-        if sha not in cache:
-            fresh[sha] = _hash_blob(folder, sha)
+    new = [sha for sha in dict.fromkeys(str(m["sha256"]) for m in images) if sha not in cache]
+    # Pillow decodes and resizes without the GIL: threads use every core.
+    workers = min(len(new), os.cpu_count() or 1, 8)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            hashed = list(pool.map(lambda sha: _hash_blob(folder, sha), new))
+    else:
+        hashed = [_hash_blob(folder, sha) for sha in new]
+    fresh = dict(zip(new, hashed, strict=True))
     kept = [r for r in fresh.values() if not str(r["skipped"] or "").startswith("blob not")]
     if kept:
         _write_cache(folder, [*cache.values(), *kept])
