@@ -221,7 +221,8 @@ def test_copies_of_one_picture_are_one_cluster(imported: Case) -> None:
     assert "unreadable" in reasons[names["corrupt.jpg"]]
     assert len(reasons) == 2
     strict = imported.repeated_images(threshold=0)  # identical pHashes only
-    assert all(c["size"] < 5 for c in strict)
+    assert all(c["size"] < 5 and c["max_distance"] == 0 for c in strict)
+    assert 0 < cluster["max_distance"] <= 20
 
 
 def test_image_hashes_table_and_its_cache(imported: Case, tmp_path: Path) -> None:

@@ -355,6 +355,14 @@ class RepeatedImages(_Rows):
     what = "repeated pictures"
 
 
+def _spread(group: Sequence[int]) -> int:
+    """The largest distance between two hashes of a cluster (-1 past 2,000 hashes: k² work)."""
+    if len(group) > 2000:
+        return -1
+    values = np.array(group, dtype=np.uint64)
+    return int(_popcount(values[:, None] ^ values[None, :]).max())
+
+
 def _appearance(row: Mapping[str, Any]) -> datetime | None:
     return row.get("first_posted") or row.get("acquired_at")
 
@@ -390,9 +398,7 @@ def repeated_images(
                 "posts": posts,
                 "first_seen": first[0],
                 "first_exhibit": first[1],
-                "max_distance": max((a ^ b).bit_count() for a in group for b in group)
-                if len(group) <= 200
-                else -1,
+                "max_distance": _spread(group),
             }
         )
     found.sort(key=lambda r: (r["first_seen"] is None, r["first_seen"] or 0, r["exhibits"]))
