@@ -61,6 +61,7 @@ from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner
 from .examiner import config_path as examiner_config_path
 from .exhibits import Capture, Exhibit, ExhibitList, label_runs
 from .folder import resolve_root as cases_root
+from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
 from .provenance import ProvenanceReport
 from .repair import RepairReport
 from .search import PATTERNS as SEARCH_PATTERNS
@@ -86,9 +87,11 @@ from .web.capture import CaptureOptions
 __all__ = [
     "ACCOUNTS_SCHEMA",
     "CATEGORIES",
+    "CLUSTERS_SCHEMA",
     "EXIT_INTERRUPTED",
     "EXIT_MEANING",
     "EXIT_STATUS",
+    "IMAGE_HASHES_SCHEMA",
     "INTERACTIONS_SCHEMA",
     "POSTS_SCHEMA",
     "SEARCH_PATTERNS",
@@ -124,6 +127,7 @@ __all__ = [
     "ExhibitList",
     "ExportRefused",
     "ExportResult",
+    "ImageHashList",
     "ImportSourceError",
     "InteractionList",
     "InvalidCaseField",
@@ -151,6 +155,7 @@ __all__ = [
     "RateLimited",
     "RecordedNotPublished",
     "RepairReport",
+    "RepeatedImages",
     "SearchHits",
     "SigningKey",
     "SourceChanged",
