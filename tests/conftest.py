@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from osint_kit import Authority, Case, Examiner
+from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.tsa import LocalTSA, make_tsa_files, serve_tsa
 
 EXAMINER = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
@@ -83,3 +84,11 @@ def tsa(tsa_files: tuple[LocalTSA, LocalTSA]) -> Iterator[LocalTSA]:
     """The department TSA, answering on 127.0.0.1 for the test."""
     with serve_tsa(tsa_files[0]) as running:
         yield running
+
+
+@pytest.fixture
+def fake() -> Iterator[FakePlatforms]:
+    """The sandbox's fake platforms on 127.0.0.1; a bug in the fake itself fails the test."""
+    with FakePlatforms() as platforms:
+        yield platforms
+        assert not platforms.errors, platforms.errors

@@ -33,13 +33,6 @@ def silent() -> Iterator[str]:
         server.close()
 
 
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
-
-
 def test_a_platform_that_never_answers_is_a_time_out_on_the_record(silent: str, case: Case) -> None:
     settings = CollectSettings(connect_to={"*": silent}, timeout_s=1, retries=0)
     started = time.monotonic()

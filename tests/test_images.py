@@ -7,7 +7,6 @@ import io
 import json
 import struct
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -286,13 +285,6 @@ def test_the_cluster_list_is_a_derived_exhibit(imported: Case) -> None:
 
 
 # -- from the platforms ----------------------------------------------------------
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 def test_a_photo_spreading_across_accounts_is_found_with_its_first_appearance(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,13 +31,6 @@ START = datetime(2026, 11, 2, 18, 0, tzinfo=UTC)
 
 def key(user: str) -> str:
     return f"mastodon:@{user}@{HOST}"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 @pytest.fixture

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 
 from conftest import EXAMINER
 from osint_kit import ACCOUNTS_SCHEMA, POSTS_SCHEMA, Case
@@ -18,13 +16,6 @@ from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, exhibits_of, settings_for
 
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 def _channel(fake: FakePlatforms, n: int, photo_every: int = 0):  # type: ignore[no-untyped-def]

@@ -6,21 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
-
-import pytest
 
 from osint_kit import Case
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, settings_for
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 def test_a_rerouted_collection_is_flagged_everywhere(

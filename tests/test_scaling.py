@@ -4,7 +4,6 @@ document says, without osint-kit in the query."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,13 +17,6 @@ from social_helpers import settings_for
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "scaling.md"
 START = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 @pytest.fixture

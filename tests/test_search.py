@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,13 +30,6 @@ TEXTS = [
     "Last seen at 52.3731, 4.8922 wearing a red coat; map https://maps.example.com/x?q=1.",
     "Nothing to see here, 2026-11-01 08:00 was quiet",
 ]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 @pytest.fixture

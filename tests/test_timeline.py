@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,13 +16,6 @@ from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
 
 START = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakePlatforms]:
-    with FakePlatforms() as f:
-        yield f
-        assert not f.errors, f.errors
 
 
 @pytest.fixture

@@ -71,6 +71,17 @@ def parse_time(text: str | datetime, *, what: str = "time", naive: str = "utc") 
     return moment.astimezone(UTC)
 
 
+def parse_time_or_none(value: object) -> datetime | None:
+    """``parse_time`` for data read back (a stored record, a capture): a time that
+    cannot be read is no time, not an error."""
+    if not value:
+        return None
+    try:
+        return parse_time(str(value))
+    except ValueError:
+        return None
+
+
 def normalise_date_or_time(value: str | date | datetime, *, what: str) -> str:
     """A date stays a date (``2026-11-20``); a date-time with zone becomes RFC 3339 UTC."""
     if isinstance(value, datetime):

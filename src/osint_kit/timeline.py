@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .dates import parse_time
+from .dates import parse_time_or_none
 from .events import Event
 from .social.views import _TIME, TABLES_VERSION, _Rows
 
@@ -53,15 +53,6 @@ class TimelineList(_Rows):
     what = "moments"
 
 
-def _when(value: object) -> Any:
-    if not value:
-        return None
-    try:
-        return parse_time(str(value))
-    except ValueError:
-        return None
-
-
 def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -> TimelineList:
     """Every dated moment of the case, oldest first; undated ones are left out."""
     rows: list[dict[str, Any]] = []
@@ -90,7 +81,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
         first = event.exhibits[0] if event.exhibits else None
         if event.action == "note.added":
             add(
-                _when(event.time),
+                parse_time_or_none(event.time),
                 "note",
                 str(event.details.get("text", "")),
                 event.seq,
@@ -100,7 +91,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
             source = cap.get("source") or {}
             name = str(source.get("original_name") or cap.get("target") or "")
             add(
-                _when(source.get("modified")),
+                parse_time_or_none(source.get("modified")),
                 "file-modified",
                 name,
                 event.seq,
@@ -108,7 +99,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                 capture=cap.get("id"),
             )
             add(
-                _when(event.time),
+                parse_time_or_none(event.time),
                 "file-imported",
                 f"{name}, handed over by {cap.get('handed_over_by', '?')}",
                 event.seq,
@@ -117,7 +108,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
             )
         elif method == "web.browser" and event.action == "evidence.acquired":
             add(
-                _when(cap.get("started") or event.time),
+                parse_time_or_none(cap.get("started") or event.time),
                 "page-captured",
                 str(cap.get("final_url") or cap.get("target") or ""),
                 event.seq,
@@ -126,7 +117,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
             )
         elif method.startswith("social.") and event.action == "evidence.acquired":
             add(
-                _when(cap.get("started") or event.time),
+                parse_time_or_none(cap.get("started") or event.time),
                 "collected",
                 f"{cap.get('target')}: {cap.get('collected', 0)} post(s)",
                 event.seq,

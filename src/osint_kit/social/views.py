@@ -17,7 +17,7 @@ from typing import Any, Self
 
 import pyarrow as pa
 
-from ..dates import parse_time
+from ..dates import parse_time_or_none
 from ..events import Event
 from .post import READABLE_FORMATS, account_key
 
@@ -203,15 +203,6 @@ def _texts(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _when(value: object) -> Any:
-    if not value:
-        return None
-    try:
-        return parse_time(str(value))
-    except ValueError:
-        return None
-
-
 def _count(counts: Mapping[str, Any], name: str) -> int | None:
     value = counts.get(name)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -231,8 +222,8 @@ def post_row(post: Mapping[str, Any], exhibit: str, capture: str | None) -> dict
         "platform": platform,
         "id": str(post.get("id", "")),
         "url": _text(post.get("url")),
-        "created_at": _when(post.get("created_at")),
-        "edited_at": _when(post.get("edited_at")),
+        "created_at": parse_time_or_none(post.get("created_at")),
+        "edited_at": parse_time_or_none(post.get("edited_at")),
         "author_key": key,
         "author_handle": handle,
         "author_name": _text(author.get("display_name")),
