@@ -449,3 +449,25 @@ def test_real_bluesky_feed_mentions_replies_and_quotes_by_did(
     mentioned = {m for p in posts.values() for m in p["mentions"]}
     authors = {p["author"]["key"] for p in posts.values()}
     assert mentioned & authors  # a mention of someone whose posts are here joins them
+
+
+def test_the_reply_network_of_recorded_real_pages(fake: FakePlatforms, case: Case) -> None:
+    """The network of what fosstodon.org really answered: one edge per named reply."""
+    from osint_kit.network import most_targeted
+
+    acct, _ = _fosstodon(fake)
+    collect(case, fake, f"mastodon:@{acct['username']}@fosstodon.org")
+    graph = case.network(kinds=("reply",))
+    posts = {p["id"]: p for p in case.posts()}
+    expected = {
+        (p["author_key"], p["reply_to_account"], p["exhibit"])
+        for p in posts.values()
+        if p["reply_to_account"]
+    }
+    edges = {(s, t, d["post_exhibit"]) for s, t, d in graph.edges(data=True)}
+    assert edges == expected and len(edges) >= 58
+    assert all(d["kind"] == "reply" for _, _, d in graph.edges(data=True))
+    top = most_targeted(graph, 1)
+    assert top and top[0][1] == max(
+        sum(1 for e in expected if e[1] == key) for key in {e[1] for e in expected}
+    )
