@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from .dates import parse_time
-from .errors import InvalidOption
+from .errors import InvalidOption, StorageError
 from .folder import CaseFolder
 from .fulltext import KINDS
 from .index import index_path, rebuild_index, refresh_index
@@ -268,8 +268,13 @@ def _open(case: CaseFolder) -> sqlite3.Connection:
         db.execute("SELECT 1 FROM texts_fts LIMIT 0")
         return db
     except sqlite3.Error:  # an index the refresh could not bring up to date
-        rebuild_index(case)
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rebuild_index(case)
+            return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        except (OSError, sqlite3.Error) as exc:  # e.g. a read-only copy of a case
+            raise StorageError(
+                path, f"the search index cannot be made here ({exc}); search a writable copy"
+            ) from exc
 
 
 def search(
