@@ -51,14 +51,122 @@ def verify_case(case: CaseFolder, against: Sequence[Path] = ()) -> VerificationR
         _check_blobs(case, {}, report, log_missing=True)
         return report
     heads: dict[int, str] = {}
+    recorded: list[RecordedHead] = []
     referenced = check_log_lines(
-        case.log.raw_lines(), case.id, report, "custody.jsonl", identity, heads
+        case.log.raw_lines(), case.id, report, "custody.jsonl", identity, heads, recorded
     )
     _check_blobs(case, referenced, report)
     check_checkpoints(case, heads, report)
+    check_recorded_heads(recorded, heads, report)
+    _check_checkpoint_files(case, recorded, report)
     for bundle in against:
         check_against_bundle(Path(bundle), heads, report)
     return report
+
+
+@dataclass(frozen=True)
+class RecordedHead:
+    """A head an event put on the record: "the log was at ``seq`` with ``hash``"."""
+
+    event_seq: int
+    action: str
+    seq: int
+    hash: str
+    #: For a checkpoint: its file (relative to the case) and the file's SHA-256.
+    file: str | None = None
+    file_sha256: str | None = None
+
+
+def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
+    """The heads an event records: a checkpoint's, an export's, a recorded verification's,
+    a derived exhibit's (``details.derived.head``), and any later kind's ``details.head``."""
+    given = obj.get("details")
+    details: dict[str, Any] = given if isinstance(given, dict) else {}
+    found = []
+    candidates: list[Any]
+    if obj.get("action") == "log.checkpoint":
+        candidates = [details]
+    else:
+        derived = details.get("derived")
+        nested = derived.get("head") if isinstance(derived, dict) else None
+        candidates = [details.get("head"), nested]
+    for head in candidates:
+        if not isinstance(head, dict):
+            continue
+        seq, hsh = head.get("seq"), head.get("hash")
+        if isinstance(seq, int) and not isinstance(seq, bool) and isinstance(hsh, str):
+            file = details.get("file") if obj.get("action") == "log.checkpoint" else None
+            found.append(
+                RecordedHead(
+                    obj["seq"],
+                    str(obj.get("action")),
+                    seq,
+                    hsh,
+                    str(file) if isinstance(file, str) else None,
+                    str(details.get("checkpoint_sha256") or "") or None,
+                )
+            )
+    return found
+
+
+def check_recorded_heads(
+    recorded: Iterable[RecordedHead], heads: dict[int, str], report: VerificationReport
+) -> None:
+    """Every head an event recorded must be the chain's at that seq, and before the event:
+    a log rewritten after a checkpoint or an export no longer matches what they recorded."""
+    for r in recorded:
+        where = f"event {r.event_seq} ({r.action}) records seq {r.seq}"
+        if r.seq >= r.event_seq:
+            report.add(
+                "recorded-head-impossible",
+                f"{where}, which is not before it",
+                seq=r.event_seq,
+            )
+        elif heads.get(r.seq) != r.hash:
+            report.add(
+                "recorded-head-mismatch",
+                f"{where} with a hash that is not the log's: the log was rewritten after "
+                "that event was written",
+                seq=r.event_seq,
+            )
+
+
+def _check_checkpoint_files(
+    case: CaseFolder, recorded: Iterable[RecordedHead], report: VerificationReport
+) -> None:
+    """Each checkpoint event's file is there, unchanged; each checkpoint file has its event."""
+    named = {}
+    for r in recorded:
+        if r.action != "log.checkpoint" or not r.file:
+            continue
+        named[r.file] = r
+        path = case.path / r.file
+        if ".." in Path(r.file).parts or not path.is_file():
+            report.add(
+                "checkpoint-missing",
+                f"event {r.event_seq} recorded the checkpoint {r.file}, which is gone",
+                seq=r.event_seq,
+                path=r.file,
+            )
+            continue
+        if r.file_sha256 and hash_file(path)[0] != r.file_sha256:
+            report.add(
+                "checkpoint-altered",
+                f"{r.file} is not the checkpoint event {r.event_seq} recorded",
+                seq=r.event_seq,
+                path=r.file,
+            )
+    folder = case.path / "timestamps"
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.json")):
+            rel = str(f.relative_to(case.path))
+            if not f.name.endswith(".sig.json") and rel not in named:
+                report.add(
+                    "checkpoint-unrecorded",
+                    f"{rel} has no log.checkpoint event: its event was removed, or the file "
+                    "was put there",
+                    path=rel,
+                )
 
 
 @dataclass
@@ -77,6 +185,7 @@ def check_log_lines(
     path: str = "custody.jsonl",
     identity: dict[str, Any] | None = None,
     heads: dict[int, str] | None = None,
+    recorded: list[RecordedHead] | None = None,
 ) -> dict[str, _Ref]:
     """Check every line's seal, link and number; return the blobs the events reference."""
     referenced: dict[str, _Ref] = {}
@@ -106,6 +215,8 @@ def check_log_lines(
             continue
         seq = obj["seq"]
         parsed.append((n, obj))
+        if recorded is not None:
+            recorded.extend(heads_recorded_by(obj))
         if heads is not None:
             heads.setdefault(seq, str(obj["hash"]))
         report.events += 1
