@@ -17,7 +17,6 @@ characters (``truncated`` says when it was cut); the exhibit itself is untouched
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -25,8 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import Event
-from .social.post import READABLE_FORMATS
-from .social.views import post_row
+from .social.views import parse_post_record, post_problem, post_row
 
 log = logging.getLogger("osint_kit")
 
@@ -120,14 +118,10 @@ def add_texts(
                 raw = _read(blob_path, s.sha256, 64 * 2**20)
                 if raw is None:
                     continue
-                try:
-                    post = json.loads(raw)
-                except ValueError as exc:
-                    log.warning("post %s not indexed: %s", s.exhibit, exc)
-                    continue
-                if not isinstance(post, dict):
-                    continue
-                if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
+                post, problem = parse_post_record(raw)
+                problem = problem or post_problem(post or {})
+                if post is None or problem:
+                    log.warning("post %s not indexed: %s", s.exhibit, problem)
                     continue
                 row = post_row(post, s.exhibit, cap.get("id"))
                 # keyed as posts_from_events keys posts: platform and URL, else target#id
@@ -144,27 +138,24 @@ def add_texts(
                     time=_iso(row["created_at"]),
                     **common,
                 )
-            elif method == "web.browser" and s.role == "text" and media == "text/plain":
+            elif (method == "web.browser" and s.role == "text" and media == "text/plain") or (
+                method == "file.import" and media in TEXT_FILE_TYPES
+            ):
                 raw = _read(blob_path, s.sha256, MAX_TEXT_CHARS * 4)
-                if raw is not None:
-                    _put(
-                        db,
-                        f"exhibit:{s.exhibit}",
-                        decode(raw),
-                        kind="page",
-                        source=cap.get("final_url") or cap.get("target"),
-                        time=cap.get("started") or event.time,
-                        **common,
-                    )
-            elif method == "file.import" and media in TEXT_FILE_TYPES:
-                raw = _read(blob_path, s.sha256, MAX_TEXT_CHARS * 4)
-                if raw is not None:
-                    _put(
-                        db,
-                        f"exhibit:{s.exhibit}",
-                        decode(raw),
-                        kind="file",
-                        source=(cap.get("source") or {}).get("original_name") or cap.get("target"),
-                        time=event.time,
-                        **common,
-                    )
+                if raw is None:
+                    continue
+                page = method == "web.browser"
+                source = (
+                    cap.get("final_url") or cap.get("target")
+                    if page
+                    else (cap.get("source") or {}).get("original_name") or cap.get("target")
+                )
+                _put(
+                    db,
+                    f"exhibit:{s.exhibit}",
+                    decode(raw),
+                    kind="page" if page else "file",
+                    source=source,
+                    time=(cap.get("started") if page else None) or event.time,
+                    **common,
+                )

@@ -34,7 +34,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .derive import ROLE as DERIVED
 from .folder import CaseFolder
-from .social.views import _TEXTS, _TIME, TABLES_VERSION, _Rows
+from .rows import TEXTS, TIME, Rows, table_schema
 from .tables import CaseTables, MediaList
 
 #: Version of the hashing; a cache made by another version is made again.
@@ -57,7 +57,8 @@ CACHE_SCHEMA = pa.schema(
     metadata={"osint-kit.table": "image_hashes", "osint-kit.version": str(HASH_VERSION)},
 )
 
-IMAGE_HASHES_SCHEMA = pa.schema(
+IMAGE_HASHES_SCHEMA = table_schema(
+    "image_hashes",
     [
         pa.field("exhibit", pa.string(), nullable=False),
         pa.field("sha256", pa.string(), nullable=False),
@@ -68,24 +69,23 @@ IMAGE_HASHES_SCHEMA = pa.schema(
         pa.field("height", pa.int64()),
         pa.field("skipped", pa.string()),
     ],
-    metadata={"osint-kit.table": "image_hashes", "osint-kit.version": str(TABLES_VERSION)},
 )
 
-CLUSTERS_SCHEMA = pa.schema(
+CLUSTERS_SCHEMA = table_schema(
+    "repeated_images",
     [
         pa.field("cluster", pa.int64(), nullable=False),
         pa.field("size", pa.int64(), nullable=False),
         pa.field("distinct", pa.int64(), nullable=False),
-        pa.field("exhibits", _TEXTS),
-        pa.field("sha256", _TEXTS),
-        pa.field("accounts", _TEXTS),
-        pa.field("platforms", _TEXTS),
-        pa.field("posts", _TEXTS),
-        pa.field("first_seen", _TIME),
+        pa.field("exhibits", TEXTS),
+        pa.field("sha256", TEXTS),
+        pa.field("accounts", TEXTS),
+        pa.field("platforms", TEXTS),
+        pa.field("posts", TEXTS),
+        pa.field("first_seen", TIME),
         pa.field("first_exhibit", pa.string()),
         pa.field("max_distance", pa.int64(), nullable=False),
     ],
-    metadata={"osint-kit.table": "repeated_images", "osint-kit.version": str(TABLES_VERSION)},
 )
 
 
@@ -228,7 +228,7 @@ def _hash_blob(folder: CaseFolder, sha256: str) -> dict[str, Any]:
     }
 
 
-class ImageHashList(_Rows):
+class ImageHashList(Rows):
     """Rows of ``IMAGE_HASHES_SCHEMA``: one per picture exhibit; ``skipped`` says why a
     picture has no hash."""
 
@@ -339,7 +339,7 @@ def clusters_of(hashes: Sequence[int], threshold: int) -> list[list[int]]:
     return list(groups.values())
 
 
-class RepeatedImages(_Rows):
+class RepeatedImages(Rows):
     """Rows of ``CLUSTERS_SCHEMA``: one per picture found more than once, earliest first.
 
     ``size`` is the exhibits in the cluster, ``distinct`` their different byte

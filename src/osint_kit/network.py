@@ -114,20 +114,18 @@ def targeting(graph: nx.MultiDiGraph) -> nx.DiGraph:
 def most_targeted(graph: nx.MultiDiGraph, n: int = 10) -> list[tuple[str, int, int]]:
     """(account, interactions received, distinct senders), most received first."""
     weighted = targeting(graph)
-    rows = [
-        (node, int(weighted.in_degree(node, weight="weight")), int(weighted.in_degree(node)))
-        for node in weighted
-    ]
-    return sorted((r for r in rows if r[1]), key=lambda r: (-r[1], -r[2], r[0]))[:n]
+    return _ranked(weighted, weighted.in_degree, n)
 
 
 def most_active(graph: nx.MultiDiGraph, n: int = 10) -> list[tuple[str, int, int]]:
     """(account, interactions sent, distinct accounts targeted), most sent first."""
     weighted = targeting(graph)
-    rows = [
-        (node, int(weighted.out_degree(node, weight="weight")), int(weighted.out_degree(node)))
-        for node in weighted
-    ]
+    return _ranked(weighted, weighted.out_degree, n)
+
+
+def _ranked(weighted: nx.DiGraph, degree: Any, n: int) -> list[tuple[str, int, int]]:
+    """Accounts by weighted ``degree`` (then by how many others), none at zero."""
+    rows = [(node, int(degree(node, weight="weight")), int(degree(node))) for node in weighted]
     return sorted((r for r in rows if r[1]), key=lambda r: (-r[1], -r[2], r[0]))[:n]
 
 

@@ -24,7 +24,7 @@ from .errors import InvalidOption, StorageError
 from .folder import CaseFolder
 from .fulltext import KINDS
 from .index import index_path, rebuild_index, refresh_index
-from .social.views import _TIME, TABLES_VERSION, _Rows
+from .rows import TIME, Rows, table_schema
 
 #: What marks the matched words in a snippet.
 MARK = ("«", "»")
@@ -34,7 +34,8 @@ CONTEXT = 60
 MAX_REGEX_CHARS = 300
 REGEX_SECONDS = 10.0
 
-SEARCH_SCHEMA = pa.schema(
+SEARCH_SCHEMA = table_schema(
+    "search",
     [
         pa.field("kind", pa.string(), nullable=False),
         pa.field("exhibit", pa.string()),
@@ -43,17 +44,16 @@ SEARCH_SCHEMA = pa.schema(
         pa.field("platform", pa.string()),
         pa.field("account", pa.string()),
         pa.field("source", pa.string()),
-        pa.field("time", _TIME),
+        pa.field("time", TIME),
         pa.field("snippet", pa.string(), nullable=False),
         pa.field("match", pa.string()),
         pa.field("rank", pa.float64()),
         pa.field("truncated", pa.bool_(), nullable=False),
     ],
-    metadata={"osint-kit.table": "search", "osint-kit.version": str(TABLES_VERSION)},
 )
 
 
-class SearchHits(_Rows):
+class SearchHits(Rows):
     """Rows of ``SEARCH_SCHEMA``: best first for a query, in log order for a pattern."""
 
     schema = SEARCH_SCHEMA

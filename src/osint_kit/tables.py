@@ -25,14 +25,11 @@ from .dates import parse_time
 from .exhibits import Exhibit
 from .folder import CaseFolder
 from .fsio import atomic_write
+from .rows import TABLES_VERSION, TEXTS, TIME, Rows, table_schema
 from .social.views import (
-    _TEXTS,
-    _TIME,
     ACCOUNTS_SCHEMA,
     INTERACTIONS_SCHEMA,
     POSTS_SCHEMA,
-    TABLES_VERSION,
-    _Rows,
     accounts_from_posts,
     interactions_from_posts,
     posts_from_events,
@@ -40,7 +37,8 @@ from .social.views import (
 
 MEDIA_KINDS = ("image/", "video/", "audio/")
 
-MEDIA_SCHEMA = pa.schema(
+MEDIA_SCHEMA = table_schema(
+    "media",
     [
         pa.field("exhibit", pa.string(), nullable=False),
         pa.field("sha256", pa.string(), nullable=False),
@@ -51,14 +49,13 @@ MEDIA_SCHEMA = pa.schema(
         pa.field("source", pa.string()),
         pa.field("capture", pa.string()),
         pa.field("method", pa.string()),
-        pa.field("acquired_at", _TIME),
-        pa.field("posts", _TEXTS),
-        pa.field("post_exhibits", _TEXTS),
-        pa.field("accounts", _TEXTS),
-        pa.field("platforms", _TEXTS),
-        pa.field("first_posted", _TIME),
+        pa.field("acquired_at", TIME),
+        pa.field("posts", TEXTS),
+        pa.field("post_exhibits", TEXTS),
+        pa.field("accounts", TEXTS),
+        pa.field("platforms", TEXTS),
+        pa.field("first_posted", TIME),
     ],
-    metadata={"osint-kit.table": "media", "osint-kit.version": str(TABLES_VERSION)},
 )
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -107,7 +104,7 @@ def media_rows(
     return rows
 
 
-class MediaList(_Rows):
+class MediaList(Rows):
     """Rows of ``MEDIA_SCHEMA``; ``to_arrow()``, ``to_frame()``."""
 
     schema = MEDIA_SCHEMA

@@ -17,11 +17,12 @@ import pyarrow as pa
 
 from .dates import parse_time_or_none
 from .events import Event
-from .social.views import _TIME, TABLES_VERSION, _Rows
+from .rows import TIME, Rows, table_schema
 
-TIMELINE_SCHEMA = pa.schema(
+TIMELINE_SCHEMA = table_schema(
+    "timeline",
     [
-        pa.field("time", _TIME, nullable=False),
+        pa.field("time", TIME, nullable=False),
         pa.field("kind", pa.string(), nullable=False),
         pa.field("what", pa.string()),
         pa.field("exhibit", pa.string()),
@@ -30,7 +31,6 @@ TIMELINE_SCHEMA = pa.schema(
         pa.field("capture", pa.string()),
         pa.field("seq", pa.int64(), nullable=False),
     ],
-    metadata={"osint-kit.table": "timeline", "osint-kit.version": str(TABLES_VERSION)},
 )
 
 #: What each row's time is.
@@ -45,7 +45,7 @@ KINDS = {
 }
 
 
-class TimelineList(_Rows):
+class TimelineList(Rows):
     """Rows of ``TIMELINE_SCHEMA``, oldest first."""
 
     schema = TIMELINE_SCHEMA

@@ -9,33 +9,31 @@ all of them; missing is null, never NaN. ``to_arrow()`` gives a ``pyarrow.Table`
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Self
+from typing import Any
 
 import pyarrow as pa
 
 from ..dates import parse_time_or_none
 from ..events import Event
+from ..rows import TEXTS, TIME, Rows, table_schema
 from .post import READABLE_FORMATS, account_key
 
-TABLES_VERSION = 1
-_TIME = pa.timestamp("us", tz="UTC")
-_TEXTS = pa.list_(pa.string())
 log = logging.getLogger("osint_kit")
 COUNTS = ("replies", "reposts", "likes", "quotes", "views")
 
-POSTS_SCHEMA = pa.schema(
+POSTS_SCHEMA = table_schema(
+    "posts",
     [
         pa.field("exhibit", pa.string(), nullable=False),
         pa.field("capture", pa.string()),
         pa.field("platform", pa.string(), nullable=False),
         pa.field("id", pa.string(), nullable=False),
         pa.field("url", pa.string()),
-        pa.field("created_at", _TIME),
-        pa.field("edited_at", _TIME),
+        pa.field("created_at", TIME),
+        pa.field("edited_at", TIME),
         pa.field("author_key", pa.string()),
         pa.field("author_handle", pa.string()),
         pa.field("author_name", pa.string()),
@@ -47,19 +45,19 @@ POSTS_SCHEMA = pa.schema(
         pa.field("quoted_account", pa.string()),
         pa.field("reposted", pa.string()),
         pa.field("reposted_account", pa.string()),
-        pa.field("mentions", _TEXTS),
-        pa.field("hashtags", _TEXTS),
-        pa.field("outlinks", _TEXTS),
-        pa.field("media", _TEXTS),
+        pa.field("mentions", TEXTS),
+        pa.field("hashtags", TEXTS),
+        pa.field("outlinks", TEXTS),
+        pa.field("media", TEXTS),
         *(pa.field(name, pa.int64()) for name in COUNTS),
         pa.field("versions", pa.int32(), nullable=False),
         pa.field("deleted", pa.bool_(), nullable=False),
         pa.field("listed", pa.bool_(), nullable=False),
     ],
-    metadata={"osint-kit.table": "posts", "osint-kit.version": str(TABLES_VERSION)},
 )
 
-ACCOUNTS_SCHEMA = pa.schema(
+ACCOUNTS_SCHEMA = table_schema(
+    "accounts",
     [
         pa.field("key", pa.string(), nullable=False),
         pa.field("platform", pa.string(), nullable=False),
@@ -69,14 +67,14 @@ ACCOUNTS_SCHEMA = pa.schema(
         pa.field("url", pa.string()),
         pa.field("uri", pa.string()),
         pa.field("posts", pa.int64(), nullable=False),
-        pa.field("first_post", _TIME),
-        pa.field("last_post", _TIME),
+        pa.field("first_post", TIME),
+        pa.field("last_post", TIME),
         pa.field("mentioned", pa.int64(), nullable=False),
     ],
-    metadata={"osint-kit.table": "accounts", "osint-kit.version": str(TABLES_VERSION)},
 )
 
-INTERACTIONS_SCHEMA = pa.schema(
+INTERACTIONS_SCHEMA = table_schema(
+    "interactions",
     [
         pa.field("kind", pa.string(), nullable=False),
         pa.field("platform", pa.string(), nullable=False),
@@ -85,9 +83,8 @@ INTERACTIONS_SCHEMA = pa.schema(
         pa.field("post_exhibit", pa.string(), nullable=False),
         pa.field("post_id", pa.string(), nullable=False),
         pa.field("target_post", pa.string()),
-        pa.field("time", _TIME),
+        pa.field("time", TIME),
     ],
-    metadata={"osint-kit.table": "interactions", "osint-kit.version": str(TABLES_VERSION)},
 )
 
 #: The interaction kinds, and the posts-table columns that name their target account.
@@ -101,71 +98,7 @@ KINDS = {
 COLUMNS = tuple(POSTS_SCHEMA.names)
 
 
-class _Rows(list[dict[str, Any]]):
-    """Rows as dicts (a list), or an Arrow table read from ``derived/tables/`` that turns
-    into dicts only when asked: ``to_arrow()`` and ``to_frame()`` never go through them."""
-
-    schema: pa.Schema
-    shown: tuple[str, ...] = ()
-    what = "rows"
-    _table: pa.Table | None = None
-    _pending = False
-
-    @classmethod
-    def from_arrow(cls, table: pa.Table) -> Self:
-        rows = cls()
-        rows._table, rows._pending = table, True
-        return rows
-
-    def _fill(self) -> None:
-        if self._pending and self._table is not None:
-            self._pending = False
-            super().extend(self._table.to_pylist())
-
-    def __len__(self) -> int:
-        if self._pending and self._table is not None:
-            return int(self._table.num_rows)
-        return super().__len__()
-
-    def __iter__(self) -> Any:
-        self._fill()
-        return super().__iter__()
-
-    def __getitem__(self, index: Any) -> Any:
-        self._fill()
-        return super().__getitem__(index)
-
-    def __eq__(self, other: object) -> bool:
-        self._fill()
-        return list.__eq__(self, other)
-
-    __hash__ = None
-
-    def to_arrow(self) -> pa.Table:
-        if self._table is not None:
-            return self._table
-        return pa.Table.from_pylist(list(self), schema=self.schema)
-
-    def to_frame(self) -> Any:
-        import pandas as pd
-
-        return self.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self.shown)
-        rows = []
-        for row in self[:50]:
-            cells = []
-            for c in self.shown:
-                value = row[c]
-                text = str(len(value)) if isinstance(value, list) else str(value)[:120]
-                cells.append(f"<td>{html.escape(text if value is not None else '')}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        more = f"<p>… {len(self) - 50} more (use .to_frame())</p>" if len(self) > 50 else ""
-        return f"<p>{len(self)} {self.what}</p><table><tr>{head}</tr>{''.join(rows)}</table>{more}"
-
-
-class PostList(_Rows):
+class PostList(Rows):
     """Rows of ``POSTS_SCHEMA``, newest first; ``to_arrow()``, ``to_frame()``.
 
     ``skipped`` lists the post exhibits left out, each with why (a record that is
@@ -179,7 +112,7 @@ class PostList(_Rows):
     what = "posts"
 
 
-class InteractionList(_Rows):
+class InteractionList(Rows):
     """Rows of ``INTERACTIONS_SCHEMA``: one per reply, mention, repost and quote."""
 
     schema = INTERACTIONS_SCHEMA
@@ -187,7 +120,7 @@ class InteractionList(_Rows):
     what = "interactions"
 
 
-class AccountList(_Rows):
+class AccountList(Rows):
     """Rows of ``ACCOUNTS_SCHEMA``; ``to_arrow()``, ``to_frame()``."""
 
     schema = ACCOUNTS_SCHEMA
@@ -278,7 +211,7 @@ def posts_from_events(
             post = records.get(subject.sha256)
             if post is None:
                 post = records[subject.sha256] = _read_record(read_blob, subject.sha256)
-            problem = post.get("_unreadable") or _record_problem(post)
+            problem = post.get("_unreadable") or post_problem(post)
             if problem:
                 skipped.append((subject.exhibit, problem))
                 continue
@@ -317,14 +250,23 @@ def _read_record(read_blob: Callable[[str], bytes], sha256: str) -> dict[str, An
         data = read_blob(sha256)
     except OSError as exc:
         return {"_unreadable": f"its blob cannot be read ({exc.strerror or exc})"}
+    post, problem = parse_post_record(data)
+    return post if post is not None else {"_unreadable": problem}
+
+
+def parse_post_record(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    """A post record's bytes as the record, or None and why they are not one."""
     try:
         post = json.loads(data.decode("utf-8", errors="replace"))
     except ValueError as exc:
-        return {"_unreadable": f"not a JSON post record ({exc})"}
-    return post if isinstance(post, dict) else {"_unreadable": "not a JSON object"}
+        return None, f"not a JSON post record ({exc})"
+    if not isinstance(post, dict):
+        return None, "not a JSON object"
+    return post, None
 
 
-def _record_problem(post: Mapping[str, Any]) -> str | None:
+def post_problem(post: Mapping[str, Any]) -> str | None:
+    """Why a parsed record cannot be a row of the posts table, if it cannot."""
     if post.get("format", READABLE_FORMATS[0]) not in READABLE_FORMATS:
         return f"unknown record format {post.get('format')!r}"
     if not isinstance(post.get("platform"), str) or post.get("id") in (None, ""):
