@@ -8,9 +8,11 @@ when they are absent.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -58,3 +60,28 @@ def cassette(relative: str) -> list[Recorded]:
         text = body.get("string", "") if isinstance(body, dict) else str(body)
         out.append(Recorded(req["method"].upper(), req["uri"], code, headers, text.encode()))
     return out
+
+
+def serve_fosstodon(fake: Any) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """Serve the recorded fosstodon.org account and its five status pages from the fake
+    Mastodon, each page at the URL the previous page's Link header names; returns the
+    account and the pages as recorded."""
+    account = cassette("mastodon/rtoot_fosstodon_account.yml")[0]
+    acct = json.loads(account.body)
+    fake.mastodon.add_instance("fosstodon.org", version="4.3.0")
+    fake.canned(
+        "fosstodon.org",
+        f"/api/v1/accounts/lookup?acct={acct['username']}",
+        200,
+        account.headers,
+        account.body,
+    )
+    pages = cassette("mastodon/rtoot_fosstodon_account_statuses_5pages.yml")
+    target = f"/api/v1/accounts/{acct['id']}/statuses?limit=40"
+    for rec in pages:
+        fake.canned("fosstodon.org", target, rec.status, rec.headers, rec.body)
+        link = dict(rec.headers).get("link", "")
+        target = link.split(">")[0].removeprefix("<").removeprefix("https://fosstodon.org")
+    json_type = [("Content-Type", "application/json; charset=utf-8")]
+    fake.canned("fosstodon.org", target, 200, json_type, b"[]")
+    return acct, [json.loads(r.body) for r in pages]

@@ -20,7 +20,7 @@ from conftest import EXAMINER
 from osint_kit import Capture, Case
 from osint_kit.social.post import account_key
 from osint_kit_sandbox.platforms import FakePlatforms
-from recordings import cassette
+from recordings import cassette, serve_fosstodon
 from social_helpers import exhibits_of, posts_of, settings_for
 
 START = datetime(2026, 10, 1, 8, 0, tzinfo=UTC)
@@ -311,27 +311,6 @@ def test_telegram_channels_by_handle_and_forwards_by_their_channel(
 # -- real answers -----------------------------------------------------------------
 
 
-def _fosstodon(fake: FakePlatforms) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
-    account = cassette("mastodon/rtoot_fosstodon_account.yml")[0]
-    acct = json.loads(account.body)
-    fake.mastodon.add_instance("fosstodon.org", version="4.3.0")
-    fake.canned(
-        "fosstodon.org",
-        f"/api/v1/accounts/lookup?acct={acct['username']}",
-        200,
-        account.headers,
-        account.body,
-    )
-    pages = cassette("mastodon/rtoot_fosstodon_account_statuses_5pages.yml")
-    target = f"/api/v1/accounts/{acct['id']}/statuses?limit=40"
-    for rec in pages:
-        fake.canned("fosstodon.org", target, rec.status, rec.headers, rec.body)
-        link = dict(rec.headers).get("link", "")
-        target = link.split(">")[0].removeprefix("<").removeprefix("https://fosstodon.org")
-    fake.canned("fosstodon.org", target, 200, JSON, b"[]")
-    return acct, [json.loads(r.body) for r in pages]
-
-
 def _full(acct: str) -> str:
     return "mastodon:@" + (acct if "@" in acct else f"{acct}@fosstodon.org").lower()
 
@@ -339,7 +318,7 @@ def _full(acct: str) -> str:
 def test_real_mastodon_pages_mentions_and_replies_join_on_keys(
     fake: FakePlatforms, case: Case
 ) -> None:
-    acct, pages = _fosstodon(fake)
+    acct, pages = serve_fosstodon(fake)
     statuses = [s for page in pages for s in page]
     mentions = [m for s in statuses for m in s["mentions"]]
     assert len(mentions) == 86 and sum("@" not in m["acct"] for m in mentions) == 36
@@ -455,7 +434,7 @@ def test_the_reply_network_of_recorded_real_pages(fake: FakePlatforms, case: Cas
     """The network of what fosstodon.org really answered: one edge per named reply."""
     from osint_kit.network import most_targeted
 
-    acct, _ = _fosstodon(fake)
+    acct, _ = serve_fosstodon(fake)
     collect(case, fake, f"mastodon:@{acct['username']}@fosstodon.org")
     graph = case.network(kinds=("reply",))
     posts = {p["id"]: p for p in case.posts()}

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from conftest import EXAMINER
 from osint_kit import AccountNotFound, Case
 from osint_kit_sandbox.platforms import FakePlatforms
-from recordings import cassette, real_file
+from recordings import cassette, real_file, serve_fosstodon
 from social_helpers import exhibits_of, posts_of, settings_for, warc_records, warcio_check
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
@@ -115,32 +115,10 @@ def test_telegram_channel_that_does_not_exist(fake: FakePlatforms, case: Case) -
     assert case.verify().ok
 
 
-def _serve_mastodon_statuses(fake: FakePlatforms) -> list[list[dict]]:
-    """The five recorded pages, each at the URL the previous page's Link header names."""
-    account = cassette("mastodon/rtoot_fosstodon_account.yml")[0]
-    fake.mastodon.add_instance("fosstodon.org", version="4.3.0")
-    acct = json.loads(account.body)
-    fake.canned(
-        "fosstodon.org",
-        f"/api/v1/accounts/lookup?acct={acct['username']}",
-        200,
-        account.headers,
-        account.body,
-    )
-    pages = cassette("mastodon/rtoot_fosstodon_account_statuses_5pages.yml")
-    target = f"/api/v1/accounts/{acct['id']}/statuses?limit=40"
-    for rec in pages:
-        fake.canned("fosstodon.org", target, rec.status, rec.headers, rec.body)
-        link = dict(rec.headers).get("link", "")
-        target = link.split(">")[0].removeprefix("<").removeprefix("https://fosstodon.org")
-    fake.canned("fosstodon.org", target, 200, JSON, b"[]")
-    return [json.loads(r.body) for r in pages]
-
-
 def test_mastodon_account_through_the_api_with_real_link_pagination(
     fake: FakePlatforms, case: Case
 ) -> None:
-    pages = _serve_mastodon_statuses(fake)
+    _, pages = serve_fosstodon(fake)
     statuses = [s for page in pages for s in page]
     acct = json.loads(cassette("mastodon/rtoot_fosstodon_account.yml")[0].body)
 
