@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import socket
 import tomllib
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ExaminerNotConfigured, InvalidExaminer
+from .fsio import atomic_write
 from .signing import ENV_PASSPHRASE, Actor, generate_key, key_path, load_signer
 
 ENV_NAME = "OSINT_KIT_EXAMINER_NAME"
@@ -107,17 +109,74 @@ def _read_config(path: Path) -> Examiner:
 
 
 def save_examiner(examiner: Examiner) -> Path:
-    """Write the examiner to the user's config file (atomically) and return its path."""
+    """Write the examiner to the user's config file (atomically) and return its path.
+
+    Other tables in the file (``[trust]``, say) are kept as they were.
+    """
+    return save_config_table("examiner", examiner.to_json())
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]\[#]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def save_config_table(table: str, values: dict[str, str]) -> Path:
+    """Replace (or add) one ``[table]`` of string values in the user's config file, keeping
+    every other table and its comments as written; atomic. Returns the file's path.
+
+    A file that is not TOML at all is replaced: nothing could read it anyway.
+    """
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # JSON string escapes are valid TOML basic-string escapes.
-    text = "[examiner]\n" + "".join(
-        f"{k} = {json.dumps(v, ensure_ascii=False)}\n" for k, v in examiner.to_json().items()
-    )
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    ours = f"[{table}]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in values.items())
+    try:
+        old_text = path.read_text(encoding="utf-8")
+        old = tomllib.loads(old_text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        old_text, old = "", {}
+    # Split at table headers and swap our table's chunk (and its sub-tables) for the new one.
+    chunks: list[tuple[str | None, list[str]]] = [(None, [])]
+    for line in old_text.splitlines(keepends=True):
+        match = _HEADER.match(line)
+        if match:
+            name = match.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            chunks.append((name, []))
+        chunks[-1][1].append(line)
+    parts: list[str] = []
+    placed = False
+    for name, lines in chunks:
+        text = "".join(lines)
+        if name is not None and (name == table or name.startswith(table + ".")):
+            if not placed:
+                parts.append(ours + ("\n" if text.endswith("\n\n") else ""))
+                placed = True
+            continue
+        parts.append(text)
+    if not placed:
+        if parts and "".join(parts).strip():
+            tail = "".join(parts)
+            parts = [tail + ("" if tail.endswith("\n") else "\n") + "\n"]
+        else:
+            parts = []
+        parts.append(ours)
+    text = "".join(parts)
+    # A header-like line inside a multi-line string would fool the split: check the result.
+    kept = {k: v for k, v in old.items() if k != table}
+    try:
+        again = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        again = {}
+    if {k: v for k, v in again.items() if k != table} != kept or again.get(table) != values:
+        raise InvalidExaminer(
+            f"cannot rewrite [{table}] and keep the rest of the file as it is; edit it by hand",
+            str(path),
+        )
+    atomic_write(path, text.encode("utf-8"), mode=0o644)
     return path
+
+
+def _toml_string(value: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes; TOML also refuses a raw DEL.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 @dataclass(frozen=True)
