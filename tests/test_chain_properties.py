@@ -158,3 +158,31 @@ def test_canonical_json_matches_the_reference_implementation(value: Any) -> None
             canonical_json(value)
         return
     assert canonical_json(value) == expected
+
+
+@given(jcs_values, st.sampled_from(["json", "rfc8785", "escaped"]))
+def test_the_fast_line_digest_is_the_reference_digest(value: Any, writer: str) -> None:
+    """However a line was written (our canonical form, the reference's, or plain json with
+    every non-ASCII character escaped), the fast digest of what it parses to is JCS's."""
+    import rfc8785
+
+    from osint_kit.chain import line_digest, read_event_line
+
+    event = {"details": value, "seq": 1, "digest": "0" * 64, "signature": {"x": 1}}
+    try:
+        raw = (
+            json.dumps(event, ensure_ascii=True).encode()
+            if writer == "escaped"
+            else rfc8785.dumps(event)
+            if writer == "rfc8785"
+            else canonical_json(event)
+        )
+    except ValueError:  # no canonical form (an integer beyond 2**53)
+        return
+    parsed, simple = read_event_line(raw)
+    try:  # the digest of what the line says (9007199254740992.0 reads back as an integer)
+        body = {k: v for k, v in parsed.items() if k in ("details", "seq")}
+        expected = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
+    except (rfc8785.CanonicalizationError, rfc8785.IntegerDomainError):
+        return
+    assert line_digest(parsed, simple) == expected

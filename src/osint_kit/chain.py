@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import rfc8785
 
 GENESIS = "0" * 64
@@ -107,6 +108,35 @@ def _walk(value: Any) -> bool:
 def event_digest(event: Mapping[str, Any], *, plain: bool | None = None) -> str:
     body = {k: v for k, v in event.items() if k not in SEAL_FIELDS}
     return hashlib.sha256(canonical_json(body, plain=plain)).hexdigest()
+
+
+#: What in a line's bytes may make orjson's sorted output differ from JCS: a number with a
+#: fraction or exponent, or of 16 digits or more (floats, integers beyond 2**53), a
+#: character at or above U+E000 (JCS sorts keys by UTF-16 unit), or an escape of one.
+#: Strings can trip it too ("at 22:10."): those lines just take the reference path.
+_NOT_SIMPLE = re.compile(rb"[:,\[]\s*-?\d+[.eE]|[:,\[]\s*-?\d{16}|[\xee-\xf4]|\\u[d-fD-F]")
+
+
+def read_event_line(raw: bytes) -> tuple[Any, bool]:
+    """Parse one log line; and whether its digest may be computed the fast way.
+
+    orjson refuses NaN, lone surrogates and nesting beyond 1,024 levels (a ValueError,
+    like a line that is not JSON).
+    """
+    return orjson.loads(raw), _NOT_SIMPLE.search(raw) is None
+
+
+def line_digest(event: Mapping[str, Any], simple: bool) -> str:
+    """``event_digest`` of an event parsed by ``read_event_line``.
+
+    For a simple line, orjson's sorted compact output is byte for byte the JCS form
+    (its escapes and key order are the standard library's; tests/test_chain_properties
+    holds them together), at a tenth of the cost.
+    """
+    if not simple:
+        return event_digest(event)
+    body = {k: v for k, v in event.items() if k not in SEAL_FIELDS}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def link_hash(prev: str, digest: str) -> str:
