@@ -1,7 +1,8 @@
 """The tamper matrix as data: each entry breaks a case one way and says what verify must say.
 
 Each tamper takes a case holding E0001..E0003 and three notes: seq 1 case.created,
-seq 2-4 evidence.acquired (lines[1:4]), seq 5-7 note.added (lines[4:7]).
+seq 2-4 evidence.acquired (lines[1:4]), seq 5 the import's log.checkpoint (lines[4]),
+seq 6-8 note.added (lines[5:8]).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def blob_to_symlink(case: Case) -> None:
 
 def edit_event(case: Case) -> None:
     lines = _lines(case)
-    lines[4] = lines[4].replace(b"called at 22:10", b"called at 23:10")
+    lines[5] = lines[5].replace(b"called at 22:10", b"called at 23:10")
     _write_lines(case, lines)
 
 
@@ -92,19 +93,19 @@ def edit_and_reseal_event(case: Case) -> None:
 
 def delete_event(case: Case) -> None:
     lines = _lines(case)
-    del lines[5]
+    del lines[6]
     _write_lines(case, lines)
 
 
 def duplicate_event(case: Case) -> None:
     lines = _lines(case)
-    lines.insert(6, lines[5])
+    lines.insert(7, lines[6])
     _write_lines(case, lines)
 
 
 def reorder_events(case: Case) -> None:
     lines = _lines(case)
-    lines[4], lines[5] = lines[5], lines[4]
+    lines[5], lines[6] = lines[6], lines[5]
     _write_lines(case, lines)
 
 
@@ -115,12 +116,13 @@ def truncate_mid_line(case: Case) -> None:
 
 def garble_line(case: Case) -> None:
     lines = _lines(case)
-    lines[5] = b"{this is not json\n"
+    lines[6] = b"{this is not json\n"
     _write_lines(case, lines)
 
 
 def drop_last_import(case: Case) -> None:
-    """Remove the notes and the last import: the import's blob is left unrecorded."""
+    """Remove the notes, the checkpoint and the last import: the import's blob is left
+    unrecorded, the checkpoint's file has no event, the head ledger reaches further."""
     _write_lines(case, _lines(case)[:3])
 
 
@@ -152,26 +154,29 @@ TAMPERS = [
     Tamper(
         "edit an event and recompute its seal",
         edit_and_reseal_event,
-        frozenset({"chain-broken"}),
+        frozenset({"chain-broken", "head-mismatch"}),  # the ledger kept seq 3's head
         "prev does not match the hash of line 3",
     ),
     Tamper(
-        "delete an event", delete_event, frozenset({"seq-gap", "chain-broken"}), "seq 6 missing"
+        "delete an event", delete_event, frozenset({"seq-gap", "chain-broken"}), "seq 7 missing"
     ),
     Tamper(
         "duplicate an event",
         duplicate_event,
         frozenset({"seq-duplicate", "event-duplicated", "chain-broken"}),
-        "seq 6 already appeared on line 6",
+        "seq 7 already appeared on line 7",
     ),
     Tamper(
         "reorder two events",
         reorder_events,
         frozenset({"seq-out-of-order", "chain-broken"}),
-        "seq 5 comes after seq 6",
+        "seq 6 comes after seq 7",
     ),
     Tamper(
-        "truncate the log mid-line", truncate_mid_line, frozenset({"torn-line"}), "incomplete line"
+        "truncate the log mid-line",
+        truncate_mid_line,
+        frozenset({"torn-line", "log-truncated"}),  # an acknowledged event: the ledger has it
+        "incomplete line",
     ),
     Tamper(
         "garble an event",
@@ -182,7 +187,7 @@ TAMPERS = [
     Tamper(
         "drop the last events (one imported a blob)",
         drop_last_import,
-        frozenset({"blob-unrecorded"}),
+        frozenset({"blob-unrecorded", "checkpoint-unrecorded", "log-truncated"}),
         "no custody event records it",
     ),
     Tamper(

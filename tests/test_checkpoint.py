@@ -105,10 +105,15 @@ def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
     result = noted.export_bundle(
         tmp_path / "b.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
     )
-    actions = [e.action for e in noted.events()][-2:]
-    assert actions == ["log.checkpoint", "export.created"]
+    actions = [e.action for e in noted.events()][-3:]
+    # stamped before (the bundle carries it) and after (it covers export.created)
+    assert actions == ["log.checkpoint", "export.created", "log.checkpoint"]
+    stamped = [e for e in noted.events() if e.action == "log.checkpoint"][-2].details["seq"]
+    assert result.head_seq == stamped + 1  # the bundle holds the checkpoint event too
     report = verify_bundle(result.path)
-    assert report.ok and any(n.startswith("trusted time: seq 4 existed at") for n in report.notes)
+    assert report.ok and any(
+        n.startswith(f"trusted time: seq {stamped} existed at") for n in report.notes
+    )
     monkeypatch.delenv("OSINT_KIT_TSA_CA")
     report = verify_bundle(result.path, tsa_ca=tsa.ca_pem)
     assert report.ok and any("trusted time" in n for n in report.notes)
@@ -124,10 +129,16 @@ def test_a_log_cut_below_a_bundles_head_is_caught(noted: Case, tmp_path: Path) -
     ).path
     report = noted.verify(against=[bundle])
     assert report.ok and any("still holds the head of bundle b.zip" in n for n in report.notes)
-    _cut_last(noted, 2)  # the export event and the import: the bundle's head is gone
+    head = noted.events()[-3].seq  # then export.created and its checkpoint
+    # The checkpoints after the export and after the import, the export, the import:
+    _cut_last(noted, 4)
     report = noted.verify(against=[bundle])
-    assert report.kinds() == {"log-truncated", "blob-unrecorded"}  # the tip lost its record
-    assert "bundle b.zip was cut at seq 4, but the log ends at seq 3" in report.text()
+    # the tip lost its record; the checkpoint files lost their events; the ledger and the
+    # bundle both reach further than the log now does
+    assert report.kinds() == {"log-truncated", "blob-unrecorded", "checkpoint-unrecorded"}
+    assert f"bundle b.zip was cut at seq {head}, but the log ends at seq {head - 2}" in (
+        report.text()
+    )
 
 
 def test_a_signed_checkpoint_is_checked_against_the_registered_key(root: Path) -> None:

@@ -53,7 +53,14 @@ def _write(case: Case, events: list[dict]) -> None:
 def test_every_event_is_signed_and_each_key_registered_once(signed_case: Case, keys: dict) -> None:
     events = _lines(signed_case)
     actions = [e["action"] for e in events]
-    assert actions == ["case.created", REGISTERED, "evidence.acquired", "note.added", REGISTERED]
+    assert actions == [
+        "case.created",
+        REGISTERED,
+        "evidence.acquired",
+        "log.checkpoint",  # after every acquisition run
+        "note.added",
+        REGISTERED,
+    ]
     assert all(e["signature"]["alg"] == "Ed25519" for e in events)
     by_examiner = {e["actor"]["id"]: e["signature"]["key_id"] for e in events}
     assert by_examiner == keys
@@ -87,7 +94,7 @@ def test_unsigned_events_are_noted_not_failed(case: Case) -> None:
 
 def test_an_event_forged_with_another_examiners_key_id(signed_case: Case) -> None:
     events = _lines(signed_case)
-    note = events[3]  # Bob's note, signed by Bob
+    note = events[4]  # Bob's note, signed by Bob
     alice_key = events[1]["details"]["key_id"]
     note["signature"]["key_id"] = alice_key  # claims Alice's key; Bob's event
     _write(signed_case, events)
@@ -112,9 +119,9 @@ def test_a_rewritten_log_resigned_with_an_unregistered_key(
     """The chain can be recomputed by a forger; the examiners' signatures cannot."""
     forger = generate_key(tmp_path / "forger", "A-1", None, force=False)
     events = _lines(signed_case)
-    events[3]["details"]["text"] = "a different note"
-    prev = events[2]["hash"]
-    for e in events[3:]:
+    events[4]["details"]["text"] = "a different note"
+    prev = events[3]["hash"]
+    for e in events[4:]:
         body = {k: v for k, v in e.items() if k not in ("digest", "prev", "hash", "signature")}
         e["digest"] = event_digest(body)
         e["prev"] = prev
@@ -122,7 +129,9 @@ def test_a_rewritten_log_resigned_with_an_unregistered_key(
         e["signature"] = forger.sign(e["hash"])
     _write(signed_case, events)
     report = signed_case.verify()
-    assert report.kinds() == {"signature-unknown-key"}
+    # Bob's registration, re-signed by the forger, no longer proves possession; the head
+    # ledger of this machine still holds the real seq 5.
+    assert report.kinds() == {"signature-unknown-key", "key-registration", "head-mismatch"}
     assert f"signed with key {forger.key_id}, which no examiner registered" in report.text()
 
 

@@ -33,6 +33,7 @@ from .errors import (
     InvalidOption,
     InvalidTarget,
     InvalidTime,
+    InvalidTrustStore,
     InvalidURL,
     KeyUnavailable,
     LogNeedsRepair,
@@ -44,6 +45,7 @@ from .errors import (
     PluginError,
     RateLimited,
     RecordedNotPublished,
+    SigningKeyRequired,
     SourceChanged,
     StorageError,
     TimedOut,
@@ -80,7 +82,8 @@ from .social.views import (
 )
 from .timeline import TIMELINE_SCHEMA, TimelineList
 from .timestamp import TsaConfig, tsa_config
-from .verification import Problem, VerificationReport
+from .trust import TrustedKey, TrustStore, resolve_trust, save_trust_path, trust_store_path
+from .verification import KeyUse, Problem, VerificationReport
 from .version import __version__
 from .web.capture import CaptureOptions
 
@@ -137,8 +140,10 @@ __all__ = [
     "InvalidOption",
     "InvalidTarget",
     "InvalidTime",
+    "InvalidTrustStore",
     "InvalidURL",
     "KeyUnavailable",
+    "KeyUse",
     "LogNeedsRepair",
     "Media",
     "NewExhibit",
@@ -158,6 +163,7 @@ __all__ = [
     "RepeatedImages",
     "SearchHits",
     "SigningKey",
+    "SigningKeyRequired",
     "SourceChanged",
     "StorageError",
     "Subject",
@@ -165,6 +171,8 @@ __all__ = [
     "TimedOut",
     "TimelineList",
     "TimestampError",
+    "TrustStore",
+    "TrustedKey",
     "TsaConfig",
     "UnexpectedResponse",
     "UnknownExhibit",
@@ -189,7 +197,10 @@ __all__ = [
     "open_case",
     "parse_time",
     "resolve_examiner",
+    "resolve_trust",
     "save_examiner",
+    "save_trust_path",
+    "trust_store_path",
     "tsa_config",
     "verify_bundle",
 ]

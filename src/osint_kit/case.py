@@ -9,7 +9,9 @@ never see ``Case``.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -26,7 +28,9 @@ from .errors import (
     InvalidCaseField,
     InvalidOption,
     InvalidTime,
+    OsintKitError,
     OutputExists,
+    TimestampError,
     UnsupportedFormatVersion,
 )
 from .events import Event, EventDraft, Subject
@@ -37,6 +41,7 @@ from .images import ImageHashList, RepeatedImages, clusters_json
 from .images import image_hashes as hash_images
 from .images import repeated_images as find_repeated_images
 from .importer import import_files
+from .ledger import Head
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
@@ -57,10 +62,13 @@ from .social.views import (
 from .tables import CaseTables, MediaList
 from .timeline import TimelineList, activity, activity_png, timeline_rows
 from .timestamp import TsaConfig, tsa_config
+from .trust import resolve_trust
 from .verification import VerificationReport
 from .verify import verify_case
 from .web.capture import CaptureOptions, capture_urls
 from .writer import CaseWriter, create_folder
+
+log = logging.getLogger("osint_kit")
 
 CATEGORIES = ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
 
@@ -135,8 +143,14 @@ class Case:
         description: str = "",
         root: Path | str | None = None,
         examiner: Examiner | None = None,
+        require_signatures: bool | None = None,
     ) -> Case:
-        """Make a new case folder, its identity and its first custody event, atomically."""
+        """Make a new case folder, its identity and its first custody event, atomically.
+
+        ``require_signatures`` (recorded for good): every event must then be signed by a
+        key registered for its examiner. By default it is on when the creating examiner
+        has a signing key or a trust store is configured.
+        """
         if not isinstance(title, str) or not title.strip():
             raise InvalidCaseField("title", "is required")
         if category not in CATEGORIES:
@@ -146,6 +160,9 @@ class Case:
         if not isinstance(authority, Authority):
             raise InvalidCaseField("authority", "use Authority.of(reference, approved_by, when)")
         who = resolve_examiner(examiner)
+        actor = who.actor()
+        if require_signatures is None:
+            require_signatures = actor.signer is not None or resolve_trust() is not None
         identity = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -156,8 +173,9 @@ class Case:
             "authority": authority.to_json(),
             "created_at": utc_now(),
             "created_by": who.to_json(),
+            "signatures": "required" if require_signatures else "optional",
         }
-        return cls(create_folder(root, identity, who.actor()))
+        return cls(create_folder(root, identity, actor))
 
     @classmethod
     def open(cls, case_id: str, *, root: Path | str | None = None) -> Case:
@@ -175,15 +193,18 @@ class Case:
         examiner: Examiner | None = None,
         progress: bool = True,
     ) -> list[Capture]:
-        """Import files handed over (witness footage, tips) as exhibits; one capture each."""
-        return import_files(
-            self.writer,
-            [Path(p) for p in paths],
-            handed_over_by=handed_over_by,
-            note=note,
-            examiner=resolve_examiner(examiner),
-            progress=progress,
-        )
+        """Import files handed over (witness footage, tips) as exhibits; one capture each.
+        A checkpoint follows (as after every acquisition run and export)."""
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return import_files(
+                self.writer,
+                [Path(p) for p in paths],
+                handed_over_by=handed_over_by,
+                note=note,
+                examiner=who,
+                progress=progress,
+            )
 
     def import_file(self, path: Path | str, **kwargs: Any) -> Capture:
         return self.import_files([path], **kwargs)[0]
@@ -203,14 +224,16 @@ class Case:
         ``failed`` (recorded as ``collection.failed``). Malformed URLs and schemes
         other than http and https are refused before anything starts.
         """
-        return capture_urls(
-            self.writer,
-            list(urls),
-            examiner=resolve_examiner(examiner),
-            options=options,
-            parallel=parallel,
-            progress=progress,
-        )
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return capture_urls(
+                self.writer,
+                list(urls),
+                examiner=who,
+                options=options,
+                parallel=parallel,
+                progress=progress,
+            )
 
     def capture_url(self, url: str, **kwargs: Any) -> Capture:
         return self.capture_urls([url], **kwargs)[0]
@@ -239,16 +262,19 @@ class Case:
         starts, and a CollectionFailed kind (already on the record, as
         ``collection.failed``) when nothing usable came back.
         """
-        return collect(
-            self.writer,
-            target,
-            examiner=resolve_examiner(examiner),
-            since=parse_time(since, what="since") if since is not None else None,
-            limit=limit,
-            settings=settings,
-            options=options,
-            progress=progress,
-        )
+        who = resolve_examiner(examiner)
+        when = parse_time(since, what="since") if since is not None else None
+        with self._checkpointed(who):
+            return collect(
+                self.writer,
+                target,
+                examiner=who,
+                since=when,
+                limit=limit,
+                settings=settings,
+                options=options,
+                progress=progress,
+            )
 
     def stamp(
         self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None
@@ -280,17 +306,44 @@ class Case:
         keys), the bundle is ``*.zip.age``, readable only with one of those recipients'
         keys.
         """
-        return export_bundle(
-            self.writer,
-            Path(dest),
-            exhibits=list(exhibits) if exhibits is not None else None,
-            authorization=authorization,
-            recipient=recipient,
-            purpose=purpose,
-            examiner=resolve_examiner(examiner),
-            encrypt_to=list(encrypt_to),
-            tsa=tsa or tsa_config(),
-        )
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who, tsa):
+            return export_bundle(
+                self.writer,
+                Path(dest),
+                exhibits=list(exhibits) if exhibits is not None else None,
+                authorization=authorization,
+                recipient=recipient,
+                purpose=purpose,
+                examiner=who,
+                encrypt_to=list(encrypt_to),
+                tsa=tsa or tsa_config(),
+            )
+
+    @contextmanager
+    def _checkpointed(self, who: Examiner, tsa: TsaConfig | None = None) -> Iterator[None]:
+        """Checkpoint after a run that wrote to the log, even one that failed on the
+        record (a CollectionFailed): each run's end is then signed, and stamped when a
+        TSA is configured. A TSA that fails leaves the checkpoint unstamped (logged)."""
+        before = self.writer.log.head()
+        try:
+            yield
+        except OsintKitError:
+            self._checkpoint_if_moved(before, who, tsa)
+            raise
+        self._checkpoint_if_moved(before, who, tsa)
+
+    def _checkpoint_if_moved(
+        self, before: tuple[int, str], who: Examiner, tsa: TsaConfig | None
+    ) -> None:
+        if self.writer.log.head() == before:
+            return
+        config = tsa or tsa_config()
+        try:
+            make_checkpoint(self.writer, who, config)
+        except TimestampError as exc:
+            log.warning("checkpoint left without a trusted time: %s", exc)
+            make_checkpoint(self.writer, who, None)
 
     def add_note(
         self, text: str, *, exhibits: Iterable[str] = (), examiner: Examiner | None = None
@@ -510,14 +563,24 @@ class Case:
         against: Iterable[Path | str] = (),
         record: bool = False,
         examiner: Examiner | None = None,
+        trust: Path | str | None = None,
+        expect_head: Iterable[str] = (),
     ) -> VerificationReport:
-        """Check every blob, event and link; report every problem, or raise with all of them.
+        """Check every blob, event, link, signature and key; report every problem, or raise
+        with all of them.
 
         ``against``: bundles cut from this case; the log must still hold each one's head.
         ``record``: put the result on the log as a ``case.verified`` event (its seq is
-        then ``report.recorded_seq``), whatever it found.
+        then ``report.recorded_seq``), whatever it found. ``trust``: the trust store (else
+        ``$OSINT_KIT_TRUST``, else the examiner config's). ``expect_head``: heads held from
+        elsewhere, as ``"SEQ:HASH"``; this machine's head ledger is always compared.
         """
-        report = verify_case(self.writer, [Path(p) for p in against])
+        report = verify_case(
+            self.writer,
+            [Path(p) for p in against],
+            trust=resolve_trust(trust),
+            expect=[Head.parse(h) for h in expect_head],
+        )
         if record:
             who = resolve_examiner(examiner)
             event = self.writer.append(

@@ -29,6 +29,7 @@ from . import (
     InvalidExaminer,
     InvalidOption,
     OsintKitError,
+    TrustStore,
     __version__,
     broken_collectors,
     cases_root,
@@ -40,7 +41,9 @@ from . import (
     list_cases,
     parse_time,
     resolve_examiner,
+    resolve_trust,
     save_examiner,
+    save_trust_path,
     tsa_config,
     verify_bundle,
 )
@@ -80,8 +83,10 @@ def cmd_case_new(args: argparse.Namespace) -> int:
         description=args.description,
         root=args.root,
         examiner=_examiner(args),
+        require_signatures={"required": True, "optional": False}.get(args.signatures),
     )
     _out(f"created case {case.id} at {case.path}")
+    _out(f"signatures: {case.identity['signatures']}")
     _out(f"custody log: {case.log.path}")
     return 0
 
@@ -339,7 +344,13 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     case = _open(args)
-    report = case.verify(against=args.bundle or (), record=args.record, examiner=_examiner(args))
+    report = case.verify(
+        against=args.bundle or (),
+        record=args.record,
+        examiner=_examiner(args),
+        trust=args.trust,
+        expect_head=args.expect_head or (),
+    )
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     if report.recorded_seq is not None and not args.json:
         _out(f"recorded as custody event seq {report.recorded_seq}")
@@ -411,7 +422,63 @@ def cmd_examiner_init(args: argparse.Namespace) -> int:
     _out(f"    private key: {key.private_key} (mode 0600{', encrypted' if key.encrypted else ''})")
     _out(f"    public key:  {key.public_key}")
     _out("    registered in each case the first time you write to it; events are signed from then")
+    _out(
+        "    for reviewers to trust it: osint-kit trust add "
+        f"{key.public_key} --examiner {who.id} (in the department's trust store)"
+    )
     return 0
+
+
+def _store(args: argparse.Namespace) -> TrustStore:
+    store = resolve_trust(args.trust)
+    if store is None:
+        raise InvalidOption(
+            "trust",
+            "no trust store is configured: give --trust PATH, set OSINT_KIT_TRUST, or "
+            "osint-kit trust use PATH",
+        )
+    return store
+
+
+def cmd_trust_add(args: argparse.Namespace) -> int:
+    store = _store(args)
+    entry = store.add(
+        args.public_key,
+        args.examiner,
+        name=args.name,
+        agency=args.agency,
+        added_by=str(resolve_examiner(_examiner(args))) if args.signed_off else None,
+    )
+    _out(f"trusted {entry.key_id} for examiner {entry.examiner} ({entry.source})")
+    return 0
+
+
+def cmd_trust_list(args: argparse.Namespace) -> int:
+    store = _store(args)
+    keys = store.keys()
+    _out(f"trust store {store.path}: {len(keys)} key(s)")
+    for k in keys:
+        who = " ".join(x for x in (k.name, f"({k.agency})" if k.agency else None) if x)
+        _out(f"  {_safe(k.examiner):<16} {k.key_id}  {_safe(who)}")
+    return 0
+
+
+def cmd_trust_remove(args: argparse.Namespace) -> int:
+    store = _store(args)
+    for k in store.remove(args.ident):
+        _out(f"no longer trusted: {k.key_id} of examiner {_safe(k.examiner)}")
+    return 0
+
+
+def cmd_trust_use(args: argparse.Namespace) -> int:
+    config = save_trust_path(args.path)
+    _out(f"trust store {Path(args.path).resolve()} saved in {config}")
+    return 0
+
+
+def _safe(text: str) -> str:
+    """No terminal control characters from a file's content reach the screen."""
+    return "".join(c if c.isprintable() else "?" for c in text)
 
 
 # -- parser -----------------------------------------------------------------
@@ -466,6 +533,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--approved-at", required=True, metavar="DATE", help="ISO 8601 date or date-time with zone"
     )
     p.add_argument("--description", default="")
+    p.add_argument(
+        "--signatures",
+        choices=("required", "optional"),
+        help="whether every event must be signed (recorded for good; default: required when "
+        "you have a signing key or a trust store is configured)",
+    )
     add("list", cmd_case_list, "list the cases under the root", case_sub)
     p = add("show", cmd_case_show, "show a case's identity, authority and exhibits", case_sub)
     p.add_argument("case", metavar="CASE")
@@ -660,6 +733,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ZIP",
         help="a bundle cut from this case: the log must still hold its head (repeatable)",
     )
+    p.add_argument(
+        "--expect-head",
+        action="append",
+        metavar="SEQ:HASH",
+        help="a head you hold from elsewhere (a bundle, a report, an e-mail; the hash in full "
+        "or its first 16+ hex digits): the log must still hold it (repeatable)",
+    )
+    _trust_option(p)
 
     p = add("reindex", cmd_reindex, "rebuild derived/index.sqlite from the log")
     p.add_argument("case", metavar="CASE")
@@ -728,7 +809,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="replace an existing key")
     add("show", cmd_examiner_show, "show the examiner that would be recorded", ex_sub)
+
+    tr = sub.add_parser(
+        "trust",
+        help="the examiners' public keys your department vouches for",
+        description="Manage the trust store: examiners' public keys the department vouches "
+        "for, kept outside every case. verify checks each signer against it.",
+    )
+    tr_sub = tr.add_subparsers(dest="trust_command", required=True, metavar="ACTION")
+    p = add("add", cmd_trust_add, "vouch for an examiner's public key", tr_sub)
+    p.add_argument("public_key", metavar="PEM", help="their public key file (keys/<id>.pub)")
+    p.add_argument("--examiner", required=True, metavar="ID", help="whose key it is")
+    p.add_argument("--name", help="their name")
+    p.add_argument("--agency", help="their agency")
+    p.add_argument(
+        "--signed-off",
+        action="store_true",
+        help="record you (the configured examiner) as the one who added it",
+    )
+    _trust_option(p)
+    p = add("list", cmd_trust_list, "list the keys the trust store vouches for", tr_sub)
+    _trust_option(p)
+    p = add("remove", cmd_trust_remove, "stop vouching for a key or an examiner", tr_sub)
+    p.add_argument("ident", metavar="KEY_ID|EXAMINER_ID")
+    _trust_option(p)
+    p = add("use", cmd_trust_use, "save PATH as your trust store (examiner config)", tr_sub)
+    p.add_argument("path", type=Path, metavar="PATH")
     return parser
+
+
+def _trust_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--trust",
+        type=Path,
+        metavar="PATH",
+        help="the trust store: a folder of examiners' public keys or one keyring file "
+        "(default $OSINT_KIT_TRUST, then the examiner config's [trust] path)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

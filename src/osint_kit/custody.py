@@ -29,7 +29,7 @@ from .chain import (
     link_hash,
 )
 from .dates import parse_time, utc_now
-from .errors import CorruptLog, LogNeedsRepair, StorageError
+from .errors import CorruptLog, LogNeedsRepair, SigningKeyRequired, StorageError
 from .events import Event, EventDraft, NewExhibit, Subject, event_row_html
 from .fsio import atomic_write, write_all
 from .signing import ALGORITHM, REGISTERED, Signer
@@ -54,6 +54,8 @@ class LogState:
     first_exhibit: dict[str, str] = field(default_factory=dict)
     #: Signing keys registered in this case (key id -> examiner id).
     keys: dict[str, str] = field(default_factory=dict)
+    #: The ``id`` of the first event (case.created): the case's uuid.
+    case_uuid: str | None = None
     torn: bytes = b""
 
 
@@ -63,15 +65,62 @@ def _number(label: str, prefix: str) -> int:
     return 0
 
 
-def _registration(signer: Signer, actor: dict[str, Any]) -> EventDraft:
-    return EventDraft(
-        REGISTERED,
-        details={
-            "key_id": signer.key_id,
-            "algorithm": ALGORITHM,
-            "public_key": signer.public_pem,
-            "examiner": str(actor.get("id")),
-        },
+def _registration(
+    signer: Signer, actor: dict[str, Any], endorsement: dict[str, str] | None
+) -> EventDraft:
+    details: dict[str, Any] = {
+        "key_id": signer.key_id,
+        "algorithm": ALGORITHM,
+        "public_key": signer.public_pem,
+        "examiner": str(actor.get("id")),
+    }
+    if endorsement is not None:  # the examiner's earlier key hands over to this one
+        details["endorsement"] = endorsement
+    return EventDraft(REGISTERED, details=details)
+
+
+def _signing_policy(
+    st: LogState,
+    actor: dict[str, Any],
+    required: bool,
+    vouched: Callable[[str, str], bool] | None,
+) -> tuple[bool, dict[str, str] | None]:
+    """May ``actor`` write here? Returns (register the signer's key, its endorsement).
+
+    Refuses (``SigningKeyRequired``) to write as an examiner who signs in this case
+    without their key, unsigned to a case that requires signatures, or with a second
+    key that neither their earlier key endorses nor the trust store vouches for.
+    """
+    signer = getattr(actor, "signer", None)
+    who = str(actor.get("id"))
+    theirs = [k for k, examiner in st.keys.items() if examiner == who]
+    if signer is None:
+        if theirs:
+            raise SigningKeyRequired(
+                who,
+                f"they sign in this case with key {theirs[-1]}, which this machine does not "
+                "hold (osint-kit examiner init made it in their config folder: keys/)",
+            )
+        if required:
+            raise SigningKeyRequired(
+                who, "this case requires signed events; osint-kit examiner init makes a key"
+            )
+        return False, None
+    if signer.key_id in st.keys:
+        return False, None
+    if not theirs:
+        return True, None
+    endorse = getattr(actor, "endorse", None)
+    for old in reversed(theirs):
+        given = endorse(old, signer.key_id) if endorse is not None else None
+        if given is not None:
+            return True, given
+    if vouched is not None and vouched(who, signer.key_id):
+        return True, None
+    raise SigningKeyRequired(
+        who,
+        f"they sign in this case with key {theirs[-1]}; this machine's key {signer.key_id} is "
+        "neither endorsed by it (the old key is not in keys/retired/) nor in the trust store",
     )
 
 
@@ -80,6 +129,8 @@ class CustodyLog:
         self.path = path
         self.case_id = case_id
         self._state = LogState()
+        #: (case uuid, seq, hash) of this object's last append.
+        self.last_written: tuple[str | None, int, str] | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -111,6 +162,8 @@ class CustodyLog:
                     st.first_exhibit.setdefault(str(s.get("sha256")), label)
             if isinstance(capture, dict) and capture.get("id"):
                 st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
+            if st.lines == 1 and isinstance(obj.get("id"), str):
+                st.case_uuid = obj["id"]
             if obj.get("action") == REGISTERED:
                 registered = obj.get("details", {})
                 st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))
@@ -123,6 +176,11 @@ class CustodyLog:
         with self._locked(fcntl.LOCK_SH) as f:
             st = self._catch_up(f)
             return st.seq, st.hash
+
+    def case_uuid(self) -> str | None:
+        """The case's uuid: the ``id`` of its first event (None for an empty log)."""
+        with self._locked(fcntl.LOCK_SH) as f:
+            return self._catch_up(f).case_uuid
 
     def torn_tail(self) -> bytes:
         with self._locked(fcntl.LOCK_SH) as f:
@@ -196,11 +254,23 @@ class CustodyLog:
 
     # -- writing -----------------------------------------------------------
 
-    def append(self, draft: EventDraft, actor: dict[str, Any]) -> Event:
-        return self.append_batch([draft], actor)[0]
+    def append(self, draft: EventDraft, actor: dict[str, Any], **policy: Any) -> Event:
+        return self.append_batch([draft], actor, **policy)[0]
 
-    def append_batch(self, drafts: Sequence[EventDraft], actor: dict[str, Any]) -> list[Event]:
-        """Seal and append several events with one write and one fsync."""
+    def append_batch(
+        self,
+        drafts: Sequence[EventDraft],
+        actor: dict[str, Any],
+        *,
+        required: bool = False,
+        vouched: Callable[[str, str], bool] | None = None,
+    ) -> list[Event]:
+        """Seal and append several events with one write and one fsync.
+
+        ``required``: the case requires signed events. ``vouched(examiner, key id)``:
+        whether the trust store vouches for a key (asked only for an unendorsed second
+        key). ``last_written`` is then the (case uuid, seq, hash) this write ended on.
+        """
         if not drafts:
             return []
         with self._locked(fcntl.LOCK_EX) as f:
@@ -215,12 +285,13 @@ class CustodyLog:
             signer = getattr(actor, "signer", None)
             drafts = list(drafts)
             asked = len(drafts)
-            if signer is not None and signer.key_id not in st.keys:
+            register, endorsement = _signing_policy(st, actor, required, vouched)
+            if signer is not None and register:
                 # First write with this key: put the public key on the record, signed with
                 # it, in the same write (after the events, so a case still opens with
                 # case.created); verification reads every registration before checking.
                 self._keep_public_key(signer.key_id, signer.public_pem)
-                drafts.append(_registration(signer, actor))
+                drafts.append(_registration(signer, actor, endorsement))
             for draft in drafts:
                 if not ACTION.fullmatch(draft.action):
                     raise ValueError(f"action {draft.action!r} is not a dotted verb (note.added)")
@@ -263,6 +334,9 @@ class CustodyLog:
             st.offset += len(payload)
             st.lines += len(sealed)
             st.seq, st.hash = seq, prev
+            if st.case_uuid is None and sealed:
+                st.case_uuid = str(sealed[0]["id"])
+            self.last_written = (st.case_uuid, seq, prev)
             st.last_exhibit, st.last_capture = next_exhibit, next_capture
             for sha, label in assigned.items():
                 st.first_exhibit.setdefault(sha, label)

@@ -350,6 +350,26 @@ class KeyUnavailable(OsintKitError):
         super().__init__(f"cannot use the signing key {path}: {reason}")
 
 
+class SigningKeyRequired(KeyUnavailable):
+    """Writing as an examiner whose key this machine does not hold, or unsigned to a case
+    whose events must be signed."""
+
+    def __init__(self, examiner_id: str, reason: str) -> None:
+        self.examiner_id = examiner_id
+        self.reason = reason
+        OsintKitError.__init__(self, f"cannot write as examiner {examiner_id}: {reason}")
+
+
+class InvalidTrustStore(OsintKitError):
+    """The configured trust store (the examiners' keys the department vouches for) is
+    missing or holds something that is not an examiner's Ed25519 public key."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"trust store {path}: {reason}")
+
+
 class TimestampError(OsintKitError):
     """The TSA could not be reached, refused, or answered with a token that does not verify."""
 
@@ -366,7 +386,7 @@ EXIT_MEANING: dict[int, str] = {
     3: "not found (case or exhibit)",
     4: "already exists (a case, or a file the command would write)",
     5: "a file cannot be imported",
-    6: "no examiner set, or their signing key cannot be used",
+    6: "no examiner set, their signing key cannot be used, or the trust store is unreadable",
     7: "case folder unreadable or in need of repair",
     8: "could not write",
     9: "no browser",
@@ -398,6 +418,8 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     SourceChanged: 5,
     ExaminerNotConfigured: 6,
     KeyUnavailable: 6,
+    SigningKeyRequired: 6,
+    InvalidTrustStore: 6,
     CorruptCaseFile: 7,
     UnsupportedFormatVersion: 7,
     CorruptLog: 7,

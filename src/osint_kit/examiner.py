@@ -44,7 +44,7 @@ class Examiner:
     def to_json(self) -> dict[str, str]:
         return {"id": self.id, "name": self.name, "agency": self.agency}
 
-    def actor(self) -> dict[str, str]:
+    def actor(self) -> Actor:
         """The examiner as a custody event's ``actor``: plus OS user and host.
 
         When the examiner has a signing key (``osint-kit examiner init``), the
@@ -52,6 +52,7 @@ class Examiner:
         """
         actor = Actor({**self.to_json(), "os_user": _os_user(), "host": socket.gethostname()})
         actor.signer = load_signer(config_dir(), self.id)
+        actor.config = config_dir()  # where their retired keys are, to endorse a new one
         return actor
 
     def __str__(self) -> str:

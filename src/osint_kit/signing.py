@@ -62,11 +62,27 @@ class Signer:
         return {"alg": ALGORITHM, "key_id": self.key_id, "value": base64.b64encode(value).decode()}
 
 
+def rotation_digest(examiner_id: str, new_key_id: str) -> str:
+    """What an examiner's old key signs to hand over to their new one (hex SHA-256)."""
+    text = f"osint-kit key rotation\n{examiner_id}\n{new_key_id}\n"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def retired_folder(config: Path) -> Path:
+    return config / "keys" / "retired"
+
+
 def generate_key(config: Path, examiner_id: str, passphrase: str | None, *, force: bool) -> Signer:
-    """A new key pair for ``examiner_id``; refuses to replace one unless ``force``."""
+    """A new key pair for ``examiner_id``; refuses to replace one unless ``force``.
+
+    A replaced key is kept in ``keys/retired/`` (not deleted): it endorses the new key
+    in the cases it signed, so their verification can tell a rotation from a forgery.
+    """
     path = key_path(config, examiner_id)
     if path.exists() and not force:
         raise OutputExists(path, "use --force to make a new key")
+    if path.exists():
+        _retire(path)
     key = Ed25519PrivateKey.generate()
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase.encode())
@@ -87,6 +103,41 @@ def generate_key(config: Path, examiner_id: str, passphrase: str | None, *, forc
     public = key.public_key()
     path.with_suffix(".pub").write_text(public_pem(public), encoding="utf-8")
     return Signer(key_id(public), public_pem(public), key)
+
+
+def _retire(path: Path) -> None:
+    data = path.read_bytes()
+    folder = retired_folder(path.parent.parent)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = hashlib.sha256(data).hexdigest()[:16]
+    target = folder / f"{path.stem}--{stamp}.pem"
+    os.replace(path, target)
+    pub = path.with_suffix(".pub")
+    if pub.exists():
+        os.replace(pub, target.with_suffix(".pub"))
+
+
+def retired_signers(config: Path, examiner_id: str) -> list[Signer]:
+    """The examiner's earlier keys (unreadable ones are skipped: they cannot endorse)."""
+    safe = key_path(config, examiner_id).stem
+    found = []
+    for path in sorted(retired_folder(config).glob(f"{safe}--*.pem")):
+        try:
+            found.append(_load(str(path), path.stat().st_mtime_ns, os.environ.get(ENV_PASSPHRASE)))
+        except (KeyUnavailable, OSError):
+            continue
+    return found
+
+
+def endorsement(
+    config: Path, examiner_id: str, old_key_id: str, new_key_id: str
+) -> dict[str, str] | None:
+    """The old key's signature handing ``examiner_id`` over to the new key, if this machine
+    still holds the old key."""
+    for old in retired_signers(config, examiner_id):
+        if old.key_id == old_key_id:
+            return old.sign(rotation_digest(examiner_id, new_key_id))
+    return None
 
 
 def load_signer(config: Path, examiner_id: str) -> Signer | None:
@@ -116,25 +167,45 @@ def _load(path: str, mtime_ns: int, passphrase: str | None) -> Signer:
 
 
 class Actor(dict[str, Any]):
-    """An event's ``actor`` member, carrying (not recording) the examiner's signer."""
+    """An event's ``actor`` member, carrying (not recording) the examiner's signer, and
+    where their retired keys are (to endorse a new key in a case an old one signed)."""
 
     signer: Signer | None = None
+    config: Path | None = None
+
+    def endorse(self, old_key_id: str, new_key_id: str) -> dict[str, str] | None:
+        if self.config is None:
+            return None
+        return endorsement(self.config, str(self.get("id")), old_key_id, new_key_id)
+
+
+@lru_cache(maxsize=256)
+def public_key(public_key_pem: str) -> Ed25519PublicKey | None:
+    """The Ed25519 key of a PEM (parsed once), or None when it is not one."""
+    try:
+        public = serialization.load_pem_public_key(public_key_pem.encode())
+    except (ValueError, TypeError):
+        return None
+    return public if isinstance(public, Ed25519PublicKey) else None
 
 
 def check_signature(public_key_pem: str, event_hash: str, signature: dict[str, Any]) -> bool:
+    public = public_key(public_key_pem)
+    if public is None:
+        return False
+    return verify_raw(public, event_hash, signature)
+
+
+def verify_raw(public: Ed25519PublicKey, event_hash: str, signature: Any) -> bool:
+    """Ed25519 over the 32 bytes of ``event_hash``; never raises (releases the GIL)."""
     try:
-        public = serialization.load_pem_public_key(public_key_pem.encode())
-        if not isinstance(public, Ed25519PublicKey):
-            return False
-        public.verify(base64.b64decode(str(signature.get("value", ""))), bytes.fromhex(event_hash))
+        value = signature.get("value", "") if isinstance(signature, dict) else ""
+        public.verify(base64.b64decode(str(value), validate=True), bytes.fromhex(event_hash))
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
 
 
 def key_of(public_key_pem: str) -> str | None:
-    try:
-        public = serialization.load_pem_public_key(public_key_pem.encode())
-    except ValueError:
-        return None
-    return key_id(public) if isinstance(public, Ed25519PublicKey) else None
+    public = public_key(public_key_pem)
+    return key_id(public) if public is not None else None

@@ -43,6 +43,30 @@ class Problem:
         return f"[{self.kind}] {self.message}" + (f" ({where})" if where else "")
 
 
+@dataclass(frozen=True)
+class KeyUse:
+    """One examiner's key in a log: how many events it signed, and whether it is trusted."""
+
+    examiner: str
+    name: str
+    key_id: str
+    events: int
+    registered_seq: int
+    #: True/False against the trust store; None when no trust store was used.
+    trusted: bool | None = None
+    #: The earlier key of the same examiner that endorsed this one (a rotation).
+    endorsed_by: str | None = None
+
+    def text(self) -> str:
+        who = f"{self.examiner} ({self.name})" if self.name else self.examiner
+        trust = {None: "no trust store", True: "TRUSTED", False: "NOT TRUSTED"}[self.trusted]
+        rotated = f", endorsed by {self.endorsed_by}" if self.endorsed_by else ""
+        return (
+            f"{who}: {self.events} event(s) signed with {self.key_id} "
+            f"(registered at seq {self.registered_seq}{rotated}): {trust}"
+        )
+
+
 @dataclass
 class VerificationReport:
     target: str
@@ -57,6 +81,13 @@ class VerificationReport:
     chain_hashes: dict[int, str] = field(default_factory=dict, repr=False)
     #: The ``case.verified`` event that put this report on the record, if one did.
     recorded_seq: int | None = None
+    #: Who signed: one entry per key registered in the log.
+    keys: list[KeyUse] = field(default_factory=list)
+    #: Unsigned events by examiner id.
+    unsigned: dict[str, int] = field(default_factory=dict)
+    signatures_required: bool = False
+    #: The trust store verification used (its path), if any.
+    trust_store: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -87,6 +118,12 @@ class VerificationReport:
                 {k: v for k, v in p.__dict__.items() if v is not None} for p in self.problems
             ],
             "notes": self.notes,
+            "signatures": {
+                "required": self.signatures_required,
+                "trust_store": self.trust_store,
+                "keys": [k.__dict__ for k in self.keys],
+                "unsigned": self.unsigned,
+            },
         }
 
     def text(self) -> str:
@@ -100,8 +137,20 @@ class VerificationReport:
         else:
             lines.append(f"FAILED: {len(self.problems)} problem(s)")
             lines += [f"  - {p}" for p in self.problems]
+        lines += self.signature_lines()
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def signature_lines(self) -> list[str]:
+        """Who signed what, with which key, and whether the trust store vouches for it."""
+        if not self.keys and not self.unsigned:
+            return []
+        policy = "required" if self.signatures_required else "not required by the case"
+        store = f"trust store {self.trust_store}" if self.trust_store else "no trust store"
+        lines = [f"  signatures ({policy}; {store}):"]
+        lines += [f"    {k.text()}" for k in self.keys]
+        lines += [f"    {who}: {n} unsigned event(s)" for who, n in sorted(self.unsigned.items())]
+        return lines
 
     def _repr_html_(self) -> str:
         status = (
@@ -110,7 +159,10 @@ class VerificationReport:
             else f"<b style='color:#a00'>FAILED: {len(self.problems)} problem(s)</b>"
         )
         items = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems)
-        notes = "".join(f"<li><i>{html.escape(n)}</i></li>" for n in self.notes)
+        notes = "".join(
+            f"<li><i>{html.escape(n.strip())}</i></li>"
+            for n in [*self.signature_lines(), *self.notes]
+        )
         return (
             f"<p>Verification of {html.escape(self.target)}: {self.events} events, "
             f"{self.blobs_checked} blobs, {self.bytes_checked:,} bytes. {status}</p>"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .chain import GENESIS, event_digest, is_hex64, link_hash
+from .authenticity import check_authenticity
+from .chain import GENESIS, is_hex64, line_digest, link_hash, read_event_line
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
 from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
-from .signing import REGISTERED, check_signature, key_of
+from .ledger import Head, recorded_heads
 from .store import hash_file
 from .verification import VerificationReport
+
+if TYPE_CHECKING:
+    from .trust import TrustStore
 
 REQUIRED = {
     "seq": int,
@@ -33,9 +36,21 @@ REQUIRED = {
 }
 
 
-def verify_case(case: CaseFolder, against: Sequence[Path] = ()) -> VerificationReport:
+def verify_case(
+    case: CaseFolder,
+    against: Sequence[Path] = (),
+    *,
+    trust: TrustStore | None = None,
+    expect: Sequence[Head] = (),
+    ledger: bool = True,
+) -> VerificationReport:
+    """Everything about a case at once. ``trust``: the examiners' keys the department
+    vouches for; ``expect``: heads a reviewer holds from elsewhere (a bundle, a report);
+    ``ledger``: compare with the heads this machine's own writes recorded."""
     from .checkpoint import check_against_bundle, check_checkpoints
 
+    if trust is not None:
+        trust.keys()  # an unreadable store is an error before anything is checked
     report = VerificationReport(target=f"case {case.id} ({case.path})")
     identity = None
     try:
@@ -52,8 +67,17 @@ def verify_case(case: CaseFolder, against: Sequence[Path] = ()) -> VerificationR
         return report
     heads: dict[int, str] = {}
     recorded: list[RecordedHead] = []
+    required = (identity or case.identity).get("signatures") == "required"
     referenced = check_log_lines(
-        case.log.raw_lines(), case.id, report, "custody.jsonl", identity, heads, recorded
+        case.log.raw_lines(),
+        case.id,
+        report,
+        "custody.jsonl",
+        identity,
+        heads,
+        recorded,
+        required=required,
+        trust=trust,
     )
     _check_blobs(case, referenced, report)
     check_checkpoints(case, heads, report)
@@ -61,7 +85,74 @@ def verify_case(case: CaseFolder, against: Sequence[Path] = ()) -> VerificationR
     _check_checkpoint_files(case, recorded, report)
     for bundle in against:
         check_against_bundle(Path(bundle), heads, report)
+    if ledger:
+        _check_ledger(case, heads, report)
+    for head in expect:
+        check_outside_head(head, heads, report)
     return report
+
+
+def _check_ledger(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:
+    uuid = _case_uuid(case)
+    path, known = recorded_heads(uuid) if uuid else (None, [])
+    if not known:
+        report.notes.append(
+            "this machine's head ledger has no write to this case: events cut off the end "
+            "since its last checkpoint would not show (verify --expect-head SEQ:HASH checks "
+            "a head you hold)"
+        )
+        return
+    last = max(known, key=lambda h: h.seq)
+    failed = check_outside_head(last, heads, report)
+    for head in known:
+        if head is not last and head.seq in heads and not head.matches(heads[head.seq]):
+            failed = check_outside_head(head, heads, report) or failed
+            break  # one rewritten seq is enough to say it; the first found
+    if not failed:
+        report.notes.append(
+            f"the log reaches the last head this machine wrote (seq {last.seq}, {path})"
+        )
+
+
+def _case_uuid(case: CaseFolder) -> str | None:
+    """The ``id`` of the first event, read without trusting the rest of the log."""
+    for _, raw in case.log.raw_lines():
+        try:
+            first = read_event_line(raw)[0]
+        except ValueError:
+            return None
+        uid = first.get("id") if isinstance(first, dict) else None
+        return uid if isinstance(uid, str) else None
+    return None
+
+
+def check_outside_head(head: Head, heads: dict[int, str], report: VerificationReport) -> bool:
+    """Does the log still hold ``head``? Adds a problem and returns True when it does not."""
+    end = max(heads, default=0)
+    where = (
+        "this machine's head ledger"
+        if head.source.endswith(".jsonl")
+        else f"the head given ({head.source})"
+    )
+    if head.seq > end:
+        report.add(
+            "log-truncated",
+            f"{where} says the log reached seq {head.seq} (hash {head.hash[:16]}…), but it "
+            f"ends at seq {end}: events were cut off the end",
+            seq=head.seq,
+        )
+        return True
+    if not head.matches(heads.get(head.seq)):
+        report.add(
+            "head-mismatch",
+            f"{where} has hash {head.hash[:16]}… at seq {head.seq}; the log has "
+            f"{str(heads.get(head.seq))[:16]}…: the log was rewritten from there",
+            seq=head.seq,
+        )
+        return True
+    if not head.source.endswith(".jsonl"):
+        report.notes.append(f"the log holds the expected head seq {head.seq} ({head.source})")
+    return False
 
 
 @dataclass(frozen=True)
@@ -75,6 +166,8 @@ class RecordedHead:
     #: For a checkpoint: its file (relative to the case) and the file's SHA-256.
     file: str | None = None
     file_sha256: str | None = None
+    #: For a stamped checkpoint: the SHA-256 of its RFC 3161 token (the ``.tsr``).
+    token_sha256: str | None = None
 
 
 def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
@@ -95,7 +188,9 @@ def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
             continue
         seq, hsh = head.get("seq"), head.get("hash")
         if isinstance(seq, int) and not isinstance(seq, bool) and isinstance(hsh, str):
-            file = details.get("file") if obj.get("action") == "log.checkpoint" else None
+            point = obj.get("action") == "log.checkpoint"
+            file = details.get("file") if point else None
+            token = details.get("token_sha256") if point and details.get("trusted_time") else None
             found.append(
                 RecordedHead(
                     obj["seq"],
@@ -104,6 +199,7 @@ def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
                     hsh,
                     str(file) if isinstance(file, str) else None,
                     str(details.get("checkpoint_sha256") or "") or None,
+                    str(token) if token else None,
                 )
             )
     return found
@@ -156,6 +252,8 @@ def _check_checkpoint_files(
                 seq=r.event_seq,
                 path=r.file,
             )
+        if r.token_sha256:
+            _check_token_file(path.with_suffix(".tsr"), r, case, report)
     folder = case.path / "timestamps"
     if folder.is_dir():
         for f in sorted(folder.glob("*.json")):
@@ -167,6 +265,29 @@ def _check_checkpoint_files(
                     "was put there",
                     path=rel,
                 )
+
+
+def _check_token_file(
+    token: Path, r: RecordedHead, case: CaseFolder, report: VerificationReport
+) -> None:
+    """A checkpoint recorded as stamped must keep its token, byte for byte: removing the
+    ``.tsr`` must not quietly turn trusted time into "no trusted time"."""
+    rel = str(token.relative_to(case.path))
+    if not token.is_file():
+        report.add(
+            "timestamp-missing",
+            f"event {r.event_seq} recorded a trusted time stamp for {r.file}; its token "
+            f"{rel} is gone",
+            seq=r.event_seq,
+            path=rel,
+        )
+    elif hash_file(token)[0] != r.token_sha256:
+        report.add(
+            "timestamp-altered",
+            f"{rel} is not the token event {r.event_seq} recorded",
+            seq=r.event_seq,
+            path=rel,
+        )
 
 
 @dataclass
@@ -186,6 +307,9 @@ def check_log_lines(
     identity: dict[str, Any] | None = None,
     heads: dict[int, str] | None = None,
     recorded: list[RecordedHead] | None = None,
+    *,
+    required: bool = False,
+    trust: TrustStore | None = None,
 ) -> dict[str, _Ref]:
     """Check every line's seal, link and number; return the blobs the events reference."""
     referenced: dict[str, _Ref] = {}
@@ -205,11 +329,16 @@ def check_log_lines(
             )
             break
         try:
-            obj = json.loads(raw)
+            obj, simple = read_event_line(raw)
         except ValueError as exc:
             report.add("event-unreadable", f"line is not JSON ({exc})", line=n, path=path)
             continue
         bad = _shape_problem(obj)
+        if bad is None:
+            try:
+                digest = line_digest(obj, simple)
+            except (ValueError, RecursionError) as exc:
+                bad = f"the event has no canonical form ({str(exc)[:200]})"
         if bad:
             report.add("event-malformed", bad, line=n, path=path)
             continue
@@ -220,7 +349,7 @@ def check_log_lines(
         if heads is not None:
             heads.setdefault(seq, str(obj["hash"]))
         report.events += 1
-        if event_digest(obj) != obj["digest"]:
+        if digest != obj["digest"]:
             report.add(
                 "event-altered",
                 "the event's content does not match its digest: it was changed after it was "
@@ -297,7 +426,7 @@ def check_log_lines(
                     )
         prev_hash, prev_seq, prev_line = obj["hash"], seq, n
     _report_missing_seqs(seqs, report)
-    check_signatures(parsed, report)
+    check_authenticity(parsed, report, required=required, trust=trust)
     note_rerouted(parsed, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
@@ -314,59 +443,6 @@ def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: Verification
                 f"{describe_rerouting(rerouted)}; it shows what those addresses served, "
                 "not necessarily the real site (a sandbox, mirror or gateway)"
             )
-
-
-def check_signatures(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:
-    """Every signature against the keys registered in the log (read in full first)."""
-    keys: dict[str, tuple[str, str]] = {}  # key id -> (examiner id, public key PEM)
-    for n, obj in parsed:
-        if obj["action"] != REGISTERED:
-            continue
-        d = obj.get("details") or {}
-        kid, pem = str(d.get("key_id")), str(d.get("public_key"))
-        if key_of(pem) != kid:
-            report.add(
-                "key-registration",
-                f"the registered key does not have the id {kid}",
-                line=n,
-                seq=obj["seq"],
-            )
-            continue
-        keys[kid] = (str(d.get("examiner")), pem)
-    unsigned = 0
-    for n, obj in parsed:
-        sig = obj.get("signature")
-        if not isinstance(sig, dict):
-            unsigned += 1
-            continue
-        kid = str(sig.get("key_id"))
-        actor = str((obj.get("actor") or {}).get("id"))
-        if kid not in keys:
-            report.add(
-                "signature-unknown-key",
-                f"signed with key {kid}, which no examiner registered in this case",
-                line=n,
-                seq=obj["seq"],
-            )
-        elif keys[kid][0] != actor:
-            report.add(
-                "signature-wrong-examiner",
-                f"signed with the key of examiner {keys[kid][0]!r}, but the event names {actor!r}",
-                line=n,
-                seq=obj["seq"],
-            )
-        elif not check_signature(keys[kid][1], str(obj["hash"]), sig):
-            report.add(
-                "signature-bad",
-                f"the signature does not verify with key {kid}",
-                line=n,
-                seq=obj["seq"],
-            )
-    if unsigned:
-        report.notes.append(
-            f"{unsigned} event(s) carry no signature (written by an examiner without a key: "
-            "osint-kit examiner init makes one)"
-        )
 
 
 def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> None:

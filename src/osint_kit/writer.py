@@ -23,6 +23,7 @@ from .events import Event, EventDraft
 from .folder import SUBDIRS, CaseFolder, resolve_root, validate_case_id
 from .fsio import atomic_write, fsync_dir
 from .index import rebuild_index, refresh_index
+from .ledger import record_head
 from .store import StagedBlob
 
 
@@ -60,12 +61,15 @@ class CaseWriter(CaseFolder):
         (``RecordedNotPublished``).
         """
         try:
-            events = self.log.append_batch(drafts, actor)
+            events = self.log.append_batch(
+                drafts, actor, required=self.signatures_required, vouched=_vouched
+            )
         except BaseException:
             if not keep_on_failure:
                 for staged in publish:  # never recorded: the staged bytes go
                     self.store.discard(staged)
             raise
+        self._remember_head()
         if publish:
             try:
                 self.store.publish_many(list(publish))
@@ -73,6 +77,17 @@ class CaseWriter(CaseFolder):
                 raise RecordedNotPublished(events[-1].seq, exc.path, exc.reason) from exc
         self.refresh()
         return events
+
+    @property
+    def signatures_required(self) -> bool:
+        """Recorded at creation (``case.json`` and the ``case.created`` event)."""
+        return self.identity.get("signatures") == "required"
+
+    def _remember_head(self) -> None:
+        """This write's head in the examiner's head ledger, outside the case."""
+        written = self.log.last_written
+        if written is not None and written[0] is not None:
+            record_head(written[0], self.id, written[1], written[2])
 
     def refresh(self) -> None:
         """Bring every derived view up to the log's head (best effort: they are views)."""
@@ -105,7 +120,11 @@ def create_folder(
         atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
         building = CaseFolder(work, identity)
         building.log.create()
-        building.log.append(EventDraft("case.created", details=dict(identity)), actor)
+        building.log.append(
+            EventDraft("case.created", details=dict(identity)),
+            actor,
+            required=identity.get("signatures") == "required",
+        )
         fsync_dir(work)
         if final.exists():
             raise CaseExists(case_id, final)
@@ -115,5 +134,16 @@ def create_folder(
         shutil.rmtree(work, ignore_errors=True)
         raise
     writer = CaseWriter(final, identity)
+    writer.log.last_written = building.log.last_written
+    writer._remember_head()
     writer.refresh()
     return writer
+
+
+def _vouched(examiner_id: str, key_id: str) -> bool:
+    """Does the configured trust store vouch for ``key_id`` as ``examiner_id``'s key?"""
+    from .trust import resolve_trust
+
+    store = resolve_trust()
+    entry = store.for_key(key_id) if store is not None else None
+    return entry is not None and entry.examiner == examiner_id

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..authenticity import check_authenticity
 from ..chain import GENESIS, event_digest, link_hash
 from ..errors import CannotOpen, UnsafeBundle
 from ..timestamp import trusted_tsa_ca
 from ..verification import VerificationReport
-from ..verify import check_signatures
 from . import layout, sealed
 from .bag import safe_extract
 
@@ -195,7 +195,7 @@ def _check_chain(
         if set(event) != {"seq", "digest"} and event.get("hash") != prev:
             report.add("chain-link", "hash is not SHA-256(prev || digest)", seq=seq)
     report.events, report.head_seq, report.head_hash = seq, seq, prev
-    check_signatures(full, report)  # against the keys the bundle's registrations carry
+    check_authenticity(full, report)  # against the keys the bundle's registrations carry
     if isinstance(head, dict):
         if head.get("seq") != seq or head.get("hash") != prev:
             report.add(
