@@ -72,7 +72,8 @@ def reseal(
         e["hash"] = prev = link_hash(prev, e["digest"])
         if sign is not None:
             e["signature"] = sign.sign(e["hash"])
-        moved[old_seq] = (e["seq"], e["hash"])
+        if isinstance(old_seq, int):
+            moved[old_seq] = (e["seq"], e["hash"])
     return events
 
 

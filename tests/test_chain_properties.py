@@ -179,10 +179,10 @@ def test_the_fast_line_digest_is_the_reference_digest(value: Any, writer: str) -
         )
     except ValueError:  # no canonical form (an integer beyond 2**53)
         return
-    parsed, simple = read_event_line(raw)
+    parsed = read_event_line(raw)
     try:  # the digest of what the line says (9007199254740992.0 reads back as an integer)
         body = {k: v for k, v in parsed.items() if k in ("details", "seq")}
         expected = hashlib.sha256(rfc8785.dumps(body)).hexdigest()
     except (rfc8785.CanonicalizationError, rfc8785.IntegerDomainError):
         return
-    assert line_digest(parsed, simple) == expected
+    assert line_digest(parsed) == expected

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +31,8 @@ from .verification import KeyUse, VerificationReport
 if TYPE_CHECKING:
     from .trust import TrustStore
 
-#: Below this many signatures a pool costs more than it saves.
-_POOL_FROM = 2_000
-_CHUNK = 2_000
+#: Signatures per pool task (a smaller case checks them on the main thread at the end).
+_CHUNK = 1_000
 
 
 @dataclass
@@ -52,72 +51,128 @@ def check_authenticity(
     *,
     required: bool = False,
     trust: TrustStore | None = None,
-    workers: int = 2,
 ) -> None:
     """Check every event's signature and every key, and say who signed what."""
-    regs = _registrations(parsed, report, trust)
-    names: dict[str, str] = {}
-    jobs: list[tuple[int, str, str, Any]] = []  # (index in parsed, key id, hash, signature)
-    unsigned: Counter[str] = Counter()
-    first_key: dict[str, int] = {}  # examiner -> seq of their first registration
-    for r in regs.values():
-        first_key[r.examiner] = min(first_key.get(r.examiner, r.seq), r.seq)
-    strict = required or trust is not None
-    for i, (n, obj) in enumerate(parsed):
+    check = SignatureCheck(
+        [(n, obj) for n, obj in parsed if obj["action"] == REGISTERED],
+        report,
+        required=required,
+        trust=trust,
+    )
+    for n, obj in parsed:
+        check.see(n, obj)
+    check.finish()
+
+
+class SignatureCheck:
+    """Signatures checked while the log is read: ``see`` each event in order (after the
+    registrations, read first: a registration follows the events its first write
+    signed), then ``finish``. Verifications go to a thread pool in chunks as they come,
+    so both cores work while the main thread reads on."""
+
+    def __init__(
+        self,
+        registrations: Sequence[tuple[int, dict[str, Any]]],
+        report: VerificationReport,
+        *,
+        required: bool,
+        trust: TrustStore | None,
+        workers: int = 2,
+    ) -> None:
+        self.report, self.required, self.trust = report, required, trust
+        self.regs = _registrations(registrations, report, trust)
+        self.keys = {kid: public_key(r.pem) for kid, r in self.regs.items()}
+        self.first_key: dict[str, int] = {}  # examiner -> seq of their first registration
+        for r in self.regs.values():
+            self.first_key[r.examiner] = min(self.first_key.get(r.examiner, r.seq), r.seq)
+        self.strict = required or trust is not None
+        self.names: dict[str, str] = {}
+        self.unsigned: Counter[str] = Counter()
+        self.workers = workers
+        self._pending: list[tuple[int, int, str, str, Any]] = []  # (line, seq, key, hash, sig)
+        self._futures: list[Future[list[tuple[int, int, str, bool]]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+
+    def see(self, n: int, obj: dict[str, Any]) -> None:
         actor = obj.get("actor") or {}
         who = str(actor.get("id"))
-        names.setdefault(who, str(actor.get("name", "")))
+        if who not in self.names:
+            self.names[who] = str(actor.get("name", ""))
         sig = obj.get("signature")
+        seq = obj["seq"]
         if sig is None:
-            unsigned[who] += 1
-            keyed_before = first_key.get(who, obj["seq"]) < obj["seq"]
-            if strict or keyed_before:
+            self.unsigned[who] += 1
+            keyed_before = self.first_key.get(who, seq) < seq
+            if self.strict or keyed_before:
                 why = (
-                    f"examiner {who!r} signs in this case since event {first_key[who]}: "
+                    f"examiner {who!r} signs in this case since event {self.first_key[who]}: "
                     "this event was written in their name without their key"
                     if keyed_before
                     else "the case requires signed events"
-                    if required
+                    if self.required
                     else "a trust store is in use and this event names no key"
                 )
-                report.add(
-                    "signature-missing",
-                    f"the event carries no signature: {why}",
-                    line=n,
-                    seq=obj["seq"],
+                self.report.add(
+                    "signature-missing", f"the event carries no signature: {why}", line=n, seq=seq
                 )
-            continue
+            return
         kid = str(sig.get("key_id")) if isinstance(sig, dict) else "?"
-        reg = regs.get(kid)
+        reg = self.regs.get(kid)
         if reg is None:
-            report.add(
+            self.report.add(
                 "signature-unknown-key",
                 f"signed with key {kid}, which no examiner registered in this case",
                 line=n,
-                seq=obj["seq"],
+                seq=seq,
             )
         elif reg.examiner != who:
-            report.add(
+            self.report.add(
                 "signature-wrong-examiner",
                 f"signed with the key of examiner {reg.examiner!r}, but the event names {who!r}",
                 line=n,
-                seq=obj["seq"],
+                seq=seq,
             )
         else:
-            jobs.append((i, kid, str(obj["hash"]), sig))
-    good: Counter[str] = Counter()
-    for i, kid, ok in _verify_all(jobs, regs, workers):
-        if ok:
-            good[kid] += 1
-        else:
-            n, obj = parsed[i]
-            report.add(
-                "signature-bad",
-                f"the signature does not verify with key {kid}",
-                line=n,
-                seq=obj["seq"],
-            )
-    _summarise(report, regs, good, unsigned, names, trust, required)
+            self._pending.append((n, seq, kid, str(obj["hash"]), sig))
+            if len(self._pending) >= _CHUNK and self.workers > 1:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(max_workers=self.workers)
+                self._futures.append(self._pool.submit(self._verify, self._pending))
+                self._pending = []
+
+    def _verify(
+        self, chunk: list[tuple[int, int, str, str, Any]]
+    ) -> list[tuple[int, int, str, bool]]:
+        keys = self.keys
+        out = []
+        for n, seq, kid, hsh, sig in chunk:
+            key = keys.get(kid)
+            out.append((n, seq, kid, key is not None and verify_raw(key, hsh, sig)))
+        return out
+
+    def finish(self) -> None:
+        results = []
+        try:
+            for future in self._futures:
+                results.extend(future.result())
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+        results.extend(self._verify(self._pending))
+        good: Counter[str] = Counter()
+        for n, seq, kid, ok in results:
+            if ok:
+                good[kid] += 1
+            else:
+                self.report.add(
+                    "signature-bad",
+                    f"the signature does not verify with key {kid}",
+                    line=n,
+                    seq=seq,
+                )
+        _summarise(
+            self.report, self.regs, good, self.unsigned, self.names, self.trust, self.required
+        )
 
 
 def _registrations(
@@ -185,25 +240,6 @@ def _endorser(given: Any, who: str, kid: str, earlier: list[_Registration]) -> s
         ):
             return old.key_id
     return None
-
-
-def _verify_all(
-    jobs: list[tuple[int, str, str, Any]], regs: dict[str, _Registration], workers: int
-) -> list[tuple[int, str, bool]]:
-    keys = {kid: public_key(r.pem) for kid, r in regs.items()}
-
-    def run(chunk: list[tuple[int, str, str, Any]]) -> list[tuple[int, str, bool]]:
-        out = []
-        for i, kid, hsh, sig in chunk:
-            key = keys.get(kid)
-            out.append((i, kid, key is not None and verify_raw(key, hsh, sig)))
-        return out
-
-    if len(jobs) < _POOL_FROM or workers < 2:
-        return run(jobs)
-    chunks = [jobs[k : k + _CHUNK] for k in range(0, len(jobs), _CHUNK)]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return [r for part in pool.map(run, chunks) for r in part]
 
 
 def _trusted(trust: TrustStore, kid: str) -> list[Any]:

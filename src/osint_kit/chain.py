@@ -110,33 +110,67 @@ def event_digest(event: Mapping[str, Any], *, plain: bool | None = None) -> str:
     return hashlib.sha256(canonical_json(body, plain=plain)).hexdigest()
 
 
-#: What in a line's bytes may make orjson's sorted output differ from JCS: a number with a
-#: fraction or exponent, or of 16 digits or more (floats, integers beyond 2**53), a
-#: character at or above U+E000 (JCS sorts keys by UTF-16 unit), or an escape of one.
-#: Strings can trip it too ("at 22:10."): those lines just take the reference path.
-_NOT_SIMPLE = re.compile(rb"[:,\[]\s*-?\d+[.eE]|[:,\[]\s*-?\d{16}|[\xee-\xf4]|\\u[d-fD-F]")
+def read_event_line(raw: bytes) -> Any:
+    """Parse one log line (orjson refuses NaN, lone surrogates and nesting beyond 1,024
+    levels with a ValueError, like a line that is not JSON)."""
+    return orjson.loads(raw)
 
 
-def read_event_line(raw: bytes) -> tuple[Any, bool]:
-    """Parse one log line; and whether its digest may be computed the fast way.
+def _plain(value: Any) -> bool:
+    """``_walk``'s answer for the common case, without recursion: True when every value
+    is a string, bool, null, safe integer, list or object with keys below U+E000;
+    False (take the reference path) at the first thing that is not."""
+    stack = [value]
+    pop, push_all = stack.pop, stack.extend
+    while stack:
+        v = pop()
+        t = type(v)
+        if t is str or t is bool or v is None:
+            continue
+        if t is int:
+            if -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                continue
+            return False
+        if t is dict:
+            for k in v:
+                if type(k) is not str or not (k.isascii() or max(k) < "\ue000"):
+                    return False
+            push_all(v.values())
+        elif t is list:
+            push_all(v)
+        else:
+            return False
+    return True
 
-    orjson refuses NaN, lone surrogates and nesting beyond 1,024 levels (a ValueError,
-    like a line that is not JSON).
-    """
-    return orjson.loads(raw), _NOT_SIMPLE.search(raw) is None
+
+#: The last ``tool`` and ``actor`` found plain: nearly every event repeats them, and a
+#: comparison (in C) is cheaper than walking them again.
+_SEEN_PLAIN: dict[str, Any] = {}
 
 
-def line_digest(event: Mapping[str, Any], simple: bool) -> str:
-    """``event_digest`` of an event parsed by ``read_event_line``.
+def _plain_body(body: dict[str, Any]) -> bool:
+    for k, v in body.items():
+        if type(k) is not str or not (k.isascii() or max(k) < "\ue000"):
+            return False
+        repeated = k in ("tool", "actor")
+        if repeated and v == _SEEN_PLAIN.get(k):
+            continue
+        if not _plain(v):
+            return False
+        if repeated:
+            _SEEN_PLAIN[k] = v
+    return True
 
-    For a simple line, orjson's sorted compact output is byte for byte the JCS form
-    (its escapes and key order are the standard library's; tests/test_chain_properties
-    holds them together), at a tenth of the cost.
-    """
-    if not simple:
-        return event_digest(event)
+
+def line_digest(event: Mapping[str, Any]) -> str:
+    """``event_digest``, with orjson's sorted compact output for plain values (no floats,
+    no integers beyond 2**53, no keys from U+E000): for those it is byte for byte the
+    JCS form (the same escapes and key order; tests/test_chain_properties holds them to
+    the reference), at a quarter of the standard library's cost."""
     body = {k: v for k, v in event.items() if k not in SEAL_FIELDS}
-    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if _plain_body(body):
+        return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
 def link_hash(prev: str, digest: str) -> str:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .authenticity import check_authenticity
+from .authenticity import SignatureCheck
 from .chain import GENESIS, is_hex64, line_digest, link_hash, read_event_line
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
 from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
 from .ledger import Head, recorded_heads
+from .signing import REGISTERED
 from .store import hash_file
 from .verification import VerificationReport
 
@@ -118,7 +120,7 @@ def _case_uuid(case: CaseFolder) -> str | None:
     """The ``id`` of the first event, read without trusting the rest of the log."""
     for _, raw in case.log.raw_lines():
         try:
-            first = read_event_line(raw)[0]
+            first = read_event_line(raw)
         except ValueError:
             return None
         uid = first.get("id") if isinstance(first, dict) else None
@@ -318,6 +320,8 @@ def check_log_lines(
     seqs: dict[int, int] = {}  # seq -> first line it appeared on
     prev_hash, prev_seq, prev_line = GENESIS, 0, 0
     parsed: list[tuple[int, dict[str, Any]]] = []
+    lines = list(lines)  # read once (the log's lock is released), registrations first:
+    signatures = SignatureCheck(_registrations_in(lines), report, required=required, trust=trust)
     for n, raw in lines:
         if not raw.endswith(b"\n"):
             report.add(
@@ -329,14 +333,14 @@ def check_log_lines(
             )
             break
         try:
-            obj, simple = read_event_line(raw)
+            obj = read_event_line(raw)
         except ValueError as exc:
             report.add("event-unreadable", f"line is not JSON ({exc})", line=n, path=path)
             continue
         bad = _shape_problem(obj)
         if bad is None:
             try:
-                digest = line_digest(obj, simple)
+                digest = line_digest(obj)
             except (ValueError, RecursionError) as exc:
                 bad = f"the event has no canonical form ({str(exc)[:200]})"
         if bad:
@@ -344,6 +348,7 @@ def check_log_lines(
             continue
         seq = obj["seq"]
         parsed.append((n, obj))
+        signatures.see(n, obj)
         if recorded is not None:
             recorded.extend(heads_recorded_by(obj))
         if heads is not None:
@@ -426,10 +431,28 @@ def check_log_lines(
                     )
         prev_hash, prev_seq, prev_line = obj["hash"], seq, n
     _report_missing_seqs(seqs, report)
-    check_authenticity(parsed, report, required=required, trust=trust)
+    signatures.finish()
     note_rerouted(parsed, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
+
+
+_REGISTERED_MARK = f'"action":"{REGISTERED}"'.encode()
+
+
+def _registrations_in(lines: list[tuple[int, bytes]]) -> list[tuple[int, dict[str, Any]]]:
+    """The key registrations, parsed ahead of the other lines (only lines that name the
+    action are parsed here; the main pass reports anything wrong with any line)."""
+    found = []
+    for n, raw in lines:
+        if _REGISTERED_MARK in raw and raw.endswith(b"\n"):
+            try:
+                obj = read_event_line(raw)
+            except ValueError:
+                continue
+            if _shape_problem(obj) is None and obj["action"] == REGISTERED:
+                found.append((n, obj))
+    return found
 
 
 def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:
@@ -461,18 +484,28 @@ def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> No
             )
 
 
+_REQUIRED_ITEMS = tuple(REQUIRED.items())
+_SEALS = re.compile(r"[0-9a-f]{192}")
+
+
 def _shape_problem(obj: Any) -> str | None:
-    if not isinstance(obj, dict):
+    """What makes ``obj`` not an event of this format (exact JSON types: a bool is not
+    a seq), or None."""
+    if type(obj) is not dict:
         return "line is not a JSON object"
-    for key, kind in REQUIRED.items():
-        if key not in obj:
-            return f"event has no {key!r}"
-        value = obj[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            return f"event's {key!r} is not a {kind.__name__}"
-    for key in ("digest", "prev", "hash"):
-        if not is_hex64(obj[key]):
-            return f"event's {key!r} is not 64 lowercase hex digits"
+    get = obj.get
+    for key, kind in _REQUIRED_ITEMS:
+        value = get(key, obj)  # obj itself stands for "missing"
+        if type(value) is not kind:
+            return (
+                f"event has no {key!r}"
+                if value is obj
+                else f"event's {key!r} is not a {kind.__name__}"
+            )
+    if _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is None:
+        for key in ("digest", "prev", "hash"):
+            if not is_hex64(obj[key]):
+                return f"event's {key!r} is not 64 lowercase hex digits"
     return None
 
 
