@@ -6,10 +6,12 @@ pages captured from the demo's own local site, and public posts collected from
 local fake platforms (a Telegram channel, a Mastodon account, a Bluesky feed; the
 channel is collected twice, with an edit, a deletion and a new post between).
 The demo examiner signs every event (a key made for the demo, in a throw-away
-config folder). The demo then rebuilds the index, checkpoints the log with a
-stamp from a local time-stamping authority, exports two exhibits as an
-authorised, stamped evidence bundle into the case's ``exports/``, verifies the
-case and the bundle, and says where everything is. Nothing leaves the machine.
+config folder) and a trust store beside the cases (``cases/.demo-trust``) vouches
+for that key. Every acquisition run ends with a checkpoint. The demo then rebuilds
+the index, exports two exhibits as an authorised evidence bundle into the case's
+``exports/``, with checkpoints before and after stamped by a local time-stamping
+authority, verifies the case (signatures against the trust store, the head
+ledger) and the bundle, and says where everything is. Nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from osint_kit import (
     Case,
     CollectSettings,
     Examiner,
+    TrustStore,
     TsaConfig,
     create_signing_key,
     verify_bundle,
@@ -50,6 +53,7 @@ from .platforms import (
 from .tsa import make_tsa_files, serve_tsa
 
 DEMO_TSA_CA = "demo-tsa-ca.pem"
+DEMO_TRUST = ".demo-trust"  # under the cases folder; a dot folder is never taken for a case
 DEMO_EXAMINER = Examiner(name="Demo Examiner", id="DEMO-0001", agency="osint-kit demo unit")
 
 
@@ -217,8 +221,7 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
         shutil.copyfile(files.ca_pem, exports / DEMO_TSA_CA)
         with serve_tsa(files) as tsa:
             config = TsaConfig(tsa.url, exports / DEMO_TSA_CA)
-            case.stamp(tsa=config, examiner=DEMO_EXAMINER)
-            case.export_bundle(
+            case.export_bundle(  # stamped before (the bundle carries it) and after
                 exports / f"{case.id}-to-prosecutor.zip",
                 authorization="DEMO-DA-2026-001",
                 recipient="Demo County Prosecutor",
@@ -267,7 +270,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The demo examiner gets a signing key of their own, in a throw-away config
         # folder (this script's process only; your own config is not touched).
         os.environ["OSINT_KIT_CONFIG_DIR"] = config
-        create_signing_key(DEMO_EXAMINER)
+        key = create_signing_key(DEMO_EXAMINER)
+        # The department's trust store stands beside the cases (not in one): it vouches
+        # for the demo examiner's key, so verify can say the signatures are trusted.
+        trust = args.root / DEMO_TRUST
+        TrustStore(trust).add(
+            key.public_key, DEMO_EXAMINER.id, name=DEMO_EXAMINER.name, agency=DEMO_EXAMINER.agency
+        )
+        os.environ["OSINT_KIT_TRUST"] = str(trust)
         case = run(args.root)
     os.environ["OSINT_KIT_TSA_CA"] = str(case.path / "exports" / DEMO_TSA_CA)
     report = case.verify()
@@ -301,9 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     w(f"case folder:   {case.path.resolve()}\n")
     w(f"custody log:   {case.log.path.resolve()}\n")
     w(f"index:         {(case.path / 'derived' / 'index.sqlite').resolve()}\n")
+    w(f"trust store:   {trust.resolve()}\n")
     w(
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
-        f".venv/bin/osint-kit verify {case.id}\n"
+        f".venv/bin/osint-kit verify {case.id} --trust {trust}\n"
     )
     return 0 if report.ok and verify_bundle(bundle).ok else 1
 
