@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from osint_kit import Authority, Case, Examiner
+from osint_kit import Authority, Case, Event, Examiner
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.tsa import LocalTSA, make_tsa_files, serve_tsa
 
@@ -94,3 +94,35 @@ def fake() -> Iterator[FakePlatforms]:
     with FakePlatforms() as platforms:
         yield platforms
         assert not platforms.errors, platforms.errors
+
+
+# Every import, capture, collection and export run that wrote to the log (also one that
+# failed on the record) ends with a ``log.checkpoint`` of the run's last event. These
+# helpers let a test look at what the run itself recorded, and check the checkpoint.
+
+CHECKPOINT = "log.checkpoint"
+
+
+def events_without_checkpoints(case: Case) -> list[Event]:
+    """The case's events in order, the ``log.checkpoint`` events left out."""
+    return [e for e in case.events() if e.action != CHECKPOINT]
+
+
+def last_event(case: Case, action: str | None = None) -> Event:
+    """The last event with ``action``, or (no action) the last that is not a checkpoint."""
+    for event in reversed(case.events()):
+        wanted = event.action == action if action is not None else event.action != CHECKPOINT
+        if wanted:
+            return event
+    raise AssertionError(f"no {action or 'non-checkpoint'} event in {case.id}")
+
+
+def assert_ends_with_checkpoint(case: Case) -> Event:
+    """The log ends with one ``log.checkpoint`` of the event just before it; returns that
+    event (the last the run itself recorded)."""
+    *_, before, checkpoint = case.events()
+    assert checkpoint.action == CHECKPOINT, checkpoint.action
+    assert before.action != CHECKPOINT, "two checkpoints in a row"
+    assert checkpoint.details["seq"] == before.seq == checkpoint.seq - 1
+    assert checkpoint.details["hash"] == before.hash
+    return before

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMINER
+from conftest import EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Case, UnknownExhibit
 from osint_kit.bundle.bag import zip_folder
 from osint_kit.bundle.verify import verify_bundle
@@ -71,7 +71,7 @@ def test_round_trip_reveals_only_what_concerns_the_exhibits(filled: Case, tmp_pa
     report = verify_bundle(result.path)
     assert report.ok, report.text()
     assert report.head_seq == before and report.blobs_checked == 1
-    event = filled.events()[-1]
+    event = assert_ends_with_checkpoint(filled)  # the export, then its checkpoint
     assert event.action == "export.created" and event.seq == before + 1
     assert event.details["bundle"]["sha256"] == result.sha256
     assert event.details["authorization"] == "DA-2026-0042"
@@ -349,7 +349,8 @@ def test_an_encrypted_bundle_opens_with_age_and_verifies_with_the_key(
 
     assert result.path.read_bytes().startswith(b"age-encryption.org/v1")
     assert not list(tmp_path.glob("*.zip")) and not list(tmp_path.glob(".*tmp*"))
-    event = filled.events()[-1]
+    event = assert_ends_with_checkpoint(filled)
+    assert event.action == "export.created"
     assert event.details["encrypted_to"] == [public]
     assert event.details["bundle"]["sha256"] == result.sha256
     # the age command itself opens it: interoperable

@@ -81,10 +81,11 @@ def test_first_case_from_the_command_line(tmp_path: Path) -> None:
     assert re.findall(r"  (\w+\.\w+)  ", log.stdout) == [
         "case.created",
         "evidence.acquired",
+        "log.checkpoint",  # the import run ends with one
         "note.added",
     ]
     lines = osint_kit("log", "HB-2026-7", "--json").stdout.splitlines()
-    assert [json.loads(ln)["seq"] for ln in lines] == [1, 2, 3]
+    assert [json.loads(ln)["seq"] for ln in lines] == [1, 2, 3, 4]
     show = osint_kit("case", "show", "HB-2026-7").stdout
     assert "APP-2026-0200, approved by Sgt. M. Okafor on 2026-11-21" in show
     assert "E0001" in show and "screenshot.png" in show
@@ -92,9 +93,9 @@ def test_first_case_from_the_command_line(tmp_path: Path) -> None:
     r = osint_kit("verify", "HB-2026-7")
     assert r.returncode == 0 and "OK: no problems found" in r.stdout
     report = json.loads(osint_kit("verify", "HB-2026-7", "--json").stdout)
-    assert report["ok"] is True and report["head"]["seq"] == 3
+    assert report["ok"] is True and report["head"]["seq"] == 4  # the note, after the checkpoint
     r = osint_kit("verify", "HB-2026-7", "--record")
-    assert r.returncode == 0 and "recorded as custody event seq 4" in r.stdout
+    assert r.returncode == 0 and "recorded as custody event seq 5" in r.stdout
     index = tmp_path / "cases" / "HB-2026-7" / "derived" / "index.sqlite"
     index.unlink()
     assert osint_kit("reindex", "HB-2026-7").returncode == 0 and index.exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMINER
+from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Case, EventDraft, LogNeedsRepair, NewExhibit
 from osint_kit.verification import CRASH_RESIDUE
 
@@ -36,11 +36,14 @@ def run_child(code: str, *args: str) -> subprocess.Popen[str]:
 def test_events_are_sealed_and_numbered(case: Case, files: dict[str, Path]) -> None:
     case.import_files(files.values(), handed_over_by="W1", examiner=EXAMINER, progress=False)
     events = case.events()
-    assert [e.seq for e in events] == [1, 2, 3, 4]
+    # the case, the three imports, and the checkpoint that ends the import run
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
+    assert [e.action for e in events] == ["case.created", *["evidence.acquired"] * 3, CHECKPOINT]
+    assert_ends_with_checkpoint(case)
     assert events[0].prev == "0" * 64
     for before, after in itertools.pairwise(events):
         assert after.prev == before.hash
-    assert [e.exhibits for e in events[1:]] == [("E0001",), ("E0002",), ("E0003",)]
+    assert [e.exhibits for e in events[1:4]] == [("E0001",), ("E0002",), ("E0003",)]
     assert events[1].tool["name"] == "osint-kit" and "rfc8785" in events[1].tool["libraries"]
     assert events[1].time.endswith("Z") and len(events[1].time) == len(
         "2026-11-25T01:02:03.000004Z"
@@ -112,8 +115,9 @@ def test_two_processes_appending_lose_nothing(case: Case, tmp_path: Path) -> Non
         _, err = p.communicate(timeout=240)
         assert p.returncode == 0, err
     events = case.events()
-    per_writer = n + n // 10 + n
+    per_writer = n + 2 * (n // 10) + n  # each import run also appends its checkpoint
     assert len(events) == 1 + 2 * per_writer
+    assert sum(e.action == CHECKPOINT for e in events) == 2 * (n // 10)
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     for who in ("A", "B"):
         texts = [
@@ -133,6 +137,7 @@ import os, random, sys
 from conftest import EXAMINER
 from osint_kit import Case, EventDraft
 case = Case.open(sys.argv[1], root=sys.argv[2])
+print("ready", flush=True)
 src, rnd = sys.argv[3], random.Random(int(sys.argv[4]))
 i = 0
 while True:
@@ -142,7 +147,10 @@ while True:
         with open(p, "wb") as f:
             f.write(os.urandom(rnd.randrange(1, 1_000_000)))
         cap = case.import_file(p, handed_over_by="crash test", examiner=EXAMINER, progress=False)
-        acked = [e for e in case.events()[-1:] if e.capture and e.capture["id"] == cap.id]
+        *_, ev, cp = case.events()  # the import, then the checkpoint that ended its run
+        ours = ev.capture and ev.capture["id"] == cap.id
+        checkpointed = cp.action == "log.checkpoint" and cp.details["seq"] == ev.seq
+        acked = [ev, cp] if ours and checkpointed else []
     else:
         acked = case.log.append_batch(
             [EventDraft("note.added", details={"text": f"{i}/{k}"})
@@ -163,7 +171,9 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(case: Case, tmp_pa
     kills = 30
     for round_ in range(kills):
         child = run_child(CRASH_CHILD, case.id, str(case.path.parent), str(src), str(round_))
-        time.sleep(rnd.uniform(0.3, 0.9))
+        # the kill comes while the child works, not while Python starts (about 0.8 s here)
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        time.sleep(rnd.uniform(0.0, 0.6))
         child.send_signal(signal.SIGKILL)
         out, err = child.communicate(timeout=30)
         assert child.returncode == -signal.SIGKILL, err

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from conftest import last_event
 from osint_kit import Case, list_cases
 from osint_kit.bundle.verify import verify_bundle
 
@@ -47,7 +48,7 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert f"case folder:   {case.path.resolve()}" in r.stdout
     assert f"custody log:   {case.log.path.resolve()}" in r.stdout
     assert "OK: no problems found" in r.stdout
-    export = case.events()[-1]
+    export = last_event(case, "export.created")
     assert export.action == "export.created" and export.exhibits == ("E0002", "E0005")
     bundle = Path(export.details["bundle"]["path"])
     assert bundle.parent == case.path / "exports" and verify_bundle(bundle).ok

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMINER
+from conftest import EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Case, ImportSourceError, SourceChanged, StorageError
 
 
@@ -62,7 +62,8 @@ def test_identical_content_is_stored_once_but_numbered_twice(
     )
     assert [c.exhibits for c in caps] == [("E0001",), ("E0002",)]
     assert len(blobs(case)) == 1
-    second = case.events()[-1]
+    second = assert_ends_with_checkpoint(case)
+    assert second.capture is not None and second.capture["id"] == caps[1].id
     assert second.details["same_content_as"] == "E0001"
     assert case.verify().ok
 
@@ -138,7 +139,7 @@ def test_source_changing_during_copy_is_refused(case: Case, tmp_path: Path) -> N
         stop.set()
         writer.join()
     assert blobs(case) == []
-    failed = case.events()[-1]
+    failed = assert_ends_with_checkpoint(case)
     assert failed.action == "collection.failed"
     assert failed.capture is not None and failed.capture["status"] == "failed"
     assert "changed while" in failed.capture["reason"]
@@ -177,8 +178,9 @@ try:
     print("LEFTOVERS:", leftovers)
     stored = [f for _, _, fs in os.walk(os.path.join(case.path, "blobs", "sha256")) for f in fs]
     print("BLOBS:", stored)
-    ev = case.events()[-1]
+    *_, ev, checkpoint = case.events()
     print("LAST:", ev.action, ev.capture and ev.capture["status"])
+    print("THEN:", checkpoint.action, checkpoint.details.get("seq") == ev.seq)
     print("VERIFY:", case.verify().ok)
 finally:
     subprocess.run(["umount", "-l", mnt])
@@ -197,6 +199,7 @@ finally:
     assert "LEFTOVERS: []" in out.stdout
     assert "BLOBS: []" in out.stdout
     assert "LAST: collection.failed failed" in out.stdout
+    assert "THEN: log.checkpoint True" in out.stdout  # the failure on the record, checkpointed
     assert "VERIFY: True" in out.stdout
 
 

@@ -6,7 +6,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from conftest import EXAMINER
+from conftest import CHECKPOINT, EXAMINER
 from osint_kit import Case
 
 
@@ -26,7 +26,15 @@ def test_index_follows_every_write_and_equals_a_rebuild(case: Case, files: dict[
     case.add_note("seen", exhibits=["E0002"], examiner=EXAMINER)
     index = case.path / "derived" / "index.sqlite"
     incremental = dump(index)
-    assert [r[0] for r in incremental["events"]] == [1, 2, 3, 4, 5]
+    # the case, three imports, the import run's checkpoint, the note
+    assert [(r[0], r[3]) for r in incremental["events"]] == [
+        (1, "case.created"),
+        (2, "evidence.acquired"),
+        (3, "evidence.acquired"),
+        (4, "evidence.acquired"),
+        (5, CHECKPOINT),
+        (6, "note.added"),
+    ]
     assert [r[0] for r in incremental["exhibits"]] == ["E0001", "E0002", "E0003"]
     assert [r[0] for r in incremental["captures"]] == ["C0001", "C0002", "C0003"]
     assert case.reindex() == index
@@ -50,4 +58,10 @@ def test_an_index_from_another_history_is_rebuilt(case: Case, files: dict[str, P
     db.commit()
     db.close()
     case.add_note("next", examiner=EXAMINER)  # the refresh sees a chain it did not index
-    assert [r[0] for r in dump(index)["events"]] == [1, 2, 3]
+    # the case, the import, its checkpoint, the note
+    assert [(r[0], r[3]) for r in dump(index)["events"]] == [
+        (1, "case.created"),
+        (2, "evidence.acquired"),
+        (3, CHECKPOINT),
+        (4, "note.added"),
+    ]

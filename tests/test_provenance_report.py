@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMINER
+from conftest import CHECKPOINT, EXAMINER
 from osint_kit import Case
 from osint_kit.provenance import ProvenanceReport
 from osint_kit_sandbox.demo import make_png
@@ -92,7 +92,17 @@ def test_bundle_report_shows_only_what_the_bundle_holds(with_photo: Case, tmp_pa
     assert "LAW ENFORCEMENT SENSITIVE - NOT FOR PUBLIC DISSEMINATION" in text
     assert "E0001: IMG_2041.png" in text and "E0002" not in text
     assert "Front desk" not in text  # the other import is withheld
-    assert "1 other event(s) of the case are in the bundle only as their seq and digest" in text
+    # In full: the case's creation, the photo's import and the note on it. Only as seq and
+    # digest: the other import and the checkpoints that ended both imports.
+    assert [e.action for e in with_photo.events()][:6] == [
+        "case.created",
+        "evidence.acquired",
+        CHECKPOINT,
+        "evidence.acquired",
+        CHECKPOINT,
+        "note.added",
+    ]
+    assert "3 other event(s) of the case are in the bundle only as their seq and digest" in text
 
 
 def test_cli_report_writes_and_will_not_overwrite(

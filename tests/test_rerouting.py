@@ -8,6 +8,7 @@ import os
 import subprocess
 from datetime import UTC, datetime
 
+from conftest import assert_ends_with_checkpoint
 from osint_kit import Case
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, settings_for
@@ -22,7 +23,7 @@ def test_a_rerouted_collection_is_flagged_everywhere(
 
     rerouted = cap.record["rerouted"]
     assert set(rerouted) == {"t.me"} and rerouted["t.me"].startswith("http://127.0.0.1:")
-    event = case.events()[-1]
+    event = assert_ends_with_checkpoint(case)  # the collection, then its checkpoint
     assert event.rerouted == rerouted and "[REROUTED: t.me -> http://127.0.0.1:" in event.summary()
 
     report = case.verify()

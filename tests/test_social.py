@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMINER
+from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
 from osint_kit import (
     AccountNotFound,
     Case,
@@ -231,7 +231,7 @@ def test_retired_platforms_fail_clearly_and_on_the_record(case: Case, platform: 
     with pytest.raises(PlatformRetired, match=r"no longer works.*osint-kit capture") as err:
         case.collect(f"{platform}:someone", examiner=EXAMINER, progress=False)
     assert err.value.capture is not None
-    event = case.events()[-1]
+    event = assert_ends_with_checkpoint(case)
     assert event.action == "collection.failed"
     assert event.details["capture"]["error"] == "retired"
     assert event.details["capture"]["method"] == f"social.{platform}"
@@ -316,7 +316,8 @@ def test_cli_collect_prints_a_summary_and_maps_failures(
     assert r.returncode == 2 and "--since" in r.stderr
     r = _cli("log", case.id, "--json", env=env)
     actions = [json.loads(line)["action"] for line in r.stdout.splitlines()]
-    assert actions[-2:] == ["evidence.acquired", "collection.failed"]
+    # each run that recorded something is checkpointed; the refused ones recorded nothing
+    assert actions[-4:] == ["evidence.acquired", CHECKPOINT, "collection.failed", CHECKPOINT]
 
 
 # -- Mastodon -------------------------------------------------------------------

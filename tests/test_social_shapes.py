@@ -25,7 +25,7 @@ import requests
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import AUTHORITY, EXAMINER
+from conftest import AUTHORITY, CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Capture, Case, CollectionFailed, UnexpectedResponse
 from osint_kit.errors import exit_status
 from osint_kit_sandbox.platforms import FakePlatforms
@@ -151,10 +151,10 @@ def responses(case: Case, cap: Capture) -> list[tuple[str | None, int | None, by
 
 
 def check_recorded(case: Case, fake: FakePlatforms, cap: Capture, asked_before: int) -> None:
-    """The run is on the record as it ended, its WARC holds every answer the fake gave
-    during it, and the case verifies."""
+    """The run is on the record as it ended (then checkpointed), its WARC holds every
+    answer the fake gave during it, and the case verifies."""
     action = "collection.failed" if cap.status == "failed" else "evidence.acquired"
-    event = case.events()[-1]
+    event = assert_ends_with_checkpoint(case)
     assert event.action == action and event.details["capture"]["status"] == cap.status
     assert len(responses(case, cap)) == len(fake.requests) - asked_before
     assert case.verify().ok
@@ -248,7 +248,12 @@ def test_the_command_line_exits_11_for_a_failure_and_0_for_a_partial_run(
     partial = cli(w.thread)
     assert partial.returncode == 0, partial.stderr
     assert "[partial:" in partial.stdout and "the answer: expected an object" in partial.stdout
-    assert [e.action for e in case.events()[-2:]] == ["collection.failed", "evidence.acquired"]
+    assert [e.action for e in case.events()[-4:]] == [
+        "collection.failed",
+        CHECKPOINT,
+        "evidence.acquired",
+        CHECKPOINT,
+    ]
     assert case.verify().ok
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTHORITY, EXAMINER
+from conftest import AUTHORITY, CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Capture, Case, InvalidURL
 from osint_kit.web.capture import CaptureOptions
 from osint_kit_sandbox.site import PHOTO, Site, serve
@@ -297,7 +297,13 @@ def test_unreachable_fails_and_a_redirect_loop_is_partial(
     assert set(got) == {"warc", "wacz"}  # the hops the server answered, nothing rendered
     hops = [r for r in warc_records(tmp_path, got["warc"]) if r[0] == "response"]
     assert len(hops) >= 10 and {uri for _, uri, _ in hops} == {site.url("/loop")}
-    assert [e.action for e in case.events()[-2:]] == ["collection.failed", "evidence.acquired"]
+    # one run, so one checkpoint, after both captures
+    assert [e.action for e in case.events()[-3:]] == [
+        "collection.failed",
+        "evidence.acquired",
+        CHECKPOINT,
+    ]
+    assert_ends_with_checkpoint(case)
     assert case.verify().ok
 
 
@@ -349,7 +355,13 @@ def test_capture_from_the_command_line(site: Site, case: Case, examiner_env: obj
     refused = run("file:///etc/passwd")
     assert refused.returncode == 2 and "only http: and https:" in refused.stderr
     assert run(closed_port()).returncode == 11
-    assert [e.action for e in case.events()][-2:] == ["evidence.acquired", "collection.failed"]
+    # each run that recorded something is checkpointed; the refused one recorded nothing
+    assert [e.action for e in case.events()][-4:] == [
+        "evidence.acquired",
+        CHECKPOINT,
+        "collection.failed",
+        CHECKPOINT,
+    ]
 
 
 @pytest.fixture(scope="module")
