@@ -158,3 +158,26 @@ def test_a_signed_checkpoint_is_checked_against_the_registered_key(root: Path) -
     sig.chmod(0o644)
     sig.write_text(sig.read_text().replace('"value": "', '"value": "AAAA'))
     assert case.verify().kinds() == {"checkpoint-signature"}
+
+
+def test_a_checkpoint_stopped_by_a_crash_is_crash_residue_and_repair_deals_with_it(
+    noted: Case,
+) -> None:
+    """Files are written under pending names, the event appended, then the files moved:
+    a crash leaves pending files, never a checkpoint file without its event (which is
+    what removing the event looks like)."""
+    from osint_kit.checkpoint import pending_name
+
+    point = noted.stamp(examiner=EXAMINER)
+    # A crash after the event, before the move:
+    os.replace(point.path, pending_name(point.path))
+    # A crash before the event, in another checkpoint:
+    stray = point.path.with_name("00000099-0123456789abcdef-00000000.json")
+    pending_name(stray).write_bytes(b'{"seq": 99}')
+    report = noted.verify()
+    assert report.kinds() == {"interrupted-checkpoint"}, report.text()
+    assert all(p.crash_residue for p in report.problems) and len(report.problems) == 2
+    repaired = noted.repair(examiner=EXAMINER)
+    assert sorted(c["action"] for c in repaired.checkpoints) == ["moved", "removed"]
+    assert point.path.is_file() and not pending_name(stray).exists()
+    assert noted.verify().ok

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +27,7 @@ from .dates import utc_now
 from .events import EventDraft
 from .examiner import Examiner
 from .folder import CaseFolder
-from .fsio import atomic_write
+from .fsio import atomic_write, fsync_dir
 from .timestamp import ENV_TSA_CA, TsaConfig, request_token, trusted_tsa_ca, verify_token
 from .writer import CaseWriter
 
@@ -59,19 +61,26 @@ def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None)
     data = canonical_json(body)
     folder = case.path / "timestamps"
     folder.mkdir(exist_ok=True)
-    base = folder / f"{seq:08d}-{head[:16]}"
+    # Unique: two writers that checkpoint the same head never share a file.
+    base = folder / f"{seq:08d}-{head[:16]}-{uuid.uuid4().hex[:8]}"
     token = request_token(data, tsa) if tsa is not None else None  # before writing anything
     gen_time = None
     if token is not None:
         check = verify_token(token, data, tsa.ca_file) if tsa else None
         gen_time = check.gen_time.isoformat() if check and check.gen_time else None
-    atomic_write(base.with_suffix(".json"), data)
+    files = {base.with_suffix(".json"): data}
     signer = getattr(actor, "signer", None)
     if signer is not None:
         digest = hashlib.sha256(data).hexdigest()
-        atomic_write(base.with_suffix(".sig.json"), json.dumps(signer.sign(digest)).encode())
+        files[base.with_suffix(".sig.json")] = json.dumps(signer.sign(digest)).encode()
     if token is not None:
-        atomic_write(base.with_suffix(".tsr"), token)
+        files[base.with_suffix(".tsr")] = token
+    # Pending names first, the event, then the final names: a crash leaves either
+    # pending files no event names (repair removes them) or an event whose files are
+    # still pending (repair finishes the move), never a checkpoint file without its
+    # event, which is what removing an event looks like.
+    for final, content in files.items():
+        atomic_write(pending_name(final), content)
     details: dict[str, Any] = {
         "seq": seq,
         "hash": head,
@@ -87,8 +96,42 @@ def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None)
                 "gen_time": gen_time,
             }
         )
-    case.append(EventDraft("log.checkpoint", details=details), actor)
+    try:
+        case.append(EventDraft("log.checkpoint", details=details), actor)
+    except BaseException:
+        for final in files:
+            pending_name(final).unlink(missing_ok=True)
+        raise
+    for final in files:
+        os.replace(pending_name(final), final)
+    fsync_dir(folder)
     return Checkpoint(seq, head, base.with_suffix(".json"), token is not None, gen_time)
+
+
+PENDING = ".pending"
+
+
+def pending_name(final: Path) -> Path:
+    """Where a checkpoint file waits until its event is written: ``.<name>.pending``."""
+    return final.with_name(f".{final.name}{PENDING}")
+
+
+def final_name(pending: Path) -> Path:
+    return pending.with_name(pending.name[1:].removesuffix(PENDING))
+
+
+def pending_files(case: CaseFolder) -> list[Path]:
+    folder = case.path / "timestamps"
+    return sorted(folder.glob(f".*{PENDING}")) if folder.is_dir() else []
+
+
+def checkpoint_of(file: Path) -> Path:
+    """The checkpoint (``.json``) a signature or token file belongs to."""
+    name = file.name
+    for suffix in (".sig.json", ".tsr"):
+        if name.endswith(suffix):
+            return file.with_name(name.removesuffix(suffix) + ".json")
+    return file
 
 
 def check_vouched(

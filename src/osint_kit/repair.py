@@ -6,12 +6,16 @@
   is finished (the staged bytes hash to what the event says).
 - A partial copy whose import never reached the log is removed; the event lists
   its name, size and hash.
+- A checkpoint stopped by a crash: files its event names are moved into place;
+  files no event names (the crash came before the event) are removed, listed.
 """
 
 from __future__ import annotations
 
 import html
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .events import Event, EventDraft, Subject
@@ -25,6 +29,8 @@ class RepairReport:
     torn_tail: dict[str, Any] | None = None
     completed: list[dict[str, Any]] = field(default_factory=list)
     discarded: list[dict[str, Any]] = field(default_factory=list)
+    #: Pending checkpoint files: ``{"name", "sha256", "action": "moved"|"removed"}``.
+    checkpoints: list[dict[str, Any]] = field(default_factory=list)
     event: Event | None = None
 
     @property
@@ -49,6 +55,9 @@ class RepairReport:
         lines += [
             f"  removed partial copy {d['name']} ({d['size']} bytes, never recorded)"
             for d in self.discarded
+        ]
+        lines += [
+            f"  {c['action']} interrupted checkpoint file {c['name']}" for c in self.checkpoints
         ]
         return "\n".join(lines)
 
@@ -89,7 +98,8 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             pending.append((part, "", 0))
             report.discarded.append({"name": part.name, "size": size, "sha256": sha})
 
-    if not (torn or pending):
+    moves = _pending_checkpoints(case, report)
+    if not (torn or pending or moves):
         return report
     summary = []
     if torn:
@@ -98,6 +108,8 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         summary.append(f"finished {len(report.completed)} interrupted import(s)")
     if report.discarded:
         summary.append(f"removed {len(report.discarded)} partial copy(ies) never recorded")
+    if report.checkpoints:
+        summary.append(f"dealt with {len(report.checkpoints)} interrupted checkpoint file(s)")
     draft = EventDraft(
         "log.repaired",
         details={
@@ -105,6 +117,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             "torn_tail": report.torn_tail,
             "completed": report.completed,
             "discarded": report.discarded,
+            "checkpoints": report.checkpoints,
         },
         subjects=subjects,
     )
@@ -117,4 +130,33 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     for part, sha, _ in pending:
         if not sha:
             part.unlink(missing_ok=True)
+    for pending_file, target in moves:
+        if target is None:
+            pending_file.unlink(missing_ok=True)
+        else:
+            os.replace(pending_file, target)
     return report
+
+
+def _pending_checkpoints(case: CaseWriter, report: RepairReport) -> list[tuple[Path, Path | None]]:
+    """Each pending checkpoint file, and where it goes (None: removed)."""
+    from .checkpoint import checkpoint_of, final_name, pending_files
+
+    named = {
+        str(e.details.get("file"))
+        for e in case.log.events()
+        if e.action == "log.checkpoint" and isinstance(e.details.get("file"), str)
+    }
+    moves: list[tuple[Path, Path | None]] = []
+    for pending in pending_files(case):
+        final = final_name(pending)
+        recorded = str(checkpoint_of(final).relative_to(case.path)) in named
+        moves.append((pending, final if recorded else None))
+        report.checkpoints.append(
+            {
+                "name": str(pending.relative_to(case.path)),
+                "sha256": hash_file(pending)[0],
+                "action": "moved" if recorded else "removed",
+            }
+        )
+    return moves

@@ -10,7 +10,7 @@ from .chain import GENESIS
 from .errors import VerificationFailed
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
-CRASH_RESIDUE = frozenset({"torn-line", "interrupted-import"})
+CRASH_RESIDUE = frozenset({"torn-line", "interrupted-import", "interrupted-checkpoint"})
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,8 @@ def _check_checkpoint_files(
     case: CaseFolder, recorded: Iterable[RecordedHead], report: VerificationReport
 ) -> None:
     """Each checkpoint event's file is there, unchanged; each checkpoint file has its event."""
+    from .checkpoint import checkpoint_of, final_name, pending_files, pending_name
+
     named = {}
     for r in recorded:
         if r.action != "log.checkpoint" or not r.file:
@@ -240,6 +242,8 @@ def _check_checkpoint_files(
         named[r.file] = r
         path = case.path / r.file
         if ".." in Path(r.file).parts or not path.is_file():
+            if pending_name(path).is_file():
+                continue  # the crash case, reported with the pending files below
             report.add(
                 "checkpoint-missing",
                 f"event {r.event_seq} recorded the checkpoint {r.file}, which is gone",
@@ -256,6 +260,19 @@ def _check_checkpoint_files(
             )
         if r.token_sha256:
             _check_token_file(path.with_suffix(".tsr"), r, case, report)
+    for pending in pending_files(case):
+        rel = str(pending.relative_to(case.path))
+        owner = named.get(str(checkpoint_of(final_name(pending)).relative_to(case.path)))
+        report.add(
+            "interrupted-checkpoint",
+            f"a checkpoint stopped by a crash after event {owner.event_seq} recorded it; "
+            "osint-kit repair moves its file into place"
+            if owner
+            else "a checkpoint stopped by a crash before it was recorded; osint-kit repair "
+            "removes it (on the record)",
+            path=rel,
+            seq=owner.event_seq if owner else None,
+        )
     folder = case.path / "timestamps"
     if folder.is_dir():
         for f in sorted(folder.glob("*.json")):
@@ -275,6 +292,8 @@ def _check_token_file(
     """A checkpoint recorded as stamped must keep its token, byte for byte: removing the
     ``.tsr`` must not quietly turn trusted time into "no trusted time"."""
     rel = str(token.relative_to(case.path))
+    if not token.is_file() and token.with_name(f".{token.name}.pending").is_file():
+        return  # a crash before the move: reported as interrupted-checkpoint
     if not token.is_file():
         report.add(
             "timestamp-missing",
