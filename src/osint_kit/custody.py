@@ -107,6 +107,12 @@ def _signing_policy(
             )
         return False, None
     if signer.key_id in st.keys:
+        if st.keys[signer.key_id] != who:
+            raise SigningKeyRequired(
+                who,
+                f"the key {signer.key_id} is registered in this case for examiner "
+                f"{st.keys[signer.key_id]!r}",
+            )
         return False, None
     if not theirs:
         return True, None
