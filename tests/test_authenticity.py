@@ -305,3 +305,42 @@ def test_any_change_deletion_or_key_substitution_is_a_problem(
     report = case.verify()
     assert not report.ok, (change, report.text())
     shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.mark.parametrize("with_a_thread", [False, True], ids=["fork", "forkserver"])
+def test_thousands_of_signatures_are_checked_by_helper_processes(
+    root: Path, with_a_thread: bool
+) -> None:
+    """Past a few hundred signatures, helper processes check them while the log is read
+    (forked, or from a fork server when other threads run, as in a notebook's kernel);
+    one bad signature among 1,500 is still found, at its line."""
+    import threading
+
+    from osint_kit.events import EventDraft
+
+    create_signing_key(ALICE)
+    case = Case.create(
+        "MANY-1", title="t", category="other", authority=AUTHORITY, root=root, examiner=ALICE
+    )
+    actor = ALICE.actor()
+    for start in range(0, 1500, 500):
+        drafts = [
+            EventDraft("note.added", details={"text": f"n{i}"}) for i in range(start, start + 500)
+        ]
+        case.writer.append_batch(drafts, actor)
+    events = events_of(case)
+    victim = events[777]
+    victim["signature"]["value"] = victim["signature"]["value"][::-1]
+    write_events(case, events)
+    stop = threading.Event()
+    runner = threading.Thread(target=stop.wait, daemon=True)
+    if with_a_thread:
+        runner.start()
+    try:
+        report = case.verify()
+    finally:
+        stop.set()
+    assert report.kinds() == {"signature-bad"}, report.text()
+    [bad] = report.problems
+    assert (bad.line, bad.seq) == (778, victim["seq"])
+    assert report.keys[0].events == len(events) - 1

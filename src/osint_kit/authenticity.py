@@ -19,9 +19,12 @@ releases the GIL, so both cores work while the log is read.
 
 from __future__ import annotations
 
-from collections import Counter
+import multiprocessing
+import os
+import threading
+from collections import Counter, deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     from .trust import TrustStore
 
 #: Signatures per pool task (a smaller case checks them on the main thread at the end).
-_CHUNK = 1_000
+_CHUNK = 250
 
 
 @dataclass
@@ -77,7 +80,7 @@ class SignatureCheck:
         *,
         required: bool,
         trust: TrustStore | None,
-        workers: int = 2,
+        workers: int = 0,
     ) -> None:
         self.report, self.required, self.trust = report, required, trust
         self.regs = _registrations(registrations, report, trust)
@@ -88,10 +91,12 @@ class SignatureCheck:
         self.strict = required or trust is not None
         self.names: dict[str, str] = {}
         self.unsigned: Counter[str] = Counter()
-        self.workers = workers
+        #: Processes checking signatures, this one included (default: one per core, <= 8).
+        self.workers = workers or min(8, os.cpu_count() or 1)
         self._pending: list[tuple[int, int, str, str, Any]] = []  # (line, seq, key, hash, sig)
-        self._futures: list[Future[list[tuple[int, int, str, bool]]]] = []
-        self._pool: ThreadPoolExecutor | None = None
+        self._futures: list[tuple[list[tuple[int, int, str]], Future[list[bool]]]] = []
+        self._queue: deque[list[tuple[int, int, str, str, Any]]] = deque()
+        self._pool: Executor | None = None
 
     def see(self, n: int, obj: dict[str, Any]) -> None:
         actor = obj.get("actor") or {}
@@ -135,33 +140,58 @@ class SignatureCheck:
         else:
             self._pending.append((n, seq, kid, str(obj["hash"]), sig))
             if len(self._pending) >= _CHUNK and self.workers > 1:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(max_workers=self.workers)
-                self._futures.append(self._pool.submit(self._verify, self._pending))
+                self._submit(self._pending)
                 self._pending = []
 
-    def _verify(
-        self, chunk: list[tuple[int, int, str, str, Any]]
-    ) -> list[tuple[int, int, str, bool]]:
-        keys = self.keys
-        out = []
-        for n, seq, kid, hsh, sig in chunk:
-            key = keys.get(kid)
-            out.append((n, seq, kid, key is not None and verify_raw(key, hsh, sig)))
-        return out
+    def _submit(self, chunk: list[tuple[int, int, str, str, Any]]) -> None:
+        """Queue a chunk; keep each helper process fed with at most two."""
+        self._queue.append(chunk)
+        if self._pool is None:
+            self._pool = _signature_pool(
+                self.workers - 1, {kid: r.pem for kid, r in self.regs.items()}
+            )
+        self._feed()
+
+    def _feed(self) -> None:
+        assert self._pool is not None
+        busy = sum(1 for _, f in self._futures if not f.done())
+        while self._queue and busy < 4 * (self.workers - 1):
+            chunk = self._queue.popleft()
+            where = [(n, seq, kid) for n, seq, kid, _, _ in chunk]
+            work = [(kid, hsh, _value(sig)) for _, _, kid, hsh, sig in chunk]
+            self._futures.append((where, self._pool.submit(_verify_chunk, work)))
+            busy += 1
 
     def finish(self) -> None:
-        results = []
+        """The log is read: this process takes queued chunks itself while the helpers
+        finish theirs (both cores busy to the end, never three processes on two)."""
+        _WORKER_KEYS.update({kid: r.pem for kid, r in self.regs.items()})
+        results: list[tuple[int, int, str, bool]] = []
+        self._queue.append(self._pending)
+        self._pending = []
         try:
-            for future in self._futures:
-                results.extend(future.result())
+            while self._queue:
+                if self._pool is not None:
+                    self._feed()
+                if not self._queue:
+                    break
+                chunk = self._queue.pop()  # from the end: the helpers take the front
+                ok = _verify_chunk([(kid, hsh, _value(sig)) for _, _, kid, hsh, sig in chunk])
+                results.extend(
+                    (n, seq, kid, good) for (n, seq, kid, _, _), good in zip(chunk, ok, strict=True)
+                )
+            for where, future in self._futures:
+                results.extend(
+                    (n, seq, kid, ok)
+                    for (n, seq, kid), ok in zip(where, future.result(), strict=True)
+                )
         finally:
             if self._pool is not None:
-                self._pool.shutdown()
-        results.extend(self._verify(self._pending))
+                self._pool.shutdown(cancel_futures=True)
+        results.sort()  # line order, whoever checked them
         good: Counter[str] = Counter()
-        for n, seq, kid, ok in results:
-            if ok:
+        for n, seq, kid, valid in results:
+            if valid:
                 good[kid] += 1
             else:
                 self.report.add(
@@ -173,6 +203,46 @@ class SignatureCheck:
         _summarise(
             self.report, self.regs, good, self.unsigned, self.names, self.trust, self.required
         )
+
+
+#: Key id -> public key PEM, in a worker process (or this one, for the last chunk).
+_WORKER_KEYS: dict[str, str] = {}
+
+
+def _init_worker(pems: dict[str, str]) -> None:
+    _WORKER_KEYS.update(pems)
+
+
+def _value(signature: Any) -> str:
+    """The base64 signature alone: all a worker needs, and cheap to send."""
+    return str(signature.get("value", "")) if isinstance(signature, dict) else ""
+
+
+def _verify_chunk(chunk: list[tuple[str, str, str]]) -> list[bool]:
+    """Each (key id, hash, base64 signature): does it verify? Runs in a worker process."""
+    keys = {kid: public_key(pem) for kid, pem in _WORKER_KEYS.items()}
+    out = []
+    for kid, hsh, value in chunk:
+        key = keys.get(kid)
+        out.append(key is not None and verify_raw(key, hsh, {"value": value}))
+    return out
+
+
+def _signature_pool(workers: int, pems: dict[str, str]) -> Executor:
+    """Worker processes, each with its own interpreter lock: signatures are checked
+    there while this process reads the log on (threads would fight over the lock).
+    ``fork`` where no other thread runs (the CLI), ``forkserver`` where threads do (a
+    notebook's kernel: forking them is unsafe); threads where neither exists."""
+    methods = multiprocessing.get_all_start_methods()
+    method = "fork" if threading.active_count() == 1 else "forkserver"
+    if method not in methods:
+        return ThreadPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(pems,))
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(pems,)
+    )
 
 
 def _registrations(

@@ -149,16 +149,26 @@ _SEEN_PLAIN: dict[str, Any] = {}
 
 
 def _plain_body(body: dict[str, Any]) -> bool:
+    seen = _SEEN_PLAIN
     for k, v in body.items():
         if type(k) is not str or not (k.isascii() or max(k) < "\ue000"):
             return False
-        repeated = k in ("tool", "actor")
-        if repeated and v == _SEEN_PLAIN.get(k):
+        t = type(v)
+        if t is str:
+            continue
+        if t is int:
+            if -MAX_SAFE_INTEGER <= v <= MAX_SAFE_INTEGER:
+                continue
+            return False
+        if t is list and not v:
+            continue
+        repeated = k == "tool" or k == "actor"
+        if repeated and v == seen.get(k):
             continue
         if not _plain(v):
             return False
         if repeated:
-            _SEEN_PLAIN[k] = v
+            seen[k] = v
     return True
 
 
@@ -167,14 +177,16 @@ def line_digest(event: Mapping[str, Any]) -> str:
     no integers beyond 2**53, no keys from U+E000): for those it is byte for byte the
     JCS form (the same escapes and key order; tests/test_chain_properties holds them to
     the reference), at a quarter of the standard library's cost."""
-    body = {k: v for k, v in event.items() if k not in SEAL_FIELDS}
+    body = dict(event)
+    for k in SEAL_FIELDS:
+        body.pop(k, None)
     if _plain_body(body):
         return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
 def link_hash(prev: str, digest: str) -> str:
-    return hashlib.sha256(bytes.fromhex(prev) + bytes.fromhex(digest)).hexdigest()
+    return hashlib.sha256(bytes.fromhex(prev + digest)).hexdigest()
 
 
 def is_hex64(value: object) -> bool:
