@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
+from forgeries import events_of, reseal, write_events
 from osint_kit import Case
-from osint_kit.chain import canonical_json, event_digest, link_hash
 
 
 @pytest.fixture
@@ -38,22 +38,11 @@ def busy(case: Case, files: dict[str, Path], tmp_path: Path) -> Case:
 def _rewrite(case: Case, seq: int, change: dict[str, object]) -> None:
     """An insider's rewrite: change event ``seq``, recompute every digest and link after
     it, drop the signatures (they would no longer verify)."""
-    lines = case.log.path.read_bytes().splitlines()
-    events = [json.loads(line) for line in lines]
-    prev = "0" * 64
-    out = []
+    events = events_of(case)
     for event in events:
         if event["seq"] == seq:
             event["details"] = {**event["details"], **change}
-        event.pop("signature", None)
-        body = {k: v for k, v in event.items() if k not in ("digest", "prev", "hash")}
-        event["digest"] = event_digest(body)
-        event["prev"] = prev
-        event["hash"] = link_hash(prev, event["digest"])
-        prev = event["hash"]
-        out.append(canonical_json(event) + b"\n")
-    case.log.path.chmod(0o644)
-    case.log.path.write_bytes(b"".join(out))
+    write_events(case, reseal(events, renumber=False))
 
 
 def test_a_busy_case_records_heads_that_all_match(busy: Case) -> None:
