@@ -157,7 +157,7 @@ class StorageError(OsintKitError):
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"could not write {path}: {reason}; nothing was recorded")
+        super().__init__(f"could not write {path}: {reason}; no evidence was stored by it")
 
 
 class RecordedNotPublished(StorageError):
