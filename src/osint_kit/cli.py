@@ -118,6 +118,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
         _out(f"about      {case.description}")
     _out(f"folder     {case.path}")
     _out(f"custody    {seq} events, head {head}")
+    _out(f"signatures {case.identity.get('signatures', 'optional')}")
     exhibits = case.exhibits()
     _out(f"exhibits   {len(exhibits)}")
     for ex in exhibits:
