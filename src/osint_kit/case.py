@@ -195,6 +195,10 @@ class Case:
     ) -> list[Capture]:
         """Import files handed over (witness footage, tips) as exhibits; one capture each.
         A checkpoint follows (as after every acquisition run and export)."""
+        if isinstance(paths, str | bytes | Path):
+            raise InvalidOption(
+                "paths", f"give a list of files, not one {type(paths).__name__} ({paths!r})"
+            )
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
             return import_files(
