@@ -3,7 +3,7 @@
 Notebooks and the CLI use only what ``__all__`` lists.
 """
 
-from .bundle.build import ExportResult
+from .bundle.build import ExportPlan, ExportResult
 from .bundle.verify import verify_bundle
 from .case import CATEGORIES, Authority, Case, CaseSummary, create_case, list_cases, open_case
 from .chain import canonical_json, event_digest, link_hash
@@ -128,6 +128,7 @@ __all__ = [
     "ExaminerNotConfigured",
     "Exhibit",
     "ExhibitList",
+    "ExportPlan",
     "ExportRefused",
     "ExportResult",
     "ImageHashList",

@@ -19,7 +19,7 @@ from typing import Any
 
 import networkx as nx
 
-from .bundle.build import ExportResult, export_bundle
+from .bundle.build import ExportPlan, ExportResult, export_bundle, plan_export
 from .checkpoint import Checkpoint, make_checkpoint
 from .dates import normalise_date_or_time, parse_time, utc_now
 from .derive import record_derived
@@ -323,6 +323,12 @@ class Case:
                 encrypt_to=list(encrypt_to),
                 tsa=tsa or tsa_config(),
             )
+
+    def export_plan(self, *, exhibits: Iterable[str] | None = None) -> ExportPlan:
+        """What ``export_bundle`` with these exhibits would send out, before it does:
+        the exhibits, and every event carried in full (what they say goes out too);
+        the other events go as seq and digest only."""
+        return plan_export(self.writer, list(exhibits) if exhibits is not None else None)
 
     @contextmanager
     def _checkpointed(self, who: Examiner, tsa: TsaConfig | None = None) -> Iterator[None]:

@@ -68,7 +68,7 @@ def _open(args: argparse.Namespace) -> Case:
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(_safe(text) + "\n")  # evidence (names, titles, posts) may hold escapes
 
 
 # -- commands ---------------------------------------------------------------
@@ -206,7 +206,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         recorded = getattr(exc.capture, "id", None)
         if recorded:
             sys.stderr.write(
-                f"osint-kit: {exc.target}: recorded as {recorded} (collection.failed)\n"
+                _safe(f"osint-kit: {exc.target}: recorded as {recorded} (collection.failed)") + "\n"
             )
         raise
     _print_collection(case, cap)
@@ -285,6 +285,10 @@ def _print_collection(case: Any, cap: Any) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     case = _open(args)
+    if args.dry_run:
+        _out(case.export_plan(exhibits=args.exhibit or None).text())
+        _out("dry run: nothing was written")
+        return 0
     result = case.export_bundle(
         args.to,
         authorization=args.authorization,
@@ -460,14 +464,14 @@ def cmd_trust_list(args: argparse.Namespace) -> int:
     _out(f"trust store {store.path}: {len(keys)} key(s)")
     for k in keys:
         who = " ".join(x for x in (k.name, f"({k.agency})" if k.agency else None) if x)
-        _out(f"  {_safe(k.examiner):<16} {k.key_id}  {_safe(who)}")
+        _out(f"  {k.examiner:<16} {k.key_id}  {who}")
     return 0
 
 
 def cmd_trust_remove(args: argparse.Namespace) -> int:
     store = _store(args)
     for k in store.remove(args.ident):
-        _out(f"no longer trusted: {k.key_id} of examiner {_safe(k.examiner)}")
+        _out(f"no longer trusted: {k.key_id} of examiner {k.examiner}")
     return 0
 
 
@@ -478,8 +482,13 @@ def cmd_trust_use(args: argparse.Namespace) -> int:
 
 
 def _safe(text: str) -> str:
-    """No terminal control characters from a file's content reach the screen."""
-    return "".join(c if c.isprintable() else "?" for c in text)
+    """No terminal control characters from evidence reach the screen: each is shown as
+    its escape (``\x1b``), line breaks kept."""
+    if text.isprintable():
+        return text
+    return "\n".join(
+        "".join(c if c.isprintable() else repr(c)[1:-1] for c in line) for line in text.split("\n")
+    )
 
 
 # -- parser -----------------------------------------------------------------
@@ -663,6 +672,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="AGE1…",
         help="encrypt to this age public key (repeatable); the bundle is then *.zip.age",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would go out (exhibits, and the events carried in full) and stop",
     )
 
     p = add(
@@ -856,7 +870,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except OsintKitError as exc:
-        sys.stderr.write(f"osint-kit: error: {exc}\n")
+        sys.stderr.write(f"osint-kit: error: {_safe(str(exc))}\n")
         return exit_status(exc)
     except KeyboardInterrupt:
         sys.stderr.write("osint-kit: interrupted\n")

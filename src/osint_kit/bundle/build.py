@@ -7,10 +7,13 @@ Its payload (``data/``):
 - ``exhibits.json``: per exhibit its number, SHA-256, size, role, media type,
   capture, path in the bag, and the capture's acquisition record;
 - ``custody/events.jsonl``: every event of the case up to the head, in order —
-  in full (the exact line of the log) when it concerns a selected exhibit, or is
-  the case's creation; otherwise only ``seq`` and ``digest``. The recipient can
+  in full (the exact line of the log) when one of its subjects *is* a selected
+  exhibit (by number, not by bytes: another exhibit with the same bytes, from
+  another witness, stays out), or it is the case's creation or a key
+  registration; otherwise only ``seq`` and ``digest``. The recipient can
   recompute every link of the chain up to the head without seeing what other
-  events say (other suspects, other victims);
+  events say (other suspects, other victims). ``plan_export`` (``--dry-run``)
+  shows that list before anything is written, and ``export.created`` records it;
 - ``custody/head.json``: the case, the head ``seq`` and ``hash``, when, by whom;
 - ``README.txt``: how to verify it.
 
@@ -22,6 +25,7 @@ bundle's SHA-256.
 
 from __future__ import annotations
 
+import html
 import json
 import mimetypes
 import os
@@ -32,12 +36,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..chain import read_event_line
 from ..checkpoint import make_checkpoint
 from ..dates import utc_now
-from ..errors import ExportRefused, InvalidOption, OutputExists, StorageError
+from ..errors import (
+    CorruptLog,
+    ExportRefused,
+    InvalidOption,
+    LogNeedsRepair,
+    OutputExists,
+    StorageError,
+)
 from ..events import Event, EventDraft, Subject
 from ..examiner import Examiner
 from ..exhibits import Exhibit
+from ..folder import CaseFolder
 from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
@@ -93,20 +106,12 @@ def export_bundle(
         raise ExportRefused(f"the folder {dest.parent} does not exist")
     chosen = _select(case, exhibits)
     point = make_checkpoint(case, examiner, tsa) if tsa is not None else None
-    lines = [raw for _, raw in case.log.raw_lines()]
-    events = [json.loads(raw) for raw in lines]
-    if not events:
-        raise ExportRefused("the case log is empty")
+    lines, events = _read_log(case)
     head = events[-1]
-    shas = {ex.sha256 for ex in chosen}
     labels = {ex.label for ex in chosen}
 
     def concerns(event: dict[str, Any]) -> bool:
-        if event["action"] in ("case.created", REGISTERED):  # identity; examiners' keys
-            return True
-        return any(
-            s.get("exhibit") in labels or s["sha256"] in shas for s in event.get("subjects", [])
-        )
+        return _in_full(event, labels)
 
     work = dest.parent / f".{dest.name}.{uuid.uuid4().hex}.tmp"
     work.mkdir()
@@ -201,6 +206,7 @@ def export_bundle(
             "recipient": recipient,
             "purpose": purpose or "",
             "head": {"seq": head["seq"], "hash": head["hash"]},
+            "events_in_full": [e["seq"] for e in events if concerns(e)],
             "encrypted_to": list(encrypt_to),
             "zip_sha256": plain_sha,
             "marking": layout.MARKING,
@@ -210,12 +216,12 @@ def export_bundle(
         ],
     )
     try:
-        event = case.append(draft, examiner.actor())
+        recorded = case.append(draft, examiner.actor())
     except BaseException:
         dest.unlink(missing_ok=True)  # an export that is not on the record does not exist
         raise
     return ExportResult(
-        dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], event
+        dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], recorded
     )
 
 
@@ -256,7 +262,101 @@ def _write_report(
     report.save(work / layout.REPORT)
 
 
-def _select(case: CaseWriter, labels: list[str] | None) -> list[Exhibit]:
+def _in_full(event: dict[str, Any], labels: set[str]) -> bool:
+    """Does the bundle carry this event in full? Its creation, the examiners' keys, and
+    the events one of whose subjects is an exported exhibit (by number: an exhibit
+    with the same bytes from someone else does not count)."""
+    if event["action"] in ("case.created", REGISTERED):
+        return True
+    return any(
+        isinstance(s, dict) and s.get("exhibit") in labels for s in event.get("subjects", [])
+    )
+
+
+def _read_log(case: CaseFolder) -> tuple[list[bytes], list[dict[str, Any]]]:
+    """Every line and event of the log, refusing a torn or unreadable one (an export of a
+    log that does not read cleanly would carry its damage on)."""
+    if case.log.torn_tail():
+        raise LogNeedsRepair(case.log.path, len(case.log.torn_tail()))
+    lines: list[bytes] = []
+    events: list[dict[str, Any]] = []
+    for n, raw in case.log.raw_lines():
+        try:
+            event = read_event_line(raw)
+        except ValueError as exc:
+            raise CorruptLog(case.log.path, n, f"unreadable event ({exc})") from None
+        if not (
+            isinstance(event, dict)
+            and isinstance(event.get("seq"), int)
+            and isinstance(event.get("action"), str)
+            and isinstance(event.get("digest"), str)
+            and isinstance(event.get("subjects"), list)
+        ):
+            raise CorruptLog(case.log.path, n, "not an event; osint-kit verify says more")
+        lines.append(raw)
+        events.append(event)
+    if not events:
+        raise ExportRefused("the case log is empty")
+    return lines, events
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export would send: the exhibits, and which events go in full (the rest
+    go as seq and digest only). Shown before anything is written (``--dry-run``)."""
+
+    case: str
+    exhibits: tuple[Exhibit, ...]
+    #: (seq, action, what) of every event the bundle carries in full.
+    in_full: tuple[tuple[int, str, str], ...]
+    as_digest: int
+    head_seq: int
+
+    def text(self) -> str:
+        lines = [
+            f"export plan for case {self.case}, up to seq {self.head_seq}:",
+            f"  {len(self.exhibits)} exhibit(s):",
+        ]
+        lines += [
+            f"    {ex.label}  {ex.size:>12,}  {ex.media_type or '':<24} {ex.name or ''}"
+            for ex in self.exhibits
+        ]
+        lines.append(f"  {len(self.in_full)} event(s) in full (everything they say goes out):")
+        lines += [f"    {seq:>5}  {action:<22} {what}" for seq, action, what in self.in_full]
+        lines.append(f"  {self.as_digest} other event(s) as seq and digest only")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "head_seq": self.head_seq,
+            "exhibits": [ex.label for ex in self.exhibits],
+            "events_in_full": [
+                {"seq": seq, "action": action, "what": what} for seq, action, what in self.in_full
+            ],
+            "events_as_digest": self.as_digest,
+        }
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.text())}</pre>"
+
+
+def plan_export(case: CaseFolder, exhibits: list[str] | None) -> ExportPlan:
+    """The export of ``exhibits`` (all when None) as it would be made now."""
+    chosen = _select(case, exhibits)
+    _, events = _read_log(case)
+    labels = {ex.label for ex in chosen}
+    full = [e for e in events if _in_full(e, labels)]
+    return ExportPlan(
+        case.id,
+        tuple(chosen),
+        tuple((e["seq"], e["action"], Event.from_json(e).summary()) for e in full),
+        len(events) - len(full),
+        events[-1]["seq"],
+    )
+
+
+def _select(case: CaseFolder, labels: list[str] | None) -> list[Exhibit]:
     every = case.exhibits()
     if not labels:
         if not every:
