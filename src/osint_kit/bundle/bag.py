@@ -14,10 +14,11 @@ import stat
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ..errors import BagFailed, UnsafeBundle
 
@@ -127,56 +128,191 @@ class _HashingWriter:
         return self.h.hexdigest()
 
 
+#: Entries that unpack to more than this many times their compressed size are refused
+#: (over ``RATIO_FREE`` bytes). Deflate tops out near 1032:1, so a bound of 1000 would let
+#: most deflate bombs through; the bag's text compresses 3-10:1 and exhibits are stored.
+MAX_RATIO = 100
+RATIO_FREE = 4 << 20
+#: Bytes the payload may exceed its Payload-Oxum by and still be unpacked, so that a
+#: planted or grown file is reported by BagIt (``bag-invalid``) rather than refused.
+OXUM_SLACK = 1 << 20
+#: A tag file (outside ``data/``) may hold this much, plus ``TAG_PER_FILE`` per payload file
+#: the bag declares (a manifest line: a digest and a path).
+TAG_BASE = 1 << 20
+TAG_PER_FILE = 4352
+
+
 def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 100_000) -> Path:
     """Unzip into ``dest`` (a fresh folder), refusing what could escape it or blow up.
 
     Every name is checked before anything is written: absolute paths, ``..``,
-    backslashes, links, duplicates; sizes are bounded as declared and again as
-    read (a zip can lie about them). Returns the bag's top folder.
+    backslashes, links, duplicates, a name that is both a file and a folder. Sizes
+    are bounded before anything is written too, by what the bag declares
+    (``Payload-Oxum`` in ``bag-info.txt``, read from the zip first), by each entry's
+    compression ratio and by ``max_bytes``; then each entry is cut off as soon as it
+    yields more than it declared (a zip can lie). So a bomb is refused at once, not
+    after gigabytes. Raises UnsafeBundle for what is refused and zipfile.BadZipFile
+    (naming the entry) for a damaged one: a bad CRC, a truncated entry. Returns the
+    bag's top folder.
     """
     try:
         zf = zipfile.ZipFile(bundle)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeBundle(bundle, f"not a readable zip ({exc})") from None
     with zf:
         infos = zf.infolist()
         if len(infos) > max_files:
             raise UnsafeBundle(bundle, f"{len(infos)} entries, more than {max_files}")
-        tops, seen, declared = set(), set(), 0
-        for info in infos:
-            name = info.filename
-            pure = PurePosixPath(name)
-            if (
-                not name
-                or "\\" in name
-                or pure.is_absolute()
-                or ".." in pure.parts
-                or name.startswith("/")
-                or ":" in pure.parts[0]
-            ):
-                raise UnsafeBundle(bundle, f"entry {name!r} would be written outside the bundle")
-            mode = info.external_attr >> 16
-            if stat.S_ISLNK(mode):
-                raise UnsafeBundle(bundle, f"entry {name!r} is a symbolic link")
-            if name in seen:
-                raise UnsafeBundle(bundle, f"entry {name!r} appears twice")
-            seen.add(name)
-            tops.add(pure.parts[0])
-            declared += info.file_size
-        if len(tops) != 1:
-            raise UnsafeBundle(bundle, "a bundle holds exactly one top folder")
+        top = _check_names(bundle, infos)
+        declared = sum(info.file_size for info in infos)
         if declared > max_bytes:
             raise UnsafeBundle(bundle, f"it unpacks to {declared} bytes, more than {max_bytes}")
-        written = 0
+        _check_sizes(bundle, zf, infos, top)
         for info in infos:
-            if info.is_dir():
-                continue
             target = dest / info.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "xb") as out:
-                while chunk := src.read(1 << 20):
-                    written += len(chunk)
-                    if written > max_bytes:
-                        raise UnsafeBundle(bundle, f"it unpacks to more than {max_bytes} bytes")
-                    out.write(chunk)
-        return dest / tops.pop()
+            try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "xb") as out:
+                    _copy_entry(bundle, zf, info, out)
+            except OSError as exc:
+                raise UnsafeBundle(
+                    bundle, f"entry {info.filename!r} cannot be unpacked ({exc.strerror or exc})"
+                ) from None
+        return dest / top
+
+
+def _check_names(bundle: Path, infos: list[zipfile.ZipInfo]) -> str:
+    """Refuse any name that could land outside the folder or collide; return the top."""
+    tops: set[str] = set()
+    files: set[str] = set()
+    folders: set[str] = set()
+    for info in infos:
+        name = info.filename
+        pure = PurePosixPath(name)
+        if (
+            not name
+            or "\\" in name
+            or "\x00" in name
+            or pure.is_absolute()
+            or not pure.parts
+            or ".." in pure.parts
+            or name.startswith("/")
+            or ":" in pure.parts[0]
+        ):
+            raise UnsafeBundle(bundle, f"entry {name!r} would be written outside the bundle")
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UnsafeBundle(bundle, f"entry {name!r} is a symbolic link")
+        key = pure.as_posix()  # "b/./x" and "b//x" land where "b/x" does
+        if key in files or (not info.is_dir() and key in folders):
+            raise UnsafeBundle(bundle, f"entry {name!r} appears twice, or as a file and a folder")
+        if info.is_dir():
+            folders.add(key)
+        else:
+            files.add(key)
+        folders.update(p.as_posix() for p in pure.parents if p.parts)
+        tops.add(pure.parts[0])
+    if len(tops) != 1:
+        raise UnsafeBundle(bundle, "a bundle holds exactly one top folder")
+    clash = files & folders
+    if clash:
+        raise UnsafeBundle(bundle, f"entry {min(clash)!r} is both a file and a folder")
+    return tops.pop()
+
+
+def _check_sizes(bundle: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], top: str) -> None:
+    """Before anything is written: every entry within what the bag declares, and none
+    that inflates absurdly."""
+    oxum = _payload_oxum(bundle, zf, f"{top}/bag-info.txt")
+    if oxum is None:
+        raise UnsafeBundle(
+            bundle,
+            "bag-info.txt declares no Payload-Oxum, so what it unpacks to cannot be bounded",
+        )
+    payload_bytes, payload_files = oxum
+    tag_limit = TAG_BASE + TAG_PER_FILE * payload_files
+    payload = 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        name, size = info.filename, info.file_size
+        in_payload = PurePosixPath(name).parts[1:2] == ("data",)
+        limit = payload_bytes + OXUM_SLACK if in_payload else tag_limit
+        if size > limit:
+            what = (
+                f"the bag's Payload-Oxum declares {payload_bytes} bytes in all"
+                if in_payload
+                else f"a tag file of this bag holds at most {tag_limit}"
+            )
+            raise UnsafeBundle(bundle, f"entry {name!r} declares {size} bytes, but {what}")
+        if size > RATIO_FREE and size > MAX_RATIO * max(info.compress_size, 1):
+            raise UnsafeBundle(
+                bundle,
+                f"entry {name!r} inflates {info.compress_size} bytes to {size} "
+                f"(more than {MAX_RATIO}:1): a zip bomb",
+            )
+        payload += size if in_payload else 0
+    if payload > payload_bytes + OXUM_SLACK:
+        raise UnsafeBundle(
+            bundle,
+            f"the payload entries declare {payload} bytes, but the bag's Payload-Oxum "
+            f"declares {payload_bytes}",
+        )
+
+
+def _payload_oxum(bundle: Path, zf: zipfile.ZipFile, name: str) -> tuple[int, int] | None:
+    """``Payload-Oxum: <bytes>.<files>`` from the zip's bag-info.txt (read, bounded, from
+    the zip: nothing is unpacked before the sizes are known)."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        return None
+    if info.file_size > TAG_BASE:
+        raise UnsafeBundle(bundle, f"entry {name!r} declares {info.file_size} bytes")
+    text = _read_entry(zf, info, TAG_BASE).decode("utf-8", errors="replace")
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() == "Payload-Oxum":
+            size, dot, count = value.strip().partition(".")
+            if dot and size.isdigit() and count.isdigit() and len(size) + len(count) < 40:
+                return int(size), int(count)
+    return None
+
+
+#: What reading a damaged entry raises (NotImplementedError: an unsupported compression;
+#: RuntimeError: an encrypted entry).
+_DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError, OSError)
+
+
+def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with zf.open(info) as src:
+            data = src.read(limit + 1)
+    except _DAMAGED as exc:
+        raise zipfile.BadZipFile(f"entry {info.filename!r} is damaged ({exc})") from None
+    if len(data) > limit:
+        raise zipfile.BadZipFile(f"entry {info.filename!r} holds more than {limit} bytes")
+    return data
+
+
+def _copy_entry(bundle: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes]) -> None:
+    """Copy one entry, cut off as soon as it yields more than it declared."""
+    left = info.file_size
+    try:
+        with zf.open(info) as src:
+            while chunk := src.read(1 << 20):
+                left -= len(chunk)
+                if left < 0:
+                    raise UnsafeBundle(
+                        bundle,
+                        f"entry {info.filename!r} holds more than the {info.file_size} bytes "
+                        "it declares",
+                    )
+                out.write(chunk)
+    except _DAMAGED as exc:
+        if isinstance(exc, OSError):
+            raise  # writing failed (a full disk): not the zip's fault
+        raise zipfile.BadZipFile(f"entry {info.filename!r} is damaged ({exc})") from None
