@@ -328,7 +328,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
-    report = verify_bundle(args.bundle, identities=args.identity or (), tsa_ca=args.tsa_ca)
+    report = verify_bundle(
+        args.bundle,
+        identities=args.identity or (),
+        tsa_ca=args.tsa_ca,
+        trust=resolve_trust(args.trust),
+    )
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 0 if report.ok else 1
 
@@ -724,8 +729,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--tsa-ca",
         type=Path,
         metavar="PEM",
-        help="CA the bundle's time stamp must chain to (default $OSINT_KIT_TSA_CA)",
+        help="CA the bundle's time stamp must chain to (default $OSINT_KIT_TSA_CA); given "
+        "here, a bundle without a stamp fails",
     )
+    _trust_option(p)
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")

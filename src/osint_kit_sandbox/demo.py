@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     w(f"\n{report.text()}\n\n")
     export = next(e for e in reversed(case.events()) if e.action == "export.created")
     bundle = Path(export.details["bundle"]["path"])
-    w(f"{verify_bundle(bundle).text()}\n\n")
+    w(f"{verify_bundle(bundle, trust=TrustStore(trust)).text()}\n\n")
     w(f"bundle:        {bundle}\n")
     w(f"case folder:   {case.path.resolve()}\n")
     w(f"custody log:   {case.log.path.resolve()}\n")
@@ -316,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
         f".venv/bin/osint-kit verify {case.id} --trust {trust}\n"
     )
-    return 0 if report.ok and verify_bundle(bundle).ok else 1
+    return 0 if report.ok and verify_bundle(bundle, trust=TrustStore(trust)).ok else 1
 
 
 if __name__ == "__main__":
