@@ -8,12 +8,13 @@ event is acknowledged only once its bytes are on disk.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import html
-import json
 import logging
 import os
 import re
+import stat
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from .chain import (
     event_digest,
     is_hex64,
     link_hash,
+    read_event_line,
 )
 from .dates import parse_time, utc_now
 from .errors import CorruptLog, LogNeedsRepair, SigningKeyRequired, StorageError
@@ -152,27 +154,13 @@ class CustodyLog:
         for raw in data[:end].splitlines():
             st.lines += 1
             try:
-                obj = json.loads(raw)
-                seq, hsh = obj["seq"], obj["hash"]
-                subjects = obj.get("subjects", [])
-                capture = obj.get("details", {}).get("capture") or {}
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise CorruptLog(self.path, st.lines, f"unreadable event ({exc})") from None
-            if not isinstance(seq, int) or not is_hex64(hsh):
-                raise CorruptLog(self.path, st.lines, "event without a valid seq and hash")
-            st.seq, st.hash = seq, hsh
-            for s in subjects:
-                label = s.get("exhibit") if isinstance(s, dict) else None
-                if label:
-                    st.last_exhibit = max(st.last_exhibit, _number(label, "E"))
-                    st.first_exhibit.setdefault(str(s.get("sha256")), label)
-            if isinstance(capture, dict) and capture.get("id"):
-                st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
-            if st.lines == 1 and isinstance(obj.get("id"), str):
-                st.case_uuid = obj["id"]
-            if obj.get("action") == REGISTERED:
-                registered = obj.get("details", {})
-                st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))
+                _fold(st, read_event_line(raw))
+            except _NotAnEvent as exc:
+                self._state = LogState()  # half-folded: the next look starts over
+                raise CorruptLog(self.path, st.lines, str(exc)) from None
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+                self._state = LogState()
+                raise CorruptLog(self.path, st.lines, f"unreadable event ({_brief(exc)})") from None
         st.offset += end
         st.torn = data[end:]
         return st
@@ -211,10 +199,10 @@ class CustodyLog:
         events = []
         for raw in data[:end].splitlines():
             try:
-                events.append(Event.from_json(json.loads(raw)))
-            except (ValueError, KeyError, TypeError) as exc:
+                events.append(_event(raw))
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 raise CorruptLog(
-                    self.path, 0, f"unreadable event after byte {offset} ({exc})"
+                    self.path, 0, f"unreadable event after byte {offset} ({_brief(exc)})"
                 ) from None
         return events, offset + end
 
@@ -224,9 +212,10 @@ class CustodyLog:
             if not raw.endswith(b"\n"):
                 return  # torn tail: not an event (verify reports it)
             try:
-                yield Event.from_json(json.loads(raw))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise CorruptLog(self.path, n, f"unreadable event ({exc})") from None
+                event = _event(raw)
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
+                raise CorruptLog(self.path, n, f"unreadable event ({_brief(exc)})") from None
+            yield event
 
     def __iter__(self) -> Iterator[Event]:
         return self.events()
@@ -402,6 +391,50 @@ class CustodyLog:
             return replace(self._catch_up(f))
 
 
+_TEXT_FIELDS = ("id", "time", "case", "action", "digest", "prev")
+
+
+class _NotAnEvent(Exception):
+    """A line that parses but is not an event the writer can continue from."""
+
+
+def _fold(st: LogState, obj: Any) -> None:
+    """Fold one parsed line into the writer's state (raises on a line that is no event)."""
+    seq, hsh = obj["seq"], obj["hash"]
+    subjects = obj.get("subjects", [])
+    capture = obj.get("details", {}).get("capture") or {}
+    if not isinstance(seq, int) or not is_hex64(hsh):
+        raise _NotAnEvent("event without a valid seq and hash")
+    for key in _TEXT_FIELDS:  # what Event.from_json turns into text: a str, nothing nested
+        if type(obj.get(key)) is not str:
+            raise _NotAnEvent(f"event whose {key!r} is not a string")
+    st.seq, st.hash = seq, hsh
+    for s in subjects:
+        label = s.get("exhibit") if isinstance(s, dict) else None
+        if isinstance(label, str) and label:
+            st.last_exhibit = max(st.last_exhibit, _number(label, "E"))
+            st.first_exhibit.setdefault(str(s.get("sha256")), label)
+    if isinstance(capture, dict) and capture.get("id"):
+        st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
+    if st.lines == 1 and isinstance(obj.get("id"), str):
+        st.case_uuid = obj["id"]
+    if obj.get("action") == REGISTERED:
+        registered = obj.get("details", {})
+        st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))
+
+
+def _event(raw: bytes) -> Event:
+    """One line as a typed event. ``read_event_line`` (orjson) refuses nesting beyond
+    1,024 levels with a ValueError, where ``json.loads`` would overflow the stack."""
+    return Event.from_json(read_event_line(raw))
+
+
+def _brief(exc: BaseException) -> str:
+    """An exception's message, short enough for one line of an error."""
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def _read_exact(f: BinaryIO, n: int) -> bytes:
     parts = []
     while n > 0:
@@ -411,6 +444,12 @@ def _read_exact(f: BinaryIO, n: int) -> bytes:
         parts.append(chunk)
         n -= len(chunk)
     return b"".join(parts)
+
+
+def _open_error(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link"
+    return exc.strerror or str(exc)
 
 
 class _Locked:
@@ -424,10 +463,20 @@ class _Locked:
         # Never O_CREAT here: a missing log must not quietly become a new, empty chain.
         writing = self.how == fcntl.LOCK_EX
         flags = (os.O_RDWR | os.O_APPEND) if writing else os.O_RDONLY
+        # O_NOFOLLOW and O_NONBLOCK: a log replaced by a link, a FIFO or a device is refused
+        # rather than followed elsewhere or waited on forever.
         try:
-            fd = os.open(self.path, flags | os.O_CLOEXEC)
+            fd = os.open(self.path, flags | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             raise CorruptLog(self.path, 0, "the custody log is missing") from None
+        except OSError as exc:
+            raise CorruptLog(
+                self.path, 0, f"the custody log cannot be opened ({_open_error(exc)})"
+            ) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CorruptLog(self.path, 0, "the custody log is not a regular file")
+        os.set_blocking(fd, True)
         # Writers unbuffered: a failed write must not linger in a buffer close() retries.
         # Readers buffered: they go line by line.
         self.f: BinaryIO = os.fdopen(fd, "ab+", buffering=0) if writing else os.fdopen(fd, "rb")

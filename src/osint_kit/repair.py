@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,9 @@ class RepairReport:
     discarded: list[dict[str, Any]] = field(default_factory=list)
     #: Pending checkpoint files: ``{"name", "sha256", "action": "moved"|"removed"}``.
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
+    #: What repair did not touch, and why: ``{"name", "reason"}`` (a directory or a FIFO
+    #: in ``blobs/.incoming`` was not written by an import; reading a FIFO would hang).
+    left_alone: list[dict[str, str]] = field(default_factory=list)
     event: Event | None = None
 
     @property
@@ -38,8 +42,9 @@ class RepairReport:
         return self.event is not None
 
     def text(self) -> str:
+        alone = [f"  left alone: {a['name']} ({a['reason']})" for a in self.left_alone]
         if not self.repaired:
-            return "nothing to repair"
+            return "\n".join(["nothing to repair", *alone])
         assert self.event is not None
         lines = [f"repaired, recorded as custody event seq {self.event.seq}:"]
         if self.torn_tail:
@@ -59,7 +64,7 @@ class RepairReport:
         lines += [
             f"  {c['action']} interrupted checkpoint file {c['name']}" for c in self.checkpoints
         ]
-        return "\n".join(lines)
+        return "\n".join([*lines, *alone])
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.text())}</pre>"
@@ -85,10 +90,16 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         for s in event.subjects:
             named.setdefault(s.sha256, []).extend([s.exhibit] if s.exhibit else [])
     pending = []
+    for entry, kind in case.store.not_regular_incoming():
+        report.left_alone.append(_left_alone(case, entry, f"not a regular file: {kind}"))
     for part, locked in case.store.leftover_parts():
         if locked or any(part == k.part for k in kept):
             continue
-        sha, size = hash_file(part)
+        try:
+            sha, size = hash_file(part, follow=False)
+        except OSError as exc:  # replaced since it was listed, or unreadable
+            report.left_alone.append(_left_alone(case, part, exc.strerror or str(exc)))
+            continue
         if sha in named and not case.store.exists(sha):
             pending.append((part, sha, size))
             report.completed.append(
@@ -110,17 +121,16 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         summary.append(f"removed {len(report.discarded)} partial copy(ies) never recorded")
     if report.checkpoints:
         summary.append(f"dealt with {len(report.checkpoints)} interrupted checkpoint file(s)")
-    draft = EventDraft(
-        "log.repaired",
-        details={
-            "summary": "; ".join(summary),
-            "torn_tail": report.torn_tail,
-            "completed": report.completed,
-            "discarded": report.discarded,
-            "checkpoints": report.checkpoints,
-        },
-        subjects=subjects,
-    )
+    details: dict[str, Any] = {
+        "summary": "; ".join(summary),
+        "torn_tail": report.torn_tail,
+        "completed": report.completed,
+        "discarded": report.discarded,
+        "checkpoints": report.checkpoints,
+    }
+    if report.left_alone:
+        details["left_alone"] = report.left_alone
+    draft = EventDraft("log.repaired", details=details, subjects=subjects)
     finished = [
         StagedBlob(sha256=sha, size=size, part=part, _fd=-1) for part, sha, size in pending if sha
     ]
@@ -149,14 +159,21 @@ def _pending_checkpoints(case: CaseWriter, report: RepairReport) -> list[tuple[P
     }
     moves: list[tuple[Path, Path | None]] = []
     for pending in pending_files(case):
+        if not stat.S_ISREG(os.lstat(pending).st_mode):
+            report.left_alone.append(_left_alone(case, pending, "not a regular file"))
+            continue
         final = final_name(pending)
         recorded = str(checkpoint_of(final).relative_to(case.path)) in named
         moves.append((pending, final if recorded else None))
         report.checkpoints.append(
             {
                 "name": str(pending.relative_to(case.path)),
-                "sha256": hash_file(pending)[0],
+                "sha256": hash_file(pending, follow=False)[0],
                 "action": "moved" if recorded else "removed",
             }
         )
     return moves
+
+
+def _left_alone(case: CaseWriter, path: Path, reason: str) -> dict[str, str]:
+    return {"name": str(path.relative_to(case.path)), "reason": reason}

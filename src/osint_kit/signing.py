@@ -16,6 +16,7 @@ import base64
 import hashlib
 import os
 import re
+import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -93,13 +94,22 @@ def generate_key(config: Path, examiner_id: str, passphrase: str | None, *, forc
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    # A fresh, unguessable temporary made here (O_EXCL, no link followed) and set to
+    # 0600 whatever the umask: a file planted under a predictable name (mode 0666, or a
+    # link) must not become the private key or decide its mode.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write(pem)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     public = key.public_key()
     path.with_suffix(".pub").write_text(public_pem(public), encoding="utf-8")
     return Signer(key_id(public), public_pem(public), key)

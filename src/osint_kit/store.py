@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import io
 import os
+import stat
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -144,13 +145,27 @@ class StagingBatch:
         self.lock.drop_all()
 
 
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a file, read once in large chunks."""
+def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
+    """SHA-256 and size of a regular file, read once in large chunks.
+
+    Anything else (a FIFO, a device, a directory; with ``follow=False`` a symbolic
+    link) raises OSError instead of being read: opened with O_NONBLOCK, a FIFO cannot
+    make the caller wait for a writer that never comes.
+    """
     h = hashlib.sha256()
     size = 0
     buf = bytearray(CHUNK)
     view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb", buffering=0) as f:
         while n := f.readinto(view):
             h.update(view[:n])
             size += n
@@ -290,16 +305,55 @@ class BlobStore:
                 yield Path(dirpath) / name
 
     def leftover_parts(self) -> list[tuple[Path, bool]]:
-        """Part files in ``.incoming``, each with whether a live writer still holds it."""
+        """Part files in ``.incoming``, each with whether a live writer still holds it.
+
+        Only regular files: anything else there (``not_regular_incoming``) was not
+        written by an import and is left alone.
+        """
         if not self.incoming_dir.is_dir():
             return []
         found = []
         for entry in sorted(self.incoming_dir.iterdir()):
+            if _file_kind(entry) != "file":
+                continue
             lock = entry
             if entry.name.endswith(PART_SUFFIX) and entry.name.count(".") == 2:
                 lock = entry.with_name(entry.name.split(".", 1)[0] + LOCK_SUFFIX)
             found.append((entry, _is_locked(lock)))
         return found
+
+    def not_regular_incoming(self) -> list[tuple[Path, str]]:
+        """What sits in ``.incoming`` that is not a regular file, with what it is
+        (a directory, a FIFO, a symbolic link…): never read, moved or removed."""
+        if not self.incoming_dir.is_dir():
+            return []
+        return [
+            (entry, kind)
+            for entry in sorted(self.incoming_dir.iterdir())
+            if (kind := _file_kind(entry)) not in ("file", "gone")
+        ]
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _file_kind(path: Path) -> str:
+    """What ``path`` is: "file" (a regular file, links not followed), "gone", or else a
+    description ("a FIFO")."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "gone"
+    if stat.S_ISREG(mode):
+        return "file"
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def sync_filesystem(directory: Path, files: Sequence[Path]) -> None:

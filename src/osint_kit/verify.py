@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -60,6 +62,9 @@ def verify_case(
         identity = read_identity(case.path / "case.json")
     except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
         report.add("case-file", str(exc), path="case.json")
+    if _log_not_regular(case, report):
+        _check_blobs(case, {}, report, log_missing=True)
+        return report
     if not case.log.path.is_file():
         report.add(
             "log-missing",
@@ -93,6 +98,29 @@ def verify_case(
     for head in expect:
         check_outside_head(head, heads, report)
     return report
+
+
+def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:
+    """Is ``custody.jsonl`` there but no regular file of its own (a link, a FIFO, a
+    directory)? Then it is reported and not read: a link may lead anywhere, and reading
+    a FIFO would wait forever. The writer refuses such a log too."""
+    try:
+        mode = os.lstat(case.log.path).st_mode
+    except FileNotFoundError:
+        return False  # log-missing, said by the caller
+    except OSError as exc:
+        report.add("log-not-regular", f"custody.jsonl cannot be examined: {exc.strerror}")
+        return True
+    if stat.S_ISREG(mode):
+        return False
+    what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
+    report.add(
+        "log-not-regular",
+        f"custody.jsonl is {what}: the case's own log must be a file in the case folder; "
+        "it was not read, so no blob could be matched to its record",
+        path="custody.jsonl",
+    )
+    return True
 
 
 def _check_ledger(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:
@@ -588,6 +616,15 @@ def _check_blobs(
         if path.is_symlink():
             report.add("blob-misplaced", "a link sits in the store where a blob should", path=rel)
             continue
+        try:
+            regular = stat.S_ISREG(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            continue  # gone since it was listed
+        if not regular:  # a FIFO would hang the hashing; a device is no blob either
+            report.add(
+                "blob-misplaced", "something that is not a regular file sits in the store", path=rel
+            )
+            continue
         if (
             not is_hex64(name)
             or path.parent.name != name[:2]
@@ -597,17 +634,18 @@ def _check_blobs(
             continue
         present[name] = path
 
-    def check(item: tuple[str, Path]) -> tuple[str, Path, str, int, str | None]:
+    def check(item: tuple[str, Path]) -> tuple[str, Path, str, int, str | None, bool]:
         sha, path = item
         try:
-            found, size = hash_file(path)
-            return sha, path, found, size, None
+            writable = bool(os.lstat(path).st_mode & 0o222)
+            found, size = hash_file(path, follow=False)
+            return sha, path, found, size, None, writable
         except OSError as exc:
-            return sha, path, "", 0, exc.strerror or str(exc)
+            return sha, path, "", 0, exc.strerror or str(exc), False
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(check, sorted(present.items())))
-    for sha, path, found, size, error in results:
+    for sha, path, found, size, error, writable in results:
         rel = str(path.relative_to(case.path))
         ref = referenced.get(sha)
         label = ", ".join(sorted(ref.exhibits)) if ref else None
@@ -627,6 +665,16 @@ def _check_blobs(
             report.add(
                 "blob-size",
                 f"blob has {size} bytes, the log says {ref.size}",
+                path=rel,
+                exhibit=label,
+            )
+        elif writable and (ref is not None or log_missing):
+            # Intact but open to the next write. A changed blob is blob-altered and an
+            # unrecorded one blob-unrecorded: that says enough about those.
+            report.add(
+                "blob-writable",
+                "blob is writable (blobs are stored read-only, mode 0444): its permissions "
+                "were changed",
                 path=rel,
                 exhibit=label,
             )
@@ -667,6 +715,11 @@ def _check_blobs(
                 exhibit=label,
                 path=rel,
             )
+    for entry, kind in store.not_regular_incoming():
+        report.notes.append(
+            f"{entry.relative_to(case.path)} is {kind}, not a regular file: no import writes "
+            "one, so it was not read (osint-kit repair leaves it alone)"
+        )
     for part, locked in store.leftover_parts():
         if part in finishing:
             continue
