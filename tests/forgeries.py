@@ -132,6 +132,7 @@ def _replace_blob(case: Case, events: list[dict[str, Any]]) -> None:
     target = case.path / "blobs" / "sha256" / sha[:2] / sha
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    os.chmod(target, 0o444)  # as osint-kit stores blobs: a careful forger does too
     os.chmod(old.path, 0o644)
     old.path.unlink()
     for e in events:

@@ -291,11 +291,6 @@ def _plant_event(case: Case, details: str, extra: str = "") -> None:
 DEEP_DETAILS = '{"x":' + "[" * 1000 + "]" * 1000 + "}"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify.py _check_log_lines catches (ValueError, RecursionError) around "
-    "line_digest; orjson.dumps raises TypeError('Recursion limit reached') past 255 levels",
-)
 def test_verify_of_details_nested_past_orjson_dumps_limit(case: Case, root: Path) -> None:
     _plant_event(case, DEEP_DETAILS)
     done = _run("verify", case.id, root=root)
@@ -303,11 +298,6 @@ def test_verify_of_details_nested_past_orjson_dumps_limit(case: Case, root: Path
     assert done.returncode == 1 and "event-malformed" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py cmd_log: json.dumps(event.to_json()) overflows on details nested 1,000 "
-    "deep (orjson.dumps raises TypeError past 255; either must become CorruptLog)",
-)
 def test_log_json_of_details_nested_deep(case: Case, root: Path) -> None:
     _plant_event(case, DEEP_DETAILS)
     done = _run("log", "--json", case.id, root=root)
@@ -315,11 +305,6 @@ def test_log_json_of_details_nested_deep(case: Case, root: Path) -> None:
     assert done.returncode in (0, 7)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="events.py Event.from_json keeps a signature that is not an object; "
-    "Event.to_json then fails on dict(self.signature) (log --json: ValueError traceback)",
-)
 def test_log_json_of_a_signature_that_is_not_an_object(case: Case, root: Path) -> None:
     _plant_event(case, "{}", ',"signature":"xy"')
     done = _run("log", "--json", case.id, root=root)

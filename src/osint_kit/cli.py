@@ -25,6 +25,7 @@ from . import (
     Case,
     CollectionFailed,
     CollectSettings,
+    CorruptLog,
     Examiner,
     InvalidExaminer,
     InvalidOption,
@@ -342,7 +343,11 @@ def cmd_log(args: argparse.Namespace) -> int:
     case = _open(args)
     for event in case.log.events():
         if args.json:
-            _out(json.dumps(event.to_json(), ensure_ascii=False))
+            try:
+                _out(json.dumps(event.to_json(), ensure_ascii=False))
+            except (ValueError, TypeError, RecursionError) as exc:
+                reason = f"event seq {event.seq} cannot be written as JSON ({str(exc)[:100]})"
+                raise CorruptLog(case.log.path, 0, reason) from None
         else:
             who = f"{event.actor.get('name')} ({event.actor.get('id')})"
             _out(f"{event.seq:>5}  {event.time}  {who:<28} {event.action:<18} {event.summary()}")

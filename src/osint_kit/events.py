@@ -146,7 +146,7 @@ class Event:
             digest=str(data["digest"]),
             prev=str(data["prev"]),
             hash=str(data["hash"]),
-            signature=data.get("signature"),
+            signature=_signature(data.get("signature")),
         )
 
     @property
@@ -236,3 +236,9 @@ def rerouted_hosts(capture: object) -> dict[str, str]:
 def describe_rerouting(rerouted: Mapping[str, str]) -> str:
     """``t.me -> http://127.0.0.1:5000, …``: what a reader must see before trusting a capture."""
     return ", ".join(f"{host} -> {to}" for host, to in sorted(rerouted.items()))
+
+
+def _signature(value: Any) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise TypeError(f"signature is a {type(value).__name__}, not an object")
+    return value

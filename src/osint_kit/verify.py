@@ -414,7 +414,7 @@ def _check_log_lines(
         if bad is None:
             try:
                 digest = line_digest(obj)
-            except (ValueError, RecursionError) as exc:
+            except (ValueError, TypeError, RecursionError) as exc:
                 bad = f"the event has no canonical form ({str(exc)[:200]})"
         if bad:
             report.add("event-malformed", bad, line=n, path=path)
