@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .bundle.leftovers import clean_interrupted_exports, interrupted_exports
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner
 from .store import StagedBlob, hash_file
@@ -35,6 +36,8 @@ class RepairReport:
     #: What repair did not touch, and why: ``{"name", "reason"}`` (a directory or a FIFO
     #: in ``blobs/.incoming`` was not written by an import; reading a FIFO would hang).
     left_alone: list[dict[str, str]] = field(default_factory=list)
+    #: Exports a crash interrupted: ``{"folder", "bundle", "action"}``.
+    exports: list[dict[str, str]] = field(default_factory=list)
     event: Event | None = None
 
     @property
@@ -64,6 +67,7 @@ class RepairReport:
         lines += [
             f"  {c['action']} interrupted checkpoint file {c['name']}" for c in self.checkpoints
         ]
+        lines += [f"  interrupted export of {e['bundle']}: {e['action']}" for e in self.exports]
         return "\n".join([*lines, *alone])
 
     def _repr_html_(self) -> str:
@@ -110,7 +114,16 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             report.discarded.append({"name": part.name, "size": size, "sha256": sha})
 
     moves = _pending_checkpoints(case, report)
-    if not (torn or pending or moves):
+    exports = interrupted_exports(case)
+    report.exports = [
+        {
+            "folder": left.folder.name,
+            "bundle": str(left.dest),
+            "action": "moved into place" if left.recorded else "removed (never recorded)",
+        }
+        for left in exports
+    ]
+    if not (torn or pending or moves or exports):
         return report
     summary = []
     if torn:
@@ -121,12 +134,15 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         summary.append(f"removed {len(report.discarded)} partial copy(ies) never recorded")
     if report.checkpoints:
         summary.append(f"dealt with {len(report.checkpoints)} interrupted checkpoint file(s)")
+    if report.exports:
+        summary.append(f"dealt with {len(report.exports)} interrupted export(s)")
     details: dict[str, Any] = {
         "summary": "; ".join(summary),
         "torn_tail": report.torn_tail,
         "completed": report.completed,
         "discarded": report.discarded,
         "checkpoints": report.checkpoints,
+        "exports": report.exports,
     }
     if report.left_alone:
         details["left_alone"] = report.left_alone
@@ -145,6 +161,8 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             pending_file.unlink(missing_ok=True)
         else:
             os.replace(pending_file, target)
+    if exports:
+        clean_interrupted_exports(case, finish=True)
     return report
 
 

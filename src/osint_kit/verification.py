@@ -10,7 +10,9 @@ from .chain import GENESIS
 from .errors import VerificationFailed
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
-CRASH_RESIDUE = frozenset({"torn-line", "interrupted-import", "interrupted-checkpoint"})
+CRASH_RESIDUE = frozenset(
+    {"torn-line", "interrupted-import", "interrupted-checkpoint", "interrupted-export"}
+)
 
 
 @dataclass(frozen=True)

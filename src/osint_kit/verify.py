@@ -93,6 +93,7 @@ def verify_case(
     _check_checkpoint_files(case, recorded, report)
     for bundle in against:
         check_against_bundle(Path(bundle), heads, report)
+    _check_exports(case, report)
     if ledger:
         _check_ledger(case, heads, report)
     for head in expect:
@@ -121,6 +122,38 @@ def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:
         path="custody.jsonl",
     )
     return True
+
+
+def _check_exports(case: CaseFolder, report: VerificationReport) -> None:
+    """What a crash left of an export (crash residue), and a bundle in the case's
+    ``exports/`` that no export.created records (an orphan: it left without a record)."""
+    from .bundle.leftovers import interrupted_exports, recorded_bundles
+
+    for left in interrupted_exports(case):
+        report.add(
+            "interrupted-export",
+            f"an export to {left.dest} was stopped by a crash after its export.created "
+            "event; osint-kit repair moves the bundle into place"
+            if left.recorded
+            else f"an export to {left.dest} was stopped by a crash before it was recorded; "
+            "osint-kit repair removes what it left (a private folder, a hidden partial file)",
+            path=str(left.folder.relative_to(case.path)),
+        )
+    folder = case.path / "exports"
+    if not folder.is_dir():
+        return
+    recorded = {path for path, _ in recorded_bundles(case)}
+    for bundle in sorted(folder.iterdir()):
+        name = bundle.name
+        if name.startswith(".") or not (name.endswith(".zip") or name.endswith(".zip.age")):
+            continue
+        if str(bundle.resolve()) not in recorded:
+            report.add(
+                "export-unrecorded",
+                f"{name} is a bundle in the case's exports/ that no export.created event "
+                "records: it did not leave through an export on the record",
+                path=str(bundle.relative_to(case.path)),
+            )
 
 
 def _check_ledger(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:

@@ -51,6 +51,7 @@ from ..events import Event, EventDraft, Subject
 from ..examiner import Examiner
 from ..exhibits import Exhibit
 from ..folder import CaseFolder
+from ..fsio import atomic_write, fsync_dir
 from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
@@ -59,6 +60,7 @@ from ..writer import CaseWriter
 from . import layout, sealed
 from .bag import make_bag, zip_folder
 from .caseuco import case_graph
+from .leftovers import WORK, clean_interrupted_exports
 
 #: Media types the standard table does not know.
 _EXTENSIONS = {"application/warc": ".warc.gz", "multipart/related": ".mhtml", "text/plain": ".txt"}
@@ -113,8 +115,12 @@ def export_bundle(
     def concerns(event: dict[str, Any]) -> bool:
         return _in_full(event, labels)
 
-    work = dest.parent / f".{dest.name}.{uuid.uuid4().hex}.tmp"
+    clean_interrupted_exports(case)  # what a crash left: never on the record
+    private = _private_folder(case)
+    work = private / "bag"
     work.mkdir()
+    partial = dest.with_name(f".{dest.name}.{private.name}.partial")
+    _write_intent(private, dest, partial)
     try:
         payload: list[bytes] = []
         full = 0
@@ -180,23 +186,19 @@ def export_bundle(
         make_bag(work, info)
         _check_manifest(case, work, records)
         top = dest.name.removesuffix(suffix)
-        plain = work.with_name(work.name + ".zip") if encrypt_to else dest
+        plain = private / "bundle.zip"  # in the 0700 folder: nobody else can read it
         try:
             plain_sha, plain_size = zip_folder(work, plain, top)
-            if encrypt_to:
-                sealed.encrypt(plain, dest, encrypt_to)
+            shutil.rmtree(work)  # the hard links to the evidence go at once
+            _place(plain, partial, encrypt_to)
         except OSError as exc:
-            dest.unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             raise StorageError(dest, exc.strerror or str(exc)) from exc
-        except BaseException:
-            dest.unlink(missing_ok=True)
-            raise
-        finally:
-            if encrypt_to:
-                plain.unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    sha, size = hash_file(dest) if encrypt_to else (plain_sha, plain_size)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        shutil.rmtree(private, ignore_errors=True)
+        raise
+    sha, size = hash_file(partial) if encrypt_to else (plain_sha, plain_size)
     draft = EventDraft(
         "export.created",
         details={
@@ -218,11 +220,51 @@ def export_bundle(
     try:
         recorded = case.append(draft, examiner.actor())
     except BaseException:
-        dest.unlink(missing_ok=True)  # an export that is not on the record does not exist
+        partial.unlink(missing_ok=True)  # an export that is not on the record does not exist
+        shutil.rmtree(private, ignore_errors=True)
         raise
+    # On the record: now it may exist under its name. A crash from here on leaves the
+    # partial and the intent, and repair finishes the move.
+    os.replace(partial, dest)
+    fsync_dir(dest.parent)
+    shutil.rmtree(private, ignore_errors=True)
     return ExportResult(
         dest, sha, size, tuple(ex.label for ex in chosen), head["seq"], head["hash"], recorded
     )
+
+
+def _private_folder(case: CaseFolder) -> Path:
+    """``<case>/.exports-in-progress/<uuid>/``, mode 0700: the bag (hard links to the
+    evidence) and the plain zip are made here, where no other user can read them."""
+    base = case.path / WORK
+    base.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(base, 0o700)
+    folder = base / uuid.uuid4().hex
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _write_intent(private: Path, dest: Path, partial: Path) -> None:
+    intent = {"dest": str(dest.resolve()), "partial": str(partial.resolve()), "at": utc_now()}
+    atomic_write(private / "intent.json", json.dumps(intent).encode())
+
+
+def _place(plain: Path, partial: Path, encrypt_to: Sequence[str]) -> None:
+    """The bundle beside its destination, mode 0600, under a hidden partial name: the
+    age encryption of the plain zip, or the plain zip itself (moved, or copied across
+    file systems)."""
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    if encrypt_to:
+        sealed.encrypt(plain, partial, encrypt_to)
+    elif os.stat(plain).st_dev == os.stat(partial).st_dev:
+        os.replace(plain, partial)
+    else:
+        shutil.copyfile(plain, partial)
+    os.chmod(partial, 0o600)
+    with open(partial, "rb") as f:
+        os.fsync(f.fileno())
+    plain.unlink(missing_ok=True)
 
 
 def _check_manifest(case: CaseWriter, work: Path, records: list[dict[str, Any]]) -> None:
