@@ -6,8 +6,10 @@ One case holds one random file of the chosen size (imported once, not timed).
 - **export**: ``case.export_bundle`` of that exhibit (bagit-python hashes the payload,
   the zip is written and fsync'ed, the event appended) vs ``cp`` of the blob, and vs
   ``cp`` + ``sync FILE`` (the export fsyncs its zip);
-- **verify**: ``verify_bundle`` of that zip (unpack into a private folder, bagit-python
-  validation, the chain, the exhibits) vs ``openssl dgst -sha256`` of the zip.
+- **verify**: ``verify_bundle`` of that zip (read in place, never unpacked: names and
+  sizes checked, each entry streamed once and hashed, BagIt 1.0 validated from those
+  digests, the chain, the exhibits) vs ``openssl dgst -sha256`` of the zip; its own
+  goal (issue 18, "Verify in place") is ``VERIFY_GOAL``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from workloads import MIB, OnRun, Scratch
 from osint_kit.bundle.verify import verify_bundle
 
 GOAL = 1.3
+#: verify at most this many times ``openssl dgst -sha256`` of the same zip.
+VERIFY_GOAL = 1.1
 
 
 def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) -> dict[str, Any]:
@@ -115,6 +119,7 @@ def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) 
             "verify/openssl": ver / ssl,
         },
         "goal": {"limit": GOAL, "met": ours / plain <= GOAL and ver / ssl <= GOAL},
+        "verify_goal": {"limit": VERIFY_GOAL, "met": ver / ssl <= VERIFY_GOAL},
     }
 
 
@@ -130,4 +135,6 @@ def bundle_table(section: dict[str, Any], verdict: Any) -> list[str]:
     for name, ratio in section["ratios"].items():
         lines.append(f"  {name:<36} {ratio:6.2f} x")
     lines.append(f"  both export/cp and verify/openssl   {verdict(section['goal'])}")
+    if "verify_goal" in section:
+        lines.append(f"  verify/openssl                      {verdict(section['verify_goal'])}")
     return lines

@@ -160,14 +160,7 @@ def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 1
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise UnsafeBundle(bundle, f"not a readable zip ({exc})") from None
     with zf:
-        infos = zf.infolist()
-        if len(infos) > max_files:
-            raise UnsafeBundle(bundle, f"{len(infos)} entries, more than {max_files}")
-        top = _check_names(bundle, infos)
-        declared = sum(info.file_size for info in infos)
-        if declared > max_bytes:
-            raise UnsafeBundle(bundle, f"it unpacks to {declared} bytes, more than {max_bytes}")
-        _check_sizes(bundle, zf, infos, top)
+        infos, top = check_zip(bundle, zf, max_bytes=max_bytes, max_files=max_files)
         for info in infos:
             target = dest / info.filename
             try:
@@ -182,6 +175,24 @@ def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 1
                     bundle, f"entry {info.filename!r} cannot be unpacked ({exc.strerror or exc})"
                 ) from None
         return dest / top
+
+
+def check_zip(
+    bundle: Path, zf: zipfile.ZipFile, *, max_bytes: int, max_files: int = 100_000
+) -> tuple[list[zipfile.ZipInfo], str]:
+    """What ``safe_extract`` checks before anything is read past ``bag-info.txt``: the
+    entries' names, their number, and their declared sizes against ``max_bytes``, the
+    bag's Payload-Oxum and the compression ratio. Raises UnsafeBundle; returns the
+    entries and the bag's top folder (for ``safe_extract`` and for verifying in place)."""
+    infos = zf.infolist()
+    if len(infos) > max_files:
+        raise UnsafeBundle(bundle, f"{len(infos)} entries, more than {max_files}")
+    top = _check_names(bundle, infos)
+    declared = sum(info.file_size for info in infos)
+    if declared > max_bytes:
+        raise UnsafeBundle(bundle, f"it unpacks to {declared} bytes, more than {max_bytes}")
+    _check_sizes(bundle, zf, infos, top)
+    return infos, top
 
 
 def _check_names(bundle: Path, infos: list[zipfile.ZipInfo]) -> str:

@@ -1,14 +1,20 @@
 """``osint-kit bundle verify``: check a bundle on its own, without the case it came from.
 
-Everything is read from a private temporary folder (the zip is unpacked there,
-with names and sizes checked first) and nothing is written anywhere else. Every
+The zip is read in place, never unpacked: its names and declared sizes are
+checked first, then each entry is streamed from the zip once and hashed as it is
+read (``zipread``); the bag is validated by BagIt 1.0's rules from those digests,
+the exhibits are checked by the same digests, and the small JSON files are read
+from memory. Nothing is written anywhere, except that an age-encrypted bundle is
+decrypted first to a private temporary file (0600 in a 0700 folder, removed
+afterwards), whose zip is then read in place the same way. Every
 problem is reported, not only the first, and whatever the bundle holds ends in a
 report, never in a traceback (a bundle comes from outside: anyone can shape it):
 
 - the zip: unsafe names, links, too large for what the bag declares, a bomb
   (``unsafe-bundle``); a damaged entry, a bad CRC (``bundle-damaged``);
-- the bag: BagIt 1.0, every payload file against ``manifest-sha256.txt``,
-  missing and extra files, the tag manifest (``bag-invalid``);
+- the bag: BagIt 1.0 as bagit-python validates it (``bagit.txt``, Payload-Oxum,
+  every payload file against ``manifest-sha256.txt``, missing and extra files, the
+  tag manifest), from the digests of the single read (``bag-invalid``);
 - the chain: each event in full recomputes to its digest, each link from the
   first event to the head recomputes, the head matches ``head.json`` and
   ``bag-info.txt`` (``chain-*``); the signatures, against the keys the bundle
@@ -20,7 +26,7 @@ report, never in a traceback (a bundle comes from outside: anyone can shape it):
 
 from __future__ import annotations
 
-import hashlib
+import posixpath
 import shutil
 import tempfile
 import zipfile
@@ -35,7 +41,7 @@ from ..timestamp import trusted_tsa_ca
 from ..verification import VerificationReport
 from ..verify import _shape_problem
 from . import layout, sealed
-from .bag import safe_extract
+from .zipread import KEEP_BYTES, BagContents, bagit_problems, read_bag
 
 if TYPE_CHECKING:
     from ..trust import TrustStore
@@ -70,54 +76,80 @@ def verify_bundle(
     if not path.is_file():
         report.add("bundle-missing", f"{path} is not a file")
         return report
-    scratch = Path(tempfile.mkdtemp(prefix="osint-kit-bundle-"))
+    scratch: Path | None = None
     try:
         if sealed.is_sealed(path):
+            scratch = Path(tempfile.mkdtemp(prefix="osint-kit-bundle-"))  # 0700
             opened = scratch / "bundle.zip"
+            opened.touch(0o600)
             try:
                 sealed.decrypt(path, opened, identities)
             except CannotOpen as exc:
                 report.add("bundle-encrypted", exc.reason)
                 return report
+            opened.chmod(0o600)
             report.notes.append("decrypted (age) with the given key")
             path = opened
-            (scratch / "bag").mkdir()
-            scratch_bag = scratch / "bag"
-        else:
-            scratch_bag = scratch
         try:
-            top = safe_extract(path, scratch_bag, max_bytes=max_bytes)
+            bag = read_bag(path, max_bytes=max_bytes, keep=_keep)
         except UnsafeBundle as exc:
             report.add("unsafe-bundle", exc.reason)
             return report
         except zipfile.BadZipFile as exc:
             report.add("bundle-damaged", f"the zip is damaged: {exc}")
             return report
-        _check_bag(top, report)
-        info = _bag_info(top)
-        head = _read_json(top / "data" / layout.HEAD, report)
+        _check_bag(bag, report)
+        info = _bag_info(bag)
+        head = _read_json(bag, "data/" + layout.HEAD, report)
         if head is not None and not isinstance(head, dict):
             report.add("bundle-malformed", "head.json is not a JSON object", path=layout.HEAD)
             head = None
-        named = _check_chain(top, head, info, report, trust)
-        _check_stamp(top, report, tsa_ca)
-        _check_exhibits(top, named, report)
+        named = _check_chain(bag, head, info, report, trust)
+        _check_stamp(bag, report, tsa_ca)
+        _check_exhibits(bag, named, report)
+    except OSError as exc:
+        report.add("bundle-damaged", f"the bundle cannot be read ({exc.strerror or exc})")
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return report
 
 
-def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> None:
+#: Payload files kept in memory for the chain, exhibit and stamp checks.
+_KEPT = {
+    f"data/{name}"
+    for name in (
+        layout.HEAD,
+        layout.EVENTS,
+        layout.EXHIBITS,
+        layout.CHECKPOINT,
+        layout.CHECKPOINT_TOKEN,
+    )
+}
+
+
+def _keep(name: str, size: int) -> bool:
+    """The files the checks read (besides the digests every file gets): the small JSON
+    files of the payload and the bag's own tag files."""
+    return name in _KEPT or _is_bag_tag_file(name)
+
+
+def _is_bag_tag_file(name: str) -> bool:
+    return name in ("bagit.txt", "bag-info.txt", "fetch.txt") or (
+        "/" not in name and name.startswith(("manifest-", "tagmanifest-")) and name.endswith(".txt")
+    )
+
+
+def _check_stamp(bag: BagContents, report: VerificationReport, tsa_ca: Path | None) -> None:
     """The checkpoint stamped at export: for a seq and hash of this chain, by a trusted TSA.
 
     Asked for trusted time (``tsa_ca``), a bundle without a stamp fails: removing the
     checkpoint must not be a way to pass."""
     from ..checkpoint import check_stamp, check_vouched
 
-    point_file = top / "data" / layout.CHECKPOINT
-    token_file = top / "data" / layout.CHECKPOINT_TOKEN
+    data = bag.read(f"data/{layout.CHECKPOINT}")
     expected = "expected trusted time, found none"
-    if not _exists(point_file):
+    if f"data/{layout.CHECKPOINT}" not in bag.files:
         if tsa_ca is not None:
             report.add(
                 "timestamp-missing",
@@ -128,7 +160,8 @@ def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> 
             report.notes.append("no trusted time: the bundle carries no time-stamped checkpoint")
         return
     try:
-        data = point_file.read_bytes()
+        if data is None:
+            raise ValueError("too large")
         point = read_event_line(data)
         seq, hsh = int(point["seq"]), str(point["hash"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -137,7 +170,7 @@ def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> 
     claim = f"the bundle's checkpoint vouches for seq {seq}"
     check_vouched(claim, seq, hsh, report.chain_hashes, report, path=layout.CHECKPOINT)
     ca = trusted_tsa_ca(tsa_ca)
-    token = _read_bytes(token_file) if ca is not None else None
+    token = bag.read(f"data/{layout.CHECKPOINT_TOKEN}") if ca is not None else None
     if ca is None or token is None:
         if tsa_ca is not None:
             report.add(
@@ -153,52 +186,19 @@ def _check_stamp(top: Path, report: VerificationReport, tsa_ca: Path | None) -> 
     check_stamp(token, data, ca, seq, report, path=layout.CHECKPOINT)
 
 
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
+def _check_bag(bag: BagContents, report: VerificationReport) -> None:
+    """BagIt 1.0 (RFC 8493), as bagit-python validates a bag, from the digests computed
+    as the zip was read: nothing is unpacked or read twice."""
+    problems = bagit_problems(bag)
+    for message, where in problems:
+        report.add("bag-invalid", message, path=where)
 
 
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (OSError, ValueError):
-        return None
-
-
-def _check_bag(top: Path, report: VerificationReport) -> None:
-    import bagit  # type: ignore[import-untyped]
-
-    try:
-        bag = bagit.Bag(str(top))
-    except bagit.BagError as exc:
-        report.add("bag-invalid", f"not a BagIt bag: {exc}")
-        return
-    except Exception as exc:  # bagit-python on hostile tag files: any error at all
-        report.add("bag-invalid", f"not a readable BagIt bag ({type(exc).__name__}: {exc})")
-        return
-    if bag.version_info != (1, 0):
-        report.add("bag-invalid", f"BagIt version {bag.version}, not 1.0 (RFC 8493)")
-    try:
-        bag.validate()
-    except bagit.BagValidationError as exc:
-        details = getattr(exc, "details", None) or []
-        for d in details:
-            report.add("bag-invalid", str(d), path=getattr(d, "path", None))
-        if not details:
-            report.add("bag-invalid", str(exc))
-    except bagit.BagError as exc:
-        report.add("bag-invalid", str(exc))
-    except Exception as exc:  # as above: what it raises on malformed manifests is not typed
-        report.add("bag-invalid", f"BagIt could not check it ({type(exc).__name__}: {exc})")
-
-
-def _bag_info(top: Path) -> dict[str, str]:
+def _bag_info(bag: BagContents) -> dict[str, str]:
     info: dict[str, str] = {}
     try:
-        text = (top / "bag-info.txt").read_text(encoding="utf-8")
-    except (OSError, ValueError):
+        text = (bag.read("bag-info.txt") or b"").decode("utf-8")
+    except ValueError:
         return info
     for line in text.splitlines():
         key, sep, value = line.partition(":")
@@ -207,20 +207,25 @@ def _bag_info(top: Path) -> dict[str, str]:
     return info
 
 
-def _read_json(path: Path, report: VerificationReport) -> Any:
+def _read_json(bag: BagContents, name: str, report: VerificationReport) -> Any:
     """A JSON file of the bundle, parsed the way the log is (orjson: nesting is bounded)."""
+    short = name.rsplit("/", 1)[-1]
+    if name not in bag.files:
+        report.add("bundle-incomplete", f"{short} is missing", path=short)
+        return None
+    data = bag.read(name)
     try:
-        return read_event_line(path.read_bytes())
-    except FileNotFoundError:
-        report.add("bundle-incomplete", f"{path.name} is missing", path=path.name)
-    except (OSError, ValueError) as exc:
-        why = f"{path.name} is not readable JSON ({str(exc)[:200]})"
-        report.add("bundle-incomplete", why, path=path.name)
+        if data is None:
+            raise ValueError(f"larger than the {KEEP_BYTES} bytes read into memory")
+        return read_event_line(data)
+    except ValueError as exc:
+        why = f"{short} is not readable JSON ({str(exc)[:200]})"
+        report.add("bundle-incomplete", why, path=short)
     return None
 
 
 def _check_chain(
-    top: Path,
+    bag: BagContents,
     head: dict[str, Any] | None,
     info: dict[str, str],
     report: VerificationReport,
@@ -228,12 +233,12 @@ def _check_chain(
 ) -> dict[str, set[str]]:
     """Recompute the chain; return which exhibit numbers the full events give each SHA-256."""
     named: dict[str, set[str]] = {}
-    events_path = top / "data" / layout.EVENTS
-    try:
-        lines = events_path.read_bytes().splitlines()
-    except (OSError, ValueError):
-        report.add("bundle-incomplete", f"{layout.EVENTS} is missing", path=layout.EVENTS)
+    events = bag.read(f"data/{layout.EVENTS}")
+    if events is None:
+        why = "is missing" if f"data/{layout.EVENTS}" not in bag.files else "is too large"
+        report.add("bundle-incomplete", f"{layout.EVENTS} {why}", path=layout.EVENTS)
         return named
+    lines = events.splitlines()
     full: list[tuple[int, dict[str, Any]]] = []
     prev, seq = GENESIS, 0
     case = head.get("case") if head is not None else None
@@ -335,29 +340,17 @@ def _name_exhibits(
             named.setdefault(s["sha256"], set()).add(label)
 
 
-def _check_exhibits(top: Path, named: dict[str, set[str]], report: VerificationReport) -> None:
-    """Each exhibit against exhibits.json and its custody events.
-
-    When bagit-python validated the whole bag without a problem, it has just
-    hashed every payload file against the manifest: those digests are used
-    rather than hashing gigabytes a second time.
-    """
-    trusted: dict[str, str] = {}
-    if "bag-invalid" not in report.kinds():
-        try:
-            manifest = (top / "manifest-sha256.txt").read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            manifest = ""
-        for line in manifest.splitlines():
-            value, _, name = line.partition(" ")
-            trusted[name.strip()] = value
-    records = _read_json(top / "data" / layout.EXHIBITS, report)
+def _check_exhibits(
+    bag: BagContents, named: dict[str, set[str]], report: VerificationReport
+) -> None:
+    """Each exhibit against exhibits.json and its custody events, by the SHA-256 computed
+    as the zip was read (the one the manifest was checked with): no exhibit is read twice."""
+    records = _read_json(bag, f"data/{layout.EXHIBITS}", report)
     if records is None:
         return
     if not isinstance(records, list):
         report.add("bundle-malformed", "exhibits.json is not a list", path=layout.EXHIBITS)
         return
-    root = top.resolve()
     for i, rec in enumerate(records, start=1):
         fields = (
             (rec.get("exhibit"), rec.get("path"), rec.get("sha256"))
@@ -373,42 +366,32 @@ def _check_exhibits(top: Path, named: dict[str, set[str]], report: VerificationR
                 path=layout.EXHIBITS,
             )
             continue
-        _check_exhibit(top, root, label, rel, sha, trusted, named, report)
+        _check_exhibit(bag, label, rel, sha, named, report)
 
 
 def _check_exhibit(
-    top: Path,
-    root: Path,
+    bag: BagContents,
     label: str,
     rel: str,
     sha: str,
-    trusted: dict[str, str],
     named: dict[str, set[str]],
     report: VerificationReport,
 ) -> None:
-    try:
-        target = (top / rel).resolve()
-        inside = rel.startswith("data/") and target.is_relative_to(root)
-    except (OSError, ValueError):
-        inside = False
+    where = posixpath.normpath(rel) if rel and "\x00" not in rel else ""
+    inside = (
+        rel.startswith("data/")
+        and not where.startswith(("/", "../"))
+        and where not in ("", ".", "..")
+    )
     if not inside:
         report.add("exhibit-path", f"path {rel!r} is outside the bag", exhibit=label)
         return
-    digest: str | None = trusted.get(rel)
-    try:
-        if not target.is_file():
-            raise FileNotFoundError(rel)
-        size = target.stat().st_size
-        if digest is None:  # bagit did not vouch for it: hash it here
-            h = hashlib.sha256()
-            with open(target, "rb") as f:
-                while chunk := f.read(4 << 20):
-                    h.update(chunk)
-            digest = h.hexdigest()
-    except (OSError, ValueError):
+    entry = bag.files.get(where)
+    if entry is None:
         report.add("exhibit-missing", "its file is not in the bundle", exhibit=label, path=rel)
         return
-    report.bytes_checked += size
+    digest = entry.digests["sha256"]
+    report.bytes_checked += entry.size
     report.blobs_checked += 1
     if digest != sha:
         report.add("exhibit-hash", "its bytes do not match exhibits.json", exhibit=label, path=rel)
