@@ -3,9 +3,11 @@ openssl dgst of the same bytes, in one run.
 
 One case holds one random file of the chosen size (imported once, not timed).
 
-- **export**: ``case.export_bundle`` of that exhibit (bagit-python hashes the payload,
-  the zip is written and fsync'ed, the event appended) vs ``cp`` of the blob, and vs
-  ``cp`` + ``sync FILE`` (the export fsyncs its zip);
+- **export**: ``case.export_bundle`` of that exhibit (the bag's manifest from the
+  recorded SHA-256, the exhibit read once while the zip is written, its SHA-256 and the
+  zip's computed on the way, the zip fsync'ed, the event appended) vs ``cp`` of the
+  blob, ``cp`` + ``sync FILE`` (the export fsyncs its zip) and ``openssl dgst -sha256``
+  of the blob; its goal (issue 18) is ``GOAL`` times the larger of the last two;
 - **verify**: ``verify_bundle`` of that zip (read in place, never unpacked: names and
   sizes checked, each entry streamed once and hashed, BagIt 1.0 validated from those
   digests, the chain, the exhibits) vs ``openssl dgst -sha256`` of the zip; its own
@@ -24,7 +26,9 @@ from workloads import MIB, OnRun, Scratch
 
 from osint_kit.bundle.verify import verify_bundle
 
-GOAL = 1.3
+#: export at most this many times the larger of ``cp`` + ``sync FILE`` and ``openssl dgst
+#: -sha256`` of the same bytes.
+GOAL = 1.2
 #: verify at most this many times ``openssl dgst -sha256`` of the same zip.
 VERIFY_GOAL = 1.1
 
@@ -69,12 +73,19 @@ def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) 
         copy.unlink()
         return seconds
 
+    def dgst() -> float:
+        settle(scratch.cold)
+        t0 = perf_counter()
+        run_command("openssl", "dgst", "-sha256", blob)
+        return perf_counter() - t0
+
     try:
         exported = race(
             {
                 "osint-kit export": export,
                 "cp": lambda: cp(False),
                 "cp + sync FILE": lambda: cp(True),
+                "openssl dgst (exhibit)": dgst,
             },
             repeat,
             on_run,
@@ -104,7 +115,11 @@ def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) 
         for path in made:
             path.unlink(missing_ok=True)
         remove_tree(case.path)
-    ours, plain, synced = (exported[k].median for k in ("osint-kit export", "cp", "cp + sync FILE"))
+    ours, plain, synced, digest = (
+        exported[k].median
+        for k in ("osint-kit export", "cp", "cp + sync FILE", "openssl dgst (exhibit)")
+    )
+    peer = max(synced, digest)
     ver, ssl = verified["osint-kit bundle verify"].median, verified["openssl dgst -sha256"].median
     return {
         "bytes": size_mib * MIB,
@@ -116,9 +131,11 @@ def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) 
         "ratios": {
             "export/cp": ours / plain,
             "export/cp+sync": ours / synced,
+            "export/openssl (exhibit)": ours / digest,
+            "export/max(cp+sync, openssl)": ours / peer,
             "verify/openssl": ver / ssl,
         },
-        "goal": {"limit": GOAL, "met": ours / plain <= GOAL and ver / ssl <= GOAL},
+        "goal": {"limit": GOAL, "met": ours / peer <= GOAL},
         "verify_goal": {"limit": VERIFY_GOAL, "met": ver / ssl <= VERIFY_GOAL},
     }
 
@@ -134,7 +151,7 @@ def bundle_table(section: dict[str, Any], verdict: Any) -> list[str]:
         lines.append(f"  {name:<28} {c['median_s']:7.2f} s {c['mib_per_s']:9.0f}   {runs}")
     for name, ratio in section["ratios"].items():
         lines.append(f"  {name:<36} {ratio:6.2f} x")
-    lines.append(f"  both export/cp and verify/openssl   {verdict(section['goal'])}")
+    lines.append(f"  export/max(cp+sync, openssl)        {verdict(section['goal'])}")
     if "verify_goal" in section:
         lines.append(f"  verify/openssl                      {verdict(section['verify_goal'])}")
     return lines

@@ -1,79 +1,200 @@
-"""BagIt 1.0 bags with bagit-python, deterministic zips, and bounded, safe unzipping.
+"""BagIt 1.0 bags written from known digests, deterministic zips, and bounded, safe unzipping.
 
-bagit-python changes the process's working directory while it bags, and writes
-BagIt 0.97; so the bag is made in a child process (a notebook kernel's working
-directory is never touched), then declared 1.0 (RFC 8493) and its tag manifest
-rewritten by bagit-python itself.
+The bag's tag files are written here, in bagit-python's format and order
+(``bagit.txt``, ``bag-info.txt`` with its Payload-Oxum, ``manifest-sha256.txt``,
+``tagmanifest-sha256.txt``), so that bagit-python validates them; the tests keep
+bagit-python as the independent check. An exhibit is not hashed to make the bag:
+its SHA-256 is already recorded (the blob store is content-addressed). It is read
+once, while the zip is written, and hashed on the way; ``zip_folder`` refuses a
+file whose bytes differ from the digest the manifest lists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import os
+import re
 import stat
-import subprocess
-import sys
 import zipfile
 import zlib
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ..errors import BagFailed, UnsafeBundle
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-_MAKE = """
-import json, sys, bagit
-path, info = sys.argv[1], json.loads(sys.argv[2])
-bagit.make_bag(path, info, checksums=["sha256"])
-with open(path + "/bagit.txt", "w", encoding="utf-8") as f:
-    f.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
-bagit.Bag(path).save()
-"""
+#: Bytes read at a time while zipping (stored exhibits are copied in these).
+ZIP_CHUNK = 8 << 20
 
 
-def make_bag(folder: Path, info: Mapping[str, str]) -> None:
-    """Turn ``folder`` (its files become the payload, under ``data/``) into a BagIt 1.0 bag."""
-    import json
+class ContentMismatch(Exception):
+    """A file's bytes did not hash to the digest its bag declares (raised by ``zip_folder``)."""
 
-    r = subprocess.run(
-        [sys.executable, "-c", _MAKE, str(folder), json.dumps(dict(info))],
-        capture_output=True,
-        text=True,
-    )
-    if r.returncode != 0:
-        raise BagFailed((r.stderr.strip().splitlines() or ["bagit-python failed"])[-1])
+    def __init__(self, name: str, expected: str, actual: str) -> None:
+        self.name = name
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{name}: SHA-256 {actual}, expected {expected}")
 
 
-def zip_folder(folder: Path, out: Path, top: str) -> tuple[str, int]:
+def make_bag(folder: Path, info: Mapping[str, str], known: Mapping[str, str]) -> None:
+    """Turn ``folder`` (its files become the payload, under ``data/``) into a BagIt 1.0 bag,
+    as ``bagit.make_bag(folder, info, checksums=["sha256"])`` then declared 1.0 would.
+
+    ``known`` maps payload paths (``data/...``) to their SHA-256, taken as given and not
+    read here (``zip_folder(..., expect=known)`` checks them as it reads them); every other
+    file is hashed. Raises BagFailed.
+    """
+    try:
+        _make_bag(folder, info, known)
+    except OSError as exc:
+        raise BagFailed(f"{exc.filename or folder}: {exc.strerror or exc}") from None
+
+
+def _make_bag(folder: Path, info: Mapping[str, str], known: Mapping[str, str]) -> None:
+    entries = sorted(os.listdir(folder))
+    data = folder / "data"
+    data.mkdir()
+    for name in entries:
+        os.rename(folder / name, data / name)
+    os.chmod(data, stat.S_IMODE(os.stat(folder).st_mode))
+    lines = []
+    total_bytes = 0
+    for rel in _walk(folder, "data"):
+        path = folder / rel
+        size = os.stat(path).st_size
+        digest = known.get(rel) or _sha256(path)
+        lines.append(f"{digest}  {_encode_filename(rel)}\n")
+        total_bytes += size
+    missing = set(known) - set(_walk(folder, "data"))
+    if missing:
+        raise BagFailed(f"{min(missing)} is not in the bag")
+    _write_text(folder / "manifest-sha256.txt", "".join(lines))
+    _write_text(folder / "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    tags: dict[str, str] = dict(info)
+    tags.setdefault("Bagging-Date", date.today().strftime("%Y-%m-%d"))
+    tags.setdefault("Bag-Software-Agent", "osint-kit")
+    tags["Payload-Oxum"] = f"{total_bytes}.{len(lines)}"
+    _write_text(folder / "bag-info.txt", bag_info_text(tags))
+    tag_lines = [
+        f"{_sha256(folder / name)} {name}\n"
+        for name in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt")
+    ]
+    _write_text(folder / "tagmanifest-sha256.txt", "".join(tag_lines))
+
+
+def bag_info_text(tags: Mapping[str, str]) -> str:
+    """``bag-info.txt`` as bagit-python writes it once it has read it back (``Bag.save``):
+    sorted labels, line breaks removed, each value stripped."""
+    out = []
+    for label in sorted(tags):
+        value = re.sub(r"\n|\r|(\r\n)", "", str(tags[label])).strip()
+        out.append(f"{label}: {value}\n")
+    return "".join(out)
+
+
+def _walk(folder: Path, top: str) -> list[str]:
+    """Payload paths in bagit-python's manifest order (``os.walk``, names sorted)."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder / top):
+        dirnames.sort()
+        base = Path(dirpath).relative_to(folder).as_posix()
+        found += [f"{base}/{name}" for name in sorted(filenames)]
+    return found
+
+
+def _encode_filename(name: str) -> str:
+    return name.replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
+
+
+def zip_folder(
+    folder: Path, out: Path, top: str, *, expect: Mapping[str, str] | None = None
+) -> tuple[str, int]:
     """Zip ``folder`` under ``top/``: sorted names, fixed times and modes, so same bytes in,
     same zip out. Written to ``out`` exclusively (an existing file is never replaced).
 
     Exhibits are stored as they are (evidence is mostly pictures and video, which
     do not compress, and deflating gigabytes would take minutes); the bag's own
     text files are deflated. Returns the zip's SHA-256 and size, computed as it
-    is written.
+    is written, and fsyncs it once.
+
+    ``expect`` maps paths in ``folder`` to the SHA-256 their bytes must have: each is
+    hashed on a worker thread as it is read for the zip (one read), and a mismatch
+    raises ContentMismatch (``out`` is left for the caller to remove).
     """
+    expect = expect or {}
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     with open(out, "xb") as raw:
         hashed = _HashingWriter(raw)
-        with zipfile.ZipFile(hashed, "w") as zf:  # type: ignore[call-overload]
-            for path in files:
-                rel = path.relative_to(folder).as_posix()
-                info = zipfile.ZipInfo(f"{top}/{rel}", ZIP_TIME)
-                stored = rel.startswith("data/exhibits/")
-                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                info.external_attr = (stat.S_IFREG | 0o444) << 16
-                info.create_system = 3  # Unix, so the mode above means what it says
-                info.file_size = path.stat().st_size
-                with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
-                    while chunk := src.read(4 << 20):
-                        dst.write(chunk)
-        raw.flush()
-        os.fsync(raw.fileno())
-        return hashed.hexdigest(), hashed.size
+        checker = ThreadPoolExecutor(1, thread_name_prefix="osint-kit-zip-check")
+        ring = [memoryview(bytearray(ZIP_CHUNK)) for _ in range(3)]
+        turns = itertools.count()  # across files, so the ring goes round, never restarts
+        try:
+            with zipfile.ZipFile(hashed, "w") as zf:
+                for path in files:
+                    rel = path.relative_to(folder).as_posix()
+                    info = zipfile.ZipInfo(f"{top}/{rel}", ZIP_TIME)
+                    stored = rel.startswith("data/exhibits/")
+                    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                    info.external_attr = (stat.S_IFREG | 0o444) << 16
+                    info.create_system = 3  # Unix, so the mode above means what it says
+                    info.file_size = path.stat().st_size
+                    want = expect.get(rel)
+                    h = hashlib.sha256() if want else None
+                    pending: Future[None] | None = None
+                    with (
+                        open(path, "rb", buffering=0) as src,
+                        zf.open(info, "w", force_zip64=True) as dst,
+                    ):
+                        if stored:
+                            _advise(src.fileno(), os.POSIX_FADV_SEQUENTIAL)
+                        for n in turns:
+                            # Read into reused buffers (no fresh 8 MiB per read). A buffer
+                            # is refilled two reads later, when both hashes of what it held
+                            # are done: each hasher is waited for before it is given more.
+                            buf = ring[n % len(ring)]
+                            got = src.readinto(buf)
+                            if not got:
+                                break
+                            chunk = buf[:got]
+                            if h is not None:
+                                if pending is not None:
+                                    pending.result()
+                                pending = checker.submit(h.update, chunk)
+                            dst.write(chunk)
+                    if pending is not None:
+                        pending.result()
+                    if h is not None and want is not None and h.hexdigest() != want:
+                        raise ContentMismatch(rel, want, h.hexdigest())
+            raw.flush()
+            os.fsync(raw.fileno())
+            return hashed.hexdigest(), hashed.size
+        finally:
+            checker.shutdown()
+            hashed.close()
+
+
+def _advise(fd: int, advice: int) -> None:
+    with contextlib.suppress(OSError):
+        os.posix_fadvise(fd, 0, 0, advice)
 
 
 class _HashingWriter:
@@ -123,9 +244,11 @@ class _HashingWriter:
     def hexdigest(self) -> str:
         if self.pending is not None:
             self.pending.result()
+        return self.h.hexdigest()
+
+    def close(self) -> None:
         self.hasher.shutdown()
         self.flusher.shutdown()
-        return self.h.hexdigest()
 
 
 #: Entries that unpack to more than this many times their compressed size are refused

@@ -1,6 +1,9 @@
 """``case.export_bundle``: the authorised, recorded way evidence leaves a case.
 
-A bundle is a BagIt 1.0 bag (made with bagit-python), zipped deterministically.
+A bundle is a BagIt 1.0 bag (in bagit-python's format; the exhibits' manifest lines
+are their recorded SHA-256, so nothing is hashed twice), zipped deterministically;
+each exhibit is read once, while it is zipped, and the export is refused if its
+bytes no longer hash to that record.
 Its payload (``data/``):
 
 - ``exhibits/E0001/<name>``: each selected exhibit's bytes;
@@ -58,7 +61,7 @@ from ..store import hash_file
 from ..timestamp import TsaConfig
 from ..writer import CaseWriter
 from . import layout, sealed
-from .bag import make_bag, zip_folder
+from .bag import ContentMismatch, make_bag, zip_folder
 from .caseuco import case_graph
 from .leftovers import WORK, clean_interrupted_exports
 
@@ -180,15 +183,24 @@ def export_bundle(
             "Custody-Head-Seq": str(head["seq"]),
             "Custody-Head-Hash": head["hash"],
             "Bundle-Format": layout.FORMAT,
-            "Bag-Software-Agent": "osint-kit with bagit-python",
+            "Bag-Software-Agent": "osint-kit",
         }
         (work / layout.README).write_text(_readme(case.id, info, records), encoding="utf-8")
-        make_bag(work, info)
-        _check_manifest(case, work, records)
+        # The exhibits' digests are the recorded ones (the blob is named by its SHA-256);
+        # zip_folder checks each against the bytes as it reads them for the zip.
+        known = {str(rec["path"]): str(rec["sha256"]) for rec in records}
+        make_bag(work, info, known)
         top = dest.name.removesuffix(suffix)
         plain = private / "bundle.zip"  # in the 0700 folder: nobody else can read it
         try:
-            plain_sha, plain_size = zip_folder(work, plain, top)
+            try:
+                plain_sha, plain_size = zip_folder(work, plain, top, expect=known)
+            except ContentMismatch as exc:
+                label = next(r["exhibit"] for r in records if r["path"] == exc.name)
+                raise ExportRefused(
+                    f"exhibit {label} does not match its recorded hash; run osint-kit "
+                    f"verify {case.id} (nothing was exported)"
+                ) from None
             shutil.rmtree(work)  # the hard links to the evidence go at once
             _place(plain, partial, encrypt_to)
         except OSError as exc:
@@ -265,20 +277,6 @@ def _place(plain: Path, partial: Path, encrypt_to: Sequence[str]) -> None:
     with open(partial, "rb") as f:
         os.fsync(f.fileno())
     plain.unlink(missing_ok=True)
-
-
-def _check_manifest(case: CaseWriter, work: Path, records: list[dict[str, Any]]) -> None:
-    """bagit-python has just hashed every payload file; each exhibit must hash as recorded."""
-    listed = {}
-    for line in (work / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition(" ")
-        listed[name.strip()] = digest
-    for rec in records:
-        if listed.get(str(rec["path"])) != rec["sha256"]:
-            raise ExportRefused(
-                f"exhibit {rec['exhibit']} does not match its recorded hash; run osint-kit "
-                f"verify {case.id} (nothing was exported)"
-            )
 
 
 def _write_report(
