@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from typing import Any
 
 from ..errors import BagFailed, UnsafeBundle
 
@@ -265,48 +265,13 @@ TAG_BASE = 1 << 20
 TAG_PER_FILE = 4352
 
 
-def safe_extract(bundle: Path, dest: Path, *, max_bytes: int, max_files: int = 100_000) -> Path:
-    """Unzip into ``dest`` (a fresh folder), refusing what could escape it or blow up.
-
-    Every name is checked before anything is written: absolute paths, ``..``,
-    backslashes, links, duplicates, a name that is both a file and a folder. Sizes
-    are bounded before anything is written too, by what the bag declares
-    (``Payload-Oxum`` in ``bag-info.txt``, read from the zip first), by each entry's
-    compression ratio and by ``max_bytes``; then each entry is cut off as soon as it
-    yields more than it declared (a zip can lie). So a bomb is refused at once, not
-    after gigabytes. Raises UnsafeBundle for what is refused and zipfile.BadZipFile
-    (naming the entry) for a damaged one: a bad CRC, a truncated entry. Returns the
-    bag's top folder.
-    """
-    try:
-        zf = zipfile.ZipFile(bundle)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise UnsafeBundle(bundle, f"not a readable zip ({exc})") from None
-    with zf:
-        infos, top = check_zip(bundle, zf, max_bytes=max_bytes, max_files=max_files)
-        for info in infos:
-            target = dest / info.filename
-            try:
-                if info.is_dir():
-                    target.mkdir(parents=True, exist_ok=True)
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with open(target, "xb") as out:
-                    _copy_entry(bundle, zf, info, out)
-            except OSError as exc:
-                raise UnsafeBundle(
-                    bundle, f"entry {info.filename!r} cannot be unpacked ({exc.strerror or exc})"
-                ) from None
-        return dest / top
-
-
 def check_zip(
     bundle: Path, zf: zipfile.ZipFile, *, max_bytes: int, max_files: int = 100_000
 ) -> tuple[list[zipfile.ZipInfo], str]:
-    """What ``safe_extract`` checks before anything is read past ``bag-info.txt``: the
+    """What is checked before anything is read past ``bag-info.txt``: the
     entries' names, their number, and their declared sizes against ``max_bytes``, the
     bag's Payload-Oxum and the compression ratio. Raises UnsafeBundle; returns the
-    entries and the bag's top folder (for ``safe_extract`` and for verifying in place)."""
+    entries and the bag's top folder (for verifying in place)."""
     infos = zf.infolist()
     if len(infos) > max_files:
         raise UnsafeBundle(bundle, f"{len(infos)} entries, more than {max_files}")
@@ -430,23 +395,3 @@ def _read_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes
     if len(data) > limit:
         raise zipfile.BadZipFile(f"entry {info.filename!r} holds more than {limit} bytes")
     return data
-
-
-def _copy_entry(bundle: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: IO[bytes]) -> None:
-    """Copy one entry, cut off as soon as it yields more than it declared."""
-    left = info.file_size
-    try:
-        with zf.open(info) as src:
-            while chunk := src.read(1 << 20):
-                left -= len(chunk)
-                if left < 0:
-                    raise UnsafeBundle(
-                        bundle,
-                        f"entry {info.filename!r} holds more than the {info.file_size} bytes "
-                        "it declares",
-                    )
-                out.write(chunk)
-    except _DAMAGED as exc:
-        if isinstance(exc, OSError):
-            raise  # writing failed (a full disk): not the zip's fault
-        raise zipfile.BadZipFile(f"entry {info.filename!r} is damaged ({exc})") from None

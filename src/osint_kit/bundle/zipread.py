@@ -1,6 +1,6 @@
 """Read a bundle's zip in place: every entry streamed once, hashed, never unpacked.
 
-The names and declared sizes are checked first, as ``safe_extract`` checks them
+The names and declared sizes are checked first, by ``check_zip``
 (``bag.check_zip``: unsafe names, links, duplicates, a file and a folder of one
 name, sizes against the bag's Payload-Oxum, the compression ratio); then each
 entry is read once from the zip in large chunks (a stored exhibit is not
@@ -85,7 +85,7 @@ def read_bag(
     ``keep(name, size)`` says which files to hold in memory besides hashing them, up
     to ``keep_bytes`` in all (a file past that is hashed, not kept: ``read`` gives None).
     Raises UnsafeBundle for what is refused and zipfile.BadZipFile (naming the entry)
-    for a damaged one, as ``safe_extract`` does.
+    for a damaged one, as ``check_zip`` would.
     """
     try:
         zf = zipfile.ZipFile(bundle)
