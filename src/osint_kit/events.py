@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .chain import is_hex64
+
 #: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
 KNOWN_ACTIONS = (
     "case.created",
@@ -46,9 +48,19 @@ class Subject:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Subject:
+        """A subject as the log holds it; ValueError or TypeError for one it cannot hold
+        (the log's readers turn those into CorruptLog; verify names the line)."""
+        sha, size = data["sha256"], data["size"]
+        if not is_hex64(sha):
+            raise ValueError(f"subject sha256 {sha!r} is not 64 lowercase hex digits")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"subject size {size!r} is not a byte count")
+        for key in ("exhibit", "media_type", "source", "role"):
+            if data.get(key) is not None and not isinstance(data.get(key), str):
+                raise TypeError(f"subject {key} is a {type(data.get(key)).__name__}")
         return cls(
-            sha256=str(data["sha256"]),
-            size=int(data["size"]),
+            sha256=sha,
+            size=size,
             role=str(data["role"]),
             exhibit=data.get("exhibit"),
             media_type=data.get("media_type"),
