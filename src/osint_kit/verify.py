@@ -619,15 +619,11 @@ def _shape_problem(obj: Any) -> str | None:
         and _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is not None
     ):
         return None
-    get = obj.get
     for key, kind in _REQUIRED_ITEMS:
-        value = get(key, obj)  # obj itself stands for "missing"
-        if type(value) is not kind:
-            return (
-                f"event has no {key!r}"
-                if value is obj
-                else f"event's {key!r} is not a {kind.__name__}"
-            )
+        if key not in obj:
+            return f"event has no {key!r}"
+        if type(obj[key]) is not kind:
+            return f"event's {key!r} is not a {kind.__name__}"
     if _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is None:
         for key in ("digest", "prev", "hash"):
             if not is_hex64(obj[key]):
