@@ -518,6 +518,11 @@ def _check_log_lines(
                 report.add("event-malformed", "a subject has no valid sha256", line=n, seq=seq)
                 continue
             sha, label = s["sha256"], s.get("exhibit")
+            if label is not None and not isinstance(label, str):
+                report.add(
+                    "event-malformed", "a subject's exhibit is not a string", line=n, seq=seq
+                )
+                label = None
             ref = referenced.setdefault(sha, _Ref(s.get("size", -1), set(), seq))
             if s.get("size") != ref.size:
                 report.add(
