@@ -310,3 +310,25 @@ def test_log_json_of_a_signature_that_is_not_an_object(case: Case, root: Path) -
     done = _run("log", "--json", case.id, root=root)
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert done.returncode in (0, 7)
+
+
+def test_one_string_where_a_list_is_expected_is_refused(case: Case, tmp_path: Path) -> None:
+    """("ok.txt" would be six files, "E0001" five exhibits, a URL one per character.)"""
+    from osint_kit import InvalidOption
+
+    size = case.log.path.stat().st_size
+    calls = [
+        lambda: case.import_files("ok.txt", handed_over_by="W", examiner=EXAMINER),
+        lambda: case.import_files(Path("ok.txt"), handed_over_by="W", examiner=EXAMINER),
+        lambda: case.capture_urls("http://127.0.0.1:9/", examiner=EXAMINER),
+        lambda: case.export_plan(exhibits="E0001"),
+        lambda: case.export_bundle(
+            tmp_path / "b.zip", authorization="A", recipient="R", exhibits="E0001",
+            examiner=EXAMINER,
+        ),
+        lambda: case.add_note("a note", exhibits="E0001", examiner=EXAMINER),
+    ]  # fmt: skip
+    for call in calls:
+        with pytest.raises(InvalidOption, match="give a list, not one"):
+            call()
+    assert case.log.path.stat().st_size == size and not (tmp_path / "b.zip").exists()

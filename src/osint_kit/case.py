@@ -195,10 +195,7 @@ class Case:
     ) -> list[Capture]:
         """Import files handed over (witness footage, tips) as exhibits; one capture each.
         A checkpoint follows (as after every acquisition run and export)."""
-        if isinstance(paths, str | bytes | Path):
-            raise InvalidOption(
-                "paths", f"give a list of files, not one {type(paths).__name__} ({paths!r})"
-            )
+        _many("paths", paths)
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
             return import_files(
@@ -232,7 +229,7 @@ class Case:
         with self._checkpointed(who):
             return capture_urls(
                 self.writer,
-                list(urls),
+                list(_many("urls", urls)),
                 examiner=who,
                 options=options,
                 parallel=parallel,
@@ -315,12 +312,12 @@ class Case:
             return export_bundle(
                 self.writer,
                 Path(dest),
-                exhibits=list(exhibits) if exhibits is not None else None,
+                exhibits=list(_many("exhibits", exhibits)) if exhibits is not None else None,
                 authorization=authorization,
                 recipient=recipient,
                 purpose=purpose,
                 examiner=who,
-                encrypt_to=list(encrypt_to),
+                encrypt_to=list(_many("encrypt_to", encrypt_to)),
                 tsa=tsa or tsa_config(),
             )
 
@@ -328,7 +325,8 @@ class Case:
         """What ``export_bundle`` with these exhibits would send out, before it does:
         the exhibits, and every event carried in full (what they say goes out too);
         the other events go as seq and digest only."""
-        return plan_export(self.writer, list(exhibits) if exhibits is not None else None)
+        chosen = list(_many("exhibits", exhibits)) if exhibits is not None else None
+        return plan_export(self.writer, chosen)
 
     @contextmanager
     def _checkpointed(self, who: Examiner, tsa: TsaConfig | None = None) -> Iterator[None]:
@@ -362,7 +360,7 @@ class Case:
         if not text.strip():
             raise InvalidCaseField("note", "is empty")
         subjects = []
-        for label in exhibits:
+        for label in _many("exhibits", exhibits):
             ex = self.exhibit(label)
             subjects.append(Subject(ex.sha256, ex.size, "subject", ex.label, ex.media_type))
         who = resolve_examiner(examiner)
@@ -667,6 +665,14 @@ class Case:
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.title!r} at {self.path}>"
+
+
+def _many(name: str, values: Any) -> Any:
+    """A list where one is expected: one string (or path) there would be iterated
+    character by character ("ok.txt" as six files), so it is refused."""
+    if isinstance(values, str | bytes | Path):
+        raise InvalidOption(name, f"give a list, not one {type(values).__name__} ({values!r})")
+    return values
 
 
 def create_case(case_id: str, **kwargs: Any) -> Case:
