@@ -192,3 +192,55 @@ def link_hash(prev: str, digest: str) -> str:
 def is_hex64(value: object) -> bool:
     """64 lowercase hex digits, as every hash in format v1 is written."""
     return isinstance(value, str) and _HEX64.fullmatch(value) is not None
+
+
+#: The members every event has, with their exact JSON types (docs/format.md).
+EVENT_MEMBERS: dict[str, type] = {
+    "seq": int,
+    "id": str,
+    "time": str,
+    "case": str,
+    "actor": dict,
+    "action": str,
+    "subjects": list,
+    "details": dict,
+    "tool": dict,
+    "digest": str,
+    "prev": str,
+    "hash": str,
+}
+_MEMBER_ITEMS = tuple(EVENT_MEMBERS.items())
+_SEALS = re.compile(r"[0-9a-f]{192}")
+
+
+def event_shape_problem(obj: Any) -> str | None:
+    """What makes ``obj`` not an event of this format (exact JSON types: a bool is not
+    a seq), or None."""
+    if type(obj) is not dict:
+        return "line is not a JSON object"
+    if (  # the common case in one expression; the loop below says what is wrong
+        type(obj.get("seq")) is int
+        and type(obj.get("id")) is str
+        and type(obj.get("time")) is str
+        and type(obj.get("case")) is str
+        and type(obj.get("actor")) is dict
+        and type(obj.get("action")) is str
+        and type(obj.get("subjects")) is list
+        and type(obj.get("details")) is dict
+        and type(obj.get("tool")) is dict
+        and type(obj.get("digest")) is str
+        and type(obj.get("prev")) is str
+        and type(obj.get("hash")) is str
+        and _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is not None
+    ):
+        return None
+    for key, kind in _MEMBER_ITEMS:
+        if key not in obj:
+            return f"event has no {key!r}"
+        if type(obj[key]) is not kind:
+            return f"event's {key!r} is not a {kind.__name__}"
+    if _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is None:
+        for key in ("digest", "prev", "hash"):
+            if not is_hex64(obj[key]):
+                return f"event's {key!r} is not 64 lowercase hex digits"
+    return None

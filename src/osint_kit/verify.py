@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .authenticity import SignatureCheck
-from .chain import GENESIS, is_hex64, line_digest, link_hash, read_event_line
+from .chain import (
+    GENESIS,
+    event_shape_problem,
+    is_hex64,
+    line_digest,
+    link_hash,
+    read_event_line,
+)
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
 from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
@@ -24,21 +30,6 @@ from .verification import VerificationReport
 
 if TYPE_CHECKING:
     from .trust import TrustStore
-
-REQUIRED = {
-    "seq": int,
-    "id": str,
-    "time": str,
-    "case": str,
-    "actor": dict,
-    "action": str,
-    "subjects": list,
-    "details": dict,
-    "tool": dict,
-    "digest": str,
-    "prev": str,
-    "hash": str,
-}
 
 
 def verify_case(
@@ -443,7 +434,7 @@ def _check_log_lines(
         except ValueError as exc:
             report.add("event-unreadable", f"line is not JSON ({exc})", line=n, path=path)
             continue
-        bad = _shape_problem(obj)
+        bad = event_shape_problem(obj)
         if bad is None:
             try:
                 digest = line_digest(obj)
@@ -563,7 +554,7 @@ def _registrations_in(lines: list[tuple[int, bytes]]) -> list[tuple[int, dict[st
                 obj = read_event_line(raw)
             except ValueError:
                 continue
-            if _shape_problem(obj) is None and obj["action"] == REGISTERED:
+            if event_shape_problem(obj) is None and obj["action"] == REGISTERED:
                 found.append((n, obj))
     return found
 
@@ -597,43 +588,8 @@ def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> No
             )
 
 
-_REQUIRED_ITEMS = tuple(REQUIRED.items())
 #: Details that may hold a recorded head (``heads_recorded_by``); others are skipped.
 _NO_HEAD = frozenset({"head", "derived"})
-_SEALS = re.compile(r"[0-9a-f]{192}")
-
-
-def _shape_problem(obj: Any) -> str | None:
-    """What makes ``obj`` not an event of this format (exact JSON types: a bool is not
-    a seq), or None."""
-    if type(obj) is not dict:
-        return "line is not a JSON object"
-    if (  # the common case in one expression; the loop below says what is wrong
-        type(obj.get("seq")) is int
-        and type(obj.get("id")) is str
-        and type(obj.get("time")) is str
-        and type(obj.get("case")) is str
-        and type(obj.get("actor")) is dict
-        and type(obj.get("action")) is str
-        and type(obj.get("subjects")) is list
-        and type(obj.get("details")) is dict
-        and type(obj.get("tool")) is dict
-        and type(obj.get("digest")) is str
-        and type(obj.get("prev")) is str
-        and type(obj.get("hash")) is str
-        and _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is not None
-    ):
-        return None
-    for key, kind in _REQUIRED_ITEMS:
-        if key not in obj:
-            return f"event has no {key!r}"
-        if type(obj[key]) is not kind:
-            return f"event's {key!r} is not a {kind.__name__}"
-    if _SEALS.fullmatch(obj["digest"] + obj["prev"] + obj["hash"]) is None:
-        for key in ("digest", "prev", "hash"):
-            if not is_hex64(obj[key]):
-                return f"event's {key!r} is not 64 lowercase hex digits"
-    return None
 
 
 def _check_blobs(

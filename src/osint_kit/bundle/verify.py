@@ -35,11 +35,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..authenticity import check_authenticity
-from ..chain import GENESIS, is_hex64, line_digest, link_hash, read_event_line
+from ..chain import GENESIS, event_shape_problem, is_hex64, line_digest, link_hash, read_event_line
 from ..errors import CannotOpen, UnsafeBundle
 from ..timestamp import trusted_tsa_ca
 from ..verification import VerificationReport
-from ..verify import _shape_problem
 from . import layout, sealed
 from .zipread import KEEP_BYTES, BagContents, bagit_problems, read_bag
 
@@ -319,7 +318,7 @@ def _read_event(raw: bytes, n: int, report: VerificationReport) -> dict[str, Any
             )
             return None
         return event
-    bad = _shape_problem(event)
+    bad = event_shape_problem(event)
     if bad is not None:
         report.add("chain-unreadable", f"not an event or a seq + digest stub: {bad}", line=n)
         return None
