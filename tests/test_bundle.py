@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+import bundles
+from bundles import rebag, rezip, unpack
 from conftest import EXAMINER, assert_ends_with_checkpoint
-from osint_kit import Case, UnknownExhibit
+from osint_kit import Case, ExportResult, UnknownExhibit
 from osint_kit.bundle.bag import zip_folder
 from osint_kit.bundle.verify import verify_bundle
 from osint_kit.errors import ExportRefused, OutputExists
@@ -34,34 +36,9 @@ def filled(case: Case, files: dict[str, Path]) -> Case:
     return case
 
 
-def export(case: Case, dest: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    values: dict[str, object] = {
-        "authorization": "DA-2026-0042",
-        "recipient": "County Prosecutor",
-        "purpose": "charging decision",
-        "exhibits": ["E0002"],
-        "examiner": EXAMINER,
-    }
-    values.update(kwargs)
-    return case.export_bundle(dest, **values)  # type: ignore[arg-type]
-
-
-def unpack(bundle: Path, where: Path) -> Path:
-    with zipfile.ZipFile(bundle) as zf:
-        zf.extractall(where)
-    (top,) = where.iterdir()
-    return top
-
-
-def rebag(top: Path) -> None:
-    """Recompute the bag's manifests, as a forger who knows BagIt would."""
-    script = "import bagit, sys; bagit.Bag(sys.argv[1]).save(manifests=True)"
-    subprocess.run([sys.executable, "-c", script, str(top)], check=True)
-
-
-def rezip(top: Path, out: Path) -> Path:
-    zip_folder(top, out, top.name)
-    return out
+def export(case: Case, dest: Path, **kwargs: object) -> ExportResult:
+    """Exhibit E0002 unless told otherwise."""
+    return bundles.export(case, dest, **{"exhibits": ["E0002"], **kwargs})
 
 
 def test_round_trip_reveals_only_what_concerns_the_exhibits(filled: Case, tmp_path: Path) -> None:

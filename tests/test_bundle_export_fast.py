@@ -9,12 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import bagit
 import pytest
 
+from bundles import export, unpack
 from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.errors import ExportRefused
@@ -28,25 +28,6 @@ with open(path + "/bagit.txt", "w", encoding="utf-8") as f:
     f.write("BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n")
 bagit.Bag(path).save()
 """
-
-
-def export(case: Case, dest: Path, **kwargs: object):  # type: ignore[no-untyped-def]
-    values: dict[str, object] = {
-        "authorization": "DA-2026-0042",
-        "recipient": "County Prosecutor",
-        "purpose": "charging decision",
-        "exhibits": None,
-        "examiner": EXAMINER,
-    }
-    values.update(kwargs)
-    return case.export_bundle(dest, **values)  # type: ignore[arg-type]
-
-
-def unpack(bundle: Path, where: Path) -> Path:
-    with zipfile.ZipFile(bundle) as zf:
-        zf.extractall(where)
-    (top,) = where.iterdir()
-    return top
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ trust store and a TSA.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -22,14 +23,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import bagit  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bundles import edited, export, rebag, rezip, unpack
 from conftest import AUTHORITY, EXAMINER
 from osint_kit import Case, TrustStore, create_signing_key
-from osint_kit.bundle.bag import zip_folder
 from osint_kit.bundle.verify import verify_bundle
 from osint_kit.chain import GENESIS, canonical_json, event_digest, link_hash
 from osint_kit.examiner import config_dir
@@ -46,50 +46,13 @@ EXHIBITS = "data/exhibits.json"
 # -- a real bundle, and the ways a forger or a bad disk changes it ---------------------
 
 
-def _export(case: Case, dest: Path, **kwargs: Any) -> Path:
-    return case.export_bundle(
-        dest, authorization="DA-1", recipient="DA", examiner=EXAMINER, **kwargs
-    ).path
-
-
 @pytest.fixture
 def bundle(case: Case, tmp_path: Path) -> Path:
     """A small valid bundle: one exhibit, exported from a real case."""
     (tmp_path / "tip.txt").write_text("Seen near the station at 21:40.\n")
     case.import_files([tmp_path / "tip.txt"], handed_over_by="Witness A", examiner=EXAMINER)
     case.add_note("called the witness back", exhibits=["E0001"], examiner=EXAMINER)
-    return _export(case, tmp_path / "b.zip")
-
-
-def unpack(zipped: Path, where: Path) -> Path:
-    with zipfile.ZipFile(zipped) as zf:
-        zf.extractall(where)
-    (top,) = where.iterdir()
-    for p in top.rglob("*"):  # the bundle's files are read-only; the forger's are not
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    return top
-
-
-def rebag(top: Path) -> None:
-    """Recompute the bag's manifests and Payload-Oxum, as a forger who knows BagIt would
-    (in a child: bagit-python changes the working directory)."""
-    script = "import bagit, sys; bagit.Bag(sys.argv[1]).save(manifests=True)"
-    subprocess.run([sys.executable, "-c", script, str(top)], check=True)
-
-
-def rezip(top: Path, out: Path) -> Path:
-    zip_folder(top, out, top.name)
-    return out
-
-
-def edited(zipped: Path, work: Path, change: Callable[[Path], None], *, redo: bool = True) -> Path:
-    """The bundle with ``change`` applied to its unpacked bag, re-bagged (``redo``) and
-    re-zipped the way the export zips."""
-    top = unpack(zipped, work / "x")
-    change(top)
-    if redo:
-        rebag(top)
-    return rezip(top, work / "edited.zip")
+    return export(case, tmp_path / "b.zip").path
 
 
 def _patch_sizes(raw: bytearray, name: str, extra: int) -> None:
@@ -464,15 +427,10 @@ def test_fuzz_nothing_escapes_but_a_report(bundle: Path, how: tuple[Any, ...]) -
 
 
 def rebag_in_process(top: Path) -> None:
-    """``rebag``, without a child process per example: bagit-python changes the working
-    directory while it saves, so it is put back whatever happens."""
-    cwd = os.getcwd()
-    try:
-        bagit.Bag(str(top)).save(manifests=True)
-    except Exception:  # bagit-python on a broken bag raises anything at all
-        pass  # a bag too broken to re-bag is zipped as it is
-    finally:
-        os.chdir(cwd)
+    """``rebag`` of a bag that may be too broken for bagit-python (it raises anything at
+    all then): such a bag is zipped as it is."""
+    with contextlib.suppress(Exception):
+        rebag(top)
 
 
 # -- trust and time -----------------------------------------------------------------
@@ -492,7 +450,7 @@ def signed_bundle(root: Path, tmp_path: Path) -> Path:
     )
     (tmp_path / "tip.txt").write_text("a tip\n")
     case.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
-    return _export(case, tmp_path / "s.zip")
+    return export(case, tmp_path / "s.zip").path
 
 
 def _store(tmp_path: Path, *examiners: str) -> TrustStore:
@@ -596,7 +554,7 @@ def test_a_bundle_stripped_of_its_time_stamp_fails_when_time_is_expected(
 ) -> None:
     (tmp_path / "tip.txt").write_text("a tip\n")
     case.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
-    stamped = _export(case, tmp_path / "t.zip", tsa=TsaConfig(tsa.url, tsa.ca_pem))
+    stamped = export(case, tmp_path / "t.zip", tsa=TsaConfig(tsa.url, tsa.ca_pem)).path
     assert verify_bundle(stamped, tsa_ca=tsa.ca_pem).ok
 
     def strip(top: Path) -> None:

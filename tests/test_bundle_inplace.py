@@ -22,20 +22,14 @@ from typing import Any
 import bagit  # type: ignore[import-untyped]
 import pytest
 
+from bundles import edited, export, unpack
 from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.bundle import sealed
-from osint_kit.bundle.bag import zip_folder
 from osint_kit.bundle.verify import verify_bundle
 
 MARK = b"STORED-EXHIBIT-MARK"
 PHOTO = "data/exhibits/E0002/photo.jpg"
-
-
-def _export(case: Case, dest: Path, **kwargs: Any) -> Path:
-    return case.export_bundle(
-        dest, authorization="DA-1", recipient="DA", examiner=EXAMINER, **kwargs
-    ).path
 
 
 @pytest.fixture
@@ -47,34 +41,7 @@ def bundle(case: Case, tmp_path: Path) -> Path:
     (src / "tip.txt").write_text("Seen near the station at 21:40.\n")
     (src / "photo.jpg").write_bytes(os.urandom(4096) + MARK + os.urandom(4096))
     case.import_files([src / "tip.txt", src / "photo.jpg"], handed_over_by="W", examiner=EXAMINER)
-    return _export(case, tmp_path / "b.zip")
-
-
-def unpack(zipped: Path, where: Path) -> Path:
-    with zipfile.ZipFile(zipped) as zf:
-        zf.extractall(where)
-    (top,) = where.iterdir()
-    for p in top.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    return top
-
-
-def rebag(top: Path) -> None:
-    cwd = os.getcwd()
-    try:
-        bagit.Bag(str(top)).save(manifests=True)
-    finally:
-        os.chdir(cwd)  # bagit-python changes the working directory while it saves
-
-
-def edited(zipped: Path, work: Path, change: Callable[[Path], None], redo: bool = False) -> Path:
-    top = unpack(zipped, work / "x")
-    change(top)
-    if redo:
-        rebag(top)
-    out = work / "edited.zip"
-    zip_folder(top, out, top.name)
-    return out
+    return export(case, tmp_path / "b.zip").path
 
 
 def bagit_says_valid(zipped: Path, where: Path) -> bool:
@@ -146,7 +113,7 @@ def test_free_space_does_not_drop_by_the_bundle_size(
     src.write_bytes(os.urandom(50 * 2**20))
     case.import_files([src], handed_over_by="W", examiner=EXAMINER, progress=False)
     src.unlink()
-    zipped = _export(case, tmp_path / "big.zip")
+    zipped = export(case, tmp_path / "big.zip").path
     size = zipped.stat().st_size
 
     def free() -> int:
@@ -184,7 +151,7 @@ def test_an_encrypted_bundle_is_decrypted_to_a_private_file_then_removed(
     key.write_text(f"{identity}\n")
     (tmp_path / "tip.txt").write_text("a tip\n")
     case.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
-    locked = _export(case, tmp_path / "b.zip.age", encrypt_to=[str(identity.to_public())])
+    locked = export(case, tmp_path / "b.zip.age", encrypt_to=[str(identity.to_public())]).path
     modes: list[tuple[int, int]] = []
     real = sealed.decrypt
 
