@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -244,3 +244,21 @@ def event_shape_problem(obj: Any) -> str | None:
             if not is_hex64(obj[key]):
                 return f"event's {key!r} is not 64 lowercase hex digits"
     return None
+
+
+def events_with_action(
+    lines: Iterable[tuple[int, bytes]], action: str
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, event) of each well-formed ``action`` event among ``lines``, parsing
+    only the lines that name it (a byte search; lines are canonical JSON). Any other
+    line, or one that does not read, is left to verification to report."""
+    mark = f'"action":"{action}"'.encode()
+    for n, raw in lines:
+        if mark not in raw or not raw.endswith(b"\n"):
+            continue
+        try:
+            event = read_event_line(raw)
+        except ValueError:
+            continue
+        if event_shape_problem(event) is None and event["action"] == action:
+            yield n, event

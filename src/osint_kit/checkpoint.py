@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .chain import canonical_json
+from .chain import canonical_json, events_with_action
 from .dates import utc_now
 from .events import EventDraft
 from .examiner import Examiner
@@ -174,17 +174,10 @@ def _registered_keys(case: CaseFolder) -> dict[str, str]:
     """Key id -> public key of every registration (the other lines are not parsed)."""
     from .signing import REGISTERED
 
-    marker = f'"action":"{REGISTERED}"'.encode()
-    keys = {}
-    for _, raw in case.log.raw_lines():
-        if marker not in raw:
-            continue
-        try:
-            details = json.loads(raw)["details"]
-            keys[str(details.get("key_id"))] = str(details.get("public_key"))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            continue  # verification of the log says what is wrong with the line
-    return keys
+    return {
+        str(e["details"].get("key_id")): str(e["details"].get("public_key"))
+        for _, e in events_with_action(case.log.raw_lines(), REGISTERED)
+    }
 
 
 def _check_checkpoint_signature(

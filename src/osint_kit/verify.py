@@ -15,6 +15,7 @@ from .authenticity import SignatureCheck
 from .chain import (
     GENESIS,
     event_shape_problem,
+    events_with_action,
     is_hex64,
     line_digest,
     link_hash,
@@ -418,7 +419,9 @@ def _check_log_lines(
     prev_hash, prev_seq, prev_line = GENESIS, 0, 0
     parsed: list[tuple[int, dict[str, Any]]] = []
     lines = list(lines)  # read once (the log's lock is released), registrations first:
-    signatures = SignatureCheck(_registrations_in(lines), report, required=required, trust=trust)
+    signatures = SignatureCheck(
+        list(events_with_action(lines, REGISTERED)), report, required=required, trust=trust
+    )
     for n, raw in lines:
         if not raw.endswith(b"\n"):
             report.add(
@@ -539,24 +542,6 @@ def _check_log_lines(
     note_rerouted(parsed, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
-
-
-_REGISTERED_MARK = f'"action":"{REGISTERED}"'.encode()
-
-
-def _registrations_in(lines: list[tuple[int, bytes]]) -> list[tuple[int, dict[str, Any]]]:
-    """The key registrations, parsed ahead of the other lines (only lines that name the
-    action are parsed here; the main pass reports anything wrong with any line)."""
-    found = []
-    for n, raw in lines:
-        if _REGISTERED_MARK in raw and raw.endswith(b"\n"):
-            try:
-                obj = read_event_line(raw)
-            except ValueError:
-                continue
-            if event_shape_problem(obj) is None and obj["action"] == REGISTERED:
-                found.append((n, obj))
-    return found
 
 
 def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:

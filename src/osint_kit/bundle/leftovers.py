@@ -19,28 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chain import read_event_line
+from ..chain import events_with_action
 from ..folder import CaseFolder
 from ..store import hash_file
 
 WORK = ".exports-in-progress"
 
 
-_EXPORT_MARK = b'"action":"export.created"'
-
-
 def recorded_bundles(case: CaseFolder) -> set[tuple[str, str]]:
-    """(path, SHA-256) of every bundle an export.created event records (only those
-    lines are parsed; verification of the log says what is wrong with any line)."""
+    """(path, SHA-256) of every bundle an export.created event records."""
     found = set()
-    for _, raw in case.log.raw_lines():
-        if _EXPORT_MARK not in raw:
-            continue
-        try:
-            bundle = read_event_line(raw)["details"]["bundle"]
-            found.add((str(bundle["path"]), str(bundle["sha256"])))
-        except (ValueError, KeyError, TypeError):
-            continue
+    for _, event in events_with_action(case.log.raw_lines(), "export.created"):
+        bundle = event["details"].get("bundle")
+        if isinstance(bundle, dict):
+            found.add((str(bundle.get("path")), str(bundle.get("sha256"))))
     return found
 
 
