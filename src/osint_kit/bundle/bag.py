@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..errors import BagFailed, UnsafeBundle
+from ..store import hash_file
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: Bytes read at a time while zipping (stored exhibits are copied in these).
@@ -68,7 +69,7 @@ def _make_bag(folder: Path, info: Mapping[str, str], known: Mapping[str, str]) -
     for rel in _walk(folder, "data"):
         path = folder / rel
         size = os.stat(path).st_size
-        digest = known.get(rel) or _sha256(path)
+        digest = known.get(rel) or hash_file(path)[0]
         lines.append(f"{digest}  {_encode_filename(rel)}\n")
         total_bytes += size
     missing = set(known) - set(_walk(folder, "data"))
@@ -82,7 +83,7 @@ def _make_bag(folder: Path, info: Mapping[str, str], known: Mapping[str, str]) -
     tags["Payload-Oxum"] = f"{total_bytes}.{len(lines)}"
     _write_text(folder / "bag-info.txt", bag_info_text(tags))
     tag_lines = [
-        f"{_sha256(folder / name)} {name}\n"
+        f"{hash_file(folder / name)[0]} {name}\n"
         for name in ("bag-info.txt", "bagit.txt", "manifest-sha256.txt")
     ]
     _write_text(folder / "tagmanifest-sha256.txt", "".join(tag_lines))
@@ -110,14 +111,6 @@ def _walk(folder: Path, top: str) -> list[str]:
 
 def _encode_filename(name: str) -> str:
     return name.replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _write_text(path: Path, text: str) -> None:
