@@ -1,11 +1,14 @@
 """Pack a capture's WARC into a WACZ 1.1.1 file, deterministically.
 
 Layout: ``archive/data.warc.gz`` (stored, not re-compressed, so players can seek
-into it), ``indexes/index.cdxj`` (made by webrecorder's cdxj-indexer),
-``pages/pages.jsonl`` (the captured page), ``datapackage.json`` (every file with
-its SHA-256 and size) and ``datapackage-digest.json`` (the SHA-256 of
-``datapackage.json``). Entries are written in a fixed order with the capture's
-time as their date, so the same capture always packs to the same bytes.
+into it), ``indexes/index.cdx`` and ``indexes/index.cdxj`` (the same CDXJ lines,
+made by webrecorder's cdxj-indexer: pywb's ``wb-manager add --unpack-wacz`` reads
+only ``*.cdx`` and ``*.cdx.gz`` and, finding none, adds nothing and still exits 0;
+ReplayWeb.page reads both names), ``pages/pages.jsonl`` (the captured page),
+``datapackage.json`` (every file with its SHA-256 and size) and
+``datapackage-digest.json`` (the SHA-256 of ``datapackage.json``). Entries are
+written in a fixed order with the capture's time as their date, so the same
+capture always packs to the same bytes.
 """
 
 from __future__ import annotations
@@ -48,9 +51,11 @@ def pack_wacz(warc: bytes, *, url: str, title: str, started: datetime, software:
         + json.dumps({"id": "page-1", "url": url, "ts": ts, "title": title})
         + "\n"
     ).encode("utf-8")
+    index = _cdxj(warc)
     files = [
         (f"archive/{WARC_NAME}", warc, zipfile.ZIP_STORED),
-        ("indexes/index.cdxj", _cdxj(warc), zipfile.ZIP_DEFLATED),
+        ("indexes/index.cdx", index, zipfile.ZIP_DEFLATED),
+        ("indexes/index.cdxj", index, zipfile.ZIP_DEFLATED),
         ("pages/pages.jsonl", pages, zipfile.ZIP_DEFLATED),
     ]
     package = {
