@@ -26,7 +26,9 @@ from . import (
     CollectionFailed,
     CollectSettings,
     CorruptLog,
+    Event,
     Examiner,
+    Exhibit,
     InvalidExaminer,
     InvalidOption,
     OsintKitError,
@@ -122,12 +124,58 @@ def cmd_case_show(args: argparse.Namespace) -> int:
     _out(f"signatures {case.identity.get('signatures', 'optional')}")
     exhibits = case.exhibits()
     _out(f"exhibits   {len(exhibits)}")
+    acquired: dict[int, list[Exhibit]] = {}
     for ex in exhibits:
-        _out(
-            f"  {ex.label}  {ex.size:>12,}  {ex.media_type or '':<24} {ex.name or ''}  "
-            f"sha256:{ex.sha256}"
-        )
+        acquired.setdefault(ex.seq, []).append(ex)
+    events = {e.seq: e for e in case.events() if e.seq in acquired}
+    for seq, group in acquired.items():
+        event = events.get(seq)
+        facts = event.capture_facts if event is not None else None
+        if event is None or facts is None:
+            _out(f"  event {seq} {event.action if event else ''}".rstrip())
+        else:
+            _print_capture_head(facts, "  ", event=event)
+        _print_exhibits(group, "    ", facts.target if facts and facts.is_web else None)
     return 0
+
+
+def _print_capture_head(facts: Any, indent: str, *, event: Event | None = None) -> None:
+    """A capture's first line (id, method, target, status, page time) and, for a web
+    capture, what the examiner must not miss: final URL, blocked writes, ignored TLS errors."""
+    status = facts.status or "?"
+    if facts.status not in (None, "complete"):
+        status += f": {facts.reason or ''}"
+    when = facts.page_time()
+    line = " ".join(x for x in (facts.id, facts.method, facts.target) if x)
+    word = "page" if facts.is_web else "time"
+    _out(f"{indent}{line}  [{status}]" + (f"  {word} {when}" if when else ""))
+    said = [facts.headline()] if facts.is_web and facts.headline() else []
+    if facts.tls is not None and facts.tls.warning:
+        said.append(facts.tls.warning)
+    if event is not None and event.rerouted:
+        said.append("REROUTED: " + ", ".join(f"{h} -> {t}" for h, t in event.rerouted.items()))
+    for text in said:
+        _out(f"{indent}  {text}")
+
+
+def _print_exhibits(exhibits: Sequence[Exhibit], indent: str, target: str | None) -> None:
+    """One line per exhibit, except a role with many (a page's images): one line with
+    their count, label runs and total size."""
+    roles: dict[str, list[Exhibit]] = {}
+    for ex in exhibits:
+        roles.setdefault(ex.role, []).append(ex)
+    for role, group in roles.items():
+        if len(group) > 3:
+            size = sum(ex.size for ex in group)
+            runs = label_runs([ex.label for ex in group], most=4)
+            _out(f"{indent}{role:<12} {len(group):>5} exhibits  {runs}  {size:,} bytes in all")
+            continue
+        for ex in group:
+            what = ex.source or (ex.name if ex.name != target else None) or ""
+            _out(
+                f"{indent}{ex.label}  {role:<12} {ex.size:>12,}  {ex.media_type or '':<24} "
+                f"{what}  sha256:{ex.sha256}"
+            )
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -167,19 +215,15 @@ def cmd_capture(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     for cap in captures:
-        status = cap.status if cap.status == "complete" else f"{cap.status}: {cap.reason}"
-        http = cap.record.get("http_status")
-        _out(f"{cap.id}  {cap.target}  [{status}]" + (f"  HTTP {http}" if http else ""))
-        for label in cap.exhibits:
-            ex = case.exhibit(label)
-            _out(f"    {label}  {ex.role:<10} {ex.size:>10,}  sha256:{ex.sha256}")
-        blocked = cap.record.get("blocked_requests") or []
-        if blocked:
-            _out(
-                f"    blocked {len(blocked)} request(s): "
-                + ", ".join(f"{b['method']} {b['url']}" for b in blocked[:3])
-                + (" …" if len(blocked) > 3 else "")
-            )
+        event = next((e for e in reversed(case.events()) if e.seq == cap.seq), None)
+        facts = event.capture_facts if event is not None else None
+        if event is None or facts is None:
+            _out(f"{cap.id}  {cap.target}  [{cap.status}]")
+            continue
+        _print_capture_head(facts, "", event=event)
+        for line in event.detail_lines():
+            _out(f"    {line}")
+        _print_exhibits([case.exhibit(label) for label in cap.exhibits], "    ", facts.target)
     failed = sum(c.status == "failed" for c in captures)
     _out(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
     return EXIT_CAPTURE_FAILED if failed else 0
@@ -351,6 +395,8 @@ def cmd_log(args: argparse.Namespace) -> int:
         else:
             who = f"{event.actor.get('name')} ({event.actor.get('id')})"
             _out(f"{event.seq:>5}  {event.time}  {who:<28} {event.action:<18} {event.summary()}")
+            for line in event.detail_lines():
+                _out(f"{'':>7}{line}")
     torn = case.log.torn_tail()
     if torn and not args.json:
         _out(f"  !  the log ends in a torn line of {len(torn)} bytes: run osint-kit verify")

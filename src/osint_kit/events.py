@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .capture_facts import CaptureFacts, describe_roles
 from .chain import is_hex64
 
 #: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
@@ -166,6 +167,22 @@ class Event:
         """Hosts whose requests went elsewhere in this capture (host -> where), if any."""
         return rerouted_hosts(self.capture)
 
+    @property
+    def capture_facts(self) -> CaptureFacts | None:
+        """The capture record read defensively (final URL, blocked writes, TLS, page times)."""
+        cap = self.capture
+        return CaptureFacts.of(cap) if cap is not None else None
+
+    def exhibit_roles(self) -> str:
+        """``screenshot E0001, …, page-image (500) E0007..E0506``: this event's exhibits by role."""
+        return describe_roles((s.exhibit, s.role) for s in self.subjects if s.exhibit)
+
+    def detail_lines(self) -> list[str]:
+        """What does not fit on the summary's line: for a web capture, the page's own
+        capture time, redirects, each blocked write, TLS, truncated bodies, the limit."""
+        facts = self.capture_facts
+        return facts.detail_lines() if facts is not None and facts.is_web else []
+
     def summary(self) -> str:
         """One readable line: what happened, to what."""
         d = self.details
@@ -173,11 +190,8 @@ class Event:
         if self.action == "case.created":
             return f"case created: {d.get('title', '')} [{d.get('category', '')}]"
         if cap is not None:
-            target = cap.get("target") or cap.get("original_name") or ""
-            labels = self.exhibits
-            exhibits = ", ".join(labels) if len(labels) <= 8 else f"{labels[0]}..{labels[-1]}"
-            status = cap.get("status", "")
-            text = f"{cap.get('id', '')} {cap.get('method', '')} {target}".strip()
+            facts = CaptureFacts.of(cap)
+            text = " ".join(x for x in (facts.id, facts.method, facts.target) if x)
             changes = cap.get("changes")
             if isinstance(changes, Mapping):
                 text += (
@@ -191,10 +205,14 @@ class Event:
                 ):
                     if changes.get(key):
                         text += f", {len(changes[key])} {word}"
-            if exhibits:
+            if facts.is_web and (said := facts.headline()):
+                text += f": {said}"
+            if exhibits := self.exhibit_roles():
                 text += f" -> {exhibits}"
-            if status and status != "complete":
-                text += f" ({status}: {cap.get('reason', '')})"
+            if facts.status and facts.status != "complete":
+                text += f" ({facts.status}: {facts.reason or ''})"
+            if facts.tls is not None and facts.tls.warning:
+                text += f" [{facts.tls.warning}]"
             if self.rerouted:
                 text += f" [REROUTED: {describe_rerouting(self.rerouted)}]"
             return text

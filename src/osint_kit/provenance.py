@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .capture_facts import CaptureFacts, text
 from .dates import utc_now
 from .errors import InvalidOption, StorageError
 from .events import Event, describe_rerouting, rerouted_hosts
@@ -25,6 +26,8 @@ from .fsio import atomic_write
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.
 MAX_THUMBNAIL_BYTES = 3 * 2**20
+#: Blocked writes listed per capture; the rest are counted (all are in the record).
+MAX_BLOCKED_ROWS = 200
 _PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 _CSS = """
@@ -38,6 +41,8 @@ th,td{border:1px solid #bbb;padding:.25em .45em;text-align:left;vertical-align:t
 th{background:#eee}.hash{font-family:ui-monospace,monospace;font-size:.85em;
   word-break:break-all}pre{white-space:pre-wrap;word-break:break-all}.ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}
 .exhibit{border:1px solid #999;padding:.6em .8em;margin:1em 0;page-break-inside:avoid}
+.capture{border:2px solid #555;padding:.6em .8em;margin:1em 0}
+.warning{border:3px solid #a00;color:#a00;padding:.4em .6em;font-weight:bold}
 .exhibit img{max-width:320px;max-height:240px;border:1px solid #ccc;float:right;
   margin:0 0 .5em 1em}.clear{clear:both}
 @media print{body{margin:0;max-width:none}.exhibit{break-inside:avoid}}
@@ -130,8 +135,26 @@ def render(
             "host names sent to other addresses (a sandbox, mirror or gateway). They show what "
             f"those addresses served, not necessarily the real site.</p><ul>{items}</ul>"
         )
+    ignored = [
+        (e, f) for e in events if (f := e.capture_facts) and f.tls is not None and f.tls.warning
+    ]
+    if ignored:
+        items = "".join(
+            f"<li>{_e(f.id)} (event {e.seq}, {_e(f.target)}): {_e(f.tls.warning if f.tls else '')}"
+            "</li>"
+            for e, f in ignored
+        )
+        parts.append(
+            "<h2 class='bad'>Captures with TLS errors ignored</h2><p class='bad'>These pages were "
+            "captured with certificate errors let through (--ignore-tls-errors): nothing shows "
+            f"that they came from the site their address names.</p><ul>{items}</ul>"
+        )
     parts.append(_examiners(events))
     parts.append(_timeline(events, withheld))
+    web = [(e, f) for e in events if (f := e.capture_facts) and f.is_web]
+    if web:
+        parts.append("<h2>Web captures</h2>")
+        parts.extend(_web_capture(e, f) for e, f in web)
     parts.append("<h2>Exhibits</h2>")
     for ex in exhibits:
         status = None
@@ -176,23 +199,105 @@ def _timeline(events: Sequence[Event], withheld: int) -> str:
     )
 
 
+def _web_capture(event: Event, facts: CaptureFacts) -> str:
+    """One web capture's facts: where it went, how the site answered, when the page itself
+    was captured, what the read-only guard blocked, TLS (a warning when errors were let
+    through), bodies cut at the byte limit, rerouting."""
+    cap = event.capture or {}
+    chain = [f"{h.status} {h.url}" for h in facts.redirects]
+    tls = facts.tls
+    rows = _rows(
+        [
+            ("Target", facts.target),
+            ("Final URL", facts.final_url),
+            ("Redirects", " → ".join([*chain, facts.final_url or "?"]) if chain else None),
+            ("HTTP status", facts.http_status),
+            ("Title", text(cap.get("title"))),
+            ("Status", " ".join(x for x in (facts.status, facts.reason) if x) or "?"),
+            ("Stopped by limit", facts.limit),
+            ("Page capture started", facts.started or "?"),
+            ("Page capture ended", facts.ended or "?"),
+            ("Recorded", f"{event.time} (event {event.seq})"),
+            ("Exhibits", event.exhibit_roles()),
+            (
+                "TLS",
+                f"{tls.protocol or '?'}; certificate for {tls.subject or '?'}, "
+                f"issued by {tls.issuer or '?'}"
+                if tls is not None and not tls.unreadable
+                else ("? (the record's tls is not an object)" if tls is not None else None),
+            ),
+            ("Blocked writes", str(len(facts.blocked))),
+            (
+                "REROUTED",
+                f"{describe_rerouting(event.rerouted)}: not from the real site"
+                if event.rerouted
+                else None,
+            ),
+        ]
+    )
+    out = [
+        f"<div class='capture' id='{_e(facts.id)}'><h3>Web capture {_e(facts.id)}: "
+        f"{_e(facts.target)}</h3>"
+    ]
+    if tls is not None and tls.warning:
+        which = (
+            "<ul>" + "".join(f"<li>{_e(err)}</li>" for err in tls.errors) + "</ul>"
+            if tls.errors
+            else "<p>Which errors were met is not recorded (an older capture).</p>"
+        )
+        out.append(
+            "<div class='warning'><p>TLS ERRORS IGNORED: this page was captured with "
+            "certificate errors let through (--ignore-tls-errors); nothing shows it came from "
+            f"the site its address names.</p>{which}</div>"
+        )
+    out.append(f"<table>{rows}</table>")
+    if facts.blocked:
+        shown = facts.blocked[:MAX_BLOCKED_ROWS]
+        body = "".join(
+            "<tr>"
+            + "".join(f"<td>{_e(c)}</td>" for c in (b.method, b.url, b.kind, b.frame, b.time))
+            + "</tr>"
+            for b in shown
+        )
+        more = (
+            f"<p>… and {len(facts.blocked) - len(shown)} more, in the capture record.</p>"
+            if len(facts.blocked) > len(shown)
+            else ""
+        )
+        out.append(
+            f"<p>Writes the read-only guard blocked ({len(facts.blocked)}):</p><table><tr>"
+            "<th>Method</th><th>URL</th><th>Kind</th><th>Frame</th><th>Time</th></tr>"
+            f"{body}</table>{more}"
+        )
+    if facts.truncated:
+        items = "".join(f"<li>{_e(u)}</li>" for u in facts.truncated[:MAX_BLOCKED_ROWS])
+        out.append(f"<p>Response bodies cut at the byte limit:</p><ul>{items}</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _map(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) -> str:
     acquiring = next((e for e in events if e.seq == ex.seq), None)
     title = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.name or ex.capture}"
-    cap = (acquiring.capture if acquiring else None) or {}
-    tls = cap.get("tls") or {}
-    server = cap.get("server") or {}
-    source = cap.get("source") or {}
-    derived = (acquiring.details.get("derived") if acquiring else None) or {}
+    cap = _map(acquiring.capture if acquiring else None)
+    facts = CaptureFacts.of(cap)
+    tls = _map(cap.get("tls"))
+    server = _map(cap.get("server"))
+    source = _map(cap.get("source"))
+    derived = _map(acquiring.details.get("derived") if acquiring else None)
     inputs = derived.get("inputs") or []
-    facts = [
+    facts_rows = [
         ("SHA-256", ex.sha256),
         (
             "DERIVED (not collected)",
             f"{derived.get('method')} of {len(inputs)} exhibit(s): "
             + ", ".join(map(str, inputs[:20]))
             + (" …" if len(inputs) > 20 else "")
-            + f"; computed at log seq {(derived.get('head') or {}).get('seq')}"
+            + f"; computed at log seq {_map(derived.get('head')).get('seq')}"
             if derived
             else None,
         ),
@@ -201,23 +306,27 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         ("Role", ex.role),
         ("Media type", ex.media_type),
         ("Acquired", f"{ex.acquired_at} by {ex.acquired_by} (event {ex.seq})"),
-        ("Capture", f"{cap.get('id', '')} {cap.get('method', '')}".strip()),
-        ("Target", cap.get("target")),
+        ("Capture", " ".join(x for x in (facts.id, facts.method) if x)),
+        ("Target", facts.target),
         ("Source URL", ex.source),
-        ("Final URL", cap.get("final_url")),
-        ("HTTP status", cap.get("http_status")),
+        ("Final URL", facts.final_url),
+        ("HTTP status", facts.http_status),
         ("Server", f"{server.get('ip')}:{server.get('port')}" if server else None),
-        ("TLS certificate (leaf SHA-256)", tls.get("leaf_sha256")),
-        ("Status", f"{cap.get('status', '')} {cap.get('reason') or ''}".strip()),
+        ("TLS certificate (leaf SHA-256)", text(tls.get("leaf_sha256"))),
+        (
+            "TLS ERRORS IGNORED",
+            facts.tls.warning if facts.tls is not None and facts.tls.warning else None,
+        ),
+        ("Status", " ".join(x for x in (facts.status, facts.reason) if x)),
         (
             "REROUTED",
             f"{describe_rerouting(rerouted_hosts(cap))}: not from the real site"
             if rerouted_hosts(cap)
             else None,
         ),
-        ("Original name", source.get("original_name")),
-        ("Handed over by", cap.get("handed_over_by")),
-        ("Note", cap.get("note")),
+        ("Original name", text(source.get("original_name"))),
+        ("Handed over by", text(cap.get("handed_over_by"))),
+        ("Note", text(cap.get("note"), most=10_000)),
     ]
     later = [
         e
@@ -233,7 +342,7 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
     return (
         f"<div class='exhibit' id='{_e(ex.label)}'>{_thumbnail(ex)}<h3>{_e(ex.label)}: "
         f"{_e(title)}</h3>"
-        f"<table>{_rows(facts)}</table>"
+        f"<table>{_rows(facts_rows)}</table>"
         + (f"<p>Later events:</p><ul>{history}</ul>" if history else "<p>No later events.</p>")
         + "<div class='clear'></div></div>"
     )
