@@ -199,8 +199,8 @@ def test_case_show_groups_exhibits_per_capture_by_role(batch: Case) -> None:
     start = next(i for i, ln in enumerate(lines) if "C0001 web.browser" in ln)
     head = lines[start]
     assert "https://start.example/a  [partial: the page's traffic passed 1 MiB]" in head
-    assert "page 2026-11-20T09:00:00Z to 09:00:12Z" in head
     big = "\n".join(lines[start : start + 12])
+    assert lines[start + 1] == "    page 2026-11-20T09:00:00Z to 09:00:12Z (12.5 s)"
     assert "final URL " + FRAME in big and "blocked 3 writes (1 websocket)" in big
     assert f"TLS ERRORS IGNORED: {TLS_ERROR}" in big
     assert re.search(r"E0001  screenshot\s+\d+  image/png", big)
@@ -247,7 +247,7 @@ def test_wrong_typed_record_shows_without_traceback(case: Case) -> None:
     record_failure(case.writer, {**WRONG_TYPES, "status": "failed"}, EXAMINER.actor())
     log = _cli("log", case.id)
     assert "C0001 web.browser" in log
-    assert "TLS details: ? (the record's tls is not an object)" in log
+    assert "TLS: ? (the record's tls is not an object)" in log
     assert "page captured ? to ?" in log
     show = _cli("case", "show", case.id)
     assert "C0001 web.browser  [?]" in show
@@ -256,3 +256,32 @@ def test_wrong_typed_record_shows_without_traceback(case: Case) -> None:
     facts = CaptureFacts.of(WRONG_TYPES)
     assert facts.redirects == () and facts.blocked == () and facts.target is None
     assert CaptureFacts.of("not a record") == CaptureFacts()
+
+
+@pytest.mark.parametrize(
+    ("record", "warning"),
+    [
+        ({"tls": {"errors_ignored": True, "errors": ["e1", "e2"]}}, "TLS ERRORS IGNORED: e1; e2"),
+        ({"tls": {"errors_ignored": True}}, "TLS ERRORS IGNORED (which: not recorded)"),
+        ({"tls": {"errors_ignored": True, "errors": []}}, None),  # on, but none met
+        ({"tls": {"errors_ignored": False, "subjectName": "a"}}, None),
+        ({"tls": {"errors_ignored": False, "errors": ["met"]}}, "TLS ERRORS IGNORED: met"),
+        (
+            {"tls": {"errors_ignored": True, "errors": "one"}},
+            "TLS ERRORS IGNORED (which: not recorded)",
+        ),
+        (
+            {"target": "https://a/", "options": {"ignore_tls_errors": True}},
+            "TLS ERRORS IGNORED (which: not recorded)",
+        ),
+        ({"target": "http://a/", "options": {"ignore_tls_errors": True}}, None),
+        ({"target": "https://a/", "tls": None}, None),
+        (
+            {"target": "https://a/", "tls": ["x"], "options": {"ignore_tls_errors": True}},
+            "TLS ERRORS IGNORED (which: not recorded)",
+        ),
+    ],
+)
+def test_when_tls_errors_count_as_ignored(record: dict[str, Any], warning: str | None) -> None:
+    tls = CaptureFacts.of({"method": "web.browser", **record}).tls
+    assert (tls.warning if tls is not None else None) == warning

@@ -86,14 +86,20 @@ class Tls:
     errors: tuple[str, ...] | None = None
     #: The record's ``tls`` is there but not an object: nothing in it can be read.
     unreadable: bool = False
+    #: The page came over plain http (no TLS of its own), with the option on.
+    plain_http: bool = False
 
     @classmethod
     def of(cls, record: Mapping[str, Any]) -> Tls | None:
         raw = record.get("tls")
         option = _map(record.get("options")).get("ignore_tls_errors") is True
         if raw is None:
-            # No TLS (http), or none recorded; the option alone is worth saying.
-            return cls(errors_ignored=True) if option else None
+            if not option:
+                return None
+            # With the option on and no TLS details, an https page may still have met errors.
+            urls = (text(record.get("final_url")) or "", text(record.get("target")) or "")
+            plain = not any(u.lower().startswith("https:") for u in urls)
+            return cls(errors_ignored=True, plain_http=plain)
         if not isinstance(raw, Mapping):
             return cls(errors_ignored=option, unreadable=True)
         listed = raw.get("errors")
@@ -116,7 +122,7 @@ class Tls:
         the browser did not accept (errors met, or the option on and which not recorded)."""
         if self.errors:
             return "TLS ERRORS IGNORED: " + "; ".join(self.errors)
-        if self.errors_ignored and self.errors is None:
+        if self.errors_ignored and self.errors is None and not self.plain_http:
             return "TLS ERRORS IGNORED (which: not recorded)"
         return None
 
@@ -124,15 +130,16 @@ class Tls:
         """What to say about TLS beyond the warning (the certificate, the option)."""
         out = []
         if self.unreadable:
-            out.append("TLS details: ? (the record's tls is not an object)")
+            out.append("? (the record's tls is not an object)")
         if self.subject or self.issuer or self.protocol:
             out.append(
-                "TLS: "
-                + (f"{self.protocol}, " if self.protocol else "")
+                (f"{self.protocol}, " if self.protocol else "")
                 + f"certificate for {self.subject or UNKNOWN}, issued by {self.issuer or UNKNOWN}"
             )
         if self.errors_ignored and self.errors == ():
-            out.append("TLS: --ignore-tls-errors was on; no TLS error was met")
+            out.append("--ignore-tls-errors was on; no TLS error was met")
+        if self.plain_http:
+            out.append("none, the page came over http (--ignore-tls-errors was on)")
         return out
 
 
@@ -222,10 +229,10 @@ class CaptureFacts:
         """The web facts that belong on an event's one line: where it ended, how it
         answered, what was blocked; the TLS warning and rerouting are for the caller."""
         parts = []
-        if self.moved:
-            parts.append(f"final URL {self.final_url}")
         if self.http_status:
             parts.append(f"HTTP {self.http_status}")
+        if self.moved:
+            parts.append(f"final URL {self.final_url}")
         if self.redirects:
             n = len(self.redirects)
             parts.append(f"{n} redirect{'s' if n != 1 else ''}")
@@ -233,12 +240,12 @@ class CaptureFacts:
             parts.append(blocked)
         return ", ".join(parts)
 
-    def detail_lines(self, most: int = 5) -> list[str]:
+    def detail_lines(self, most: int = 5, *, with_time: bool = True) -> list[str]:
         """Lines under an event's one line: the page's own time, the redirect chain, each
         blocked write (the first ``most``), TLS (its warning is the headline's, not here),
         truncated bodies, the limit that ended it."""
         out = []
-        if when := self.page_time():
+        if with_time and (when := self.page_time()):
             out.append(f"page captured {when}")
         if self.redirects:
             chain = " -> ".join(f"{h.status} {h.url}" for h in self.redirects)
@@ -248,7 +255,7 @@ class CaptureFacts:
         if len(self.blocked) > most:
             out.append(f"… and {len(self.blocked) - most} more blocked (in the capture record)")
         if self.tls is not None:  # its warning goes on the first line, where none misses it
-            out.extend(self.tls.lines())
+            out.extend(f"TLS: {line}" for line in self.tls.lines())
         if self.truncated:
             n = len(self.truncated)
             shown = ", ".join(self.truncated[:3]) + (" …" if n > 3 else "")

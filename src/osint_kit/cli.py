@@ -145,17 +145,16 @@ def _print_capture_head(facts: Any, indent: str, *, event: Event | None = None) 
     status = facts.status or "?"
     if facts.status not in (None, "complete"):
         status += f": {facts.reason or ''}"
-    when = facts.page_time()
     line = " ".join(x for x in (facts.id, facts.method, facts.target) if x)
-    word = "page" if facts.is_web else "time"
-    _out(f"{indent}{line}  [{status}]" + (f"  {word} {when}" if when else ""))
-    said = [facts.headline()] if facts.is_web and facts.headline() else []
+    said = facts.headline() if facts.is_web else ""
+    _out(f"{indent}{line}  [{status}]" + (f"  {said}" if said else ""))
+    if when := facts.page_time():
+        _out(f"{indent}  {'page' if facts.is_web else 'time'} {when}")
     if facts.tls is not None and facts.tls.warning:
-        said.append(facts.tls.warning)
+        _out(f"{indent}  {facts.tls.warning}")
     if event is not None and event.rerouted:
-        said.append("REROUTED: " + ", ".join(f"{h} -> {t}" for h, t in event.rerouted.items()))
-    for text in said:
-        _out(f"{indent}  {text}")
+        hosts = ", ".join(f"{h} -> {t}" for h, t in sorted(event.rerouted.items()))
+        _out(f"{indent}  REROUTED: {hosts}")
 
 
 def _print_exhibits(exhibits: Sequence[Exhibit], indent: str, target: str | None) -> None:
@@ -214,16 +213,18 @@ def cmd_capture(args: argparse.Namespace) -> int:
         parallel=args.parallel,
         progress=not args.quiet,
     )
+    events = {e.seq: e for e in case.events()}
+    by_label = {ex.label: ex for ex in case.exhibits()}
     for cap in captures:
-        event = next((e for e in reversed(case.events()) if e.seq == cap.seq), None)
+        event = events.get(cap.seq)
         facts = event.capture_facts if event is not None else None
         if event is None or facts is None:
             _out(f"{cap.id}  {cap.target}  [{cap.status}]")
             continue
         _print_capture_head(facts, "", event=event)
-        for line in event.detail_lines():
+        for line in facts.detail_lines(with_time=False) if facts.is_web else ():
             _out(f"    {line}")
-        _print_exhibits([case.exhibit(label) for label in cap.exhibits], "    ", facts.target)
+        _print_exhibits([by_label[label] for label in cap.exhibits], "    ", facts.target)
     failed = sum(c.status == "failed" for c in captures)
     _out(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
     return EXIT_CAPTURE_FAILED if failed else 0

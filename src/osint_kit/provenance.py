@@ -213,19 +213,13 @@ def _web_capture(event: Event, facts: CaptureFacts) -> str:
             ("Redirects", " → ".join([*chain, facts.final_url or "?"]) if chain else None),
             ("HTTP status", facts.http_status),
             ("Title", text(cap.get("title"))),
-            ("Status", " ".join(x for x in (facts.status, facts.reason) if x) or "?"),
+            ("Status", ": ".join(x for x in (facts.status, facts.reason) if x) or "?"),
             ("Stopped by limit", facts.limit),
             ("Page capture started", facts.started or "?"),
             ("Page capture ended", facts.ended or "?"),
             ("Recorded", f"{event.time} (event {event.seq})"),
             ("Exhibits", event.exhibit_roles()),
-            (
-                "TLS",
-                f"{tls.protocol or '?'}; certificate for {tls.subject or '?'}, "
-                f"issued by {tls.issuer or '?'}"
-                if tls is not None and not tls.unreadable
-                else ("? (the record's tls is not an object)" if tls is not None else None),
-            ),
+            ("TLS", "; ".join(tls.lines()) if tls is not None else None),
             ("Blocked writes", str(len(facts.blocked))),
             (
                 "REROUTED",
@@ -314,10 +308,10 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         ("Server", f"{server.get('ip')}:{server.get('port')}" if server else None),
         ("TLS certificate (leaf SHA-256)", text(tls.get("leaf_sha256"))),
         (
-            "TLS ERRORS IGNORED",
+            "WARNING",
             facts.tls.warning if facts.tls is not None and facts.tls.warning else None,
         ),
-        ("Status", " ".join(x for x in (facts.status, facts.reason) if x)),
+        ("Status", ": ".join(x for x in (facts.status, facts.reason) if x)),
         (
             "REROUTED",
             f"{describe_rerouting(rerouted_hosts(cap))}: not from the real site"
