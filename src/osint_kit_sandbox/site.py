@@ -1,21 +1,58 @@
 """A small web site on 127.0.0.1 with ordinary and hostile pages, for web capture tests
 and benchmarks.
 
-It records every request it receives, so a test can prove that nothing but
-GET/HEAD/OPTIONS ever reached it.
+It records every request it receives, of any method (a WebSocket handshake as
+``("WEBSOCKET", path)``), so a test can prove that nothing but GET/HEAD/OPTIONS ever
+reached it: ``site.writes() == []``.
+
+Hostile pages, and what each attacks:
+
+- ``/beacon``, ``/autoform``, ``/autoform-late``: writes from the page (beacon, fetch,
+  XHR, a form submitted at once or 500 ms after ``load``, when a guard may be relaxed).
+- ``/pagehide-beacon``: writes on ``pagehide``/``beforeunload``/``unload``/
+  ``visibilitychange``, i.e. while the capture closes the page.
+- ``/popup``, ``/popup-beacon`` (+ ``/beacon-child``): writes from a window the page opened.
+- ``/websocket`` (+ ``/ws``): writes over a WebSocket, which HTTP interception misses.
+- ``/worker-post`` (+ ``/worker.js``, ``/sw.js``): writes from a dedicated worker and a
+  service worker, outside the page's own request handling.
+- ``/loop-head``, ``/loop-scroll``, ``/loop-later``: a renderer stuck in ``while(true)``
+  before anything renders, when the capture scrolls, and after the page has rendered.
+- ``/download``, ``/download-forever`` (+ ``/forever.bin``): downloads, one never ending.
+- ``/loop``, ``/never-idle``, ``/lazy``, ``/infinite``: redirect loop, endless polling,
+  content added on scroll, a feed that never ends.
+- ``/huge``, ``/big?mb=N``, ``/slow?mb=N&rate=R``, ``/stream?kb=N&rate=R``: heavy pages:
+  many large subresources, one large document, a slow one, a chunked one (``kb=0``
+  never ends).
+- ``/slow-start?s=N``: no response headers for N seconds ("did not start" vs "slow").
+- ``/tall``, ``/short``: plain pages to tell a full-page screenshot from a viewport one.
+
+The server speaks HTTP/1.1; fixed responses carry a Content-Length. Client disconnects
+are swallowed quietly, and ``serve()`` returns promptly even while a never-ending
+response is being written: streaming loops watch a stop flag and open connections are
+shut down at exit.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
+import random
+import select
+import socket
 import ssl
+import sys
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BufferedIOBase
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from .demo import make_png
 from .testca import TestCA
@@ -50,12 +87,61 @@ fetch('/api/ok').then(r => r.text()).then(t => document.body.append(t));
 <form id="f" method="post" action="/submit"><input name="report" value="examiner was here"></form>
 <p>This page submits a form by itself.</p>
 <script>document.getElementById('f').submit();</script></body></html>""",
+    "/autoform-late": """<!doctype html><html><head><title>Late form</title></head><body>
+<form id="f" method="post" action="/submit"><input name="report" value="examiner was here"></form>
+<p>the real page</p>
+<script>window.addEventListener('load', () =>
+  setTimeout(() => document.getElementById('f').submit(), 500));</script></body></html>""",
     "/popup": """<!doctype html><html><head><title>Popup</title></head><body><p>opens a window</p>
 <script>window.open('/', 'pop');</script></body></html>""",
+    "/popup-beacon": """<!doctype html><html><head><title>Popup beacon</title></head><body>
+<p>opens a window that phones home</p>
+<script>window.open('/beacon-child');</script></body></html>""",
+    "/beacon-child": """<!doctype html><html><head><title>Beacon child</title></head><body>
+<p>child window</p><script>
+navigator.sendBeacon('/collect-popup', 'child');
+window.addEventListener('pagehide', () => navigator.sendBeacon('/collect-popup', 'child'));
+fetch('/api/ok').catch(() => {});
+</script></body></html>""",
+    "/pagehide-beacon": """<!doctype html><html><head><title>Goodbye beacon</title></head><body>
+<p>this page writes while it is being closed</p><script>
+function bye() {
+  navigator.sendBeacon('/collect-pagehide', 'bye');
+  fetch('/api/keepalive', {method: 'POST', body: 'x', keepalive: true}).catch(() => {});
+}
+for (const name of ['pagehide', 'beforeunload', 'unload']) window.addEventListener(name, bye);
+document.addEventListener('visibilitychange', bye);
+</script></body></html>""",
+    "/websocket": """<!doctype html><html><head><title>WebSocket</title></head><body>
+<p>this page talks over a WebSocket</p><script>
+const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://')
+  + location.host + '/ws');
+ws.onopen = () => { ws.send('LIKE post 7'); ws.send('COMMENT hello'); };
+</script></body></html>""",
+    "/worker-post": """<!doctype html><html><head><title>Workers</title></head><body>
+<p>this page writes from workers</p><script>
+new Worker('/worker.js');
+try {
+  navigator.serviceWorker.register('/sw.js').catch(() => {});
+} catch (e) {}
+</script></body></html>""",
     "/download": """<!doctype html><html><head><title>Download</title></head><body>
 <a id="d" href="/file.bin">file</a>
 <script>window.onload = () => document.getElementById('d').click();</script>
 </body></html>""",
+    "/download-forever": """<!doctype html><html><head><title>Endless download</title></head><body>
+<a id="d" href="/forever.bin">file</a>
+<script>window.onload = () => document.getElementById('d').click();</script>
+</body></html>""",
+    "/loop-head": """<!doctype html><html><head><title>Loop in head</title>
+<script>while(true){}</script></head><body><p>never rendered</p></body></html>""",
+    "/loop-scroll": """<!doctype html><html><head><title>Loop on scroll</title></head>
+<body style="margin:0">
+<div style="height:4000px">scrolling hangs this page</div>
+<script>window.addEventListener('scroll', () => { while(true){} });</script></body></html>""",
+    "/loop-later": """<!doctype html><html><head><title>Loop later</title></head><body>
+<p>rendered before the loop</p>
+<script>setTimeout(() => { while(true){} }, 300);</script></body></html>""",
     "/lazy": """<!doctype html><html><head><title>Lazy</title></head><body>
 <div style="height:3000px">scroll down</div><div id="more"></div>
 <script>
@@ -83,22 +169,190 @@ window.addEventListener('scroll', more);
 </script></body></html>""",
     "/never-idle": """<!doctype html><html><head><title>Busy</title></head><body><p>polling</p>
 <script>setInterval(() => fetch('/api/ok?' + Date.now()), 150);</script></body></html>""",
+    "/tall": """<!doctype html><html><head><title>Tall</title></head><body style="margin:0">
+<div style="height:5000px;background:linear-gradient(#fff,#9cf)">top of a tall page</div>
+</body></html>""",
+    "/short": """<!doctype html><html><head><title>Short</title></head><body>
+<p>a page that fits in the window</p><img src="/photo.png" width="120" height="80">
+</body></html>""",
 }
+
+SCRIPTS: dict[str, str] = {
+    "/worker.js": """fetch('/api/worker', {method: 'POST', body: 'from worker'}).catch(() => {});
+fetch('/api/ok?worker=1').catch(() => {});
+""",
+    "/sw.js": """self.addEventListener('install', (event) => {
+  event.waitUntil(fetch('/api/sw', {method: 'POST', body: 'from sw'}).catch(() => {}));
+});
+""",
+}
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass
 class Site:
     base: str
     received: list[tuple[str, str]] = field(default_factory=list)
+    ws_messages: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return self.base + path
 
+    def writes(self) -> list[tuple[str, str]]:
+        """Requests that could change something on the server (WEBSOCKET counts)."""
+        return [(m, p) for m, p in self.received if m not in READS]
 
-def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
+
+# Generated pages -------------------------------------------------------------------
+
+_BIG: dict[int, bytes] = {}  # deterministic, so cached: tests compare bytes
+
+
+def big_page(mb: int) -> bytes:
+    """An HTML page of exactly ``mb`` MiB (or its head and tail only, when smaller)."""
+    page = _BIG.get(mb)
+    if page is None:
+        head = (
+            f"<!doctype html><html><head><title>Big {mb} MB</title></head><body>\n"
+            '<p id="first">start of the big page</p>\n'
+        ).encode()
+        tail = b'<p id="last">end of the big page</p>\n</body></html>\n'
+        room = mb * 2**20 - len(head) - len(tail)
+        parts: list[bytes] = []
+        i = used = 0
+        while True:
+            para = f"<p>filler paragraph {i:07d}: the quick brown fox jumps over the dog.</p>\n"
+            if used + len(para) > room:
+                break
+            parts.append(para.encode())
+            used += len(para)
+            i += 1
+        page = head + b"".join(parts) + b" " * max(0, room - used) + tail
+        _BIG[mb] = page
+    return page
+
+
+_LETTERS = bytes(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[i % 64] for i in range(256)
+)
+
+
+def _slow_page(mb: float) -> bytes:
+    """``mb`` MiB of HTML, mostly an incompressible comment (so gzip on the way won't help)."""
+    head = b"<!doctype html><html><head><title>Slow</title></head><body><p>slow page</p><!--"
+    tail = b"--></body></html>"
+    n = max(0, int(mb * 2**20) - len(head) - len(tail))
+    return head + random.Random(n).randbytes(n).translate(_LETTERS) + tail
+
+
+STREAM_HEAD = b"<!doctype html><html><head><title>Streaming</title></head><body>\n"
+STREAM_TAIL = b"</body></html>\n"
+STREAM_CHUNK = 16 * 1024
+
+
+def _stream_chunk(i: int, size: int) -> bytes:
+    """``<p>chunk i</p>`` padded with spaces to exactly ``size`` bytes."""
+    text = f"<p>chunk {i}</p>".encode()[:size]
+    return text + b" " * (size - len(text) - 1) + b"\n" if size > len(text) else text
+
+
+# Writing helpers -------------------------------------------------------------------
+
+
+def _write_chunk(out: BufferedIOBase, data: bytes) -> None:
+    """One chunk of ``Transfer-Encoding: chunked`` (empty data ends the body)."""
+    out.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+
+def _pace(stop: threading.Event, start: float, sent: int, per_s: float) -> bool:
+    """Sleep until ``sent`` bytes are due at ``per_s`` bytes/s; False once stopping."""
+    delay = start + sent / per_s - time.monotonic() if per_s > 0 else 0.0
+    return not stop.wait(delay) if delay > 0 else not stop.is_set()
+
+
+def _write_throttled(
+    out: BufferedIOBase, data: bytes, per_s: float, stop: threading.Event, block: int = 64 * 1024
+) -> bool:
+    """Write ``data`` in ``block`` writes at ``per_s`` bytes/s; False if stopped early."""
+    start = time.monotonic()
+    for offset in range(0, len(data), block):
+        out.write(data[offset : offset + block])
+        if not _pace(stop, start, min(offset + block, len(data)), per_s):
+            return False
+    return True
+
+
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def ws_accept(key: str) -> str:
+    """The Sec-WebSocket-Accept answer to a Sec-WebSocket-Key (RFC 6455, 4.2.2)."""
+    return base64.b64encode(hashlib.sha1(key.encode() + WS_GUID).digest()).decode()
+
+
+def _ws_frame(opcode: int, payload: bytes = b"") -> bytes:
+    """An unmasked server frame with a short payload (close and pong only)."""
+    return bytes([0x80 | opcode, len(payload)]) + payload
+
+
+def _ws_read_messages(rfile: BufferedIOBase, wfile: BufferedIOBase) -> Iterator[str]:
+    """Text messages from masked client frames until close or disconnect."""
+
+    def exactly(n: int) -> bytes:
+        data = rfile.read(n)
+        if len(data) < n:
+            raise EOFError
+        return data
+
+    pieces: list[bytes] = []
+    try:
+        while True:
+            b0, b1 = exactly(2)
+            fin, opcode, length = b0 & 0x80, b0 & 0x0F, b1 & 0x7F
+            if length == 126:
+                length = int.from_bytes(exactly(2), "big")
+            elif length == 127:
+                length = int.from_bytes(exactly(8), "big")
+            mask = exactly(4) if b1 & 0x80 else b"\0\0\0\0"
+            payload = bytes(c ^ mask[i % 4] for i, c in enumerate(exactly(length)))
+            if opcode == 0x8:  # close: answer it and stop
+                wfile.write(_ws_frame(0x8, payload[:2]))
+                return
+            if opcode == 0x9:  # ping
+                wfile.write(_ws_frame(0xA, payload[:125]))
+            elif opcode in (0x0, 0x1, 0x2):
+                pieces.append(payload)
+                if fin:
+                    if opcode != 0x2:  # binary messages are not recorded as text
+                        yield b"".join(pieces).decode("utf-8", "replace")
+                    pieces = []
+    except EOFError:
+        return
+
+
+def _number(query: dict[str, list[str]], name: str, default: float) -> float:
+    try:
+        return max(0.0, float(query[name][0]))
+    except (KeyError, ValueError):
+        return default
+
+
+# Server ---------------------------------------------------------------------------
+
+
+def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
         def log_message(self, *args: object) -> None:
             pass
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except OSError:  # the client went away (broken pipe, reset, TLS EOF)
+                self.close_connection = True
 
         def _send(
             self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
@@ -112,11 +366,27 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
+        def _client_gone(self) -> bool:
+            # Peek on the raw socket: an SSLSocket refuses flags, and EOF shows below TLS too
+            conn = self.connection
+            if not select.select([conn], [], [], 0)[0]:
+                return False
+            try:
+                return socket.socket.recv(conn, 1, socket.MSG_PEEK) == b""
+            except OSError:
+                return True
+
         def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            path, query = url.path, parse_qs(url.query)
+            if path == "/ws":
+                self._websocket()
+                return
             site.received.append((self.command, self.path))
-            path = self.path.split("?")[0]
             if path in PAGES:
                 self._send(200, PAGES[path].encode(), "text/html; charset=utf-8")
+            elif path in SCRIPTS:
+                self._send(200, SCRIPTS[path].encode(), "text/javascript; charset=utf-8")
             elif path == "/photo.png":
                 self._send(200, PHOTO, "image/png")
             elif path == "/redirect":
@@ -141,6 +411,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     "application/octet-stream",
                     {"Content-Disposition": 'attachment; filename="file.bin"'},
                 )
+            elif path == "/forever.bin":
+                self._forever()
+            elif path == "/big":
+                page = big_page(int(_number(query, "mb", 20)))
+                self._send(200, page, "text/html; charset=utf-8")
+            elif path == "/stream":
+                self._stream(int(_number(query, "kb", 3800)), _number(query, "rate", 1024))
+            elif path == "/slow":
+                self._slow(_number(query, "mb", 32), _number(query, "rate", 1))
+            elif path == "/slow-start":
+                self._slow_start(_number(query, "s", 5))
             elif path == "/error":
                 self._send(500, b"<h1>Internal error</h1>", "text/html")
             else:
@@ -150,20 +431,147 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         do_HEAD = do_GET
 
-        def do_POST(self) -> None:  # must never be reached through the capture guard
+        def do_OPTIONS(self) -> None:
             site.received.append((self.command, self.path))
+            self._send(204, b"", "text/plain", {"Allow": "GET, HEAD, OPTIONS, POST, PUT"})
+
+        def _write(self) -> None:  # must never be reached through the capture guard
+            site.received.append((self.command, self.path))
+            self._read_body()
             self._send(200, b"accepted", "text/plain")
 
-        do_PUT = do_POST
+        do_POST = do_PUT = do_DELETE = do_PATCH = _write
+
+        def __getattr__(self, name: str) -> Any:
+            # Any other method is a write too: record it rather than answer 501 unseen
+            if name.startswith("do_"):
+                return self._write
+            raise AttributeError(name)
+
+        def _read_body(self) -> None:
+            # Read what was sent, or keep-alive would parse it as the next request
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                    self.rfile.read(size + 2)
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass
+            else:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def _websocket(self) -> None:
+            key = self.headers.get("Sec-WebSocket-Key")
+            if "websocket" not in self.headers.get("Upgrade", "").lower() or not key:
+                site.received.append((self.command, self.path))
+                self._send(400, b"WebSocket only", "text/plain")
+                return
+            site.received.append(("WEBSOCKET", self.path))
+            self.send_response(101)
+            self.send_header("Upgrade", "websocket")
+            self.send_header("Connection", "Upgrade")
+            self.send_header("Sec-WebSocket-Accept", ws_accept(key))
+            self.end_headers()
+            self.close_connection = True
+            for message in _ws_read_messages(self.rfile, self.wfile):
+                site.ws_messages.append(message)
+
+        def _forever(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Disposition", 'attachment; filename="forever.bin"')
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            block = bytes(64 * 1024)
+            while self.command != "HEAD" and not stop.is_set():
+                self.wfile.write(block)
+                if stop.wait(0.1) or self._client_gone():
+                    return
+
+        def _stream(self, kb: int, rate_kb: float) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            out = self.wfile
+            _write_chunk(out, STREAM_HEAD)
+            left = kb * 1024 - len(STREAM_HEAD) - len(STREAM_TAIL) if kb else -1
+            start, sent, i = time.monotonic(), 0, 0
+            while left != 0:
+                size = STREAM_CHUNK if left < 0 else min(STREAM_CHUNK, left)
+                _write_chunk(out, _stream_chunk(i, size))
+                sent, i = sent + size, i + 1
+                left = left if left < 0 else left - size
+                if not _pace(stop, start, sent, rate_kb * 1024):
+                    self.close_connection = True  # stopping: leave the body unfinished
+                    return
+            _write_chunk(out, STREAM_TAIL)
+            _write_chunk(out, b"")
+
+        def _slow(self, mb: float, rate_mb: float) -> None:
+            body = _slow_page(mb)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                out = self.wfile
+                if not _write_throttled(out, body, rate_mb * 2**20, stop):
+                    self.close_connection = True
+
+        def _slow_start(self, seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                if stop.wait(min(left, 0.1)) or self._client_gone():
+                    self.close_connection = True
+                    return
+            page = b"<!doctype html><html><head><title>Slow start</title></head><body>"
+            self._send(200, page + b"<p>finally</p></body></html>", "text/html; charset=utf-8")
 
     return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    """Threads are daemons and open connections are shut down at exit, so closing the
+    server never waits on a response that does not end."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._lock:
+            conns = list(self._open)
+        for conn in conns:
+            # below TLS on purpose: SSLSocket.shutdown would race the writing thread
+            with suppress(OSError):
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):  # disconnects are not errors here
+            super().handle_error(request, client_address)
 
 
 @contextmanager
 def serve(tls: TestCA | None = None) -> Iterator[Site]:
     """Serve the site on a free port of 127.0.0.1, over HTTPS when given a test CA."""
     site = Site(base="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
+    stop = threading.Event()
+    server = _Server(("127.0.0.1", 0), _handler(site, stop))
     scheme = "http"
     if tls is not None:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -171,10 +579,12 @@ def serve(tls: TestCA | None = None) -> Iterator[Site]:
         server.socket = context.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     site.base = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
     thread.start()
     try:
         yield site
     finally:
+        stop.set()
         server.shutdown()
+        server.close_connections()
         server.server_close()
