@@ -199,21 +199,25 @@ def test_wacz_packing_is_deterministic() -> None:
     assert pack_wacz(warc, **kw) == pack_wacz(warc, **kw)
 
 
-def test_content_encoding_is_recorded_and_the_body_decoded(
+def test_a_compressed_body_is_kept_as_the_server_sent_it(
     captured: tuple[Case, dict[str, Capture]], site: Site, tmp_path: Path
 ) -> None:
+    import gzip
+
     from warcio.archiveiterator import ArchiveIterator
 
     case, caps = captured
     path = tmp_path / "gz.warc.gz"
     path.write_bytes(exhibits(case, caps["/gzip"])["warc"])
+    page = b"<html><head><title>Zipped</title></head><body>compressed words</body></html>"
     with open(path, "rb") as f:
         rec = next(r for r in ArchiveIterator(f) if r.rec_type == "response")
-        assert rec.http_headers.get_header("X-Osint-Kit-Orig-Content-Encoding") == "gzip"
-        assert rec.http_headers.get_header("Content-Encoding") is None
-        assert rec.content_stream().read() == (
-            b"<html><head><title>Zipped</title></head><body>compressed words</body></html>"
-        )
+        assert rec.http_headers.get_header("Content-Encoding") == "gzip"
+        raw = rec.raw_stream.read()
+        assert raw == gzip.compress(page, mtime=0) or gzip.decompress(raw) == page
+    with open(path, "rb") as f:  # readers undo the encoding as the header says
+        rec = next(r for r in ArchiveIterator(f) if r.rec_type == "response")
+        assert rec.content_stream().read() == page
 
 
 def test_redirects_are_followed_and_listed(
@@ -290,7 +294,7 @@ def test_unreachable_fails_and_a_redirect_loop_is_partial(
     case: Case, site: Site, tmp_path: Path
 ) -> None:
     down, loop = case.capture_urls([closed_port(), site.url("/loop")], examiner=EXAMINER)
-    assert down.status == "failed" and "ERR_CONNECTION_REFUSED" in (down.reason or "")
+    assert down.status == "failed" and "connection refused" in (down.reason or "")
     assert down.exhibits == ()
     assert loop.status == "partial" and "ERR_TOO_MANY_REDIRECTS" in (loop.reason or "")
     got = exhibits(case, loop)
@@ -351,7 +355,7 @@ def test_capture_from_the_command_line(site: Site, case: Case, examiner_env: obj
     ok = run(site.url("/beacon"))
     assert ok.returncode == 0, ok.stderr
     assert "[complete]  HTTP 200" in ok.stdout and "screenshot" in ok.stdout
-    assert "blocked 3 request(s)" in ok.stdout
+    assert "blocked 3 writes" in ok.stdout
     refused = run("file:///etc/passwd")
     assert refused.returncode == 2 and "only http: and https:" in refused.stderr
     assert run(closed_port()).returncode == 11
@@ -376,7 +380,9 @@ def test_tls_errors_fail_unless_the_examiner_chose_to_ignore_them(
 ) -> None:
     site, ca = tls_site
     [refused] = case.capture_urls([site.url("/")], examiner=EXAMINER)
-    assert refused.status == "failed" and "ERR_CERT_AUTHORITY_INVALID" in (refused.reason or "")
+    assert refused.status == "failed", refused.reason
+    assert "TLS certificate was rejected" in (refused.reason or "")
+    assert "certificate verify failed" in (refused.reason or "")
     assert refused.exhibits == ()
     [cap] = case.capture_urls(
         [site.url("/")], examiner=EXAMINER, options=CaptureOptions(ignore_tls_errors=True)
@@ -384,6 +390,7 @@ def test_tls_errors_fail_unless_the_examiner_chose_to_ignore_them(
     assert cap.status == "complete"
     tls = cap.record["tls"]
     assert tls["errors_ignored"] is True and cap.record["options"]["ignore_tls_errors"] is True
+    assert len(tls["errors"]) == 1 and "certificate verify failed" in tls["errors"][0]
     assert tls["subjectName"] == "127.0.0.1" and tls["issuer"] == "osint-kit test CA"
     leaf, root = (
         hashlib.sha256(ca.der(ca.server_pem)).hexdigest(),
@@ -425,7 +432,11 @@ def test_a_huge_page_stops_at_the_byte_limit(site: Site, case: Case) -> None:
         examiner=EXAMINER,
         options=CaptureOptions(idle_s=3, max_bytes=5 * 2**20),
     )
-    assert cap.status == "partial"
-    assert cap.reason == f"the page's traffic passed the byte limit ({5 * 2**20} bytes)"
-    assert cap.record["bytes_received"] > 5 * 2**20
-    assert cap.record["skipped_requests"], "requests after the limit are skipped and listed"
+    assert cap.status == "partial" and cap.record["limit"] == "max_bytes"
+    limit = 5 * 2**20
+    assert cap.reason == f"the byte limit ({limit} bytes) was reached; loading was stopped there"
+    # Counted at the socket: no body byte past the limit (a response head already on
+    # its way when the limit was reached may still be counted).
+    assert limit <= cap.record["bytes_received"] <= limit + 4096
+    cut = cap.record["bodies_truncated"]
+    assert len(cut) == 1 and cut[0]["why"] == "length"

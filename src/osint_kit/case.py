@@ -336,7 +336,7 @@ class Case:
         before = self.writer.log.head()
         try:
             yield
-        except OsintKitError:
+        except (OsintKitError, KeyboardInterrupt):  # an interrupted run recorded what it did
             self._checkpoint_if_moved(before, who, tsa)
             raise
         self._checkpoint_if_moved(before, who, tsa)

@@ -21,6 +21,11 @@ FLAGS = (
     "--disable-default-apps",
     "--disable-extensions",
     "--mute-audio",
+    # Every byte goes through the capture's proxy: no QUIC (HTTP/3, WebTransport) that
+    # would go round it, and WebRTC only where a proxy can carry it (so, nowhere).
+    "--disable-quic",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 )
 
 

@@ -2,21 +2,30 @@
 
 Per URL, one capture with these exhibits: full-page screenshot (PNG), rendered
 DOM (HTML), visible text, MHTML snapshot, and the page's HTTP traffic as a WARC
-1.1 file. The capture record holds the acquisition facts (requested and final
-URL, redirect chain, HTTP status, server address, TLS details, title, user agent,
-viewport, browser and Playwright versions, times, status) and the read-only
-guard's list of what it blocked.
+1.1 file (and the same as WACZ). The capture record holds the acquisition facts
+(requested and final URL, redirect chain, HTTP status, server address, TLS
+details and any errors ignored, title, user agent, viewport, browser and
+Playwright versions, times, status and the limit that ended it) and the
+read-only guard's list of what it blocked.
 
-The browser is read-only: every request other than GET, HEAD and OPTIONS is
-aborted and listed, so a page that submits a form or fires a POST beacon cannot
-act in the examiner's name. Popups are closed and downloads refused; both are
-listed. Nothing is posted, uploaded or submitted.
+Every byte goes through a recording proxy of the capture's own (proxy.py): it
+refuses every request other than GET, HEAD and OPTIONS and every WebSocket, from
+any frame, worker or popup and while the page closes, and records what the site
+sent. Nothing is posted, uploaded or submitted.
+
+A capture always ends: loading, waiting and scrolling share one time limit
+(``timeout_s``); then the page's scripts are stopped (even one that never
+returns), and the snapshot and closing get at most ``GRACE_S`` more seconds.
+Ctrl-C or SIGTERM end the captures under way the same way, record them as
+partial, and then stop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,7 +42,8 @@ from ..writer import CaseWriter
 from . import extract
 from .browser import chromium_executable, launch_args
 from .extract import PageArtifact
-from .page import PageWatch, now, scroll
+from .page import CALL_S, PageWatch, Unresponsive, bounded, freeze, now, scroll
+from .proxy import OWN_ANSWER, RecordingProxy
 from .wacz import pack_wacz
 from .warc import Exchange, write_warc
 
@@ -43,6 +53,10 @@ if TYPE_CHECKING:
 
 METHOD = "web.browser"
 T = TypeVar("T")
+#: Seconds past ``timeout_s`` for stopping the page, taking it and closing it.
+GRACE_S = 20
+#: Of those, the seconds kept for closing the page.
+CLOSE_S = 5
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,8 @@ class CaptureOptions:
     """What the examiner can set for a capture; recorded with it."""
 
     viewport: tuple[int, int] = (1280, 800)
-    #: Seconds for the page's ``load`` event.
+    #: Seconds for the whole page: loading, waiting for quiet, scrolling. Stopping the
+    #: page, taking its snapshot and closing it get at most ``GRACE_S`` more.
     timeout_s: int = 30
     #: Seconds to wait, after load, for the network to go quiet.
     idle_s: int = 10
@@ -102,20 +117,73 @@ class PageResult:
     url: str
     status: str = "complete"
     reason: str | None = None
+    #: Which limit ended the capture early: timeout, max_bytes, height, scroll_time,
+    #: unresponsive, interrupted; None when none did.
+    limit: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     artifacts: list[PageArtifact] = field(default_factory=list)
     started: str = ""
     ended: str = ""
 
+    def cut(self, reason: str, limit: str | None = None) -> None:
+        """Partial, for the first reason given (a later one does not replace it)."""
+        if self.status == "complete":
+            self.status, self.reason, self.limit = "partial", reason, limit
 
-def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
+
+class Interrupt:
+    """Set from the calling thread (Ctrl-C, SIGTERM); every page under way then ends."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._event: asyncio.Event | None = None
+
+    def bind(self) -> asyncio.Event:
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        if self.reason is not None:
+            self._event.set()
+        return self._event
+
+    def set(self, reason: str) -> None:
+        self.reason = reason
+        if self._loop is not None and self._event is not None:
+            self._loop.call_soon_threadsafe(self._event.set)
+
+
+def run_coroutine(coro: Coroutine[Any, Any, T], interrupt: Interrupt | None = None) -> T:
     """Run ``coro`` on a private event loop in a worker thread.
 
     Works the same from a script and from a notebook, whose kernel already runs a
-    loop in the main thread.
+    loop in the main thread. A KeyboardInterrupt in the calling thread sets
+    ``interrupt`` and waits for the coroutine to wind down before it goes on.
     """
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        future = pool.submit(asyncio.run, coro)
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            if interrupt is None:
+                raise
+            interrupt.set("interrupted by the examiner (Ctrl-C or SIGTERM)")
+            _wait_out(future)
+            raise
+    finally:
+        pool.shutdown(wait=False)
+
+
+def _wait_out(future: concurrent.futures.Future[Any]) -> None:
+    """Wait for the captures to record themselves; a second Ctrl-C still waits (briefly)."""
+    for _ in range(3):
+        try:
+            future.result(timeout=GRACE_S + 30)
+            return
+        except KeyboardInterrupt:
+            continue
+        except Exception:
+            return
 
 
 def capture_urls(
@@ -130,19 +198,38 @@ def capture_urls(
     """Capture every URL into ``case``; each becomes one capture (complete, partial or failed).
 
     At most ``parallel`` pages load at once, in one browser; a progress bar counts
-    finished pages when there is more than one.
+    finished pages when there is more than one. Each page is recorded as soon as it is
+    done, so its event's time is its own. On Ctrl-C (KeyboardInterrupt) or SIGTERM
+    the pages under way end and are recorded as partial before the interrupt goes on.
     """
     checked = [validate_url(u) for u in urls]  # refuse the batch before anything starts
     if not checked:
         raise InvalidURL("", "no URL to capture")
     opts = options or CaptureOptions()
+    actor = examiner.actor()
     bar = tqdm(
         total=len(checked), desc="capture", unit="page", disable=not progress or len(checked) < 2
     )
+    recorded: dict[int, Capture] = {}
+    lock = threading.Lock()
+    problems: list[BaseException] = []
+
+    def record(index: int, result: PageResult) -> None:
+        with lock:
+            try:
+                recorded[index] = _record(case, result, opts, actor)
+            except BaseException as exc:  # raised in the caller's thread below
+                problems.append(exc)
+
+    interrupt = Interrupt()
     with bar:
-        results = run_coroutine(_capture_all(checked, opts, max(1, parallel), bar.update))
-    actor = examiner.actor()
-    return [_record(case, r, opts, actor) for r in results]
+        run_coroutine(
+            _capture_all(checked, opts, max(1, parallel), bar.update, record, interrupt),
+            interrupt,
+        )
+    if problems:
+        raise problems[0]
+    return [recorded[i] for i in sorted(recorded)]
 
 
 def _record(
@@ -159,6 +246,8 @@ def _record(
     }
     if result.reason:
         capture["reason"] = result.reason
+    if result.limit:
+        capture["limit"] = result.limit
     if result.status == "failed" or not result.artifacts:
         failed = record_failure(case, capture, actor)
         if failed is None:  # could not even record the failure: say so to the caller
@@ -177,11 +266,19 @@ def _record(
 
 
 async def _capture_all(
-    urls: list[str], opts: CaptureOptions, parallel: int, done: Callable[[int], object]
-) -> list[PageResult]:
+    urls: list[str],
+    opts: CaptureOptions,
+    parallel: int,
+    done: Callable[[int], object],
+    record: Callable[[int, PageResult], None],
+    interrupt: Interrupt,
+) -> None:
     from playwright.async_api import async_playwright
 
+    stop = interrupt.bind()
     executable = chromium_executable()
+    loop = asyncio.get_running_loop()
+    recording = asyncio.Lock()  # one page at a time reaches the case, in the order it ends
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(
             executable_path=executable, args=launch_args(), headless=True
@@ -189,112 +286,313 @@ async def _capture_all(
         try:
             gate = asyncio.Semaphore(parallel)
 
-            async def one(url: str) -> PageResult:
+            async def one(index: int, url: str) -> None:
                 async with gate:
-                    result = await _capture_page(browser, url, opts, executable)
+                    if stop.is_set():
+                        return  # not started: nothing to record
+                    result = await _capture_page(browser, url, opts, executable, stop, interrupt)
+                async with recording:
+                    await loop.run_in_executor(None, record, index, result)
                 done(1)
-                return result
 
-            return list(await asyncio.gather(*(one(u) for u in urls)))
+            await asyncio.gather(*(one(i, u) for i, u in enumerate(urls)))
         finally:
-            await browser.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(browser.close(), CALL_S)
 
 
 async def _capture_page(
-    browser: Browser, url: str, opts: CaptureOptions, executable: str
+    browser: Browser,
+    url: str,
+    opts: CaptureOptions,
+    executable: str,
+    stop: asyncio.Event,
+    interrupt: Interrupt,
 ) -> PageResult:
     from playwright.async_api import Error as PlaywrightError
 
     result = PageResult(url=url, started=now())
     t0 = datetime.now(UTC)
-    context = await browser.new_context(
-        viewport={"width": opts.viewport[0], "height": opts.viewport[1]},
-        ignore_https_errors=opts.ignore_tls_errors,
-        user_agent=opts.user_agent,
-        accept_downloads=True,  # kept as exhibits, never opened
-        service_workers="block",  # every request must pass the guard
-    )
-    watch = PageWatch(max_bytes=opts.max_bytes)
-    await context.route("**/*", watch.guard)
-    page = await context.new_page()
-    page.on("requestfinished", watch.on_finished)
-    page.on("requestfailed", watch.on_failed)
-    page.on("popup", watch.on_popup)
-    page.on("download", watch.on_download)
-    # Our own DevTools session: the certificate chain and the MHTML snapshot come from it.
-    cdp = await context.new_cdp_session(page)
-    await cdp.send("Network.enable")
-    stopper = asyncio.create_task(watch.stop_when_over_limit(cdp))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + opts.timeout_s
+    proxy = RecordingProxy(max_bytes=opts.max_bytes, ignore_tls_errors=opts.ignore_tls_errors)
+    server = await proxy.start()
+    watch = PageWatch()
+    state = _LoadState()
+    context = None
     try:
-        response = await _load(page, url, opts, result)
-        if result.status == "failed":
-            result.facts = watch.record()
-            traffic = await extract.exchanges(watch.requests)
-            if any(ex.status is not None for ex in traffic):
-                # Servers answered (a redirect loop, say): keep what they said.
-                result.status = "partial"
-                result.reason = f"{result.reason}; what the servers answered is in the WARC"
-                result.facts["requests"] = len(traffic)
-                result.artifacts = _archives(traffic, url, result, t0, browser)
-            return result
-        result.facts = await extract.page_facts(page, response, browser, executable)
-        if result.facts.get("tls") is not None:
-            result.facts["tls"].update(await extract.certificate_chain(cdp, page.url))
-            result.facts["tls"]["errors_ignored"] = opts.ignore_tls_errors
-        result.artifacts, notes = await extract.page_artifacts(page, cdp, opts.max_height_px)
-        result.facts.update(notes)
-        kept, download_entries = await extract.downloads(watch.downloads)
-        traffic = await extract.exchanges(watch.requests)
-        media, media_entries = extract.media_artifacts(traffic)
-        result.artifacts += media + kept + _archives(traffic, page.url, result, t0, browser)
-        result.facts.update(watch.record())
-        result.facts.update(
-            {"downloads": download_entries, "media": media_entries, "requests": len(traffic)}
+        context = await bounded(
+            browser.new_context(
+                viewport={"width": opts.viewport[0], "height": opts.viewport[1]},
+                # The proxy checks the site's certificate; the browser only ever sees the
+                # proxy's own, issued for this capture.
+                ignore_https_errors=True,
+                user_agent=opts.user_agent,
+                accept_downloads=True,  # the proxy keeps the bytes; never opened
+                service_workers="block",
+                proxy={"server": server},
+            ),
+            CALL_S,
         )
-        if watch.over_limit and result.status == "complete":
-            result.status = "partial"
-            result.reason = f"the page's traffic passed the byte limit ({opts.max_bytes} bytes)"
-    except PlaywrightError as exc:
-        result.status, result.reason = "failed", extract.first_line(str(exc))
-        result.artifacts = []
+        page = await bounded(context.new_page(), CALL_S)
+        page.on("popup", watch.on_popup)
+        page.on("download", watch.on_download)
+        cdp = await bounded(context.new_cdp_session(page), CALL_S)
+        await _run_until_limit(
+            page, url, opts, state, result, proxy, watch, stop, interrupt, deadline
+        )
+        if state.failed is not None:
+            _failed_load(result, state.failed, proxy, url)
+        else:
+            until = loop.time() + GRACE_S - CLOSE_S  # the rest is for closing
+            stuck = await freeze(cdp)
+            if stuck:
+                result.facts["freeze_problems"] = stuck
+            facts = await extract.page_facts(page, state.response, browser, executable)
+            result.facts.update(facts)
+            result.artifacts, notes = await extract.page_artifacts(
+                page, cdp, opts.max_height_px, until
+            )
+            result.facts.update(notes)
+            if notes.get("not_taken"):
+                missing = ", ".join(notes["not_taken"])
+                result.cut(f"the browser could not give the {missing} in time", "unresponsive")
+            if str(result.facts.get("final_url", "")).startswith("chrome-error:"):
+                result.cut("the page ended on the browser's error page, not the site's", None)
+    except (PlaywrightError, Unresponsive) as exc:
+        if not result.artifacts:
+            result.status, result.reason = "failed", extract.first_line(str(exc))
+        else:
+            result.cut(extract.first_line(str(exc)), "unresponsive")
     finally:
-        stopper.cancel()
-        await context.close()
-        result.ended = now()
-        result.facts["duration_ms"] = int((datetime.now(UTC) - t0).total_seconds() * 1000)
+        if context is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(context.close(), CLOSE_S)
+        await proxy.close()
+    _traffic(result, proxy, watch, opts, t0, browser, url)
+    result.ended = now()
+    result.facts["duration_ms"] = int((datetime.now(UTC) - t0).total_seconds() * 1000)
     return result
 
 
-async def _load(page: Page, url: str, opts: CaptureOptions, result: PageResult) -> Response | None:
-    """Navigate, wait for load and for quiet, scroll; set the result's status as limits bite."""
+@dataclass
+class _LoadState:
+    stage: str = "waiting for the site to answer"
+    response: Response | None = None
+    failed: str | None = None
+
+
+async def _run_until_limit(
+    page: Page,
+    url: str,
+    opts: CaptureOptions,
+    state: _LoadState,
+    result: PageResult,
+    proxy: RecordingProxy,
+    watch: PageWatch,
+    stop: asyncio.Event,
+    interrupt: Interrupt,
+    deadline: float,
+) -> None:
+    """Load the page until it is done or the first limit bites: time, bytes, interrupt."""
+    loop = asyncio.get_running_loop()
+    loader = asyncio.create_task(_load(page, url, opts, state, result, proxy, watch, deadline))
+    over = asyncio.create_task(proxy.over_limit.wait())
+    stopped = asyncio.create_task(stop.wait())
+    refused = asyncio.create_task(_refused_before_answer(proxy, state))
+    try:
+        await asyncio.wait(
+            {loader, over, stopped, refused},
+            timeout=max(0.0, deadline - loop.time()),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+    finally:
+        for task in (over, stopped, refused):
+            task.cancel()
+    if refused.done() and not refused.cancelled() and not loader.done():
+        loader.cancel()
+        with contextlib.suppress(BaseException):
+            await loader
+        state.failed = proxy.failure_for(url) or "the site could not be reached"
+        return
+    if loader.done():
+        loader.result()  # a browser error inside is the capture's failure
+        if proxy.over_limit.is_set():
+            result.cut(_byte_reason(opts), "max_bytes")
+        return
+    loader.cancel()
+    with contextlib.suppress(BaseException):
+        await loader
+    if stop.is_set():
+        result.cut(interrupt.reason or "interrupted", "interrupted")
+    elif proxy.over_limit.is_set():
+        result.cut(_byte_reason(opts), "max_bytes")
+    else:
+        result.cut(f"the time limit ({opts.timeout_s} s) ran out while {state.stage}", "timeout")
+
+
+async def _refused_before_answer(proxy: RecordingProxy, state: _LoadState) -> None:
+    """Returns once a navigation failed at the proxy before the page had an answer: the
+    browser is then left waiting on a page that will never come."""
+    while True:
+        await proxy.navigation_refused.wait()
+        proxy.navigation_refused.clear()
+        if state.response is None:
+            return
+
+
+def _byte_reason(opts: CaptureOptions) -> str:
+    return f"the byte limit ({opts.max_bytes} bytes) was reached; loading was stopped there"
+
+
+async def _load(
+    page: Page,
+    url: str,
+    opts: CaptureOptions,
+    state: _LoadState,
+    result: PageResult,
+    proxy: RecordingProxy,
+    watch: PageWatch,
+    deadline: float,
+) -> None:
+    """Navigate, wait for load and for quiet, scroll; note each stage for the reason."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+    loop = asyncio.get_running_loop()
     try:
-        response = await page.goto(
-            url, wait_until="domcontentloaded", timeout=opts.timeout_s * 1000
-        )
-    except PlaywrightTimeout:
-        result.status = "partial"
-        result.reason = f"the page did not start within {opts.timeout_s} s"
-        return None
+        state.response = await page.goto(url, wait_until="commit", timeout=0)
     except PlaywrightError as exc:
-        result.status, result.reason = "failed", extract.first_line(str(exc))
-        return None
-    for state, limit, what in (
-        ("load", opts.timeout_s, "the page did not finish loading"),
-        ("networkidle", opts.idle_s, "the network did not go quiet"),
-    ):
-        try:
-            await page.wait_for_load_state(state, timeout=limit * 1000)  # type: ignore[arg-type]
-        except PlaywrightTimeout:
-            result.status, result.reason = "partial", f"{what} within {limit} s"
-            return response
+        state.failed = extract.first_line(str(exc))
+        return
+    state.stage = "the page was loading"
+    await _loaded(page)
+    state.stage = "waiting for the network to go quiet"
+    idle = min(opts.idle_s, max(0.0, deadline - loop.time()))
+    try:
+        await page.wait_for_load_state("networkidle", timeout=idle * 1000 or 1)
+    except PlaywrightTimeout:
+        result.cut(f"the network did not go quiet within {opts.idle_s} s", None)
     if opts.scroll:
-        stopped = await scroll(page, seconds=opts.scroll_s, max_height_px=opts.max_height_px)
+        state.stage = "scrolling"
+        try:
+            stopped = await scroll(
+                page,
+                seconds=min(opts.scroll_s, max(0.0, deadline - loop.time())),
+                max_height_px=opts.max_height_px,
+                viewport_height=opts.viewport[1],
+                busy=lambda: len(proxy.in_flight),
+            )
+        except Unresponsive:
+            result.cut("the page's scripts stopped answering while it was scrolled", "unresponsive")
+            return
         if stopped:
-            result.status, result.reason = "partial", stopped
-    return response
+            result.cut(stopped, "height" if "height" in stopped else "scroll_time")
+    state.stage = "waiting for downloads to finish"
+    while any(_arriving(proxy, d["url"]) for d in watch.downloads):
+        await asyncio.sleep(0.1)
+    state.stage = "finishing"
+
+
+def _arriving(proxy: RecordingProxy, url: str) -> bool:
+    return any(ex.url == url and id(ex) in proxy.in_flight for ex in proxy.exchanges)
+
+
+async def _loaded(page: Page) -> None:
+    """Until the page has loaded: its load event, or its own word (``readyState``).
+
+    The event alone is not enough: when a navigation the page started is refused (a
+    form it submits itself), the browser stops reporting the document's lifecycle,
+    though the document goes on to load.
+    """
+    from playwright.async_api import Error as PlaywrightError
+
+    load = asyncio.create_task(page.wait_for_load_state("load", timeout=0))
+    try:
+        while True:
+            done, _ = await asyncio.wait({load}, timeout=0.25)
+            if done:
+                return
+            try:
+                ready = await asyncio.wait_for(page.evaluate("document.readyState"), 1.0)
+            except (TimeoutError, PlaywrightError):
+                continue  # busy or between documents; the time limit decides
+            if ready == "complete":
+                return
+    finally:
+        load.cancel()
+        with contextlib.suppress(BaseException):
+            await load
+
+
+def _failed_load(result: PageResult, error: str, proxy: RecordingProxy, url: str) -> None:
+    """The navigation itself failed: the proxy's reason when it had one (it is precise)."""
+    result.status = "failed"
+    result.reason = proxy.failure_for(url) or error
+
+
+def _traffic(
+    result: PageResult,
+    proxy: RecordingProxy,
+    watch: PageWatch,
+    opts: CaptureOptions,
+    t0: datetime,
+    browser: Browser,
+    url: str,
+) -> None:
+    """What the proxy saw, into the record and the exhibits: WARC, WACZ, media, downloads."""
+    traffic = proxy.exchanges
+    final = str(result.facts.get("final_url") or url)
+    main = _main_exchange(traffic, final)
+    result.facts.update(watch.record())
+    result.facts.update(
+        {
+            "blocked_requests": proxy.blocked,
+            "skipped_requests": proxy.skipped,
+            "failed_requests": proxy.failed,
+            "bytes_received": proxy.bytes_received,
+            "requests": len(traffic),
+            "bodies_truncated": [
+                {"url": ex.url, "why": ex.truncated} for ex in traffic if ex.truncated
+            ],
+        }
+    )
+    if main is not None:
+        result.facts["user_agent"] = _request_header(main, "user-agent")
+        port = urlsplit(main.url).port or (443 if main.url.startswith("https:") else 80)
+        result.facts["server"] = {"ip": main.server_ip, "port": port} if main.server_ip else None
+        if main.truncated:
+            result.cut(f"the page itself was cut short ({main.truncated})", None)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(final))
+    if final.startswith("https:"):
+        tls = dict(proxy.tls.get(origin) or {})
+        tls["errors_ignored"] = opts.ignore_tls_errors
+        tls.setdefault("errors", [])
+        result.facts["tls"] = tls
+    elif result.status != "failed":
+        result.facts["tls"] = None
+    if result.status == "failed":
+        if any(ex.status is not None for ex in traffic):
+            # Servers answered (a redirect loop, say): keep what they said.
+            result.status = "partial"
+            result.reason = f"{result.reason}; what the servers answered is in the WARC"
+            result.artifacts = _archives(traffic, url, result, t0, browser)
+        return
+    if main is not None and any(k.lower() == OWN_ANSWER.lower() for k, _ in main.response_headers):
+        result.cut("the page shown is the capture proxy's answer, not the site's", None)
+    media, media_entries = extract.media_artifacts(traffic)
+    kept, download_entries = extract.downloads(watch.downloads, traffic)
+    result.artifacts += media + kept + _archives(traffic, final, result, t0, browser)
+    result.facts.update({"downloads": download_entries, "media": media_entries})
+
+
+def _main_exchange(traffic: list[Exchange], final: str) -> Exchange | None:
+    """The response the page shown came from: the last answered request for its URL."""
+    return next((ex for ex in reversed(traffic) if ex.url == final and ex.status is not None), None)
+
+
+def _request_header(ex: Exchange, name: str) -> str:
+    return next((v for k, v in ex.request_headers if k.lower() == name), "")
 
 
 def _archives(

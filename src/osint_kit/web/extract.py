@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-import hashlib
+import contextlib
 import mimetypes
-import ssl
-from datetime import UTC, datetime
+import zlib
+from collections.abc import Awaitable, Callable
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
+from .page import CALL_S, bounded
 from .warc import Exchange
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page, Request, Response
+    from playwright.async_api import Browser, Page, Response
 
 
 class PageArtifact(NamedTuple):
@@ -30,135 +31,154 @@ class PageArtifact(NamedTuple):
 async def page_facts(
     page: Page, response: Response | None, browser: Browser, executable: str
 ) -> dict[str, Any]:
+    """What the browser says of the page (no page script is asked: it may be stopped)."""
     facts: dict[str, Any] = {
         "final_url": page.url,
-        "title": await page.title(),
-        "user_agent": await page.evaluate("navigator.userAgent"),
+        "title": "",
         "viewport": page.viewport_size,
         "browser": {"name": "chromium", "version": browser.version, "executable": executable},
         "playwright": version("playwright"),
     }
+    with contextlib.suppress(Exception):  # a title is a nicety; its absence is not a failure
+        facts["title"] = await bounded(page.title(), CALL_S)
     if response is None:
         return facts
     chain = []
     req = response.request.redirected_from
     while req is not None:
-        r = await req.response()
+        r = await bounded(req.response(), CALL_S)
         chain.append({"url": req.url, "status": r.status if r else None})
         req = req.redirected_from
     facts["redirects"] = list(reversed(chain))
     facts["http_status"] = response.status
     facts["http_status_text"] = response.status_text
-    server = await response.server_addr()
-    facts["server"] = {"ip": server["ipAddress"], "port": server["port"]} if server else None
-    tls = await response.security_details()
-    facts["tls"] = dict(tls) if tls else None
     return facts
 
 
-async def certificate_chain(cdp: Any, url: str) -> dict[str, Any]:
-    """The chain the browser's own connection received, leaf first, as PEM with SHA-256s."""
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}"
-    try:
-        got = await cdp.send("Network.getCertificate", {"origin": origin})
-    except Exception as exc:  # recorded, not fatal: the page itself was captured
-        return {"chain_error": first_line(str(exc))}
-    ders = [base64.b64decode(x) for x in got.get("tableNames", [])]
-    if not ders:
-        return {"chain_error": "the browser returned no certificate for " + origin}
-    return {
-        "chain_pem": [ssl.DER_cert_to_PEM_cert(d) for d in ders],
-        "chain_sha256": [hashlib.sha256(d).hexdigest() for d in ders],
-        "leaf_sha256": hashlib.sha256(ders[0]).hexdigest(),
-    }
-
-
 async def page_artifacts(
-    page: Page, cdp: Any, max_height_px: int
+    page: Page, cdp: Any, max_height_px: int, until: float
 ) -> tuple[list[PageArtifact], dict[str, Any]]:
-    """Screenshot (clipped at ``max_height_px``), rendered DOM, visible text, MHTML."""
-    height = int(await page.evaluate("document.documentElement.scrollHeight"))
-    width = (page.viewport_size or {"width": 1280})["width"]
-    shot_height = min(height, max_height_px)
-    screenshot = await page.screenshot(
-        full_page=True, type="png", clip={"x": 0, "y": 0, "width": width, "height": shot_height}
-    )
-    dom = (await page.content()).encode("utf-8")
-    text = await page.evaluate("document.body ? document.body.innerText : ''")
-    snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-    notes = {"page_height_px": height, "screenshot_height_px": shot_height}
-    return [
-        PageArtifact("screenshot", "image/png", screenshot),
-        PageArtifact("dom", "text/html", dom),
-        PageArtifact("text", "text/plain", str(text).encode("utf-8")),
-        PageArtifact("mhtml", "multipart/related", str(snapshot["data"]).encode("utf-8")),
-    ], notes
+    """Screenshot (clipped at ``max_height_px``), rendered DOM, visible text, MHTML.
+
+    Each is taken on its own before ``until`` (event-loop time); one the browser cannot
+    give in time is listed in ``not_taken`` and the others are kept.
+    """
+    loop = asyncio.get_running_loop()
+
+    def left() -> float:
+        return min(CALL_S * 3, until - loop.time())
+
+    artifacts: list[PageArtifact] = []
+    missing: dict[str, str] = {}
+    notes: dict[str, Any] = {}
+
+    async def take(role: str, media: str, make: Callable[[], Awaitable[bytes]]) -> None:
+        try:
+            artifacts.append(PageArtifact(role, media, await bounded(make(), left())))
+        except Exception as exc:  # listed, and the capture goes on
+            missing[role] = first_line(str(exc)) or type(exc).__name__
+
+    async def screenshot() -> bytes:
+        # The viewport is made as tall as the picture and that is taken: a full-page
+        # screenshot lays out the whole page first, which takes minutes on a page
+        # millions of pixels tall, even when only the top is wanted.
+        metrics = await cdp.send("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
+        viewport = page.viewport_size or {"width": 1280, "height": 800}
+        height = int(size.get("height") or 0)
+        notes["page_height_px"] = height
+        notes["screenshot_height_px"] = shot = max(1, min(max(height, 1), max_height_px))
+        await cdp.send(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": viewport["width"],
+                "height": max(shot, viewport["height"]),
+                "deviceScaleFactor": 1,
+                "mobile": False,
+            },
+        )
+        try:
+            got = await cdp.send(
+                "Page.captureScreenshot",
+                {
+                    "format": "png",
+                    "clip": {
+                        "x": 0,
+                        "y": 0,
+                        "width": viewport["width"],
+                        "height": shot,
+                        "scale": 1,
+                    },
+                },
+            )
+        finally:
+            await cdp.send(
+                "Emulation.setDeviceMetricsOverride",
+                {**viewport, "deviceScaleFactor": 1, "mobile": False},
+            )
+        return base64.b64decode(got["data"])
+
+    async def dom() -> bytes:
+        return (await page.content()).encode("utf-8")
+
+    async def text() -> bytes:
+        got = await page.evaluate("document.body ? document.body.innerText : ''")
+        return str(got).encode("utf-8")
+
+    async def mhtml() -> bytes:
+        snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
+        return str(snapshot["data"]).encode("utf-8")
+
+    await take("screenshot", "image/png", screenshot)
+    await take("dom", "text/html", dom)
+    await take("mhtml", "multipart/related", mhtml)
+    await take("text", "text/plain", text)  # last: the DOM holds it too
+    if missing:
+        notes["not_taken"] = missing
+    return artifacts, notes
 
 
-async def downloads(started: list[Any]) -> tuple[list[PageArtifact], list[dict[str, Any]]]:
-    """Each download the page started, kept as a ``download`` exhibit, or why not."""
+def downloads(
+    started: list[dict[str, str]], traffic: list[Exchange]
+) -> tuple[list[PageArtifact], list[dict[str, Any]]]:
+    """Each download the page started, kept from the proxy's record of its response."""
     artifacts, entries = [], []
     for d in started:
-        entry: dict[str, Any] = {"url": d.url, "filename": d.suggested_filename}
-        failure = await d.failure()
-        if failure:
-            entry["outcome"] = f"failed: {failure}"
+        entry: dict[str, Any] = {"url": d["url"], "filename": d["filename"]}
+        ex = next((x for x in reversed(traffic) if x.url == d["url"] and x.status), None)
+        if ex is None or ex.body is None:
+            entry["outcome"] = "not received"
         else:
-            data = Path(await d.path()).read_bytes()
-            media = mimetypes.guess_type(d.suggested_filename)[0] or "application/octet-stream"
-            artifacts.append(PageArtifact("download", media, data, d.url))
+            data = decoded_body(ex)
+            media = mimetypes.guess_type(d["filename"])[0] or "application/octet-stream"
+            artifacts.append(PageArtifact("download", media, data, d["url"]))
             entry.update({"outcome": "kept", "size": len(data)})
+            if ex.truncated:
+                entry["truncated"] = ex.truncated
         entries.append(entry)
     return artifacts, entries
 
 
-async def exchanges(requests: list[Request]) -> list[Exchange]:
-    out = []
-    for req in requests:
+def decoded_body(ex: Exchange) -> bytes:
+    """The body with a gzip or deflate ``Content-Encoding`` undone (the WARC keeps it as sent)."""
+    body = bytes(ex.body or b"")
+    encoding = header(ex, "content-encoding").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
         try:
-            out.append(await _exchange(req))
-        except Exception as exc:  # the page or context went away: say so, keep the rest
-            out.append(
-                Exchange(
-                    url=req.url,
-                    method=req.method,
-                    resource_type=req.resource_type,
-                    started=datetime.now(UTC),
-                    failure=first_line(str(exc)),
-                )
-            )
-    return out
+            if encoding == "deflate":
+                try:
+                    return zlib.decompress(body)
+                except zlib.error:
+                    return zlib.decompress(body, -zlib.MAX_WBITS)
+            return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body)
+        except zlib.error:
+            return body
+    return body
 
 
-async def _exchange(req: Request) -> Exchange:
-    timing = req.timing
-    start = timing.get("startTime", 0) if timing else 0
-    started = datetime.fromtimestamp(start / 1000, UTC) if start > 0 else datetime.now(UTC)
-    ex = Exchange(
-        url=req.url,
-        method=req.method,
-        resource_type=req.resource_type,
-        started=started,
-        request_headers=[(h["name"], h["value"]) for h in await req.headers_array()],
-        request_body=req.post_data_buffer,
-        failure=req.failure,
-    )
-    response = await req.response()
-    if response is not None:
-        ex.status = response.status
-        ex.status_text = response.status_text
-        ex.response_headers = [(h["name"], h["value"]) for h in await response.headers_array()]
-        server = await response.server_addr()
-        ex.server_ip = server["ipAddress"] if server else None
-        if 300 <= response.status < 400:
-            ex.body_error = "redirect"
-        else:
-            try:
-                ex.body = await response.body()
-            except Exception as exc:  # any reason the browser gives is recorded
-                ex.body_error = first_line(str(exc))
-    return ex
+def header(ex: Exchange, name: str) -> str:
+    name = name.lower()
+    return next((v for k, v in ex.response_headers if k.lower() == name), "")
 
 
 def first_line(text: str) -> str:
@@ -172,8 +192,26 @@ def version(name: str) -> str:
         return "not installed"
 
 
-#: Resource types whose bodies are kept as exhibits of their own.
-MEDIA_ROLES = {"image": "page-image", "media": "page-media"}
+#: Request destinations (Sec-Fetch-Dest) whose bodies are kept as exhibits of their own.
+MEDIA_ROLES = {
+    "image": "page-image",
+    "video": "page-media",
+    "audio": "page-media",
+    "track": "page-media",
+}
+
+
+def media_role(ex: Exchange) -> str | None:
+    """page-image or page-media by what asked for it, else (no Sec-Fetch-Dest, as on
+    plain http) by what the server said it is."""
+    if ex.resource_type:
+        return MEDIA_ROLES.get(ex.resource_type)
+    ctype = header(ex, "content-type").split(";")[0].strip().lower()
+    if ctype.startswith("image/"):
+        return "page-image"
+    if ctype.startswith(("video/", "audio/")):
+        return "page-media"
+    return None
 
 
 def media_artifacts(traffic: list[Exchange]) -> tuple[list[PageArtifact], list[dict[str, Any]]]:
@@ -181,22 +219,26 @@ def media_artifacts(traffic: list[Exchange]) -> tuple[list[PageArtifact], list[d
     artifacts, entries = [], []
     seen: set[str] = set()
     for ex in traffic:
-        role = MEDIA_ROLES.get(ex.resource_type)
-        if role is None or ex.status is None or ex.url in seen:
+        role = media_role(ex)
+        if role is None or ex.status is None or not 200 <= ex.status < 300 or ex.url in seen:
+            # an error page the server sent for an image is in the WARC, not an image
             continue
         seen.add(ex.url)
         entry: dict[str, Any] = {"url": ex.url, "role": role, "http_status": ex.status}
         if ex.body:
-            ctype = dict((k.lower(), v) for k, v in ex.response_headers).get("content-type", "")
+            ctype = header(ex, "content-type")
             media = ctype.split(";")[0].strip() or (
                 mimetypes.guess_type(urlsplit(ex.url).path)[0] or "application/octet-stream"
             )
-            artifacts.append(PageArtifact(role, media, ex.body, ex.url))
-            entry["size"] = len(ex.body)
+            data = decoded_body(ex)
+            artifacts.append(PageArtifact(role, media, data, ex.url))
+            entry["size"] = len(data)
+            if ex.truncated:
+                entry["truncated"] = ex.truncated
             if ex.status == 206:
                 entry["partial_content"] = True  # a range the player asked for, not the file
         else:
             entry["kept"] = False
-            entry["why"] = ex.body_error or "no body"
+            entry["why"] = ex.body_error or ex.failure or "no body"
         entries.append(entry)
     return artifacts, entries

@@ -1,18 +1,20 @@
-"""The page's HTTP traffic as WARC 1.1 records, from what the browser itself saw.
+"""The page's HTTP traffic as WARC 1.1 records, as the recording proxy passed it on.
 
-Each finished request becomes a ``request`` record and a ``response`` record
+Each exchange becomes a ``response`` record and a ``request`` record
 (``WARC-Concurrent-To`` links them), with ``WARC-Block-Digest`` and
 ``WARC-Payload-Digest`` computed by warcio. What the records mean, and what they
 cannot show, is in docs/web-capture.md; in short:
 
-- headers are the ones Chromium reports for the exchange (raw where it has them);
-- the body is the one Chromium delivered to the page, *after* any
-  ``Content-Encoding`` (gzip, br) and chunked ``Transfer-Encoding`` were undone.
-  So that the record stays a valid HTTP message, those two headers are renamed
-  ``X-Osint-Kit-Orig-Content-Encoding`` / ``-Transfer-Encoding`` and
-  ``Content-Length`` is set to the body's length (the original kept likewise);
-- a response whose body Chromium no longer had (redirects, evicted buffers) is
-  recorded with an empty body and ``X-Osint-Kit-Body: unavailable (reason)``.
+- the request is the one the proxy sent to the site, the response status line
+  and headers the ones the site sent;
+- the body is the bytes the site sent, ``Content-Encoding`` (gzip, deflate) left
+  as it came. A chunked body is recorded de-chunked: ``Transfer-Encoding`` is
+  then renamed ``X-Osint-Kit-Orig-Transfer-Encoding`` and ``Content-Length`` set
+  to the recorded length (a differing original is kept as
+  ``X-Osint-Kit-Orig-Content-Length``), so the record stays a valid HTTP message;
+- a body cut short has ``WARC-Truncated``: ``length`` (the capture's byte limit),
+  ``time`` (still arriving when the capture ended) or ``disconnect`` (the server
+  broke off).
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from warcio.warcwriter import WARCWriter
 
 from ..dates import format_time
 
-#: Headers that describe an encoding Chromium has already undone.
-_UNDONE = ("content-encoding", "transfer-encoding", "content-length")
+#: Headers that describe framing the record no longer has.
+_REFRAMED = ("transfer-encoding", "content-length")
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Exchange:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes | None = None
     body_error: str | None = None
+    #: Why the body is incomplete: "length", "time" or "disconnect" (WARC-Truncated).
+    truncated: str | None = None
     server_ip: str | None = None
     failure: str | None = None
 
@@ -52,7 +56,10 @@ class Exchange:
 def _response_headers(ex: Exchange, body: bytes) -> list[tuple[str, str]]:
     out = []
     for name, value in ex.response_headers:
-        if name.lower() in _UNDONE:
+        lower = name.lower()
+        if lower == "content-length" and value.strip() == str(len(body)):
+            continue  # set again below, unchanged
+        if lower in _REFRAMED:
             out.append((f"X-Osint-Kit-Orig-{name.title()}", value))
         else:
             out.append((name, value))
@@ -78,6 +85,8 @@ def write_warc(exchanges: list[Exchange], info: dict[str, str]) -> bytes:
             protocol="HTTP/1.1",
         )
         extra = dict(date)
+        if ex.truncated:
+            extra["WARC-Truncated"] = ex.truncated
         if ex.server_ip:
             extra["WARC-IP-Address"] = ex.server_ip
         response = writer.create_warc_record(
