@@ -10,7 +10,9 @@ import argparse
 import getpass
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -922,9 +924,16 @@ def _trust_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM ends a command the way Ctrl-C does: what is under way is recorded first."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminated)
     try:
         code: int = args.func(args)
         return code

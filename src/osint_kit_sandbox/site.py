@@ -172,6 +172,15 @@ window.addEventListener('scroll', more);
     "/tall": """<!doctype html><html><head><title>Tall</title></head><body style="margin:0">
 <div style="height:5000px;background:linear-gradient(#fff,#9cf)">top of a tall page</div>
 </body></html>""",
+    "/goes-bad": """<!doctype html><html><head><title>Goes bad</title></head><body>
+<p>the real page, before it navigates to an answer that is not HTTP</p>
+<script>window.onload = () => setTimeout(() => { location.href = '/not-http'; }, 200);</script>
+</body></html>""",
+    "/goes-away": """<!doctype html><html><head><title>Goes away</title></head><body>
+<p>the real page, before it navigates to a host that does not answer</p>
+<script>window.onload = () => setTimeout(() => {
+  location.href = 'http://127.0.0.1:9/gone'; }, 200);</script>
+</body></html>""",
     "/short": """<!doctype html><html><head><title>Short</title></head><body>
 <p>a page that fits in the window</p><img src="/photo.png" width="120" height="80">
 </body></html>""",
@@ -424,6 +433,9 @@ def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
                 self._slow_start(_number(query, "s", 5))
             elif path == "/error":
                 self._send(500, b"<h1>Internal error</h1>", "text/html")
+            elif path == "/not-http":  # an answer that is not HTTP at all
+                self.close_connection = True
+                self.wfile.write(b"SSH-2.0-not-a-web-server\r\n\r\n")
             else:
                 self._send(
                     404, b"<html><title>Not found</title><h1>Not here</h1></html>", "text/html"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -337,6 +338,7 @@ async def _capture_page(
         page = await bounded(context.new_page(), CALL_S)
         page.on("popup", watch.on_popup)
         page.on("download", watch.on_download)
+        page.on("framenavigated", watch.on_navigated)
         cdp = await bounded(context.new_cdp_session(page), CALL_S)
         await _run_until_limit(
             page, url, opts, state, result, proxy, watch, stop, interrupt, deadline
@@ -345,6 +347,8 @@ async def _capture_page(
             _failed_load(result, state.failed, proxy, url)
         else:
             until = loop.time() + GRACE_S - CLOSE_S  # the rest is for closing
+            if page.url.startswith("chrome-error:") and watch.documents:
+                await _render_again(page, cdp, proxy, watch.documents[-1], result, until)
             stuck = await freeze(cdp)
             if stuck:
                 result.facts["freeze_problems"] = stuck
@@ -357,7 +361,7 @@ async def _capture_page(
             if notes.get("not_taken"):
                 missing = ", ".join(notes["not_taken"])
                 result.cut(f"the browser could not give the {missing} in time", "unresponsive")
-            if str(result.facts.get("final_url", "")).startswith("chrome-error:"):
+            if page.url.startswith("chrome-error:"):
                 result.cut("the page ended on the browser's error page, not the site's", None)
     except (PlaywrightError, Unresponsive) as exc:
         if not result.artifacts:
@@ -492,6 +496,30 @@ async def _load(
     while any(_arriving(proxy, d["url"]) for d in watch.downloads):
         await asyncio.sleep(0.1)
     state.stage = "finishing"
+
+
+async def _render_again(
+    page: Page, cdp: Any, proxy: RecordingProxy, last: str, result: PageResult, until: float
+) -> None:
+    """The page left its document for the browser's error page: render the last real
+    document again from the recorded traffic, scripts off, so the screenshot, DOM and
+    MHTML show what the site sent rather than the error. The record says so."""
+    loop = asyncio.get_running_loop()
+    error = ""
+    with contextlib.suppress(Exception):
+        text = await bounded(page.evaluate("document.body ? document.body.innerText : ''"), 2)
+        found = re.search(r"\b(?:net::)?(ERR_[A-Z_]+)", str(text))
+        error = f" ({found.group(1)})" if found else ""
+    result.cut(
+        f"the page navigated away to an error{error}; what is shown is its last document "
+        f"({last}) rendered again from the recorded traffic, with scripts off",
+        None,
+    )
+    result.facts["rendered_again_from_record"] = last
+    proxy.replay = True
+    with contextlib.suppress(Exception):
+        await bounded(cdp.send("Emulation.setScriptExecutionDisabled", {"value": True}), 3)
+        await bounded(page.goto(last, wait_until="load"), max(1.0, (until - loop.time()) / 3))
 
 
 def _arriving(proxy: RecordingProxy, url: str) -> bool:

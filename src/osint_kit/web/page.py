@@ -47,6 +47,12 @@ async def bounded(call: Awaitable[T], seconds: float) -> T:
 class PageWatch:
     popups: list[str] = field(default_factory=list)
     downloads: list[dict[str, str]] = field(default_factory=list)
+    #: The main frame's documents, in order (the browser's error pages left out).
+    documents: list[str] = field(default_factory=list)
+
+    def on_navigated(self, frame: Any) -> None:
+        if frame.parent_frame is None and not frame.url.startswith(("chrome-error:", "about:")):
+            self.documents.append(frame.url)
 
     async def on_popup(self, popup: Page) -> None:
         self.popups.append(popup.url)

@@ -85,6 +85,8 @@ class RecordingProxy:
     tls: dict[str, dict[str, Any]] = field(default_factory=dict)
     bytes_received: int = 0
     over_limit: asyncio.Event = field(default_factory=asyncio.Event)
+    #: Answer from what was recorded, fetch nothing (to render a document again).
+    replay: bool = False
     #: Set when a navigation could not be fetched (the proxy answered it itself).
     navigation_refused: asyncio.Event = field(default_factory=asyncio.Event)
     _authority: Authority = field(default_factory=Authority)
@@ -237,6 +239,9 @@ class RecordingProxy:
             "frame": head.get("referer"),
             "time": _now(),
         }
+        if self.replay and head.method.upper() in ALLOWED_METHODS:
+            await self._replay(writer, url)
+            return True
         if head.method.upper() not in ALLOWED_METHODS:
             # Read what the page meant to send (never forwarded), so the browser gets a
             # clean answer rather than a reset it might retry; its size is recorded.
@@ -284,6 +289,22 @@ class RecordingProxy:
                 await _answer(writer, 502, str(exc), navigation=navigation)
                 return False
         return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
+
+    async def _replay(self, writer: asyncio.StreamWriter, url: str) -> None:
+        """The recorded answer for ``url``, or 404: nothing is fetched, nothing recorded."""
+        ex = next(
+            (x for x in reversed(self.exchanges) if x.url == url and x.status is not None), None
+        )
+        if ex is None:
+            await _answer(writer, 404, "not in the recorded traffic")
+            return
+        body = ex.body or b""
+        framing = {"transfer-encoding", "content-length", "connection"}
+        lines = [f"HTTP/1.1 {ex.status} {ex.status_text}"]
+        lines += [f"{k}: {v}" for k, v in ex.response_headers if k.lower() not in framing]
+        lines += [f"Content-Length: {len(body)}", f"{OWN_ANSWER}: replayed from the record"]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace") + body)
+        await writer.drain()
 
     async def _exchange(
         self,
@@ -356,7 +377,13 @@ class RecordingProxy:
                 await _answer(writer, 502, ex.failure, navigation=navigation)
                 return False
             self._count(len(raw))
-            status, text, headers = _parse_status(raw)
+            try:
+                status, text, headers = _parse_status(raw)
+            except ValueError as exc:  # not HTTP: said, and the page is left alone
+                ex.failure = f"the server's answer is not HTTP ({exc})"
+                navigation = self._failed(head, ex.url, ex.failure)
+                await _answer(writer, 502, ex.failure, navigation=navigation)
+                return False
             writer.write(raw)
             if 100 <= status < 200 and status != 101:
                 continue  # interim answers (100, 103) go to the browser; the final one follows
@@ -537,8 +564,8 @@ def _header_lines(lines: list[str]) -> list[tuple[str, str]]:
 def _parse_status(raw: bytes) -> tuple[int, str, list[tuple[str, str]]]:
     lines = raw.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/"):
-        raise ValueError(f"not an HTTP response: {lines[0][:80]!r}")
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise ValueError(f"it begins {lines[0][:80]!r}")
     return int(parts[1]), parts[2] if len(parts) > 2 else "", _header_lines(lines[1:])
 
 
