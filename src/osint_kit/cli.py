@@ -633,7 +633,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=30,
         metavar="S",
-        help="seconds for the page to load (default 30)",
+        help="seconds for the whole page: loading, quiet, scrolling (default 30); "
+        "stopping it and taking the snapshot get at most 20 s more",
     )
     p.add_argument(
         "--idle",
@@ -667,7 +668,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=200,
         metavar="MB",
-        help="stop loading once the page's traffic passes MB MiB (default 200)",
+        help="stop loading once the page has received MB MiB, every byte counted (default 200)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
