@@ -36,7 +36,7 @@ from bundle import bundle_table, measure_bundle
 from collect import collect_table, measure_collect
 from machine import machine_facts, machine_load
 from timing import can_drop_caches, remove_tree, write_random_file
-from web import DEFAULT_PAGES, measure_web
+from web import DEFAULT_LAZY_PAGES, DEFAULT_PAGES, measure_web
 from workloads import (
     MIB,
     Scratch,
@@ -54,7 +54,7 @@ OUT_DIR = BENCH_DIR / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")
 BATCH = 1000
 #: --quick --web: each fixture page once.
-WEB_QUICK_PAGES = 5
+WEB_QUICK_PAGES = 7
 #: Posts in the fake channel for --collect (the issue's figure), and with --quick.
 COLLECT_POSTS = 2000
 COLLECT_QUICK = 200
@@ -81,6 +81,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--web-pages",
         type=int,
         help=f"captures per web run, cycling through the fixture pages (default {DEFAULT_PAGES})",
+    )
+    p.add_argument(
+        "--web-lazy-pages",
+        type=int,
+        help=f"captures of the long lazy page per run (default {DEFAULT_LAZY_PAGES})",
     )
     p.add_argument(
         "--web-idle-s", type=int, default=10, help="CaptureOptions(idle_s=...) (default 10)"
@@ -111,7 +116,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         name = "results-web.json" if args.web_only else "results.json"
         name = "results-collect.json" if args.collect_only else name
         args.out = OUT_DIR / ("results-bundle.json" if args.bundle_only else name)
-    for name in ("repeat", "size_mib", "events", "web_pages", "web_idle_s", "collect_posts"):
+    for name in (
+        "repeat",
+        "size_mib",
+        "events",
+        "web_pages",
+        "web_lazy_pages",
+        "web_idle_s",
+        "collect_posts",
+    ):
         value = getattr(args, name)
         if value is not None and value < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -144,6 +157,7 @@ def settings(args: argparse.Namespace) -> dict[str, Any]:
     if conf["web"]:
         conf["web_pages"] = args.web_pages or (WEB_QUICK_PAGES if args.quick else DEFAULT_PAGES)
         conf["web_idle_s"] = args.web_idle_s
+        conf["web_lazy_pages"] = args.web_lazy_pages or (1 if args.quick else DEFAULT_LAZY_PAGES)
     if conf["collect"]:
         conf["collect_posts"] = args.collect_posts or (
             COLLECT_QUICK if args.quick else COLLECT_POSTS
@@ -162,7 +176,12 @@ def run_all(scratch: Scratch, conf: dict[str, Any]) -> dict[str, Any]:
     if conf["web"]:
         print(f"5. web capture of {conf['web_pages']} pages vs bare Playwright", file=sys.stderr)
         results["web"] = measure_web(
-            scratch, conf["web_pages"], conf["web_idle_s"], conf["repeat"], progress
+            scratch,
+            conf["web_pages"],
+            conf["web_idle_s"],
+            conf["repeat"],
+            progress,
+            lazy_pages=conf["web_lazy_pages"],
         )
     if conf["collect"]:
         print(f"6. collecting {conf['collect_posts']:,} posts vs bare snscrape", file=sys.stderr)
@@ -237,23 +256,43 @@ def web_table(web: dict[str, Any]) -> list[str]:
     lines = [
         f"5. web capture of {web['pages']} pages ({', '.join(web['paths'])}, cycled), "
         f"Chromium {web['chromium']}, Playwright {web['playwright']}",
-        f"  {'contender':<36} {'median':>9} {'per page':>9} {'pages/min':>9}   runs",
+        f"  {'contender':<36} {'median':>9} {'per page':>9} {'pages/min':>9} {'CPU':>7}   runs",
     ]
-    for name, c in web["contenders"].items():
-        runs = " ".join(f"{s:.2f}" for s in c["runs_s"])
-        lines.append(
-            f"  {name:<36} {c['median_s']:7.2f} s {c['s_per_page']:7.3f} s "
-            f"{c['pages_per_min']:9.1f}   {runs}"
-        )
-    for name, ratio in web["ratios"].items():
-        extra = f"   {_verdict(web['goal'])}" if name == "osint-kit/bare" else ""
-        lines.append(f"  {name:<44} {ratio:6.2f} x{extra}")
-    speedups = ", ".join(f"{n} {x:.2f} x" for n, x in web["speedup_4_at_a_time"].items())
-    lines.append(f"  pages/min 4 at a time over 1 at a time: {speedups}")
-    ours = web["breakdown"]["osint-kit, 1 at a time"]
-    lines.append(f"  instrumented osint-kit run, ms per page ({ours['seconds']:.2f} s in all):")
-    for label, c in list(ours["calls"].items())[:16]:
-        lines.append(f"    {label:<44} {c['ms_per_page']:8.1f} ms  ({c['calls']} calls)")
+
+    def rows(contenders: dict[str, Any]) -> None:
+        for name, c in contenders.items():
+            runs = " ".join(f"{s:.2f}" for s in c["runs_s"])
+            lines.append(
+                f"  {name:<36} {c['median_s']:7.2f} s {c['s_per_page']:7.3f} s "
+                f"{c['pages_per_min']:9.1f} {c['cpu_median_s']:5.1f} s   {runs}"
+            )
+
+    def ratio_rows(ratios: dict[str, Any], goals: dict[str, Any]) -> None:
+        for name, r in ratios.items():
+            extra = f"   {_verdict(goals[name])}" if name in goals else ""
+            lines.append(
+                f"  osint-kit / bare, {name:<36} {r['of_medians']:5.2f} x "
+                f"(rounds {r['min']:.2f}-{r['max']:.2f}){extra}"
+            )
+
+    rows(web["contenders"])
+    ratio_rows(web["ratios"], web["goal"])
+    lazy = web["lazy"]
+    page = lazy["page"]
+    lines.append(
+        f"  long lazy page ({page['images']} images over {page['height_px']:,} px), "
+        f"{page['captures_per_run']} captures a run, one at a time:"
+    )
+    rows(lazy["contenders"])
+    for name, c in lazy["contenders"].items():
+        shown = " ".join(f"{n:.0f}" for n in c["images_shown_per_page"])
+        sent = " ".join(f"{n:.0f}" for n in c["images_sent_per_page"])
+        lines.append(f"    {name:<34} images shown {shown}; sent {sent}")
+    ratio_rows(lazy["ratios"], {})
+    for name, run in web["breakdown"].items():
+        lines.append(f"  instrumented {name}, ms per page ({run['seconds']:.2f} s in all):")
+        for label, c in list(run["calls"].items())[:24]:
+            lines.append(f"    {label:<52} {c['ms_per_page']:8.1f} ms  ({c['calls']} calls)")
     return lines
 
 

@@ -1,41 +1,49 @@
 """Web capture: osint-kit's ``capture_urls`` against bare Playwright, same pages, same run.
 
 Every contender starts Playwright, launches the same Chromium (the one osint-kit
-finds, with osint-kit's launch flags), renders the same fixture pages served on
-127.0.0.1 (``osint_kit_sandbox.site``) one by one or a few at a time, and closes
-the browser again; all of that is timed. The contenders:
+finds, with osint-kit's launch flags), renders the same pages served on 127.0.0.1
+one by one or four at a time, and closes the browser again; all of that is timed.
 
 - ``osint-kit``: ``case.capture_urls(urls, examiner=..., options=CaptureOptions(idle_s=...),
-  parallel=N)`` into a fresh case (created and deleted untimed): screenshot, DOM,
-  text, MHTML, WARC, WACZ and page images per URL, the read-only guard, custody
-  events, every blob fsync'ed;
-- ``bare Playwright``: per page a new context, a new page, ``goto`` (until
-  ``domcontentloaded``), ``wait_for_load_state("load")``,
-  ``wait_for_load_state("networkidle")``, a full-page PNG screenshot, close, i.e.
-  the waits ``_load`` in ``osint_kit.web.capture`` makes, and nothing else;
-- two steps between them, to see where osint-kit's extra time goes: bare plus
-  osint-kit's scrolling (``osint_kit.web.page.scroll``), and bare plus all the
-  browser work of a capture written out here with plain Playwright calls (guard
-  route, DevTools session, scrolling, page facts, DOM, text, MHTML, every
-  request's headers and body); what osint-kit spends beyond that is WARC and
-  WACZ packing, staging and recording in the case.
+  parallel=N, progress=False)`` into a fresh case (created and deleted untimed):
+  the recording proxy per page, scrolling, freezing the page, screenshot, DOM, text,
+  MHTML, WARC, WACZ and page images, custody events, every blob fsync'ed;
+- ``bare Playwright``: per page a new context and page, ``goto`` (until ``load``),
+  ``wait_for_load_state("networkidle")``, a full-page PNG screenshot, close; with
+  N at a time, an ``asyncio.Semaphore(N)`` in one browser, like osint-kit.
 
-One more run of osint-kit and of the bare variants is instrumented: the
-functions of ``osint_kit.web.capture`` / ``collect`` and the Playwright calls
-are wrapped with timers (from here, nothing in ``src/`` changes), which says
-how many milliseconds a page spends in each.
+The fixture pages come from ``osint_kit_sandbox.site``. The long lazy-loading page
+is made here (``LongLazySite``): 40 images over 20,000 px, half ``loading=lazy``,
+half set by an IntersectionObserver, each image answered after a short delay. On it,
+osint-kit is raced against bare Playwright doing the same scrolling (osint-kit's own
+``osint_kit.web.page.scroll``, told when requests are in flight by Playwright's
+request events) and against a plain loop that scrolls one viewport a step.
+
+One more run of osint-kit and of bare Playwright is instrumented: the functions of
+``osint_kit.web.capture`` / ``extract`` / ``proxy`` and the Playwright calls are
+wrapped with timers from here (nothing in ``src/`` changes), which says how many
+milliseconds a page spends in each.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
+import os
+import resource
+import statistics
+import struct
 import sys
+import threading
+import time
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from time import perf_counter
 from typing import Any
 
@@ -44,11 +52,8 @@ from playwright.async_api import (
     BrowserContext,
     BrowserType,
     CDPSession,
-    FloatRect,
     Page,
     Request,
-    Response,
-    Route,
     ViewportSize,
     async_playwright,
 )
@@ -59,29 +64,38 @@ from workloads import OnRun, Scratch, _goal
 from osint_kit import Case
 from osint_kit.store import BlobStore
 from osint_kit.web import capture as capture_mod
-from osint_kit.web import extract as collect_mod
+from osint_kit.web import extract as extract_mod
 from osint_kit.web.browser import chromium_executable, launch_args
 from osint_kit.web.capture import CaptureOptions
 from osint_kit.web.page import scroll
+from osint_kit.web.proxy import RecordingProxy
 from osint_kit_sandbox.site import serve
 
 #: The fixture pages, cycled to make the batch, with what each must give:
-#: (HTTP status of the final response, final path).
+#: (HTTP status of the final response, final path). "/tall" is taller than the
+#: viewport, so osint-kit scrolls it (it does not grow); the others fit in it.
 PAGES: dict[str, tuple[int, str]] = {
     "/": (200, "/"),
     "/gzip": (200, "/gzip"),
     "/missing": (404, "/missing"),
     "/beacon": (200, "/beacon"),
     "/redirect": (200, "/"),
+    "/short": (200, "/short"),
+    "/tall": (200, "/tall"),
 }
 DEFAULT_PAGES = 20
-PARALLEL = (1, 2, 4)
-#: osint-kit / bare Playwright, one page at a time.
-GOAL = 1.5
+PARALLEL = (1, 4)
+#: osint-kit / bare Playwright, one and four at a time (issue 19).
+GOAL = 1.2
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Exhibits every capture must have (page images come on top where the page has them).
+#: Exhibits every capture must have: screenshot, DOM, MHTML, text, WARC, WACZ.
 ROLES = 6
+#: The long lazy page: images, px per image block, seconds before each image is sent.
+LAZY_IMAGES = 40
+LAZY_BLOCK_PX = 500
+LAZY_DELAY_S = 0.05
+#: Captures of the long lazy page per timed run.
+DEFAULT_LAZY_PAGES = 4
 
 
 def page_paths(count: int) -> list[str]:
@@ -90,17 +104,150 @@ def page_paths(count: int) -> list[str]:
     return [paths[i % len(paths)] for i in range(count)]
 
 
+# -- CPU and load ------------------------------------------------------------------------
+
+
+@dataclass
+class Usage:
+    """CPU seconds of each timed run (this process; reaped children: node and Chromium),
+    and the 1-minute load average as it started."""
+
+    self_s: list[float] = field(default_factory=list)
+    children_s: list[float] = field(default_factory=list)
+    load: list[float] = field(default_factory=list)
+
+    @contextmanager
+    def measure(self) -> Iterator[None]:
+        load = os.getloadavg()[0]
+        me, kids = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        yield
+        me2, kids2 = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        self.load.append(load)
+        self.self_s.append(me2.ru_utime + me2.ru_stime - me.ru_utime - me.ru_stime)
+        self.children_s.append(kids2.ru_utime + kids2.ru_stime - kids.ru_utime - kids.ru_stime)
+
+    def to_json(self, warmups: int) -> dict[str, Any]:
+        # the first ``warmups`` entries are the warm-up runs
+        own, kids = self.self_s[warmups:], self.children_s[warmups:]
+        return {
+            "cpu_self_s": own,
+            "cpu_children_s": kids,
+            "cpu_median_s": statistics.median(a + b for a, b in zip(own, kids, strict=True)),
+            "load_at_start": self.load[warmups:],
+        }
+
+
+# -- the long lazy page -------------------------------------------------------------------
+
+
+def _png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    return (
+        PNG_MAGIC
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(row * height, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def long_lazy_page(images: int = LAZY_IMAGES) -> bytes:
+    """``images`` blocks of LAZY_BLOCK_PX px: even ones ``<img loading=lazy>``, odd ones
+    given their ``src`` by an IntersectionObserver (200 px margin), as lazy-loading
+    scripts do."""
+    blocks = []
+    for n in range(images):
+        if n % 2 == 0:
+            img = f'<img loading="lazy" src="/img/{n}.png" width="1200" height="460">'
+        else:
+            img = f'<img class="io" data-src="/img/{n}.png" width="1200" height="460">'
+        blocks.append(f'<div style="height:{LAZY_BLOCK_PX}px">{img}</div>')
+    return (
+        "<!doctype html><html><head><title>Long lazy page</title></head>"
+        '<body style="margin:0">' + "\n".join(blocks) + "<script>\n"
+        "const io = new IntersectionObserver((seen) => seen.forEach((e) => {\n"
+        "  if (e.isIntersecting) { e.target.src = e.target.dataset.src; io.unobserve(e.target); }\n"
+        "}), {rootMargin: '200px'});\n"
+        "document.querySelectorAll('img.io').forEach((i) => io.observe(i));\n"
+        "</script></body></html>"
+    ).encode()
+
+
+@dataclass
+class LongLazySite:
+    """The long lazy page and its images on 127.0.0.1; counts the images it sent."""
+
+    base: str = ""
+    images_sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url(self, tag: str) -> str:
+        return f"{self.base}/long?{tag}"
+
+    def take_count(self) -> int:
+        with self._lock:
+            n, self.images_sent = self.images_sent, 0
+        return n
+
+    def count(self) -> None:
+        with self._lock:
+            self.images_sent += 1
+
+
+@contextmanager
+def serve_long_lazy() -> Iterator[LongLazySite]:
+    site = LongLazySite()
+    page = long_lazy_page()
+    pictures = [
+        _png(1200, 460, (40 + 5 * n % 200, 120, 200 - 4 * n % 180)) for n in range(LAZY_IMAGES)
+    ]
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/long":
+                body, kind = page, "text/html; charset=utf-8"
+            elif path.startswith("/img/") and path.endswith(".png"):
+                time.sleep(LAZY_DELAY_S)
+                body, kind = pictures[int(path[5:-4]) % LAZY_IMAGES], "image/png"
+                site.count()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+    thread.start()
+    try:
+        yield site
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # -- bare Playwright --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Variant:
-    """What bare Playwright does on each page beyond load, quiet and screenshot."""
-
-    scroll: bool = False
-    #: Everything osint-kit asks of the browser: guard, DevTools session, facts,
-    #: clipped screenshot, DOM, text, MHTML, each request's headers and body.
-    everything: bool = False
 
 
 @dataclass
@@ -109,120 +256,81 @@ class BarePage:
     final_url: str = ""
     status: int | None = None
     png: bytes = b""
-    extra_bytes: int = 0  # DOM + text + MHTML + traffic bodies, in the "everything" variant
-    requests: int = 0
-    blocked: int = 0
+    #: Images loaded (complete, with a size) when the screenshot was taken.
+    images: int = 0
 
 
 @dataclass
-class _Watch:
-    requests: list[Request] = field(default_factory=list)
-    blocked: int = 0
-    bytes_received: int = 0
+class _InFlight:
+    """Requests the page has started and not finished: what the proxy's ``in_flight`` is
+    to osint-kit's scrolling."""
 
-    async def guard(self, route: Route) -> None:
-        if route.request.method.upper() in READ_METHODS:
-            await route.continue_()
-        else:
-            self.blocked += 1
-            await route.abort("blockedbyclient")
+    count: int = 0
 
-    def on_request(self, request: Request) -> None:
-        self.requests.append(request)
+    def watch(self, page: Page) -> None:
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
 
-    def on_data(self, event: dict[str, Any]) -> None:
-        self.bytes_received += int(event.get("encodedDataLength") or 0)
+    def _start(self, _request: Request) -> None:
+        self.count += 1
 
-
-async def _traffic(requests: list[Request]) -> int:
-    """What ``collect.exchanges`` asks of each request: headers, response, server, body."""
-    size = 0
-    for req in requests:
-        await req.headers_array()
-        response = await req.response()
-        if response is None:
-            continue
-        await response.headers_array()
-        await response.server_addr()
-        if not 300 <= response.status < 400:
-            # a body Chromium no longer holds: osint-kit records why, we skip it
-            with contextlib.suppress(Exception):
-                size += len(await response.body())
-    return size
+    def _end(self, _request: Request) -> None:
+        self.count = max(0, self.count - 1)
 
 
-async def _facts(page: Page, response: Response | None) -> None:
-    """What ``collect.page_facts`` asks of the page and the response."""
-    await page.title()
-    await page.evaluate("navigator.userAgent")
-    if response is None:
-        return
-    req = response.request.redirected_from
-    while req is not None:
-        await req.response()
-        req = req.redirected_from
-    await response.server_addr()
-    await response.security_details()
+async def _scroll_by_viewport(page: Page, viewport_height: int, busy: Callable[[], int]) -> None:
+    """The plain way: one viewport a step to the bottom, each step until no request is in
+    flight (at most 1.5 s), then back to the top."""
+    height = int(await page.evaluate("document.documentElement.scrollHeight"))
+    y = 0
+    while y + viewport_height < height:
+        y += viewport_height
+        await page.evaluate(f"window.scrollTo(0, {y})")
+        await asyncio.sleep(0.05)
+        until = time.monotonic() + 1.5
+        while busy() and time.monotonic() < until:
+            await asyncio.sleep(0.05)
+        height = int(await page.evaluate("document.documentElement.scrollHeight"))
+    await page.evaluate("window.scrollTo(0, 0)")
 
 
-async def _bare_page(
-    browser: Browser, url: str, opts: CaptureOptions, variant: Variant
-) -> BarePage:
+_LOADED_IMAGES = "[...document.images].filter((i) => i.complete && i.naturalWidth).length"
+
+
+async def _bare_page(browser: Browser, url: str, opts: CaptureOptions, scrolling: str) -> BarePage:
+    """``scrolling``: "" none, "osint-kit" osint-kit's ``scroll``, "viewport" the plain loop."""
     out = BarePage(url=url)
     viewport: ViewportSize = {"width": opts.viewport[0], "height": opts.viewport[1]}
-    if variant.everything:
-        context = await browser.new_context(
-            viewport=viewport,
-            accept_downloads=True,
-            service_workers="block",
-        )
-    else:
-        context = await browser.new_context(viewport=viewport)
+    context = await browser.new_context(viewport=viewport)
     try:
-        watch = _Watch()
-        cdp: CDPSession | None = None
-        if variant.everything:
-            await context.route("**/*", watch.guard)
         page = await context.new_page()
-        if variant.everything:
-            page.on("requestfinished", watch.on_request)
-            page.on("requestfailed", watch.on_request)
-            cdp = await context.new_cdp_session(page)
-            cdp.on("Network.dataReceived", watch.on_data)
-            await cdp.send("Network.enable")
-        response = await page.goto(
-            url, wait_until="domcontentloaded", timeout=opts.timeout_s * 1000
-        )
-        await page.wait_for_load_state("load", timeout=opts.timeout_s * 1000)
-        await page.wait_for_load_state("networkidle", timeout=opts.idle_s * 1000)
-        if variant.scroll or variant.everything:
-            await scroll(page, seconds=opts.scroll_s, max_height_px=opts.max_height_px)
+        flight = _InFlight()
+        if scrolling:
+            flight.watch(page)
+        response = await page.goto(url, wait_until="load", timeout=opts.timeout_s * 1000)
+        with contextlib.suppress(Exception):  # osint-kit goes on too, and notes it
+            await page.wait_for_load_state("networkidle", timeout=opts.idle_s * 1000)
+        if scrolling == "osint-kit":
+            await scroll(
+                page,
+                seconds=opts.scroll_s,
+                max_height_px=opts.max_height_px,
+                viewport_height=opts.viewport[1],
+                busy=lambda: flight.count,
+            )
+        elif scrolling == "viewport":
+            await _scroll_by_viewport(page, opts.viewport[1], lambda: flight.count)
         out.final_url, out.status = page.url, response.status if response else None
-        if cdp is None:
-            out.png = await page.screenshot(full_page=True, type="png")
-        else:
-            await _facts(page, response)
-            height = int(await page.evaluate("document.documentElement.scrollHeight"))
-            clip: FloatRect = {
-                "x": 0,
-                "y": 0,
-                "width": opts.viewport[0],
-                "height": min(height, 30_000),
-            }
-            out.png = await page.screenshot(full_page=True, type="png", clip=clip)
-            dom = await page.content()
-            text = await page.evaluate("document.body ? document.body.innerText : ''")
-            mhtml = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})
-            out.extra_bytes = len(dom) + len(str(text)) + len(mhtml["data"])
-            out.extra_bytes += await _traffic(watch.requests)
-            out.requests, out.blocked = len(watch.requests), watch.blocked
+        out.images = int(await page.evaluate(_LOADED_IMAGES))
+        out.png = await page.screenshot(full_page=True, type="png")
     finally:
         await context.close()
     return out
 
 
 async def _bare_all(
-    urls: list[str], opts: CaptureOptions, parallel: int, variant: Variant
+    urls: list[str], opts: CaptureOptions, parallel: int, scrolling: str
 ) -> list[BarePage]:
     """Like ``capture._capture_all``: one browser, at most ``parallel`` pages at a time."""
     async with async_playwright() as pw:
@@ -234,58 +342,62 @@ async def _bare_all(
 
             async def one(url: str) -> BarePage:
                 async with gate:
-                    return await _bare_page(browser, url, opts, variant)
+                    return await _bare_page(browser, url, opts, scrolling)
 
             return list(await asyncio.gather(*(one(u) for u in urls)))
         finally:
             await browser.close()
 
 
-def _check_bare(pages: list[BarePage], paths: list[str], variant: Variant) -> None:
-    for got, path in zip(pages, paths, strict=True):
-        status, final = PAGES[path]
+def _check_bare(pages: list[BarePage], expected: list[tuple[int, str]]) -> None:
+    for got, (status, final) in zip(pages, expected, strict=True):
         problem = None
         if not got.png.startswith(PNG_MAGIC) or len(got.png) < 1000:
             problem = f"no PNG screenshot ({len(got.png)} bytes)"
-        elif got.status != status or not got.final_url.endswith(final):
+        elif got.status != status or not got.final_url.split("?")[0].endswith(final):
             problem = f"HTTP {got.status} at {got.final_url}, expected {status} at {final}"
-        elif variant.everything and (got.extra_bytes < 500 or got.requests < 1):
-            problem = f"only {got.extra_bytes} bytes of DOM, text, MHTML and traffic"
-        elif variant.everything and path == "/beacon" and got.blocked < 3:
-            problem = f"the guard blocked {got.blocked} writes, expected 3"
         if problem:
             raise RuntimeError(f"bare Playwright on {got.url}: {problem}")
 
 
-def _time_bare(
-    urls: list[str], paths: list[str], opts: CaptureOptions, parallel: int, variant: Variant
-) -> float:
-    settle(False)
-    start = perf_counter()
-    pages = asyncio.run(_bare_all(urls, opts, parallel, variant))
-    seconds = perf_counter() - start
-    _check_bare(pages, paths, variant)
-    return seconds
+@dataclass
+class BareRuns:
+    urls: list[str]
+    expected: list[tuple[int, str]]
+    usage: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    #: Per contender, per run: images loaded per page when the screenshot was taken.
+    images: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+    def time(self, name: str, opts: CaptureOptions, parallel: int, scrolling: str = "") -> float:
+        settle(False)
+        with self.usage[name].measure():
+            start = perf_counter()
+            pages = asyncio.run(_bare_all(self.urls, opts, parallel, scrolling))
+            seconds = perf_counter() - start
+        _check_bare(pages, self.expected)
+        self.images[name].append(statistics.mean(p.images for p in pages))
+        return seconds
 
 
 # -- osint-kit ------------------------------------------------------------------------
 
 
-def _check_captures(captures: list[Any], paths: list[str]) -> dict[str, Any]:
-    """Each capture complete, with the right status and final URL, all exhibits, the guard on."""
+def _check_captures(captures: list[Any], expected: list[tuple[int, str]]) -> dict[str, Any]:
+    """Each capture complete, with the right status and final URL, all exhibits."""
     exhibits = 0
-    for cap, path in zip(captures, paths, strict=True):
-        status, final = PAGES[path]
+    for cap, (status, final) in zip(captures, expected, strict=True):
         rec = cap.record
         problem = None
         if cap.status != "complete":
             problem = f"status {cap.status} ({cap.reason})"
-        elif rec.get("http_status") != status or not rec.get("final_url", "").endswith(final):
+        elif rec.get("http_status") != status or not str(rec.get("final_url", "")).split("?")[
+            0
+        ].endswith(final):
             problem = f"HTTP {rec.get('http_status')} at {rec.get('final_url')}"
         elif len(cap.exhibits) < ROLES:
             problem = f"only {len(cap.exhibits)} exhibits"
-        elif path == "/beacon" and len(rec.get("blocked_requests", [])) < 3:
-            problem = f"the guard blocked {len(rec.get('blocked_requests', []))} writes"
+        elif final == "/beacon" and len(rec.get("blocked_requests", [])) < 3:
+            problem = f"the proxy blocked {len(rec.get('blocked_requests', []))} writes"
         if problem:
             raise RuntimeError(f"osint-kit capture of {cap.target}: {problem}")
         exhibits += len(cap.exhibits)
@@ -304,9 +416,12 @@ class OsintKitRuns:
 
     scratch: Scratch
     urls: list[str]
-    paths: list[str]
+    expected: list[tuple[int, str]]
     facts: dict[str, Any] = field(default_factory=dict)
-    #: No progress bar on stderr, where capture_urls has the option (like import_files).
+    usage: dict[str, Usage] = field(default_factory=lambda: defaultdict(Usage))
+    #: Per contender, per run: page images recorded per capture (with their bytes).
+    images: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    #: No progress bar on stderr, where capture_urls has the option.
     quiet: dict[str, bool] = field(
         default_factory=lambda: (
             {"progress": False}
@@ -315,20 +430,23 @@ class OsintKitRuns:
         )
     )
 
-    def time(self, opts: CaptureOptions, parallel: int) -> float:
+    def time(self, name: str, opts: CaptureOptions, parallel: int) -> float:
         case = self.scratch.new_case()
         try:
             settle(self.scratch.cold)
-            start = perf_counter()
-            captures = case.capture_urls(
-                self.urls,
-                examiner=self.scratch.examiner,
-                options=opts,
-                parallel=parallel,
-                **self.quiet,
-            )
-            seconds = perf_counter() - start
-            self.facts = _check_captures(captures, self.paths)
+            with self.usage[name].measure():
+                start = perf_counter()
+                captures = case.capture_urls(
+                    self.urls,
+                    examiner=self.scratch.examiner,
+                    options=opts,
+                    parallel=parallel,
+                    **self.quiet,
+                )
+                seconds = perf_counter() - start
+            self.facts = _check_captures(captures, self.expected)
+            kept = [sum(1 for m in c.record.get("media", []) if m.get("size")) for c in captures]
+            self.images[name].append(statistics.mean(kept))
             report = case.verify()
             if not report.ok:
                 raise RuntimeError(f"the benchmark case does not verify:\n{report.text()}")
@@ -339,24 +457,30 @@ class OsintKitRuns:
 
 # -- instrumentation ----------------------------------------------------------------------
 
-#: osint-kit's own functions, timed where ``capture.py`` calls them.
+#: osint-kit's own functions, timed where ``capture.py`` looks them up.
 OUR_FUNCTIONS: tuple[tuple[Any, str], ...] = (
     (capture_mod, "_capture_all"),
     (capture_mod, "_capture_page"),
+    (capture_mod, "_run_until_limit"),
     (capture_mod, "_load"),
+    (capture_mod, "_loaded"),
     (capture_mod, "scroll"),
-    (collect_mod, "page_facts"),
-    (collect_mod, "certificate_chain"),
-    (collect_mod, "page_artifacts"),
-    (collect_mod, "downloads"),
-    (collect_mod, "exchanges"),
-    (collect_mod, "media_artifacts"),
+    (capture_mod, "freeze"),
+    (capture_mod, "_render_again"),
+    (extract_mod, "page_facts"),
+    (extract_mod, "page_artifacts"),
+    (capture_mod, "_traffic"),
+    (extract_mod, "media_artifacts"),
+    (extract_mod, "downloads"),
     (capture_mod, "_archives"),
     (capture_mod, "write_warc"),
     (capture_mod, "pack_wacz"),
     (capture_mod, "_record"),
     (capture_mod, "record_acquisition"),
     (BlobStore, "stage_bytes"),
+    (RecordingProxy, "start"),
+    (RecordingProxy, "close"),
+    (RecordingProxy, "_exchange"),
 )
 #: Playwright calls, timed wherever they are made (ours and bare Playwright's alike).
 PLAYWRIGHT_CALLS: tuple[tuple[Any, str], ...] = (
@@ -367,7 +491,6 @@ PLAYWRIGHT_CALLS: tuple[tuple[Any, str], ...] = (
     (Browser, "new_context"),
     (BrowserContext, "close"),
     (BrowserContext, "new_page"),
-    (BrowserContext, "route"),
     (BrowserContext, "new_cdp_session"),
     (Page, "goto"),
     (Page, "wait_for_load_state"),
@@ -376,12 +499,7 @@ PLAYWRIGHT_CALLS: tuple[tuple[Any, str], ...] = (
     (Page, "evaluate"),
     (Page, "title"),
     (CDPSession, "send"),
-    (Request, "headers_array"),
     (Request, "response"),
-    (Response, "headers_array"),
-    (Response, "server_addr"),
-    (Response, "security_details"),
-    (Response, "body"),
 )
 
 
@@ -391,10 +509,12 @@ class Probe:
 
     seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     calls: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, label: str, seconds: float) -> None:
-        self.seconds[label] += seconds
-        self.calls[label] += 1
+        with self._lock:  # _record runs in a worker thread
+            self.seconds[label] += seconds
+            self.calls[label] += 1
 
     def timed(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         def name_of(args: tuple[Any, ...]) -> str:
@@ -458,9 +578,10 @@ def instrumented(probe: Probe) -> Iterator[list[str]]:
 # -- the measurement --------------------------------------------------------------------
 
 
-def _contender(samples: Samples, pages: int, parallel: int) -> dict[str, Any]:
+def _contender(samples: Samples, usage: Usage, pages: int, parallel: int) -> dict[str, Any]:
     return {
         **samples.to_json(),
+        **usage.to_json(len(samples.warmup)),
         "pages": pages,
         "parallel": parallel,
         "s_per_page": samples.median / pages,
@@ -468,81 +589,154 @@ def _contender(samples: Samples, pages: int, parallel: int) -> dict[str, Any]:
     }
 
 
+def _ratio(ours: Samples, theirs: Samples) -> dict[str, Any]:
+    """Ratio of the medians, and of each round's pair (the contenders alternate)."""
+    pairs = [a / b for a, b in zip(ours.seconds, theirs.seconds, strict=True)]
+    return {
+        "of_medians": ours.median / theirs.median,
+        "rounds": pairs,
+        "median": statistics.median(pairs),
+        "min": min(pairs),
+        "max": max(pairs),
+    }
+
+
+def _loaded_on(on_run: OnRun) -> OnRun:
+    """``on_run`` with the 1-minute load average after each run, on stderr."""
+
+    def report(name: str, seconds: float) -> None:
+        on_run(f"{name} [load {os.getloadavg()[0]:.1f}]", seconds)
+
+    return report
+
+
 def measure_web(
-    scratch: Scratch, pages: int, idle_s: int, repeat: int, on_run: OnRun
+    scratch: Scratch,
+    pages: int,
+    idle_s: int,
+    repeat: int,
+    on_run: OnRun,
+    lazy_pages: int = DEFAULT_LAZY_PAGES,
 ) -> dict[str, Any]:
-    """Race osint-kit (parallel 1, 2, 4; scrolling off) against bare Playwright variants."""
+    """Race osint-kit against bare Playwright: fixture pages 1 and 4 at a time; the long
+    lazy page one at a time, bare Playwright scrolling the same way; then one
+    instrumented run of each."""
     paths = page_paths(pages)
+    expected = [PAGES[p] for p in paths]
     opts = CaptureOptions(idle_s=idle_s)
-    no_scroll = CaptureOptions(idle_s=idle_s, scroll=False)
-    bare, scrolled, everything = Variant(), Variant(scroll=True), Variant(everything=True)
-    with serve() as site:
+    report = _loaded_on(on_run)
+    with serve() as site, serve_long_lazy() as lazy_site:
         urls = [site.url(p) for p in paths]
-        ours = OsintKitRuns(scratch, urls, paths)
-
-        def ours_at(parallel: int) -> Callable[[], float]:
-            return lambda: ours.time(opts, parallel)
-
-        contenders = {f"osint-kit, {n} at a time": ours_at(n) for n in PARALLEL}
-        contenders.update(
-            {
-                "osint-kit, scrolling off": lambda: ours.time(no_scroll, 1),
-                "bare Playwright": lambda: _time_bare(urls, paths, opts, 1, bare),
-                "bare + scroll": lambda: _time_bare(urls, paths, opts, 1, scrolled),
-                "bare + all browser work": lambda: _time_bare(urls, paths, opts, 1, everything),
-                "bare Playwright, 4 at a time": lambda: _time_bare(urls, paths, opts, 4, bare),
-                "bare + all browser work, 4 at a time": lambda: _time_bare(
-                    urls, paths, opts, 4, everything
-                ),
-            }
-        )
-        samples = race(contenders, repeat, on_run)
+        ours = OsintKitRuns(scratch, urls, expected)
+        bare = BareRuns(urls, expected)
+        contenders: dict[str, Callable[[], float]] = {}
+        for n in PARALLEL:
+            ours_name, bare_name = f"osint-kit, {n} at a time", f"bare Playwright, {n} at a time"
+            contenders[ours_name] = functools.partial(ours.time, ours_name, opts, n)
+            contenders[bare_name] = functools.partial(bare.time, bare_name, opts, n)
+        print(f"{pages} fixture pages, 1 and 4 at a time", file=sys.stderr)
+        samples = race(contenders, repeat, report)
         facts = ours.facts
+
+        lazy_urls = [lazy_site.url(f"n={i}") for i in range(lazy_pages)]
+        lazy_expected = [(200, "/long")] * lazy_pages
+        lazy_ours = OsintKitRuns(scratch, lazy_urls, lazy_expected)
+        lazy_bare = BareRuns(lazy_urls, lazy_expected)
+        images: dict[str, list[int]] = defaultdict(list)
+
+        def counted(name: str, run: Callable[[], float]) -> Callable[[], float]:
+            def timed() -> float:
+                lazy_site.take_count()
+                seconds = run()
+                images[name].append(lazy_site.take_count())
+                return seconds
+
+            return timed
+
+        lazy_contenders = {
+            "osint-kit": counted("osint-kit", lambda: lazy_ours.time("osint-kit", opts, 1)),
+            "bare + osint-kit's scroll": counted(
+                "bare + osint-kit's scroll",
+                lambda: lazy_bare.time("bare + osint-kit's scroll", opts, 1, "osint-kit"),
+            ),
+            "bare + scroll a viewport a step": counted(
+                "bare + scroll a viewport a step",
+                lambda: lazy_bare.time("bare + scroll a viewport a step", opts, 1, "viewport"),
+            ),
+            "bare, no scrolling": counted(
+                "bare, no scrolling", lambda: lazy_bare.time("bare, no scrolling", opts, 1, "")
+            ),
+        }
+        print(f"the long lazy page, {lazy_pages} captures one at a time", file=sys.stderr)
+        lazy_samples = race(lazy_contenders, repeat, report)
+
         print("instrumented runs (not in the figures above)", file=sys.stderr)
         breakdown = {}
-        instrumented_runs: list[tuple[str, Callable[[], float]]] = [
-            ("osint-kit, 1 at a time", lambda: ours.time(opts, 1)),
-            ("bare + all browser work", lambda: _time_bare(urls, paths, opts, 1, everything)),
-            ("bare Playwright", lambda: _time_bare(urls, paths, opts, 1, bare)),
+        instrumented_runs: list[tuple[str, int, Callable[[], float]]] = [
+            ("osint-kit, 1 at a time", pages, lambda: ours.time("instrumented", opts, 1)),
+            ("bare Playwright, 1 at a time", pages, lambda: bare.time("instrumented", opts, 1)),
+            (
+                "osint-kit, long lazy page",
+                lazy_pages,
+                lambda: lazy_ours.time("instrumented", opts, 1),
+            ),
         ]
-        for name, run in instrumented_runs:
+        for name, count, run in instrumented_runs:
             probe = Probe()
             with instrumented(probe) as missing:
                 seconds = run()
-            on_run(f"{name} (instrumented)", seconds)
+            report(f"{name} (instrumented)", seconds)
             breakdown[name] = {
                 "seconds": seconds,
+                "pages": count,
                 "not_wrapped": missing,
-                "calls": probe.per_page(pages),
+                "calls": probe.per_page(count),
             }
-    ours_1, ours_4 = samples["osint-kit, 1 at a time"], samples["osint-kit, 4 at a time"]
-    base, all_work = samples["bare Playwright"], samples["bare + all browser work"]
+
     ratios = {
-        "osint-kit/bare": ours_1.median / base.median,
-        "osint-kit scrolling off/bare": samples["osint-kit, scrolling off"].median / base.median,
-        "bare+scroll/bare": samples["bare + scroll"].median / base.median,
-        "bare+all browser work/bare": samples["bare + all browser work"].median / base.median,
-        "osint-kit/bare+all browser work": ours_1.median / all_work.median,
-        "4 at a time: osint-kit/bare+all browser work": ours_4.median
-        / samples["bare + all browser work, 4 at a time"].median,
+        f"{n} at a time": _ratio(
+            samples[f"osint-kit, {n} at a time"], samples[f"bare Playwright, {n} at a time"]
+        )
+        for n in PARALLEL
     }
-    # throughput at 4 at a time over throughput at 1 at a time
-    scaling = {
-        "osint-kit": ours_1.median / ours_4.median,
-        "bare Playwright": base.median / samples["bare Playwright, 4 at a time"].median,
-        "bare + all browser work": all_work.median
-        / samples["bare + all browser work, 4 at a time"].median,
+    lazy_ratios = {
+        f"osint-kit/{name}": _ratio(lazy_samples["osint-kit"], lazy_samples[name])
+        for name in lazy_samples
+        if name != "osint-kit"
     }
-    parallel = {name: 4 if name.endswith("4 at a time") else 1 for name in samples}
-    parallel |= {f"osint-kit, {n} at a time": n for n in PARALLEL}
+    parallel = {name: int(name.split(", ")[1].split()[0]) for name in samples}
+    usage = {**ours.usage, **bare.usage}
+    lazy_usage = {**lazy_ours.usage, **lazy_bare.usage}
     return {
         "pages": pages,
         "paths": list(PAGES),
         "options": opts.to_json(),
         **facts,
-        "contenders": {name: _contender(s, pages, parallel[name]) for name, s in samples.items()},
+        "contenders": {
+            name: _contender(s, usage[name], pages, parallel[name]) for name, s in samples.items()
+        },
         "ratios": ratios,
-        "speedup_4_at_a_time": scaling,
-        "goal": _goal(ratios["osint-kit/bare"], GOAL),
+        "goal": {
+            f"{n} at a time": _goal(ratios[f"{n} at a time"]["of_medians"], GOAL) for n in PARALLEL
+        },
+        "lazy": {
+            "page": {
+                "images": LAZY_IMAGES,
+                "height_px": LAZY_IMAGES * LAZY_BLOCK_PX,
+                "image_delay_s": LAZY_DELAY_S,
+                "captures_per_run": lazy_pages,
+            },
+            "contenders": {
+                name: {
+                    **_contender(s, lazy_usage[name], lazy_pages, 1),
+                    # all runs, warm-up first: images the site sent per page, and images
+                    # in the picture (bare: loaded at the screenshot; osint-kit: recorded)
+                    "images_sent_per_page": [n / lazy_pages for n in images[name]],
+                    "images_shown_per_page": {**lazy_ours.images, **lazy_bare.images}[name],
+                }
+                for name, s in lazy_samples.items()
+            },
+            "ratios": lazy_ratios,
+        },
         "breakdown": breakdown,
     }
