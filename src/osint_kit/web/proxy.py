@@ -59,6 +59,12 @@ class _Upstream:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     ip: str | None
+    #: Exchanges already made on this connection (a reused one may have been closed).
+    used: int = 0
+
+
+class _Stale(Exception):
+    """A kept-alive connection the site had closed; the request is sent again on a new one."""
 
 
 @dataclass
@@ -279,7 +285,7 @@ class RecordingProxy:
             return False
         origin = f"{parts.scheme}://{parts.netloc}"
         up = upstreams.get(origin)
-        if up is None or up.writer.is_closing():
+        if up is None or up.writer.is_closing() or up.reader.at_eof():
             try:
                 up = upstreams[origin] = await self._connect(
                     origin, parts.hostname, parts.port, tls=parts.scheme == "https"
@@ -288,7 +294,19 @@ class RecordingProxy:
                 navigation = self._failed(head, url, str(exc))
                 await _answer(writer, 502, str(exc), navigation=navigation)
                 return False
-        return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
+        try:
+            return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
+        except _Stale:
+            up.writer.transport.abort()
+            try:
+                up = upstreams[origin] = await self._connect(
+                    origin, parts.hostname, parts.port, tls=parts.scheme == "https"
+                )
+            except _Refused as exc:
+                navigation = self._failed(head, url, str(exc))
+                await _answer(writer, 502, str(exc), navigation=navigation)
+                return False
+            return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
 
     async def _replay(self, writer: asyncio.StreamWriter, url: str) -> None:
         """The recorded answer for ``url``, or 404: nothing is fetched, nothing recorded."""
@@ -371,6 +389,9 @@ class RecordingProxy:
                 raw, why = None, f" ({exc})" if str(exc) else ""
             else:
                 why = ""
+            if raw is None and up.used:  # once: the new connection has used == 0
+                self.exchanges.remove(ex)
+                raise _Stale
             if raw is None:
                 ex.failure = f"the server closed the connection before answering{why}"
                 navigation = self._failed(head, ex.url, ex.failure)
@@ -384,10 +405,11 @@ class RecordingProxy:
                 navigation = self._failed(head, ex.url, ex.failure)
                 await _answer(writer, 502, ex.failure, navigation=navigation)
                 return False
-            writer.write(raw)
+            _give(writer, raw)
             if 100 <= status < 200 and status != 101:
                 continue  # interim answers (100, 103) go to the browser; the final one follows
             break
+        up.used += 1
         ex.status, ex.status_text, ex.response_headers = status, text, headers
         await writer.drain()
         framing = _framing(head.method, status, headers)
@@ -398,7 +420,7 @@ class RecordingProxy:
         finally:
             self._receiving.pop(id(ex), None)
             ex.body = bytes(received)
-        return keep_alive and _keeps_alive(headers) and _keeps_alive(head.headers)
+        return keep_alive and _keeps_alive(raw, headers) and _keeps_alive(b"", head.headers)
 
     async def _body(
         self,
@@ -419,19 +441,19 @@ class RecordingProxy:
                 while True:
                     line = await upstream.readuntil(b"\n")
                     self._count(len(line))
-                    writer.write(line)
+                    _give(writer, line)
                     size = int(line.split(b";")[0].strip() or b"0", 16)
                     if size == 0:
                         while True:  # trailers, then the empty line
                             trailer = await upstream.readuntil(b"\n")
-                            writer.write(trailer)
+                            _give(writer, trailer)
                             if trailer in (b"\r\n", b"\n"):
-                                await writer.drain()
-                                return True
+                                await _pass_on(writer, b"")
+                                return not writer.is_closing()
                     if not await self._copy(upstream, writer, size, body, ex):
                         return False
                     crlf = await upstream.readexactly(2)
-                    writer.write(crlf)
+                    _give(writer, crlf)
             await self._copy(upstream, writer, -1, body, ex)  # until the server closes
             return False
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, OSError):
@@ -470,11 +492,10 @@ class RecordingProxy:
                 return False
             self._count(len(data))
             body += data
-            writer.write(data)
-            await writer.drain()
+            await _pass_on(writer, data)
             if left > 0:
                 left -= len(data)
-        return True
+        return not writer.is_closing()
 
     def _count(self, n: int) -> None:
         self.bytes_received += n
@@ -582,9 +603,12 @@ def _framing(method: str, status: int, headers: list[tuple[str, str]]) -> tuple[
     return ("close", -1)
 
 
-def _keeps_alive(headers: list[tuple[str, str]]) -> bool:
-    lower = {k.lower(): v.lower() for k, v in headers}
-    return "close" not in lower.get("connection", "")
+def _keeps_alive(status_line: bytes, headers: list[tuple[str, str]]) -> bool:
+    """HTTP/1.1 keeps the connection unless it says close; HTTP/1.0 only if it says so."""
+    connection = next((v.lower() for k, v in headers if k.lower() == "connection"), "")
+    if status_line.startswith(b"HTTP/1.0"):
+        return "keep-alive" in connection
+    return "close" not in connection
 
 
 async def _request_body(reader: asyncio.StreamReader, head: _Head) -> bytes:
@@ -623,6 +647,23 @@ async def _answer(
     with contextlib.suppress(OSError):
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         await writer.drain()
+
+
+def _give(writer: asyncio.StreamWriter, data: bytes) -> None:
+    if not writer.is_closing():
+        writer.write(data)
+
+
+async def _pass_on(writer: asyncio.StreamWriter, data: bytes) -> None:
+    """Give the browser what came; once it has gone (the page was stopped, a request
+    cancelled), the body is still read and recorded to its end, up to the limits."""
+    if writer.is_closing():
+        return
+    try:
+        _give(writer, data)
+        await writer.drain()
+    except (ConnectionError, RuntimeError):
+        writer.transport.abort()
 
 
 async def _close(writer: asyncio.StreamWriter) -> None:
