@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 import re
 import threading
 from collections.abc import Callable, Coroutine, Sequence
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from playwright.async_api import Browser, Page, Response
 
 
+log = logging.getLogger(__name__)
 METHOD = "web.browser"
 T = TypeVar("T")
 #: Seconds past ``timeout_s`` for stopping the page, taking it and closing it.
@@ -291,7 +293,15 @@ async def _capture_all(
                 async with gate:
                     if stop.is_set():
                         return  # not started: nothing to record
-                    result = await _capture_page(browser, url, opts, executable, stop, interrupt)
+                    try:
+                        result = await _capture_page(
+                            browser, url, opts, executable, stop, interrupt
+                        )
+                    except Exception as exc:  # a fault of ours: recorded, the batch goes on
+                        log.exception("capture of %s stopped on an unexpected error", url)
+                        result = PageResult(url=url, started=now(), ended=now())
+                        result.status = "failed"
+                        result.reason = f"the capture stopped on an unexpected error: {exc!r}"
                 async with recording:
                     await loop.run_in_executor(None, record, index, result)
                 done(1)
@@ -299,7 +309,7 @@ async def _capture_all(
             await asyncio.gather(*(one(i, u) for i, u in enumerate(urls)))
         finally:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(browser.close(), CALL_S)
+                await bounded(browser.close(), CALL_S)
 
 
 async def _capture_page(
@@ -371,7 +381,7 @@ async def _capture_page(
     finally:
         if context is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(context.close(), CLOSE_S)
+                await bounded(context.close(), CLOSE_S)
         await proxy.close()
     _traffic(result, proxy, watch, opts, t0, browser, url)
     result.ended = now()
@@ -414,9 +424,7 @@ async def _run_until_limit(
         for task in (over, stopped, refused):
             task.cancel()
     if refused.done() and not refused.cancelled() and not loader.done():
-        loader.cancel()
-        with contextlib.suppress(BaseException):
-            await loader
+        await _stop(loader)
         state.failed = proxy.failure_for(url) or "the site could not be reached"
         return
     if loader.done():
@@ -424,15 +432,23 @@ async def _run_until_limit(
         if proxy.over_limit.is_set():
             result.cut(_byte_reason(opts), "max_bytes")
         return
-    loader.cancel()
-    with contextlib.suppress(BaseException):
-        await loader
+    await _stop(loader)
     if stop.is_set():
         result.cut(interrupt.reason or "interrupted", "interrupted")
     elif proxy.over_limit.is_set():
         result.cut(_byte_reason(opts), "max_bytes")
     else:
         result.cut(f"the time limit ({opts.timeout_s} s) ran out while {state.stage}", "timeout")
+
+
+async def _stop(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended, cancelling again if a cancellation
+    was lost on the way (it can be, inside a library's own waiting)."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=1.0)
+    with contextlib.suppress(BaseException):
+        task.result()
 
 
 async def _refused_before_answer(proxy: RecordingProxy, state: _LoadState) -> None:
@@ -542,8 +558,8 @@ async def _loaded(page: Page) -> None:
             if done:
                 return
             try:
-                ready = await asyncio.wait_for(page.evaluate("document.readyState"), 1.0)
-            except (TimeoutError, PlaywrightError):
+                ready = await bounded(page.evaluate("document.readyState"), 1.0)
+            except (Unresponsive, PlaywrightError):
                 continue  # busy or between documents; the time limit decides
             if ready == "complete":
                 return

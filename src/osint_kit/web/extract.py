@@ -122,8 +122,13 @@ async def page_artifacts(
         return (await page.content()).encode("utf-8")
 
     async def text() -> bytes:
-        got = await page.evaluate("document.body ? document.body.innerText : ''")
-        return str(got).encode("utf-8")
+        # Asked in Playwright's own isolated world: the page's world may be gone with the
+        # script that was stopped in it.
+        body = page.locator("body")
+        if not await body.count():
+            return b""
+        got = await body.first.inner_text(timeout=max(1000, left() * 1000))
+        return got.encode("utf-8")
 
     async def mhtml() -> bytes:
         snapshot = await cdp.send("Page.captureSnapshot", {"format": "mhtml"})

@@ -36,9 +36,14 @@ class Unresponsive(Exception):
 
 
 async def bounded(call: Awaitable[T], seconds: float) -> T:
-    """``call``, or :class:`Unresponsive` once ``seconds`` have passed."""
+    """``call``, or :class:`Unresponsive` once ``seconds`` have passed.
+
+    ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` can swallow a
+    cancellation that meets a finishing call, and a capture must always stop.
+    """
     try:
-        return await asyncio.wait_for(call, max(0.05, seconds))
+        async with asyncio.timeout(max(0.05, seconds)):
+            return await call
     except TimeoutError:
         raise Unresponsive(f"no answer from the browser within {seconds:.0f} s") from None
 
@@ -100,51 +105,54 @@ async def scroll(
 ) -> str | None:
     """Scroll down to load lazy content; the reason if a limit stopped us.
 
-    Only a page taller than the viewport is scrolled. Each step goes three viewports
-    down (the browser's own lazy loading reaches further than that); the scroll waits
-    only while requests are in flight (``busy``, from the proxy) or the page has just
-    grown, so a page that does not change costs a few milliseconds.
+    Only a page taller than the viewport is scrolled. It goes down one viewport a step,
+    so every part of the page passes through the window (a page's own lazy loader may
+    only look there), waiting at each step just for the browser to draw twice; at the
+    bottom it waits for the requests the scrolling started (``busy``, from the proxy)
+    and goes on while the page grows. A page that does not change costs a frame a step.
     """
     height = int(await bounded(page.evaluate(_HEIGHT), RESPONSIVE_S))
     if height <= viewport_height:
         return None
     deadline = time.monotonic() + seconds
-    step = 3 * max(200, viewport_height)
     y = 0
     try:
         while True:
-            if height >= max_height_px and y + viewport_height >= max_height_px:
-                return f"stopped scrolling at the height limit ({max_height_px} px)"
             if time.monotonic() > deadline:
                 return f"the page kept growing; stopped scrolling after {seconds:g} s"
-            y = min(y + step, height)
-            await bounded(page.evaluate(f"window.scrollTo(0, {y})"), RESPONSIVE_S)
-            await _settle(busy, deadline)
-            grown = int(await bounded(page.evaluate(_HEIGHT), RESPONSIVE_S))
-            if grown > height:
-                height = grown
+            if y + viewport_height >= max_height_px:
+                return f"stopped scrolling at the height limit ({max_height_px} px)"
+            y = min(y + viewport_height, max(0, height - viewport_height))
+            height = int(await bounded(page.evaluate(_STEP, y), RESPONSIVE_S))
+            if y + viewport_height < height:
                 continue
-            if y + viewport_height >= height:
-                # At the bottom and nothing new: one more look after a short pause,
-                # for pages that add content a moment after the scroll.
-                await asyncio.sleep(0.25)
-                await _settle(busy, deadline)
-                grown = int(await bounded(page.evaluate(_HEIGHT), RESPONSIVE_S))
-                if grown <= height:
-                    return None
-                height = grown
+            # At the bottom: let what the scrolling started arrive, then look again.
+            await _settle(busy, deadline)
+            grown = int(await bounded(page.evaluate(_STEP, y), RESPONSIVE_S))
+            if grown <= height:
+                return None
+            height = grown
     finally:
         with contextlib.suppress(Exception):
             await bounded(page.evaluate("window.scrollTo(0, 0)"), RESPONSIVE_S)
 
 
+#: Scroll to ``y``, let the browser draw twice (scroll handlers and lazy loaders run),
+#: then say how tall the page is.
+_STEP = """y => new Promise(done => { window.scrollTo(0, y);
+  requestAnimationFrame(() => requestAnimationFrame(() =>
+    done(document.documentElement ? document.documentElement.scrollHeight : 0))); })"""
 _HEIGHT = "document.documentElement ? document.documentElement.scrollHeight : 0"
 
 
 async def _settle(busy: Callable[[], int], deadline: float) -> None:
-    """A frame for scroll handlers to run, then until the requests they started are done
-    (at most 1.5 s, never past ``deadline``)."""
-    await asyncio.sleep(0.05)
-    until = min(deadline, time.monotonic() + 1.5)
-    while busy() and time.monotonic() < until:
+    """Until the requests in flight are done and none came for 0.25 s (at most 5 s,
+    never past ``deadline``)."""
+    until = min(deadline, time.monotonic() + 5.0)
+    quiet_since = time.monotonic()
+    while time.monotonic() < until:
+        if busy():
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 0.25:
+            return
         await asyncio.sleep(0.05)

@@ -115,9 +115,13 @@ class RecordingProxy:
             self._server.close()
         for writer in self._open:
             writer.transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for _ in range(10):  # a cancellation lost on the way is sent again
+            pending = [t for t in self._tasks if not t.done()]
+            if not pending:
+                break
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=1.0)
         for ex, received in self._receiving.values():
             ex.body = bytes(received)
         self._receiving.clear()
@@ -528,16 +532,14 @@ class RecordingProxy:
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         context = upstream_context(verify=verify) if tls else None
         try:
-            return await asyncio.wait_for(
-                asyncio.open_connection(
+            async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                return await asyncio.open_connection(
                     host.strip("[]"),
                     port,
                     ssl=context,
                     server_hostname=host.strip("[]") if tls else None,
                     limit=HEAD_LIMIT,
-                ),
-                CONNECT_TIMEOUT_S,
-            )
+                )
         except ssl.SSLCertVerificationError:
             raise
         except TimeoutError:
@@ -670,7 +672,8 @@ async def _close(writer: asyncio.StreamWriter) -> None:
     """Close the browser's connection cleanly (what was written arrives), briefly."""
     writer.close()
     try:
-        await asyncio.wait_for(writer.wait_closed(), 2.0)
+        async with asyncio.timeout(2.0):
+            await writer.wait_closed()
     except (OSError, TimeoutError, ssl.SSLError, asyncio.CancelledError):
         writer.transport.abort()
 
