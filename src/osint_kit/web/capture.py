@@ -502,6 +502,7 @@ async def _load(
                 max_height_px=opts.max_height_px,
                 viewport_height=opts.viewport[1],
                 busy=lambda: len(proxy.in_flight),
+                requested=lambda: len(proxy.exchanges) + len(proxy.blocked),
             )
         except Unresponsive:
             result.cut("the page's scripts stopped answering while it was scrolled", "unresponsive")

@@ -102,6 +102,7 @@ async def scroll(
     max_height_px: int,
     viewport_height: int,
     busy: Callable[[], int] = lambda: 0,
+    requested: Callable[[], int] = lambda: 0,
 ) -> str | None:
     """Scroll down to load lazy content; the reason if a limit stopped us.
 
@@ -109,13 +110,16 @@ async def scroll(
     so every part of the page passes through the window (a page's own lazy loader may
     only look there), waiting at each step just for the browser to draw twice; at the
     bottom it waits for the requests the scrolling started (``busy``, from the proxy)
-    and goes on while the page grows. A page that does not change costs a frame a step.
+    and goes on while the page grows (``requested`` counts the page's requests so far:
+    when the scrolling started none, there is nothing to wait for). A page that does
+    not change costs two frames a step.
     """
     height = int(await bounded(page.evaluate(_HEIGHT), RESPONSIVE_S))
     if height <= viewport_height:
         return None
     deadline = time.monotonic() + seconds
     y = 0
+    asked = requested()
     try:
         while True:
             if time.monotonic() > deadline:
@@ -127,6 +131,9 @@ async def scroll(
             if y + viewport_height < height:
                 continue
             # At the bottom: let what the scrolling started arrive, then look again.
+            if requested() == asked and not busy():
+                return None  # nothing was asked for, and the page stopped growing
+            asked = requested()
             await _settle(busy, deadline)
             grown = int(await bounded(page.evaluate(_STEP, y), RESPONSIVE_S))
             if grown <= height:
