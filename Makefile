@@ -32,8 +32,11 @@ test: setup
 	$(PY) -m mypy
 	$(PY) -m pytest
 
+# JupyterLab on loopback only, with a token (printed), the project's kernel, the
+# notebooks and the case folders; as root (the usual container user) too.
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR) \
+	    $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
 
 bench: setup
 	$(PY) bench/run.py

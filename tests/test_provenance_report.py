@@ -125,6 +125,14 @@ def test_cli_report_writes_and_will_not_overwrite(
     assert r.returncode == 4 and "--force" in r.stderr and mine.read_text() == "keep me"
     r = subprocess.run([*cmd, "--out", str(mine), "--force"], env=env, capture_output=True)
     assert r.returncode == 0 and with_photo.id in mine.read_text()
+    # Once it holds this case's report, it is a derived view: written again, no --force.
+    r = subprocess.run([*cmd, "--out", str(mine)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    # Another case's report is not this one's to replace.
+    other = mine.read_text().replace(with_photo.id, "OTHER-CASE-1")
+    mine.write_text(other)
+    r = subprocess.run([*cmd, "--out", str(mine)], capture_output=True, text=True, env=env)
+    assert r.returncode == 4 and mine.read_text() == other
 
 
 def test_a_damaged_exhibit_says_so_in_the_report(with_photo: Case) -> None:

@@ -162,10 +162,11 @@ def test_a_form_the_page_submits_does_not_replace_it(
         assert cap.record["final_url"] == site.url(path)
         got = roles(case, cap)
         assert words in got["dom"] and words in got["text"] and words in got["mhtml"]
-        blocked = cap.record["blocked_requests"]
-        assert [(b["method"], b["url"], b["kind"]) for b in blocked] == [
-            ("POST", site.url("/submit"), "navigation")
-        ]
+        blocked = [(b["method"], b["url"], b["kind"]) for b in cap.record["blocked_requests"]]
+        submitted = [("POST", site.url("/submit"), "navigation")]
+        # the late form fires 0.5 s after load: on a slow machine the capture may be
+        # taken before it; either way the page stays the real one
+        assert blocked == submitted or (path == "/autoform-late" and blocked == [])
 
 
 def test_a_page_that_leaves_for_an_error_keeps_its_last_real_document(

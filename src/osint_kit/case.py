@@ -45,7 +45,7 @@ from .ledger import Head
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
-from .provenance import ProvenanceReport, render
+from .provenance import ProvenanceReport, is_report_of, render
 from .repair import RepairReport, repair_case
 from .search import SearchHits
 from .search import search as search_texts
@@ -627,14 +627,15 @@ class Case:
     def write_report(self, out: Path | str | None = None, *, force: bool = False) -> Path:
         """Write the provenance report to ``out`` (default ``derived/report.html``).
 
-        The default file is a rebuildable view and is replaced; any other existing
-        file is replaced only with ``force`` (else ``OutputExists``). Written atomically.
+        The report is a view derived from the case: the default file, and an earlier
+        report of this case wherever it was written, are replaced; any other existing
+        file only with ``force`` (else ``OutputExists``). Written atomically.
         """
         path = Path(out) if out is not None else self.writer.derived / "report.html"
         if path.is_dir():
             raise InvalidOption("report path", f"{path} is a folder; name the file to write")
-        if out is not None and path.exists() and not force:
-            raise OutputExists(path, "use --force / force=True to replace it")
+        if out is not None and path.exists() and not force and not is_report_of(path, self.id):
+            raise OutputExists(path, "it is not a report of this case; use --force / force=True")
         path.parent.mkdir(parents=True, exist_ok=True)
         return self.report().save(path)
 

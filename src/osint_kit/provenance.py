@@ -70,6 +70,24 @@ class ProvenanceReport:
         return out
 
 
+#: Marks a file as a provenance report osint-kit wrote (so writing it again is safe).
+GENERATOR = "osint-kit provenance report"
+
+
+def is_report_of(path: Path, case_id: str) -> bool:
+    """Whether ``path`` holds a provenance report of ``case_id`` that osint-kit wrote: a
+    derived view, which may be written again from the case without asking."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return (
+        f"<meta name='generator' content='{GENERATOR}'>" in head
+        and f"<meta name='osint-kit-case' content='{html.escape(case_id, quote=True)}'>" in head
+    )
+
+
 def _e(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
@@ -98,6 +116,8 @@ def render(
     authority = identity.get("authority") or {}
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<meta name='generator' content='{GENERATOR}'>",
+        f"<meta name='osint-kit-case' content='{_e(identity.get('id'))}'>",
         f"<title>Provenance report: {_e(identity.get('id'))}</title><style>{_CSS}</style>",
         "</head><body>",
     ]

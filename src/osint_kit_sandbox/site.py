@@ -433,6 +433,11 @@ def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
                 self._slow_start(_number(query, "s", 5))
             elif path == "/error":
                 self._send(500, b"<h1>Internal error</h1>", "text/html")
+            elif path == "/huge-head":  # 300 KB of headers: no browser takes that
+                self.close_connection = True
+                self.wfile.write(
+                    b"HTTP/1.1 200 OK\r\n" + b"X-Filler: " + b"a" * 300_000 + b"\r\n\r\nbody"
+                )
             elif path == "/not-http":  # an answer that is not HTTP at all
                 self.close_connection = True
                 self.wfile.write(b"SSH-2.0-not-a-web-server\r\n\r\n")

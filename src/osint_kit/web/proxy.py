@@ -389,6 +389,11 @@ class RecordingProxy:
                 return False
             try:
                 raw = await _read_raw_head(up.reader)
+            except ValueError:  # a head past HEAD_LIMIT: not an answer a page could use
+                ex.failure = f"the server's answer head is larger than {HEAD_LIMIT} bytes"
+                navigation = self._failed(head, ex.url, ex.failure)
+                await _answer(writer, 502, ex.failure, navigation=navigation)
+                return False
             except (OSError, asyncio.IncompleteReadError, EOFError) as exc:
                 raw, why = None, f" ({exc})" if str(exc) else ""
             else:
