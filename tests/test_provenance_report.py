@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKPOINT, EXAMINER
-from osint_kit import Case
+from osint_kit import Capture, Case
 from osint_kit.provenance import ProvenanceReport
 from osint_kit_sandbox.demo import make_png
+from osint_kit_sandbox.platforms import FakePlatforms
 
 BIN = Path(sys.executable).parent
 
@@ -144,3 +146,45 @@ def test_a_damaged_exhibit_says_so_in_the_report(with_photo: Case) -> None:
     section = html.split("id='E0002'")[1].split("</table>")[0]
     assert "verified: its bytes match its hash" not in section
     assert "blob-" in section
+
+
+def test_a_post_shows_its_text_and_every_later_version_and_deletion(
+    fake: FakePlatforms, case: Case
+) -> None:
+    """What later runs said of a post is on the post: a new version, deleted upstream."""
+    from datetime import UTC, datetime, timedelta
+
+    from social_helpers import exhibits_of, settings_for
+
+    ch = fake.telegram.add_channel("harbour_watch", title="Harbour Watch")
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    for n in range(3):
+        ch.add_post(text=f"Sighting {n} <at the pier>", date=start + timedelta(hours=n))
+    first = case.collect(
+        "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
+    )
+    ch.edit(2, text="Sighting 1, corrected: the ferry")
+    ch.delete(3)
+    second = case.collect(
+        "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
+    )
+    assert [d["id"] for d in second.record["changes"]["deleted"]] == ["3"]
+
+    def post(cap: Capture, post_id: str) -> str:
+        return next(
+            e.label
+            for e in exhibits_of(case, cap, "post")
+            if json.loads(e.read_bytes())["id"] == post_id
+        )
+
+    old, new, gone = post(first, "2"), post(second, "2"), post(first, "3")
+    html = case.report().html
+    block = {
+        label: html.split(f"id='{label}'", 1)[1].split("<div class='exhibit'", 1)[0]
+        for label in (old, new, gone)
+    }
+    assert "Sighting 1 &lt;at the pier&gt;" in block[old]  # the text, escaped
+    assert f"SUPERSEDED by a new version, {new}" in block[old]
+    assert "Sighting 1, corrected: the ferry" in block[new]
+    assert "DELETED upstream (the platform said so)" in block[gone]
+    assert "No later events" not in block[old] and "No later events" not in block[gone]

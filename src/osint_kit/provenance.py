@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import html
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,6 +342,7 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         ("Original name", text(source.get("original_name"))),
         ("Handed over by", text(cap.get("handed_over_by"))),
         ("Note", text(cap.get("note"), most=10_000)),
+        *_post_rows(ex),
     ]
     later = [
         e
@@ -348,11 +350,18 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         if e.seq > ex.seq
         and any(s.exhibit == ex.label or s.sha256 == ex.sha256 for s in e.subjects)
     ]
-    history = "".join(
-        f"<li>{_e(e.time)}: {_e(e.action)} by {_e(e.actor.get('name'))} (event {e.seq}): "
-        f"{_e(e.summary())}</li>"
+    items = [
+        (
+            e.seq,
+            f"{_e(e.time)}: {_e(e.action)} by {_e(e.actor.get('name'))} (event {e.seq}): "
+            f"{_e(e.summary())}",
+        )
         for e in later
-    )
+    ]
+    post_id = _post_id(cap, ex.sha256)
+    if post_id is not None:
+        items += _post_history(post_id, ex, events, cap.get("target"))
+    history = "".join(f"<li>{line}</li>" for _, line in sorted(items))
     return (
         f"<div class='exhibit' id='{_e(ex.label)}'>{_thumbnail(ex)}<h3>{_e(ex.label)}: "
         f"{_e(title)}</h3>"
@@ -360,6 +369,70 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         + (f"<p>Later events:</p><ul>{history}</ul>" if history else "<p>No later events.</p>")
         + "<div class='clear'></div></div>"
     )
+
+
+#: The largest post record whose text the report shows (larger ones are only listed).
+MAX_POST_BYTES = 4 * 2**20
+
+
+def _post_rows(ex: Exhibit) -> list[tuple[str, object]]:
+    """Author, time, edit and text of a post exhibit, read from its record."""
+    if ex.role != "post" or ex.size > MAX_POST_BYTES:
+        return []
+    try:
+        record = json.loads(ex.path.read_bytes())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(record, Mapping):
+        return []
+    author = _map(record.get("author"))
+    who = " ".join(x for x in (text(author.get("display_name")), text(author.get("handle"))) if x)
+    return [
+        ("Post author", who or text(author.get("key"))),
+        ("Posted at", text(record.get("created_at"))),
+        ("EDITED at", text(record.get("edited_at"))),
+        ("Post text", text(record.get("text"), most=20_000)),
+    ]
+
+
+def _post_id(cap: Mapping[str, Any], sha256: str) -> str | None:
+    """The platform's id of the post whose record has ``sha256``, from its collection."""
+    for entry in cap.get("posts") or []:
+        if isinstance(entry, Mapping) and entry.get("record") == sha256:
+            return str(entry.get("id"))
+    return None
+
+
+def _post_history(
+    post_id: str, ex: Exhibit, events: Sequence[Event], target: object
+) -> list[tuple[int, str]]:
+    """What later runs against the same target said of this post: a new version, deleted
+    (the platform's word), no longer listed, listed again."""
+    out: list[tuple[int, str]] = []
+    for e in events:
+        cap = _map(e.capture)
+        if e.seq <= ex.seq or cap.get("target") != target:
+            continue
+        when = f"{_e(e.time)} (event {e.seq}, capture {_e(cap.get('id'))})"
+        for entry in cap.get("posts") or []:
+            if not isinstance(entry, Mapping) or str(entry.get("id")) != post_id:
+                continue
+            if entry.get("record") != ex.sha256:
+                newer = next((x.exhibit for x in e.subjects if x.sha256 == entry.get("record")), "")
+                out.append((e.seq, f"{when}: SUPERSEDED by a new version, {_e(newer)}"))
+        changes = _map(cap.get("changes"))
+        for key, said in (
+            ("deleted", "DELETED upstream (the platform said so)"),
+            ("no_longer_listed", "no longer listed by the platform (deletion not confirmed)"),
+        ):
+            for gone in changes.get(key) or []:
+                if isinstance(gone, Mapping) and str(gone.get("id")) == post_id:
+                    words = _map(cap.get("deletion_evidence")).get(post_id)
+                    note = f": {_e(text(words))}" if words else ""
+                    out.append((e.seq, f"{when}: {said}{note}"))
+        if post_id in [str(x) for x in changes.get("reappeared") or []]:
+            out.append((e.seq, f"{when}: listed again"))
+    return out
 
 
 def _thumbnail(ex: Exhibit) -> str:
