@@ -344,3 +344,21 @@ def test_thousands_of_signatures_are_checked_by_helper_processes(
     [bad] = report.problems
     assert (bad.line, bad.seq) == (778, victim["seq"])
     assert report.keys[0].events == len(events) - 1
+
+
+def test_the_report_says_per_event_who_signed_it_and_whether_the_key_is_trusted(
+    signed_case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [key] = signed_case.verify().keys
+    html = signed_case.report().html
+    timeline = html.split("<h2>Custody timeline</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<th>Signed with</th>" in timeline
+    rows = timeline.count("<tr>") - 1
+    assert rows == len(signed_case.events())
+    assert timeline.count(f"{key.key_id}: A-1, TRUSTED") == rows  # every event signed
+    # A trust store that does not vouch for her key: the same log, NOT TRUSTED on each row.
+    other = tmp_path / "other-trust"
+    other.mkdir()
+    monkeypatch.setenv("OSINT_KIT_TRUST", str(other))
+    html = signed_case.report().html
+    assert html.count(f"<td class='bad'>{key.key_id}: A-1, NOT TRUSTED</td>") == rows

@@ -188,3 +188,4 @@ def test_a_post_shows_its_text_and_every_later_version_and_deletion(
     assert "Sighting 1, corrected: the ferry" in block[new]
     assert "DELETED upstream (the platform said so)" in block[gone]
     assert "No later events" not in block[old] and "No later events" not in block[gone]
+

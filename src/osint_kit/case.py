@@ -609,6 +609,8 @@ class Case:
         """
         verification = None
         problems: dict[str, list[str]] = {}
+        signers: dict[str, str] = {}
+        bad: set[int] = set()
         if verify:
             checked = self.verify()
             verification = (checked.ok, checked.text())
@@ -616,12 +618,19 @@ class Case:
                 if p.exhibit:
                     for label in p.exhibit.split(", "):
                         problems.setdefault(label, []).append(f"{p.kind}: {p.message}")
+                if p.kind == "signature-bad" and p.seq is not None:
+                    bad.add(p.seq)
+            for k in checked.keys:
+                trust = {None: "no trust store", True: "TRUSTED", False: "NOT TRUSTED"}
+                signers[k.key_id] = f"{k.examiner}, {trust[k.trusted]}"
         return render(
             self.identity,
             self.events(),
             list(self.exhibits()),
             verification=verification,
             problems=problems,
+            signers=signers,
+            bad_signatures=bad,
         )
 
     def write_report(self, out: Path | str | None = None, *, force: bool = False) -> Path:

@@ -108,11 +108,15 @@ def render(
     marking: str | None = None,
     withheld: int = 0,
     problems: Mapping[str, list[str]] | None = None,
+    signers: Mapping[str, str] | None = None,
+    bad_signatures: Iterable[int] = (),
 ) -> ProvenanceReport:
     """The report for ``exhibits``, from ``events`` (all of them, or a bundle's full events).
 
     ``verification`` is (ok, text) of the last check, and ``problems`` what it found
-    per exhibit; ``withheld`` counts events a bundle includes only as seq + digest.
+    per exhibit; ``withheld`` counts events a bundle includes only as seq + digest;
+    ``signers`` says per key id whose key it is and whether it is trusted, and
+    ``bad_signatures`` the seqs whose signature did not verify.
     """
     authority = identity.get("authority") or {}
     parts = [
@@ -171,7 +175,7 @@ def render(
             f"that they came from the site their address names.</p><ul>{items}</ul>"
         )
     parts.append(_examiners(events))
-    parts.append(_timeline(events, withheld))
+    parts.append(_timeline(events, withheld, signers or {}, set(bad_signatures)))
     web = [(e, f) for e in events if (f := e.capture_facts) and f.is_web]
     if web:
         parts.append("<h2>Web captures</h2>")
@@ -202,10 +206,26 @@ def _examiners(events: Sequence[Event]) -> str:
     )
 
 
-def _timeline(events: Sequence[Event], withheld: int) -> str:
+def _signed(event: Event, signers: Mapping[str, str], bad: set[int]) -> str:
+    """Who signed the event, with which key, and what the trust store says of it."""
+    if event.signature is None:
+        return "<td>unsigned</td>"
+    key = str(event.signature.get("key_id", "?"))
+    if not signers:  # made without a verification (a bundle's copy): no judgement here
+        return f"<td>{_e(key)}</td>"
+    if event.seq in bad:
+        return f"<td class='bad'>BAD SIGNATURE ({_e(key)})</td>"
+    said = signers.get(key, "key not registered in this log")
+    cls = " class='bad'" if "NOT TRUSTED" in said or "not registered" in said else ""
+    return f"<td{cls}>{_e(key)}: {_e(said)}</td>"
+
+
+def _timeline(
+    events: Sequence[Event], withheld: int, signers: Mapping[str, str], bad: set[int]
+) -> str:
     rows = "".join(
         f"<tr><td>{e.seq}</td><td>{_e(e.time)}</td><td>{_e(e.actor.get('name'))}</td>"
-        f"<td>{_e(e.action)}</td><td>{_e(e.summary())}</td></tr>"
+        f"<td>{_e(e.action)}</td><td>{_e(e.summary())}</td>{_signed(e, signers, bad)}</tr>"
         for e in events
     )
     note = (
@@ -216,7 +236,7 @@ def _timeline(events: Sequence[Event], withheld: int) -> str:
     )
     return (
         "<h2>Custody timeline</h2><table><tr><th>Seq</th><th>Time (UTC)</th><th>Examiner</th>"
-        f"<th>Action</th><th>What</th></tr>{rows}</table>{note}"
+        f"<th>Action</th><th>What</th><th>Signed with</th></tr>{rows}</table>{note}"
     )
 
 
