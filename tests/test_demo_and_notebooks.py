@@ -56,6 +56,23 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert f"bundle:        {bundle}" in r.stdout
     assert all(e.signature for e in case.events())  # the demo examiner signs
     assert "trusted time: seq" in r.stdout
+    # The printed hint, run in a plain shell (no demo environment), shows signatures
+    # trusted and trusted time verified.
+    hint = next(line for line in r.stdout.splitlines() if line.startswith("next:"))
+    command = hint.split("|")[-1].split()
+    plain = {k: v for k, v in os.environ.items() if not k.startswith("OSINT_KIT_TSA")}
+    plain.pop("OSINT_KIT_TRUST", None)
+    plain["OSINT_KIT_CASES"] = str(tmp_path)
+    shown = subprocess.run(
+        [str(Path(sys.executable).parent / "osint-kit"), *command[1:]],
+        capture_output=True,
+        text=True,
+        env=plain,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "TRUSTED" in shown.stdout and "NOT TRUSTED" not in shown.stdout
+    assert "trusted time: seq" in shown.stdout and "no TSA CA is configured" not in shown.stdout
 
 
 def test_there_are_notebooks() -> None:

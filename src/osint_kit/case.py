@@ -573,6 +573,7 @@ class Case:
         examiner: Examiner | None = None,
         trust: Path | str | None = None,
         expect_head: Iterable[str] = (),
+        tsa_ca: Path | str | None = None,
     ) -> VerificationReport:
         """Check every blob, event, link, signature and key; report every problem, or raise
         with all of them.
@@ -582,12 +583,15 @@ class Case:
         then ``report.recorded_seq``), whatever it found. ``trust``: the trust store (else
         ``$OSINT_KIT_TRUST``, else the examiner config's). ``expect_head``: heads held from
         elsewhere, as ``"SEQ:HASH"``; this machine's head ledger is always compared.
+        ``tsa_ca``: the CA the checkpoints' time stamps must chain to (else
+        ``$OSINT_KIT_TSA_CA``).
         """
         report = verify_case(
             self.writer,
             [Path(p) for p in against],
             trust=resolve_trust(trust),
             expect=[Head.parse(h) for h in expect_head],
+            tsa_ca=Path(tsa_ca) if tsa_ca is not None else None,
         )
         if record:
             who = resolve_examiner(examiner)

@@ -221,12 +221,18 @@ def check_against_bundle(bundle: Path, heads: dict[int, str], report: Verificati
         report.notes.append(f"the log still holds the head of bundle {bundle.name} (seq {seq})")
 
 
-def check_checkpoints(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:
-    """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp."""
+def check_checkpoints(
+    case: CaseFolder,
+    heads: dict[int, str],
+    report: VerificationReport,
+    tsa_ca: Path | None = None,
+) -> None:
+    """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp,
+    checked against ``tsa_ca`` (else ``$OSINT_KIT_TSA_CA``)."""
     folder = case.path / "timestamps"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     files = [f for f in files if not f.name.endswith(".sig.json")]
-    ca = trusted_tsa_ca()
+    ca = trusted_tsa_ca(tsa_ca)
     stamped = 0
     keys = _registered_keys(case) if files else {}
     for f in files:

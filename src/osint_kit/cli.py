@@ -414,6 +414,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         examiner=_examiner(args),
         trust=args.trust,
         expect_head=args.expect_head or (),
+        tsa_ca=args.tsa_ca,
     )
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     if report.recorded_seq is not None and not args.json:
@@ -798,6 +799,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("case", metavar="CASE")
     p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument(
+        "--tsa-ca",
+        type=Path,
+        metavar="PEM",
+        help="CA the checkpoints' time stamps must chain to (default $OSINT_KIT_TSA_CA)",
+    )
     p.add_argument(
         "--record",
         action="store_true",

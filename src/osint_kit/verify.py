@@ -40,10 +40,12 @@ def verify_case(
     trust: TrustStore | None = None,
     expect: Sequence[Head] = (),
     ledger: bool = True,
+    tsa_ca: Path | None = None,
 ) -> VerificationReport:
     """Everything about a case at once. ``trust``: the examiners' keys the department
     vouches for; ``expect``: heads a reviewer holds from elsewhere (a bundle, a report);
-    ``ledger``: compare with the heads this machine's own writes recorded."""
+    ``ledger``: compare with the heads this machine's own writes recorded; ``tsa_ca``:
+    the CA checkpoints' time stamps must chain to (else ``$OSINT_KIT_TSA_CA``)."""
     from .checkpoint import check_against_bundle, check_checkpoints
 
     if trust is not None:
@@ -80,7 +82,7 @@ def verify_case(
         trust=trust,
     )
     _check_blobs(case, referenced, report)
-    check_checkpoints(case, heads, report)
+    check_checkpoints(case, heads, report, tsa_ca)
     check_recorded_heads(recorded, heads, report)
     _check_checkpoint_files(case, recorded, report)
     for bundle in against:

@@ -312,9 +312,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     w(f"custody log:   {case.log.path.resolve()}\n")
     w(f"index:         {(case.path / 'derived' / 'index.sqlite').resolve()}\n")
     w(f"trust store:   {trust.resolve()}\n")
+    tsa_ca = case.path / "exports" / DEMO_TSA_CA
+    w(f"TSA CA:        {tsa_ca.resolve()}\n")
     w(
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
-        f".venv/bin/osint-kit verify {case.id} --trust {trust}\n"
+        f".venv/bin/osint-kit verify {case.id} --trust {trust} --tsa-ca {tsa_ca}\n"
     )
     return 0 if report.ok and verify_bundle(bundle, trust=TrustStore(trust)).ok else 1
 
