@@ -189,3 +189,29 @@ def test_a_post_shows_its_text_and_every_later_version_and_deletion(
     assert "DELETED upstream (the platform said so)" in block[gone]
     assert "No later events" not in block[old] and "No later events" not in block[gone]
 
+
+
+def test_the_report_prints_to_pdf_with_marking_and_page_numbers(
+    with_photo: Case, examiner_env: object, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    env = {**os.environ, "OSINT_KIT_CASES": str(with_photo.path.parent)}
+    out = tmp_path / "report.html"
+    cmd = [str(BIN / "osint-kit"), "report", with_photo.id, "--out", str(out), "--pdf"]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
+    assert r.returncode == 0, r.stderr
+    pdf = out.with_suffix(".pdf")
+    assert f"printed (PDF):  {pdf}" in r.stdout
+    pages = PdfReader(pdf).pages
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, start=1):
+        words = " ".join(page.extract_text().split())
+        assert "LAW ENFORCEMENT SENSITIVE" in words
+        assert f"case {with_photo.id}: page {n} of {len(pages)}" in words
+    first = " ".join(pages[0].extract_text().split())
+    assert f"Provenance report: case {with_photo.id}" in first
+    assert "LAW ENFORCEMENT SENSITIVE" in out.read_text()  # the HTML carries the marking too
+    # Printed again over its own earlier print: no --force needed.
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
+    assert again.returncode == 0, again.stderr

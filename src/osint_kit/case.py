@@ -20,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from .bundle.build import ExportPlan, ExportResult, export_bundle, plan_export
+from .bundle.layout import MARKING
 from .checkpoint import Checkpoint, make_checkpoint
 from .dates import normalise_date_or_time, parse_time, utc_now
 from .derive import record_derived
@@ -45,6 +46,7 @@ from .ledger import Head
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
+from .printing import print_pdf
 from .provenance import ProvenanceReport, is_report_of, render
 from .repair import RepairReport, repair_case
 from .search import SearchHits
@@ -635,22 +637,35 @@ class Case:
             problems=problems,
             signers=signers,
             bad_signatures=bad,
+            marking=MARKING,
         )
 
-    def write_report(self, out: Path | str | None = None, *, force: bool = False) -> Path:
-        """Write the provenance report to ``out`` (default ``derived/report.html``).
+    def write_report(
+        self, out: Path | str | None = None, *, force: bool = False, pdf: bool = False
+    ) -> Path:
+        """Write the provenance report to ``out`` (default ``derived/report.html``), and with
+        ``pdf`` also printed by Chromium beside it (same name, ``.pdf``: A4, the marking on
+        every page, "page N of M").
 
         The report is a view derived from the case: the default file, and an earlier
-        report of this case wherever it was written, are replaced; any other existing
-        file only with ``force`` (else ``OutputExists``). Written atomically.
+        report of this case wherever it was written, are replaced (its PDF with it); any
+        other existing file only with ``force`` (else ``OutputExists``). Written atomically.
         """
         path = Path(out) if out is not None else self.writer.derived / "report.html"
         if path.is_dir():
             raise InvalidOption("report path", f"{path} is a folder; name the file to write")
-        if out is not None and path.exists() and not force and not is_report_of(path, self.id):
+        ours = out is None or (path.exists() and is_report_of(path, self.id))
+        if path.exists() and not force and not ours:
             raise OutputExists(path, "it is not a report of this case; use --force / force=True")
+        printed = path.with_suffix(".pdf")
+        if pdf and printed.exists() and not force and not ours:
+            raise OutputExists(printed, "it is not this case's report; use --force / force=True")
         path.parent.mkdir(parents=True, exist_ok=True)
-        return self.report().save(path)
+        report = self.report()
+        report.save(path)
+        if pdf:
+            print_pdf(report.html, printed, case_id=self.id, marking=MARKING)
+        return path
 
     def reindex(self) -> Path:
         """Rebuild the derived views (``derived/index.sqlite``) from the log and the blobs."""

@@ -370,8 +370,10 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
-    out = case.write_report(args.out, force=args.force)
+    out = case.write_report(args.out, force=args.force, pdf=args.pdf)
     _out(f"provenance report of {case.id}: {out}")
+    if args.pdf:
+        _out(f"printed (PDF):  {out.with_suffix('.pdf')}")
     return 0
 
 
@@ -761,6 +763,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, metavar="PATH", help="where (default CASE/derived/report.html)"
     )
     p.add_argument("--force", action="store_true", help="replace an existing file at --out")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print it to PDF beside the HTML (Chromium; A4, marking, page numbers)",
+    )
 
     bundle = sub.add_parser(
         "bundle", help="work with evidence bundles", description="Work with evidence bundles."
