@@ -96,3 +96,24 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     assert not [o for o in outputs if o.output_type == "error"]
     html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     assert "OK: no problems found" in html  # the notebook ends with a clean verification
+
+
+def test_an_osint_kit_error_in_a_notebook_is_one_message_with_the_traceback_folded() -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "import osint_kit\nosint_kit.Case.open('NO-SUCH-CASE', root='/nonexistent')"
+        ),
+        nbformat.v4.new_code_cell("1 / 0"),
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    ours, theirs = nb.cells
+    [shown] = [o for o in ours.outputs if o.output_type == "display_data"]
+    page = shown["data"]["text/html"]
+    assert "osint-kit: CaseNotFound" in page and "(exit status 3)" in page
+    assert "no case &#x27;NO-SUCH-CASE&#x27;" in page
+    assert "<details><summary>traceback</summary>" in page and "Traceback" in page
+    assert not [o for o in ours.outputs if o.output_type == "error" and o.get("traceback")]
+    # Anything else is IPython's as usual.
+    [error] = [o for o in theirs.outputs if o.output_type == "error"]
+    assert error["ename"] == "ZeroDivisionError" and error["traceback"]

@@ -205,3 +205,8 @@ __all__ = [
     "tsa_config",
     "verify_bundle",
 ]
+
+# In a notebook, an osint-kit error shows as one readable message (notebook.py).
+from .notebook import install as _install_notebook_errors
+
+_install_notebook_errors()
