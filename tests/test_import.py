@@ -231,3 +231,29 @@ except StorageError as exc:
 
 def test_storage_error_type_is_public() -> None:
     assert issubclass(StorageError, Exception)
+
+
+def test_an_exhibit_table_in_a_notebook_is_a_page_with_roles_and_thumbnails(
+    case: Case, files: dict[str, Path], tmp_path: Path
+) -> None:
+    import dataclasses
+
+    from osint_kit_sandbox.demo import make_png
+
+    picture = tmp_path / "poster.png"
+    make_png(picture, 40, 30)
+    case.import_files(
+        [picture, files["tip.txt"]], handed_over_by="W1", examiner=EXAMINER, progress=False
+    )
+    exhibits = case.exhibits()
+    page = exhibits._repr_html_()
+    assert "<p>2 exhibit(s)," in page and "<th>role</th>" in page
+    assert page.count("<img ") == 1 and "data:image/png;base64," in page  # the picture only
+    assert f"<code>{exhibits[0].sha256[:12]}…</code>" in page
+    # Thousands of rows: one page, the rest counted, and a slice is the next page.
+    many = type(exhibits)(
+        dataclasses.replace(exhibits[1], label=f"E{n:04d}") for n in range(1, 251)
+    )
+    shown = many._repr_html_()
+    assert shown.count("<tr>") == 101 and "… 150 more" in shown
+    assert "<p>100 exhibit(s)," in many[100:200]._repr_html_()

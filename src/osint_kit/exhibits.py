@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -124,28 +125,78 @@ class ExhibitList(list[Exhibit]):
         return frame.set_index("exhibit") if rows else frame
 
     def _repr_html_(self) -> str:
+        """A page of the table, never a wall: label, role, what it is (long URLs wrap),
+        capture, type, size, short hash, when and by whom, and a thumbnail of small
+        pictures; past ``PAGE`` rows the rest is counted (slice the list to page on)."""
         head = "".join(
             f"<th>{h}</th>"
-            for h in ("exhibit", "name", "type", "size", "sha256", "capture", "acquired")
-        )
-        rows = "".join(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(c))}</td>"
-                for c in (
-                    e.label,
-                    e.name or "",
-                    e.media_type or "",
-                    f"{e.size:,}",
-                    e.sha256[:16] + "…",
-                    e.capture or "",
-                    f"{e.acquired_at} by {e.acquired_by}",
-                )
+            for h in (
+                "",
+                "exhibit",
+                "role",
+                "name or source",
+                "capture",
+                "type",
+                "size",
+                "sha256",
+                "acquired",
             )
-            + "</tr>"
-            for e in self
         )
-        return f"<table><tr>{head}</tr>{rows}</table>"
+        rows = "".join(_exhibit_row(e) for e in self[:PAGE])
+        total = sum(e.size for e in self)
+        more = (
+            f"<p>… {len(self) - PAGE} more: <code>exhibits[{PAGE}:{2 * PAGE}]</code> shows the "
+            "next page, <code>.to_frame()</code> all of them</p>"
+            if len(self) > PAGE
+            else ""
+        )
+        return (
+            f"<p>{len(self)} exhibit(s), {total:,} bytes</p>"
+            f"<table><tr>{head}</tr>{rows}</table>{more}"
+        )
+
+    def __getitem__(self, index: Any) -> Any:
+        got = super().__getitem__(index)
+        return ExhibitList(got) if isinstance(index, slice) else got
+
+
+#: Rows a notebook shows of an exhibit list at once.
+PAGE = 100
+#: Pictures up to this size get a thumbnail in the table (read from the store).
+THUMBNAIL_BYTES = 512 * 1024
+_PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def _exhibit_row(e: Exhibit) -> str:
+    what = e.name or e.source or ""
+    cells = (
+        _thumbnail(e),
+        html.escape(e.label),
+        html.escape(e.role)
+        + (" <small>(computed, not collected)</small>" if e.role == "derived" else ""),
+        f"<span style='overflow-wrap:anywhere;max-width:28em;display:inline-block'>"
+        f"{html.escape(what[:300])}</span>",
+        html.escape(e.capture or ""),
+        html.escape(e.media_type or ""),
+        f"{e.size:,}",
+        f"<code>{html.escape(e.sha256[:12])}…</code>",
+        html.escape(f"{e.acquired_at} by {e.acquired_by}"),
+    )
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _thumbnail(e: Exhibit) -> str:
+    if e.media_type not in _PICTURES or e.size > THUMBNAIL_BYTES:
+        return ""
+    try:
+        data = e.path.read_bytes()
+    except OSError:
+        return ""
+    encoded = base64.b64encode(data).decode()
+    return (
+        f"<img alt='{html.escape(e.label)}' style='max-height:48px;max-width:72px' "
+        f"src='data:{e.media_type};base64,{encoded}'>"
+    )
 
 
 def label_runs(labels: Iterable[str], most: int | None = None) -> str:
