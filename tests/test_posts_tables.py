@@ -131,3 +131,26 @@ def test_deleted_only_on_the_platforms_word_else_no_longer_listed(
         [str(BIN / "osint-kit"), "log", case.id], capture_output=True, text=True, env=env
     ).stdout
     assert "1 deleted" in log and "1 no longer listed" in log
+
+
+def test_posts_in_a_notebook_read_whole_with_edits_and_deletions_marked(
+    fake: FakePlatforms, case: Case
+) -> None:
+    ch = fake.telegram.add_channel("harbour_watch", title="Harbour Watch")
+    start = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    long = "Seen at the pier " + " ".join(f"word{n}" for n in range(60)) + " <b>bold</b>"
+    ch.add_post(text=long, date=start)
+    ch.add_post(text="second sighting", date=start + timedelta(hours=1))
+    ch.add_post(text="third sighting", date=start + timedelta(hours=2))
+    collect = {"settings": settings_for(fake), "examiner": EXAMINER, "progress": False}
+    case.collect("telegram:harbour_watch", **collect)
+    ch.edit(2, text="second sighting, corrected")
+    ch.delete(3)
+    case.collect("telegram:harbour_watch", **collect)
+    page = case.posts()._repr_html_()
+    assert "word59 &lt;b&gt;bold&lt;/b&gt;" in page  # whole, escaped: not cut at 120
+    assert "second sighting, corrected" in page and "2 versions" in page
+    assert "DELETED upstream" in page
+    rows = {r["id"]: r for r in case.posts()}
+    if rows["2"]["edited_at"] is not None:
+        assert "EDITED" in page

@@ -9,6 +9,7 @@ all of them; missing is null, never NaN. ``to_arrow()`` gives a ``pyarrow.Table`
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -110,6 +111,49 @@ class PostList(Rows):
     schema = POSTS_SCHEMA
     shown = ("exhibit", "platform", "created_at", "author_handle", "text", "media", "deleted")
     what = "posts"
+
+    def _repr_html_(self) -> str:
+        """A page of posts as a detective reads them: who, when, the text wrapped (cut
+        at a word, never mid-word), media, and badges for edits, versions and deletion."""
+        rows = "".join(_post_row(row) for row in self[:POST_PAGE])
+        more = (
+            f"<p>… {len(self) - POST_PAGE} more (slice the list, or use .to_frame())</p>"
+            if len(self) > POST_PAGE
+            else ""
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("exhibit", "when", "who", "post", "media", ""))
+        return f"<p>{len(self)} posts</p><table><tr>{head}</tr>{rows}</table>{more}"
+
+
+#: Posts a notebook shows at once, and how much of each text.
+POST_PAGE = 50
+POST_TEXT = 600
+
+
+def _post_row(row: dict[str, Any]) -> str:
+    text = str(row.get("text") or "")
+    if len(text) > POST_TEXT:
+        text = text[:POST_TEXT].rsplit(None, 1)[0] + " …"
+    badges = []
+    if row.get("edited_at"):
+        badges.append(f"EDITED {row['edited_at']}")
+    if (row.get("versions") or 1) > 1:
+        badges.append(f"{row['versions']} versions")
+    if row.get("deleted"):
+        badges.append("DELETED upstream")
+    elif row.get("listed") is False:
+        badges.append("no longer listed")
+    who = " ".join(str(x) for x in (row.get("author_name"), row.get("author_handle")) if x)
+    cells = (
+        html.escape(str(row.get("exhibit") or "")),
+        html.escape(str(row.get("created_at") or "")),
+        html.escape(who),
+        f"<div style='white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em'>"
+        f"{html.escape(text)}</div>",
+        str(len(row.get("media") or [])),
+        "<br>".join(f"<b style='color:#a00'>{html.escape(b)}</b>" for b in badges),
+    )
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
 class InteractionList(Rows):
