@@ -190,7 +190,6 @@ def test_a_post_shows_its_text_and_every_later_version_and_deletion(
     assert "No later events" not in block[old] and "No later events" not in block[gone]
 
 
-
 def test_the_report_prints_to_pdf_with_marking_and_page_numbers(
     with_photo: Case, examiner_env: object, tmp_path: Path
 ) -> None:

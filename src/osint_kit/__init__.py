@@ -61,9 +61,10 @@ from .errors import (
 from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
 from .examiner import config_path as examiner_config_path
-from .exhibits import Capture, Exhibit, ExhibitList, label_runs
+from .exhibits import Capture, Exhibit, ExhibitList
 from .folder import resolve_root as cases_root
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
+from .labels import label_runs
 from .provenance import ProvenanceReport
 from .repair import RepairReport
 from .search import PATTERNS as SEARCH_PATTERNS

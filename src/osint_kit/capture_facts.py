@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .dates import format_seconds, parse_time_or_none
+from .labels import label_runs
 
 #: The method of a capture made in headless Chromium (``web/capture.py`` writes it).
 WEB_METHOD = "web.browser"
@@ -265,24 +266,6 @@ class CaptureFacts:
         return out
 
 
-def fold_labels(labels: Iterable[str]) -> str:
-    """``E0003..E0005, E0009``: exhibit labels, consecutive numbers folded into runs
-    (as ``exhibits.label_runs``, which this module cannot import without a cycle)."""
-    runs: list[tuple[str, int, int, int]] = []
-    for label in labels:
-        prefix, digits = label[:1], label[1:]
-        if not digits.isdigit():
-            continue
-        n = int(digits)
-        if runs and runs[-1][0] == prefix and runs[-1][2] == n - 1:
-            runs[-1] = (prefix, runs[-1][1], n, runs[-1][3])
-        else:
-            runs.append((prefix, n, n, len(digits)))
-    return ", ".join(
-        f"{p}{a:0{w}d}" if a == b else f"{p}{a:0{w}d}..{p}{b:0{w}d}" for p, a, b, w in runs
-    )
-
-
 def by_role(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     """(label, role) pairs as role -> labels, roles in the order they first appear."""
     roles: dict[str, list[str]] = {}
@@ -296,7 +279,7 @@ def describe_roles(pairs: Iterable[tuple[str, str]], most_runs: int = 4) -> str:
     by role, never one label per exhibit of a role that has many."""
     parts = []
     for role, labels in by_role(pairs).items():
-        runs = fold_labels(labels).split(", ")
+        runs = label_runs(labels).split(", ")
         shown = ", ".join(runs[:most_runs]) + (
             f", … {len(runs) - most_runs} more runs" if len(runs) > most_runs else ""
         )
