@@ -12,6 +12,9 @@ from typing import Any
 from .dates import parse_time
 from .events import Event
 
+#: Media types a browser shows as pictures (thumbnails in tables and the report).
+PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
 
 @dataclass(frozen=True)
 class Exhibit:
@@ -33,6 +36,17 @@ class Exhibit:
 
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
+
+    def picture_uri(self, max_bytes: int) -> str | None:
+        """The exhibit as a ``data:`` URI when it is a picture a browser shows (PNG, JPEG,
+        GIF, WebP) of at most ``max_bytes``, for thumbnails; else, or unreadable, None."""
+        if self.media_type not in PICTURES or self.size > max_bytes:
+            return None
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return None
+        return f"data:{self.media_type};base64,{base64.b64encode(data).decode()}"
 
     def _repr_html_(self) -> str:
         return ExhibitList([self])._repr_html_()
@@ -164,7 +178,6 @@ class ExhibitList(list[Exhibit]):
 PAGE = 100
 #: Pictures up to this size get a thumbnail in the table (read from the store).
 THUMBNAIL_BYTES = 512 * 1024
-_PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
 def _exhibit_row(e: Exhibit) -> str:
@@ -186,14 +199,8 @@ def _exhibit_row(e: Exhibit) -> str:
 
 
 def _thumbnail(e: Exhibit) -> str:
-    if e.media_type not in _PICTURES or e.size > THUMBNAIL_BYTES:
+    uri = e.picture_uri(THUMBNAIL_BYTES)
+    if uri is None:
         return ""
-    try:
-        data = e.path.read_bytes()
-    except OSError:
-        return ""
-    encoded = base64.b64encode(data).decode()
-    return (
-        f"<img alt='{html.escape(e.label)}' style='max-height:48px;max-width:72px' "
-        f"src='data:{e.media_type};base64,{encoded}'>"
-    )
+    style = "max-height:48px;max-width:72px"
+    return f"<img alt='{html.escape(e.label)}' style='{style}' src='{uri}'>"

@@ -10,7 +10,6 @@ offline, and prints to PDF cleanly.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,7 +28,6 @@ from .fsio import atomic_write
 MAX_THUMBNAIL_BYTES = 3 * 2**20
 #: Blocked writes listed per capture; the rest are counted (all are in the record).
 MAX_BLOCKED_ROWS = 200
-_PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:960px;margin:1.5em auto;color:#111;
@@ -456,11 +454,5 @@ def _post_history(
 
 
 def _thumbnail(ex: Exhibit) -> str:
-    if ex.media_type not in _PICTURES or ex.size > MAX_THUMBNAIL_BYTES:
-        return ""
-    try:
-        data = ex.path.read_bytes()
-    except OSError:
-        return ""
-    encoded = base64.b64encode(data).decode()
-    return f"<img alt='{_e(ex.label)}' src='data:{ex.media_type};base64,{encoded}'>"
+    uri = ex.picture_uri(MAX_THUMBNAIL_BYTES)
+    return f"<img alt='{_e(ex.label)}' src='{uri}'>" if uri else ""
