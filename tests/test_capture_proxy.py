@@ -146,3 +146,16 @@ def test_a_chunked_body_is_recorded_whole_and_dechunked(proxy: Running, site: Si
     assert status == 200 and len(body) == 64 * 1024
     [ex] = proxy.proxy.exchanges
     assert ex.body == body and ex.truncated is None
+
+
+def test_a_kept_alive_connection_the_site_hung_up_is_made_again(proxy: Running, site: Site) -> None:
+    done = subprocess.run(
+        ["curl", "-s", "--max-time", "20", "-x", proxy.url, site.url("/then-close"), site.url("/")],
+        capture_output=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=30,
+    )
+    settled(proxy)
+    assert done.stdout == b"bye" + PAGES["/"].encode()
+    assert proxy.proxy.failed == []
+    assert [ex.status for ex in proxy.proxy.exchanges] == [200, 200]

@@ -433,6 +433,9 @@ def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
                 self._slow_start(_number(query, "s", 5))
             elif path == "/error":
                 self._send(500, b"<h1>Internal error</h1>", "text/html")
+            elif path == "/then-close":  # keep-alive by the rules, then hangs up anyway
+                self._send(200, b"bye", "text/plain")
+                self.close_connection = True
             elif path == "/huge-head":  # 300 KB of headers: no browser takes that
                 self.close_connection = True
                 self.wfile.write(

@@ -290,27 +290,38 @@ class RecordingProxy:
         origin = f"{parts.scheme}://{parts.netloc}"
         up = upstreams.get(origin)
         if up is None or up.writer.is_closing() or up.reader.at_eof():
-            try:
-                up = upstreams[origin] = await self._connect(
-                    origin, parts.hostname, parts.port, tls=parts.scheme == "https"
-                )
-            except _Refused as exc:
-                navigation = self._failed(head, url, str(exc))
-                await _answer(writer, 502, str(exc), navigation=navigation)
-                return False
+            up = await self._reconnect(writer, head, url, upstreams)
+        if up is None:
+            return False
         try:
             return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
         except _Stale:
             up.writer.transport.abort()
-            try:
-                up = upstreams[origin] = await self._connect(
-                    origin, parts.hostname, parts.port, tls=parts.scheme == "https"
-                )
-            except _Refused as exc:
-                navigation = self._failed(head, url, str(exc))
-                await _answer(writer, 502, str(exc), navigation=navigation)
+            up = await self._reconnect(writer, head, url, upstreams)
+            if up is None:
                 return False
             return await self._exchange(reader, writer, head, url, up, entry["resource_type"])
+
+    async def _reconnect(
+        self,
+        writer: asyncio.StreamWriter,
+        head: _Head,
+        url: str,
+        upstreams: dict[str, _Upstream],
+    ) -> _Upstream | None:
+        """A new connection to ``url``'s site, kept for the next requests; None when it
+        could not be made (then the browser has had its answer and the reason is listed)."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        try:
+            up = upstreams[origin] = await self._connect(
+                origin, parts.hostname or "", parts.port, tls=parts.scheme == "https"
+            )
+        except _Refused as exc:
+            navigation = self._failed(head, url, str(exc))
+            await _answer(writer, 502, str(exc), navigation=navigation)
+            return None
+        return up
 
     async def _replay(self, writer: asyncio.StreamWriter, url: str) -> None:
         """The recorded answer for ``url``, or 404: nothing is fetched, nothing recorded."""
