@@ -329,7 +329,6 @@ async def _capture_page(
     proxy = RecordingProxy(max_bytes=opts.max_bytes, ignore_tls_errors=opts.ignore_tls_errors)
     server = await proxy.start()
     watch = PageWatch()
-    state = _LoadState()
     context = None
     try:
         context = await bounded(
@@ -350,11 +349,10 @@ async def _capture_page(
         page.on("download", watch.on_download)
         page.on("framenavigated", watch.on_navigated)
         cdp = await bounded(context.new_cdp_session(page), CALL_S)
-        await _run_until_limit(
-            page, url, opts, state, result, proxy, watch, stop, interrupt, deadline
-        )
-        if state.failed is not None:
-            _failed_load(result, state.failed, proxy, url)
+        run = _PageRun(page, url, opts, result, proxy, watch, deadline)
+        await _run_until_limit(run, stop, interrupt)
+        if run.failed is not None:
+            _failed_load(result, run.failed, proxy, url)
         else:
             until = loop.time() + GRACE_S - CLOSE_S  # the rest is for closing
             if page.url.startswith("chrome-error:") and watch.documents:
@@ -362,7 +360,7 @@ async def _capture_page(
             stuck = await freeze(cdp)
             if stuck:
                 result.facts["freeze_problems"] = stuck
-            facts = await extract.page_facts(page, state.response, browser, executable)
+            facts = await extract.page_facts(page, run.response, browser, executable)
             result.facts.update(facts)
             result.artifacts, notes = await extract.page_artifacts(
                 page, cdp, opts.max_height_px, until
@@ -390,34 +388,38 @@ async def _capture_page(
 
 
 @dataclass
-class _LoadState:
+class _PageRun:
+    """One page being loaded: what it needs, and what it found so far (``stage`` names
+    where it is, for the reason when the time runs out)."""
+
+    page: Page
+    url: str
+    opts: CaptureOptions
+    result: PageResult
+    proxy: RecordingProxy
+    watch: PageWatch
+    #: Event-loop time by which loading, quiet, scrolling and downloads must be done.
+    deadline: float
     stage: str = "waiting for the site to answer"
     response: Response | None = None
+    #: Why the navigation itself failed, if it did.
     failed: str | None = None
 
+    def left(self) -> float:
+        return max(0.0, self.deadline - asyncio.get_running_loop().time())
 
-async def _run_until_limit(
-    page: Page,
-    url: str,
-    opts: CaptureOptions,
-    state: _LoadState,
-    result: PageResult,
-    proxy: RecordingProxy,
-    watch: PageWatch,
-    stop: asyncio.Event,
-    interrupt: Interrupt,
-    deadline: float,
-) -> None:
+
+async def _run_until_limit(run: _PageRun, stop: asyncio.Event, interrupt: Interrupt) -> None:
     """Load the page until it is done or the first limit bites: time, bytes, interrupt."""
-    loop = asyncio.get_running_loop()
-    loader = asyncio.create_task(_load(page, url, opts, state, result, proxy, watch, deadline))
+    result, proxy, opts = run.result, run.proxy, run.opts
+    loader = asyncio.create_task(_load(run))
     over = asyncio.create_task(proxy.over_limit.wait())
     stopped = asyncio.create_task(stop.wait())
-    refused = asyncio.create_task(_refused_before_answer(proxy, state))
+    refused = asyncio.create_task(_refused_before_answer(run))
     try:
         await asyncio.wait(
             {loader, over, stopped, refused},
-            timeout=max(0.0, deadline - loop.time()),
+            timeout=run.left(),
             return_when=asyncio.FIRST_COMPLETED,
         )
     finally:
@@ -425,7 +427,7 @@ async def _run_until_limit(
             task.cancel()
     if refused.done() and not refused.cancelled() and not loader.done():
         await _stop(loader)
-        state.failed = proxy.failure_for(url) or "the site could not be reached"
+        run.failed = proxy.failure_for(run.url) or "the site could not be reached"
         return
     if loader.done():
         loader.result()  # a browser error inside is the capture's failure
@@ -438,7 +440,7 @@ async def _run_until_limit(
     elif proxy.over_limit.is_set():
         result.cut(_byte_reason(opts), "max_bytes")
     else:
-        result.cut(f"the time limit ({opts.timeout_s} s) ran out while {state.stage}", "timeout")
+        result.cut(f"the time limit ({opts.timeout_s} s) ran out while {run.stage}", "timeout")
 
 
 async def _stop(task: asyncio.Task[Any]) -> None:
@@ -451,13 +453,13 @@ async def _stop(task: asyncio.Task[Any]) -> None:
         task.result()
 
 
-async def _refused_before_answer(proxy: RecordingProxy, state: _LoadState) -> None:
+async def _refused_before_answer(run: _PageRun) -> None:
     """Returns once a navigation failed at the proxy before the page had an answer: the
     browser is then left waiting on a page that will never come."""
     while True:
-        await proxy.navigation_refused.wait()
-        proxy.navigation_refused.clear()
-        if state.response is None:
+        await run.proxy.navigation_refused.wait()
+        run.proxy.navigation_refused.clear()
+        if run.response is None:
             return
 
 
@@ -465,40 +467,31 @@ def _byte_reason(opts: CaptureOptions) -> str:
     return f"the byte limit ({opts.max_bytes} bytes) was reached; loading was stopped there"
 
 
-async def _load(
-    page: Page,
-    url: str,
-    opts: CaptureOptions,
-    state: _LoadState,
-    result: PageResult,
-    proxy: RecordingProxy,
-    watch: PageWatch,
-    deadline: float,
-) -> None:
+async def _load(run: _PageRun) -> None:
     """Navigate, wait for load and for quiet, scroll; note each stage for the reason."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    loop = asyncio.get_running_loop()
+    page, opts, result, proxy = run.page, run.opts, run.result, run.proxy
     try:
-        state.response = await page.goto(url, wait_until="commit", timeout=0)
+        run.response = await page.goto(run.url, wait_until="commit", timeout=0)
     except PlaywrightError as exc:
-        state.failed = extract.first_line(str(exc))
+        run.failed = extract.first_line(str(exc))
         return
-    state.stage = "the page was loading"
+    run.stage = "the page was loading"
     await _loaded(page)
-    state.stage = "waiting for the network to go quiet"
-    idle = min(opts.idle_s, max(0.0, deadline - loop.time()))
+    run.stage = "waiting for the network to go quiet"
+    idle = min(opts.idle_s, run.left())
     try:
         await page.wait_for_load_state("networkidle", timeout=idle * 1000 or 1)
     except PlaywrightTimeout:
         result.cut(f"the network did not go quiet within {opts.idle_s} s", None)
     if opts.scroll:
-        state.stage = "scrolling"
+        run.stage = "scrolling"
         try:
             stopped = await scroll(
                 page,
-                seconds=min(opts.scroll_s, max(0.0, deadline - loop.time())),
+                seconds=min(opts.scroll_s, run.left()),
                 max_height_px=opts.max_height_px,
                 viewport_height=opts.viewport[1],
                 busy=lambda: len(proxy.in_flight),
@@ -509,10 +502,10 @@ async def _load(
             return
         if stopped:
             result.cut(stopped, "height" if "height" in stopped else "scroll_time")
-    state.stage = "waiting for downloads to finish"
-    while any(_arriving(proxy, d["url"]) for d in watch.downloads):
+    run.stage = "waiting for downloads to finish"
+    while any(_arriving(proxy, d["url"]) for d in run.watch.downloads):
         await asyncio.sleep(0.1)
-    state.stage = "finishing"
+    run.stage = "finishing"
 
 
 async def _render_again(
