@@ -10,6 +10,7 @@ import pytest
 
 from osint_kit import Authority, Case, Event, Examiner
 from osint_kit_sandbox.platforms import FakePlatforms
+from osint_kit_sandbox.site import Site, serve
 from osint_kit_sandbox.tsa import LocalTSA, make_tsa_files, serve_tsa
 
 EXAMINER = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
@@ -44,16 +45,28 @@ def root(tmp_path: Path) -> Path:
     return tmp_path / "cases"
 
 
+def new_case(
+    root: Path,
+    case_id: str = "MP-2026-001",
+    title: str = "Missing: J. Smith, 15",
+    category: str = "missing-person",
+) -> Case:
+    """A case under ``root``, opened by EXAMINER under AUTHORITY."""
+    return Case.create(
+        case_id, title=title, category=category, authority=AUTHORITY, root=root, examiner=EXAMINER
+    )
+
+
 @pytest.fixture
 def case(root: Path) -> Case:
-    return Case.create(
-        "MP-2026-001",
-        title="Missing: J. Smith, 15",
-        category="missing-person",
-        authority=AUTHORITY,
-        root=root,
-        examiner=EXAMINER,
-    )
+    return new_case(root)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    """The fixture web site (osint_kit_sandbox.site) on 127.0.0.1, one per test module."""
+    with serve() as s:
+        yield s
 
 
 @pytest.fixture

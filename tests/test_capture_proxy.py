@@ -12,15 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from osint_kit.web.proxy import OWN_ANSWER, RecordingProxy
-from osint_kit_sandbox.site import PAGES, Site, serve
+from osint_kit_sandbox.site import PAGES, Site
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve() as s:
-        yield s
 
 
 class Running:

@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTHORITY, EXAMINER
-from osint_kit import Case
+from conftest import EXAMINER, new_case
 from osint_kit.web.capture import CaptureOptions
-from osint_kit_sandbox.site import PAGES, PHOTO, Site, serve
+from osint_kit_sandbox.site import PAGES, PHOTO, Site
 
 pytestmark = pytest.mark.slow
 
@@ -101,12 +100,6 @@ def without(wacz: bytes, name: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def replay(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
     """Capture "/" and "/gzip", add both WACZs to collection ``coll`` and serve it.
 
@@ -115,14 +108,7 @@ def replay(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rep
     and pywb could not replay.
     """
     tmp = tmp_path_factory.mktemp("replay")
-    case = Case.create(
-        "WEB-19",
-        title="Replay",
-        category="online-crime",
-        authority=AUTHORITY,
-        root=tmp / "cases",
-        examiner=EXAMINER,
-    )
+    case = new_case(tmp / "cases", "WEB-19", "Replay", "online-crime")
     caps = case.capture_urls(
         [site.url("/"), site.url("/gzip")], examiner=EXAMINER, options=CaptureOptions(idle_s=3)
     )

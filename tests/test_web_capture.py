@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import AUTHORITY, CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
+from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint, new_case
 from osint_kit import Capture, Case, InvalidURL
 from osint_kit.web.capture import CaptureOptions
 from osint_kit_sandbox.site import PHOTO, Site, serve
@@ -32,25 +32,11 @@ PAGES = [
 
 
 @pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def captured(
     site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Case, dict[str, Capture]]:
     """One browser run over every ordinary and hostile page (parallel 2)."""
-    root = tmp_path_factory.mktemp("cases")
-    case = Case.create(
-        "WEB-1",
-        title="Web capture",
-        category="online-crime",
-        authority=AUTHORITY,
-        root=root,
-        examiner=EXAMINER,
-    )
+    case = new_case(tmp_path_factory.mktemp("cases"), "WEB-1", "Web capture", "online-crime")
     caps = case.capture_urls(
         [site.url(p) for p in PAGES],
         examiner=EXAMINER,

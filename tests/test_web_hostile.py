@@ -13,15 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import AUTHORITY, EXAMINER
+from conftest import EXAMINER, new_case
 from osint_kit import Capture, Case
 from osint_kit.web.capture import GRACE_S, CaptureOptions
-from osint_kit_sandbox.site import Site, big_page, serve
+from osint_kit_sandbox.site import Site, big_page
 
 pytestmark = pytest.mark.slow
 
@@ -47,28 +46,15 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def site() -> Iterator[Site]:
-    with serve() as s:
-        yield s
-
-
-def new_case(root: Path) -> Case:
-    return Case.create(
-        "WEB-H",
-        title="Hostile pages",
-        category="online-crime",
-        authority=AUTHORITY,
-        root=root,
-        examiner=EXAMINER,
-    )
+def hostile_case(root: Path) -> Case:
+    return new_case(root, "WEB-H", "Hostile pages", "online-crime")
 
 
 @pytest.fixture(scope="module")
 def hostile(
     site: Site, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Case, dict[str, Capture], float]:
-    case = new_case(tmp_path_factory.mktemp("hostile"))
+    case = hostile_case(tmp_path_factory.mktemp("hostile"))
     started = time.monotonic()
     caps = case.capture_urls(
         [site.url(p) for p in HOSTILE],
@@ -201,7 +187,7 @@ def test_a_download_that_never_ends_is_cut_and_kept(
 def test_very_large_pages_are_in_the_warc_byte_for_byte(site: Site, tmp_path: Path) -> None:
     """20 and 50 MB of HTML: the WARC holds each body whole, whether or not the browser
     finished laying it out in time (the proxy records what arrives, not what is kept)."""
-    case = new_case(tmp_path)
+    case = hostile_case(tmp_path)
     caps = case.capture_urls(
         [site.url("/big?mb=20"), site.url("/big?mb=50")],
         examiner=EXAMINER,
@@ -221,7 +207,7 @@ def test_very_large_pages_are_in_the_warc_byte_for_byte(site: Site, tmp_path: Pa
 def test_a_streamed_page_is_kept_and_one_that_never_ends_is_cut_at_the_limit(
     site: Site, tmp_path: Path
 ) -> None:
-    case = new_case(tmp_path)
+    case = hostile_case(tmp_path)
     finite, endless = case.capture_urls(
         [site.url("/stream?kb=3800"), site.url("/stream?kb=0")],
         examiner=EXAMINER,
@@ -236,7 +222,7 @@ def test_a_streamed_page_is_kept_and_one_that_never_ends_is_cut_at_the_limit(
 
 
 def test_the_byte_limit_holds_and_is_named(site: Site, tmp_path: Path) -> None:
-    case = new_case(tmp_path)
+    case = hostile_case(tmp_path)
     started = time.monotonic()
     [cap] = case.capture_urls(
         [site.url("/slow?mb=32&rate=1")],
@@ -253,7 +239,7 @@ def test_the_byte_limit_holds_and_is_named(site: Site, tmp_path: Path) -> None:
 
 
 def test_a_site_that_never_answers_is_named_as_such(site: Site, tmp_path: Path) -> None:
-    case = new_case(tmp_path)
+    case = hostile_case(tmp_path)
     [cap] = case.capture_urls(
         [site.url("/slow-start?s=30")],
         examiner=EXAMINER,
@@ -269,7 +255,7 @@ def test_a_site_that_never_answers_is_named_as_such(site: Site, tmp_path: Path) 
 def test_an_interrupted_capture_is_recorded_before_the_command_stops(
     site: Site, tmp_path: Path, examiner_env: object, sig: signal.Signals
 ) -> None:
-    case = new_case(tmp_path)
+    case = hostile_case(tmp_path)
     env = {**os.environ, "OSINT_KIT_CASES": str(tmp_path)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "osint_kit", "capture", case.id, site.url("/loop-head")],
