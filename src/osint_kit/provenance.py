@@ -44,6 +44,8 @@ th{background:#eee}.hash{font-family:ui-monospace,monospace;font-size:.85em;
 .warning{border:3px solid #a00;color:#a00;padding:.4em .6em;font-weight:bold}
 .exhibit img{max-width:320px;max-height:240px;border:1px solid #ccc;float:right;
   margin:0 0 .5em 1em}.clear{clear:both}
+.timeline td:last-child{overflow-wrap:anywhere;min-width:11em}
+.timeline td:nth-child(5){overflow-wrap:anywhere}
 @media print{body{margin:0;max-width:none}.exhibit{break-inside:avoid}}
 """
 
@@ -233,7 +235,7 @@ def _timeline(
         else ""
     )
     return (
-        "<h2>Custody timeline</h2><table><tr><th>Seq</th><th>Time (UTC)</th><th>Examiner</th>"
+        "<h2>Custody timeline</h2><table class='timeline'><tr><th>Seq</th><th>Time (UTC)</th><th>Examiner</th>"
         f"<th>Action</th><th>What</th><th>Signed with</th></tr>{rows}</table>{note}"
     )
 
