@@ -235,8 +235,9 @@ def _timeline(
         else ""
     )
     return (
-        "<h2>Custody timeline</h2><table class='timeline'><tr><th>Seq</th><th>Time (UTC)</th><th>Examiner</th>"
-        f"<th>Action</th><th>What</th><th>Signed with</th></tr>{rows}</table>{note}"
+        "<h2>Custody timeline</h2><table class='timeline'><tr><th>Seq</th><th>Time (UTC)</th>"
+        "<th>Examiner</th><th>Action</th><th>What</th><th>Signed with</th></tr>"
+        f"{rows}</table>{note}"
     )
 
 
