@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint, new_case
-from osint_kit import Capture, Case, InvalidURL
+from osint_kit import Capture, Case, InvalidOption, InvalidURL
 from osint_kit.web.capture import CaptureOptions
 from osint_kit_sandbox.site import PHOTO, Site, serve
 from osint_kit_sandbox.testca import TestCA, make_ca
@@ -426,3 +426,39 @@ def test_a_huge_page_stops_at_the_byte_limit(site: Site, case: Case) -> None:
     assert limit <= cap.record["bytes_received"] <= limit + 4096
     cut = cap.record["bodies_truncated"]
     assert len(cut) == 1 and cut[0]["why"] == "length"
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"timeout_s": 0}, "timeout_s"),
+        ({"timeout_s": -5}, "timeout_s"),
+        ({"max_bytes": 0}, "max_bytes"),
+        ({"max_height_px": -1}, "max_height_px"),
+        ({"idle_s": -1}, "idle_s"),
+        ({"viewport": (0, 800)}, "viewport width"),
+    ],
+)
+def test_limits_that_would_make_an_empty_capture_are_refused(
+    options: dict[str, object], name: str
+) -> None:
+    with pytest.raises(InvalidOption, match=name):
+        CaptureOptions(**options)  # type: ignore[arg-type]
+
+
+def test_bad_limits_on_the_command_line_are_refused_before_anything_starts(
+    case: Case, examiner_env: object
+) -> None:
+    import os
+
+    before = case.log.path.read_bytes()
+    for args in (["--timeout", "-5"], ["--max-mb", "0"], ["--parallel", "0"]):
+        r = subprocess.run(
+            [sys.executable, "-m", "osint_kit", "capture", case.id, "http://127.0.0.1:9/", *args],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OSINT_KIT_CASES": str(case.path.parent)},
+            timeout=60,
+        )
+        assert r.returncode == 2 and "must be a whole number above 0" in r.stderr, r.stderr
+    assert case.log.path.read_bytes() == before

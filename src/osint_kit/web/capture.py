@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from tqdm.auto import tqdm
 
 from ..acquire import Artifact, discard, record_acquisition, record_failure
-from ..errors import CaptureNotRecorded, InvalidURL
+from ..errors import CaptureNotRecorded, InvalidOption, InvalidURL
 from ..examiner import Examiner
 from ..exhibits import Capture
 from ..writer import CaseWriter
@@ -81,6 +81,23 @@ class CaptureOptions:
     max_height_px: int = 30_000
     #: Stop loading once the page's traffic passes this many bytes.
     max_bytes: int = 200 * 2**20
+
+    def __post_init__(self) -> None:
+        """A limit of zero or less would record an empty or instant capture as evidence:
+        refused before anything starts."""
+        positive = {
+            "timeout_s": self.timeout_s,
+            "max_height_px": self.max_height_px,
+            "max_bytes": self.max_bytes,
+            "viewport width": self.viewport[0],
+            "viewport height": self.viewport[1],
+        }
+        for name, value in positive.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise InvalidOption(name, f"{value!r}: must be a whole number above 0")
+        for name, value in {"idle_s": self.idle_s, "scroll_s": self.scroll_s}.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise InvalidOption(name, f"{value!r}: must be a whole number, 0 or more")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -208,6 +225,8 @@ def capture_urls(
     checked = [validate_url(u) for u in urls]  # refuse the batch before anything starts
     if not checked:
         raise InvalidURL("", "no URL to capture")
+    if not isinstance(parallel, int) or parallel < 1:
+        raise InvalidOption("parallel", f"{parallel!r}: must be a whole number above 0")
     opts = options or CaptureOptions()
     actor = examiner.actor()
     bar = tqdm(
@@ -227,7 +246,7 @@ def capture_urls(
     interrupt = Interrupt()
     with bar:
         run_coroutine(
-            _capture_all(checked, opts, max(1, parallel), bar.update, record, interrupt),
+            _capture_all(checked, opts, parallel, bar.update, record, interrupt),
             interrupt,
         )
     if problems:
