@@ -37,7 +37,9 @@ def test_a_platform_that_never_answers_is_a_time_out_on_the_record(silent: str, 
     settings = CollectSettings(connect_to={"*": silent}, timeout_s=1, retries=0)
     started = time.monotonic()
     with pytest.raises(TimedOut, match="did not answer within 1 s") as failed:
-        case.collect("telegram:harbour_watch", settings=settings, examiner=EXAMINER)
+        case.collect(
+            "telegram:harbour_watch", settings=settings, examiner=EXAMINER
+        ).raise_for_status()
     # the run's time-out governs the library's requests too (snscrape would wait 10 s)
     assert time.monotonic() - started < 5
     recorded = failed.value.capture

@@ -247,8 +247,9 @@ def test_an_exhibit_table_in_a_notebook_is_a_page_with_roles_and_thumbnails(
     )
     exhibits = case.exhibits()
     page = exhibits._repr_html_()
-    assert "<p>2 exhibit(s)," in page and "<th>role</th>" in page
-    assert page.count("<img ") == 1 and "data:image/png;base64," in page  # the picture only
+    assert "<p>2 exhibit(s)," in page and ">role</th>" in page and "(2 original)" in page
+    assert page.count("<img class='osint-kit-thumb'") == 1  # the picture only
+    assert "data:image/png;base64," in page
     assert f"<code>{exhibits[0].sha256[:12]}…</code>" in page
     # Thousands of rows: one page, the rest counted, and a slice is the next page.
     many = type(exhibits)(

@@ -161,7 +161,7 @@ def test_the_example_fails_on_the_record_not_with_a_traceback(
     assert cap.record["collected"] == 2
     feed.pages["/feed.json"] = {"not": "a feed"}
     with pytest.raises(CollectionFailed, match="is not a JSON Feed") as failed:
-        case.collect(f"jsonfeed:{feed.url}/feed.json", progress=False)
+        case.collect(f"jsonfeed:{feed.url}/feed.json", progress=False).raise_for_status()
     assert failed.value.capture is not None
     with pytest.raises(InvalidOption, match="max_pages"):
         case.collect(f"jsonfeed:{feed.url}/feed.json", options={"max_pages": "many"})

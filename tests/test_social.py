@@ -176,19 +176,35 @@ def test_html_that_changed_shape_names_the_url(fake: FakePlatforms, case: Case) 
     fake.fail(r"^/s/lost_dog_watch$", status=200, times=None, body=broken)
 
     with pytest.raises(UnexpectedResponse, match=r"https://t\.me/s/lost_dog_watch") as err:
-        collect(case, fake, "telegram:lost_dog_watch")
+        collect(case, fake, "telegram:lost_dog_watch").raise_for_status()
     assert err.value.capture is not None and err.value.capture.status == "failed"
+
+
+def test_a_collection_that_ran_and_failed_returns_its_recorded_failure(
+    fake: FakePlatforms, case: Case
+) -> None:
+    """One failure policy: what cannot start raises; what ran returns a result saying
+    what failed (recorded), and ``raise_for_status()`` turns it into the error."""
+    cap = collect(case, fake, "telegram:nobody_here")
+    assert cap.failed and cap.status == "failed" and "nobody_here" in (cap.reason or "")
+    assert isinstance(cap.error, AccountNotFound) and cap.error.capture == cap
+    (event,) = [e for e in case.events() if e.action == "collection.failed"]
+    assert event.capture is not None and event.capture["id"] == cap.id
+    assert "failed" in cap._repr_html_() and "nobody_here" in cap._repr_html_()
+    channel(fake, 3)
+    done = collect(case, fake, "telegram:lost_dog_watch")
+    assert done.raise_for_status() is done and not done.failed
 
 
 def test_unknown_channel_and_unreachable_platform(fake: FakePlatforms, case: Case) -> None:
     with pytest.raises(AccountNotFound, match="no Telegram channel 'nobody_here'"):
-        collect(case, fake, "telegram:nobody_here")
+        collect(case, fake, "telegram:nobody_here").raise_for_status()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}"
     settings = settings_for(fake, connect_to={"t.me": closed})
     with pytest.raises(PlatformUnreachable, match=r"could not reach https://t\.me/"):
-        collect(case, fake, "telegram:lost_dog_watch", settings=settings)
+        collect(case, fake, "telegram:lost_dog_watch", settings=settings).raise_for_status()
     failed = [e for e in case.events() if e.action == "collection.failed"]
     assert [e.details["capture"]["error"] for e in failed] == ["not-found", "unreachable"]
     assert case.verify().ok
@@ -418,18 +434,18 @@ def test_mastodon_account_that_does_not_exist_and_a_changed_api(
 ) -> None:
     mastodon_world(fake, "4.2.10", n=4)
     with pytest.raises(AccountNotFound, match="HTTP 404"):
-        collect(case, fake, "mastodon:@nobody@social.example")
+        collect(case, fake, "mastodon:@nobody@social.example").raise_for_status()
     fake.fail(
         r"^/api/v1/accounts/\d+/statuses", status=200, body=b'{"statuses": "moved"}', times=None
     )
     with pytest.raises(
         UnexpectedResponse, match=r"https://social\.example/api/v1/accounts/\d+/statuses"
     ):
-        collect(case, fake, "mastodon:@alice@social.example")
+        collect(case, fake, "mastodon:@alice@social.example").raise_for_status()
     fake.clear_faults()
     fake.fail(r"^/api/v1/instance", status=502, times=None)
     with pytest.raises(PlatformError, match="HTTP 502"):
-        collect(case, fake, "mastodon:@alice@social.example")
+        collect(case, fake, "mastodon:@alice@social.example").raise_for_status()
 
 
 # -- Bluesky --------------------------------------------------------------------
@@ -464,7 +480,7 @@ def test_bluesky_author_feed_with_reposts_media_and_pages(fake: FakePlatforms, c
     assert len(feeds) == 2 and "cursor=" in feeds[1].target
     assert len(exhibits_of(case, cap, "media")) == 6
     with pytest.raises(AccountNotFound, match=r"Profile not found|does not exist"):
-        collect(case, fake, "bluesky:nobody.bsky.fake")
+        collect(case, fake, "bluesky:nobody.bsky.fake").raise_for_status()
 
 
 def test_bluesky_server_error_on_the_second_page_keeps_the_first(
@@ -541,7 +557,7 @@ def test_mastodon_3_single_toot_with_its_thread_and_a_missing_account(
     assert {statuses[3].id, reply.id} <= ids
     assert any(r.target == f"/@alice/{statuses[3].id}" for r in fake.requests)
     with pytest.raises(AccountNotFound, match="HTTP 404"):
-        collect(case, fake, "mastodon:@nobody@social.example")
+        collect(case, fake, "mastodon:@nobody@social.example").raise_for_status()
 
 
 def test_a_batch_being_staged_is_in_progress_and_a_killed_one_is_repaired(

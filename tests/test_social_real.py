@@ -103,7 +103,7 @@ def test_telegram_channel_that_does_not_exist(fake: FakePlatforms, case: Case) -
             settings=settings_for(fake),
             examiner=EXAMINER,
             progress=False,
-        )
+        ).raise_for_status()
 
     cap = err.value.capture
     assert cap is not None and cap.status == "failed"

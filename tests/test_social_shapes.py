@@ -135,14 +135,13 @@ def new_case(root: str | Path) -> Case:
 def collect(case: Case, fake: FakePlatforms, target: str) -> Capture:
     """One run; a failed one is returned as its recorded capture (after checking that what
     was raised is a CollectionFailed kind with exit status 11 and the capture on it)."""
-    try:
-        return case.collect(
-            target, settings=settings_for(fake, media=False), examiner=EXAMINER, progress=False
-        )
-    except CollectionFailed as exc:
-        assert exit_status(exc) == 11
-        assert isinstance(exc.capture, Capture) and exc.capture.status == "failed"
-        return exc.capture
+    cap = case.collect(
+        target, settings=settings_for(fake, media=False), examiner=EXAMINER, progress=False
+    )
+    if cap.failed:
+        assert isinstance(cap.error, CollectionFailed) and exit_status(cap.error) == 11
+        assert cap.error.capture == cap
+    return cap
 
 
 def responses(case: Case, cap: Capture) -> list[tuple[str | None, int | None, bytes]]:
@@ -215,7 +214,9 @@ def test_a_bluesky_profile_without_its_did_is_a_recorded_failure(
     before = len(fake.requests)
 
     with pytest.raises(UnexpectedResponse, match=r"getProfile.*did: field required"):
-        case.collect(w.feed, settings=settings_for(fake), examiner=EXAMINER, progress=False)
+        case.collect(
+            w.feed, settings=settings_for(fake), examiner=EXAMINER, progress=False
+        ).raise_for_status()
 
     cap = case.captures()[-1]
     assert cap.status == "failed" and cap.record["error"] == "parse-error"

@@ -8,9 +8,8 @@ never see ``Case``.
 
 from __future__ import annotations
 
-import html
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -24,6 +23,8 @@ from .bundle.layout import MARKING
 from .checkpoint import Checkpoint, make_checkpoint
 from .dates import normalise_date_or_time, parse_time, utc_now
 from .derive import record_derived
+from .display import THUMBNAIL_BYTES
+from .display_case import case_summary_html
 from .errors import (
     CorruptCaseFile,
     InvalidCaseField,
@@ -36,7 +37,7 @@ from .errors import (
 )
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner, resolve_examiner
-from .exhibits import Capture, Exhibit, ExhibitList
+from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
 from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
 from .images import ImageHashList, RepeatedImages, clusters_json
 from .images import image_hashes as hash_images
@@ -131,6 +132,8 @@ class Case:
         self.description: str = identity.get("description", "")
         self.store = writer.store
         self.log = writer.log
+        #: The last ``verify()`` of this case in this session (the display's badge).
+        self.last_verification: VerificationReport | None = None
 
     # -- life cycle --------------------------------------------------------
 
@@ -194,23 +197,26 @@ class Case:
         note: str = "",
         examiner: Examiner | None = None,
         progress: bool = True,
-    ) -> list[Capture]:
+    ) -> CaptureList:
         """Import files handed over (witness footage, tips) as exhibits; one capture each.
         A checkpoint follows (as after every acquisition run and export)."""
         _many("paths", paths)
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
-            return import_files(
-                self.writer,
-                [Path(p) for p in paths],
-                handed_over_by=handed_over_by,
-                note=note,
-                examiner=who,
-                progress=progress,
+            return CaptureList(
+                import_files(
+                    self.writer,
+                    [Path(p) for p in paths],
+                    handed_over_by=handed_over_by,
+                    note=note,
+                    examiner=who,
+                    progress=progress,
+                )
             )
 
     def import_file(self, path: Path | str, **kwargs: Any) -> Capture:
-        return self.import_files([path], **kwargs)[0]
+        found: Capture = self.import_files([path], **kwargs)[0]
+        return found
 
     def capture_urls(
         self,
@@ -220,26 +226,30 @@ class Case:
         options: CaptureOptions | None = None,
         parallel: int = 2,
         progress: bool = True,
-    ) -> list[Capture]:
+    ) -> CaptureList:
         """Render each URL in headless Chromium and keep screenshot, DOM, text, MHTML, WARC.
 
         Each URL is one capture, ``complete``, ``partial`` (with the reason) or
-        ``failed`` (recorded as ``collection.failed``). Malformed URLs and schemes
-        other than http and https are refused before anything starts.
+        ``failed`` (recorded as ``collection.failed``; ``raise_for_status()`` raises).
+        Malformed URLs and schemes other than http and https are refused before
+        anything starts.
         """
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
-            return capture_urls(
-                self.writer,
-                list(_many("urls", urls)),
-                examiner=who,
-                options=options,
-                parallel=parallel,
-                progress=progress,
+            return CaptureList(
+                capture_urls(
+                    self.writer,
+                    list(_many("urls", urls)),
+                    examiner=who,
+                    options=options,
+                    parallel=parallel,
+                    progress=progress,
+                )
             )
 
     def capture_url(self, url: str, **kwargs: Any) -> Capture:
-        return self.capture_urls([url], **kwargs)[0]
+        found: Capture = self.capture_urls([url], **kwargs)[0]
+        return found
 
     def collect(
         self,
@@ -261,9 +271,11 @@ class Case:
         the last run against the same target is in the capture record. ``since`` is a
         datetime or ISO 8601 text (UTC when it names no zone). ``options`` are the
         target's collector's own (``appview`` for Bluesky, ``via`` for Mastodon; see
-        ``collectors()``). Raises InvalidTarget or InvalidOption before anything
-        starts, and a CollectionFailed kind (already on the record, as
-        ``collection.failed``) when nothing usable came back.
+        ``collectors()``). Raises InvalidTarget, InvalidOption or PlatformRetired
+        when it cannot start. A run that got nothing usable (no such account, the
+        platform unreachable…) returns its capture with status ``failed`` and the
+        reason, on the record as ``collection.failed``; ``raise_for_status()`` raises
+        the CollectionFailed kind it amounts to.
         """
         who = resolve_examiner(examiner)
         when = parse_time(since, what="since") if since is not None else None
@@ -397,8 +409,11 @@ class Case:
         later run no longer listed it.
         """
         if target is None:
-            return PostList.from_arrow(self._tables().table("posts"))
-        return posts_from_events(self.log.events(), self.writer.read_blob, target)
+            posts = PostList.from_arrow(self._tables().table("posts"))
+        else:
+            posts = posts_from_events(self.log.events(), self.writer.read_blob, target)
+        posts.pictures = self._pictures()
+        return posts
 
     def accounts(self, target: str | None = None) -> AccountList:
         """Every account that wrote or was mentioned in the collected posts, by key
@@ -423,7 +438,20 @@ class Case:
         """Every picture, video and sound exhibit, whatever its source, with the posts that
         carry its bytes, their accounts and platforms, and when it was first posted
         (``MEDIA_SCHEMA``)."""
-        return MediaList.from_arrow(self._tables().table("media"))
+        media = MediaList.from_arrow(self._tables().table("media"))
+        media.pictures = self._pictures()
+        return media
+
+    def _pictures(self) -> Callable[[str], str | None]:
+        """sha256 -> a thumbnail (``data:`` URI) of the picture exhibit with those bytes,
+        read from the store only when a display asks."""
+        by_sha = {e.sha256: e for e in self.exhibits()}
+
+        def picture(sha256: str) -> str | None:
+            found = by_sha.get(sha256)
+            return found.picture_uri(THUMBNAIL_BYTES) if found is not None else None
+
+        return picture
 
     def network(
         self, kinds: Iterable[str] = NETWORK_KINDS, *, target: str | None = None
@@ -601,6 +629,7 @@ class Case:
                 EventDraft("case.verified", details=report.to_json()), who.actor()
             )
             report.recorded_seq = event.seq
+        self.last_verification = report
         if raise_on_error:
             report.raise_for_problems()
         return report
@@ -672,25 +701,14 @@ class Case:
         return self.writer.rebuild()
 
     def _repr_html_(self) -> str:
-        seq, _ = self.log.head()
-        rows = (
-            ("case", self.id),
-            ("title", self.title),
-            ("category", self.category),
-            (
-                "authority",
-                f"{self.authority.reference}, approved by "
-                f"{self.authority.approved_by} on {self.authority.approved_at}",
-            ),
-            ("created", f"{self.created_at} by {self.created_by.get('name')}"),
-            ("folder", str(self.path)),
-            ("custody events", str(seq)),
+        """Who, under what authority, what the case holds, and the badge of the last
+        verification in this session (or a prompt to run one)."""
+        return case_summary_html(
+            self.identity,
+            self.path,
+            self.events(),
+            self.last_verification,
         )
-        body = "".join(
-            f"<tr><th style='text-align:left'>{k}</th><td>{html.escape(v)}</td></tr>"
-            for k, v in rows
-        )
-        return f"<table>{body}</table>"
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.title!r} at {self.path}>"

@@ -249,7 +249,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             options=_options(args.option or ()),
             examiner=_examiner(args),
             progress=not args.quiet,
-        )
+        ).raise_for_status()  # a failed run is recorded; its error sets the exit status
     except CollectionFailed as exc:
         recorded = getattr(exc.capture, "id", None)
         if recorded:

@@ -42,6 +42,10 @@ log = logging.getLogger("osint_kit")
 ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
+#: Events a notebook shows of a log at once (the latest).
+LOG_PAGE = 200
+
+
 @dataclass
 class LogState:
     """What the writer must know to append: the head, and the numbers handed out."""
@@ -240,11 +244,21 @@ class CustodyLog:
         return pd.DataFrame(rows).set_index("seq") if rows else pd.DataFrame(rows)
 
     def _repr_html_(self) -> str:
-        rows = "".join(event_row_html(e) for e in self.events())
+        """The latest ``LOG_PAGE`` events (a long log is never a wall), newest last."""
+        events = list(self.events())
+        shown = events[-LOG_PAGE:]
+        rows = "".join(event_row_html(e) for e in shown)
+        earlier = (
+            f"<p>… {len(events) - len(shown):,} earlier events: <code>log.to_frame()</code> "
+            "has them all</p>"
+            if len(events) > len(shown)
+            else ""
+        )
         return (
-            f"<p>custody log of <b>{html.escape(self.case_id)}</b> ({self.path})</p>"
+            f"<div class='osint-kit-log'><p>custody log of <b>{html.escape(self.case_id)}</b> "
+            f"({html.escape(str(self.path))}): {len(events):,} events</p>{earlier}"
             "<table><tr><th>seq</th><th>time (UTC)</th><th>examiner</th><th>action</th>"
-            f"<th>what</th></tr>{rows}</table>"
+            f"<th>what</th><th>signed</th></tr>{rows}</table></div>"
         )
 
     # -- writing -----------------------------------------------------------

@@ -236,21 +236,28 @@ class Event:
 
     def _repr_html_(self) -> str:
         return (
-            "<table><tr><th>seq</th><th>time</th><th>actor</th><th>action</th><th>what</th></tr>"
-            + event_row_html(self)
-            + "</table>"
+            "<table><tr><th>seq</th><th>time</th><th>actor</th><th>action</th><th>what</th>"
+            "<th>signed</th></tr>" + event_row_html(self) + "</table>"
         )
 
 
 def event_row_html(event: Event) -> str:
+    """One row: seq, time, who, action, the one-line summary (a rerouted capture or a
+    failed one in red), and whether the event carries a signature (and by which key)."""
+    what = html.escape(event.summary())
+    if event.rerouted or (event.capture or {}).get("status") == "failed":
+        what = f"<span style='color:#a00'>{what}</span>"
+    key = (event.signature or {}).get("key_id") if isinstance(event.signature, Mapping) else None
+    signed = f"<code>{html.escape(str(key)[:16])}</code>" if key else "unsigned"
     cells = (
-        str(event.seq),
-        event.time,
-        f"{event.actor.get('name', '')} ({event.actor.get('id', '')})",
-        event.action,
-        event.summary(),
+        html.escape(str(event.seq)),
+        html.escape(event.time),
+        html.escape(f"{event.actor.get('name', '')} ({event.actor.get('id', '')})"),
+        html.escape(event.action),
+        f"<span style='overflow-wrap:anywhere'>{what}</span>",
+        signed,
     )
-    return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
+    return "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in cells) + "</tr>"
 
 
 def rerouted_hosts(capture: object) -> dict[str, str]:

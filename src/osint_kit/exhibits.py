@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .capture_facts import CaptureFacts, describe_roles
 from .dates import parse_time
+from .display import THUMBNAIL_BYTES, badge, facts, table, thumb, wrapped
+from .errors import CollectionFailed, OsintKitError
 from .events import Event
 
 #: Media types a browser shows as pictures (thumbnails in tables and the report).
@@ -66,6 +69,27 @@ class Capture:
     seq: int
     exhibits: tuple[str, ...]
     record: Mapping[str, Any]
+    #: (label, role) of each exhibit, in the event's order.
+    roles: tuple[tuple[str, str], ...] = ()
+    #: Why a capture that ran came back ``failed``, as the osint-kit error it amounts to
+    #: (``raise_for_status()`` raises it); None for one read back from the log.
+    error: OsintKitError | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    def raise_for_status(self) -> Capture:
+        """Raise the failure when this capture came back ``failed``, else return it:
+        for scripts that want an exception where a notebook shows the result."""
+        if not self.failed:
+            return self
+        if self.error is not None:
+            raise self.error
+        raise CollectionFailed(self.target, self.reason or "the capture failed")
+
+    def _repr_html_(self) -> str:
+        return capture_html(self)
 
     @classmethod
     def from_event(cls, event: Event) -> Capture | None:
@@ -83,6 +107,7 @@ class Capture:
             seq=event.seq,
             exhibits=event.exhibits,
             record=cap,
+            roles=tuple((s.exhibit, s.role) for s in event.subjects if s.exhibit),
         )
 
 
@@ -114,8 +139,79 @@ def exhibits_from_events(events: Iterable[Event], blob_path: Any) -> Iterator[Ex
             )
 
 
+def exhibit_states(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
+    """What later events said of each exhibit, for its badges: ``superseded_by`` (a post's
+    newer version), ``deleted`` (upstream, the platform's word), ``unlisted`` (no longer
+    listed), ``capture_status`` (of a capture that was not complete). Read defensively:
+    the log may hold anything a platform sent."""
+    states: dict[str, dict[str, Any]] = {}
+    first: dict[str, str] = {}  # sha256 -> the exhibit that first held it
+    versions: dict[tuple[str, str], list[str]] = {}  # (target, post id) -> its exhibits
+    for event in events:
+        for s in event.subjects:
+            if s.exhibit:
+                first.setdefault(s.sha256, s.exhibit)
+        cap = event.capture
+        if not isinstance(cap, Mapping):
+            continue
+        status = cap.get("status")
+        if status not in (None, "complete"):
+            for label in event.exhibits:
+                states.setdefault(label, {})["capture_status"] = str(status)
+        if not str(cap.get("method", "")).startswith("social."):
+            continue
+        target = str(cap.get("target", ""))
+        for entry in _items(cap.get("posts")):
+            newest = first.get(str(entry.get("record")))
+            if newest is None:
+                continue
+            chain = versions.setdefault((target, str(entry.get("id"))), [])
+            if newest not in chain:
+                for older in chain:
+                    states.setdefault(older, {})["superseded_by"] = newest
+                chain.append(newest)
+        changes = cap.get("changes")
+        changes = changes if isinstance(changes, Mapping) else {}
+        for key, flag in (("deleted", "deleted"), ("no_longer_listed", "unlisted")):
+            for gone in _items(changes.get(key)):
+                for label in versions.get((target, str(gone.get("id"))), []):
+                    states.setdefault(label, {})[flag] = True
+        for back in changes.get("reappeared") or []:
+            for label in versions.get((target, str(back)), []):
+                states.setdefault(label, {}).update(deleted=False, unlisted=False)
+    return states
+
+
+def _items(value: object) -> list[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def exhibit_badges(e: Exhibit, state: Mapping[str, Any]) -> str:
+    """original or derived, then what later events said: superseded, deleted upstream,
+    no longer listed, from a partial or failed capture."""
+    out = [badge("derived", "info") if e.role == "derived" else badge("original", "muted")]
+    if state.get("superseded_by"):
+        out.append(badge(f"superseded by {state['superseded_by']}", "warn"))
+    if state.get("deleted"):
+        out.append(badge("DELETED upstream", "bad"))
+    elif state.get("unlisted"):
+        out.append(badge("no longer listed", "warn"))
+    if state.get("capture_status"):
+        out.append(badge(f"{state['capture_status']} capture", "warn"))
+    return "".join(out)
+
+
 class ExhibitList(list[Exhibit]):
-    """A list of exhibits that shows as a table in a notebook and converts to pandas."""
+    """A list of exhibits that shows as a table in a notebook and converts to pandas.
+
+    ``states`` holds what later events said of each (see ``exhibit_states``); a
+    slice keeps them."""
+
+    def __init__(
+        self, items: Iterable[Exhibit] = (), states: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> None:
+        super().__init__(items)
+        self.states: Mapping[str, Mapping[str, Any]] = states or {}
 
     def to_frame(self) -> Any:
         import pandas as pd
@@ -132,6 +228,8 @@ class ExhibitList(list[Exhibit]):
                 "method": e.method,
                 "acquired_at": pd.Timestamp(parse_time(e.acquired_at, what="acquired_at")),
                 "acquired_by": e.acquired_by,
+                "superseded_by": self.states.get(e.label, {}).get("superseded_by"),
+                "deleted_upstream": bool(self.states.get(e.label, {}).get("deleted")),
             }
             for e in self
         ]
@@ -140,67 +238,135 @@ class ExhibitList(list[Exhibit]):
 
     def _repr_html_(self) -> str:
         """A page of the table, never a wall: label, role, what it is (long URLs wrap),
-        capture, type, size, short hash, when and by whom, and a thumbnail of small
-        pictures; past ``PAGE`` rows the rest is counted (slice the list to page on)."""
-        head = "".join(
-            f"<th>{h}</th>"
-            for h in (
-                "",
-                "exhibit",
-                "role",
-                "name or source",
-                "capture",
-                "type",
-                "size",
-                "sha256",
-                "acquired",
-            )
-        )
-        rows = "".join(_exhibit_row(e) for e in self[:PAGE])
+        capture, type, size, short hash, when and by whom, a thumbnail of small pictures
+        and badges; past ``PAGE`` rows the rest is counted (slice the list to page on)."""
+        head = ("", "exhibit", "role", "name or source", "capture", "type", "size")
+        head2 = ("sha256", "acquired", "")
+        rows = [_exhibit_row(e, self.states.get(e.label, {})) for e in self[:PAGE]]
+        roles: dict[str, int] = {}
+        for e in self:
+            roles[e.role] = roles.get(e.role, 0) + 1
+        counts = ", ".join(f"{n:,} {role}" for role, n in sorted(roles.items()))
         total = sum(e.size for e in self)
-        more = (
-            f"<p>… {len(self) - PAGE} more: <code>exhibits[{PAGE}:{2 * PAGE}]</code> shows the "
-            "next page, <code>.to_frame()</code> all of them</p>"
-            if len(self) > PAGE
-            else ""
-        )
         return (
-            f"<p>{len(self)} exhibit(s), {total:,} bytes</p>"
-            f"<table><tr>{head}</tr>{rows}</table>{more}"
+            f"<div class='osint-kit-exhibits'><p>{len(self):,} exhibit(s), {total:,} bytes"
+            + (f" ({counts})" if counts else "")
+            + "</p>"
+            + table(head + head2, rows)
+            + _more(len(self), "exhibits", "exhibits")
+            + "</div>"
         )
 
     def __getitem__(self, index: Any) -> Any:
         got = super().__getitem__(index)
-        return ExhibitList(got) if isinstance(index, slice) else got
+        return ExhibitList(got, self.states) if isinstance(index, slice) else got
 
 
-#: Rows a notebook shows of an exhibit list at once.
+#: Rows a notebook shows of a list at once.
 PAGE = 100
-#: Pictures up to this size get a thumbnail in the table (read from the store).
-THUMBNAIL_BYTES = 512 * 1024
 
 
-def _exhibit_row(e: Exhibit) -> str:
-    what = e.name or e.source or ""
-    cells = (
-        _thumbnail(e),
-        html.escape(e.label),
-        html.escape(e.role)
-        + (" <small>(computed, not collected)</small>" if e.role == "derived" else ""),
-        f"<span style='overflow-wrap:anywhere;max-width:28em;display:inline-block'>"
-        f"{html.escape(what[:300])}</span>",
+def _more(total: int, what: str, name: str) -> str:
+    if total <= PAGE:
+        return ""
+    return (
+        f"<p>… {total - PAGE:,} more {what}: <code>{name}[{PAGE}:{2 * PAGE}]</code> shows the "
+        "next page, <code>.to_frame()</code> all of them</p>"
+    )
+
+
+def _exhibit_row(e: Exhibit, state: Mapping[str, Any]) -> tuple[str, ...]:
+    return (
+        thumb(e.picture_uri(THUMBNAIL_BYTES), e.label),
+        f"<b>{html.escape(e.label)}</b>",
+        html.escape(e.role),
+        wrapped((e.name or e.source or "")[:300]),
         html.escape(e.capture or ""),
         html.escape(e.media_type or ""),
         f"{e.size:,}",
         f"<code>{html.escape(e.sha256[:12])}…</code>",
         html.escape(f"{e.acquired_at} by {e.acquired_by}"),
+        exhibit_badges(e, state),
     )
-    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
-def _thumbnail(e: Exhibit) -> str:
-    uri = e.picture_uri(THUMBNAIL_BYTES)
-    if uri is None:
-        return ""
-    style = "max-height:48px;max-width:72px"
-    return f"<img alt='{html.escape(e.label)}' style='{style}' src='{uri}'>"
+#: Status badge colours of a capture.
+STATUS_KIND = {"complete": "ok", "partial": "warn", "failed": "bad"}
+
+
+def capture_html(c: Capture) -> str:
+    """One capture as an examiner checks it: status, why, what it is, what it kept."""
+    f = CaptureFacts.of(c.record)
+    record = c.record
+    changes = record.get("changes") if isinstance(record.get("changes"), Mapping) else None
+    http = record.get("http")
+    http = http if isinstance(http, Mapping) else {}
+    collected = None
+    if changes is not None:
+        counts = ", ".join(
+            f"{len(v) if isinstance(v, list) else v} {k.replace('_', ' ')}"
+            for k, v in changes.items()
+            if v and k in ("new", "changed", "unchanged", "deleted", "no_longer_listed")
+        )
+        collected = f"{record.get('collected', 0)} post(s)" + (f": {counts}" if counts else "")
+    failures = http.get("failures")
+    rows = [
+        ("target", c.target),
+        ("method", c.method),
+        ("why", c.reason),
+        ("captured", f.page_time()),
+        ("web", f.headline() or None),
+        ("collected", collected),
+        (
+            "requests",
+            f"{http.get('requests')} ({len(failures)} got no answer)"
+            if isinstance(failures, list) and failures
+            else None,
+        ),
+        ("REROUTED", ", ".join(f"{k} -> {v}" for k, v in sorted(f.rerouted.items())) or None),
+        ("TLS", f.tls.warning if f.tls is not None else None),
+        ("exhibits", describe_roles(c.roles) if c.roles else ", ".join(c.exhibits) or None),
+    ]
+    return (
+        f"<div class='osint-kit-capture'><p><b>{html.escape(c.id)}</b> "
+        f"{badge(c.status or 'unknown', STATUS_KIND.get(c.status, 'info'))}</p>"
+        f"{facts(rows)}</div>"
+    )
+
+
+class CaptureList(list[Capture]):
+    """What a batch (``capture_urls``, ``import_files``) returns: one row per capture, the
+    failures first in the count."""
+
+    def _repr_html_(self) -> str:
+        by: dict[str, int] = {}
+        for c in self:
+            by[c.status] = by.get(c.status, 0) + 1
+        summary = ", ".join(
+            badge(f"{n} {status}", STATUS_KIND.get(status, "info"))
+            for status, n in sorted(by.items())
+        )
+        rows = [
+            (
+                f"<b>{html.escape(c.id)}</b>",
+                badge(c.status or "unknown", STATUS_KIND.get(c.status, "info")),
+                wrapped(c.target[:300]),
+                html.escape(c.reason or ""),
+                html.escape(describe_roles(c.roles) if c.roles else ", ".join(c.exhibits)),
+            )
+            for c in self[:PAGE]
+        ]
+        return (
+            f"<div class='osint-kit-captures'><p>{len(self):,} capture(s): {summary}</p>"
+            + table(("capture", "status", "target", "why", "exhibits"), rows)
+            + _more(len(self), "captures", "captures")
+            + "</div>"
+        )
+
+    @property
+    def failed(self) -> list[Capture]:
+        return [c for c in self if c.failed]
+
+    def __getitem__(self, index: Any) -> Any:
+        got = super().__getitem__(index)
+        return CaptureList(got) if isinstance(index, slice) else got

@@ -22,7 +22,7 @@ from .errors import (
     UnsupportedFormatVersion,
 )
 from .events import Event
-from .exhibits import Capture, Exhibit, ExhibitList, exhibits_from_events
+from .exhibits import Capture, Exhibit, ExhibitList, exhibit_states, exhibits_from_events
 from .store import BlobStore
 
 FORMAT_NAME = "osint-kit-case"
@@ -115,7 +115,10 @@ class CaseFolder:
         return list(self.log.events())
 
     def exhibits(self) -> ExhibitList:
-        return ExhibitList(exhibits_from_events(self.log.events(), self.store.path_for))
+        events = list(self.log.events())
+        return ExhibitList(
+            exhibits_from_events(events, self.store.path_for), exhibit_states(events)
+        )
 
     def exhibit(self, label: str) -> Exhibit:
         for ex in exhibits_from_events(self.log.events(), self.store.path_for):

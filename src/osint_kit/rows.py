@@ -11,9 +11,12 @@ version, which any Parquet reader sees in the file's metadata.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any, Self
 
 import pyarrow as pa
+
+from .display import more, table, thumb, wrapped
 
 #: The version of every table's schema (a change of columns is a new version).
 TABLES_VERSION = 1
@@ -78,15 +81,42 @@ class Rows(list[dict[str, Any]]):
 
         return self.to_arrow().to_pandas(types_mapper=pd.ArrowDtype)
 
+    #: sha256 -> a thumbnail ``data:`` URI (or None), set by the case for tables whose
+    #: rows name a blob (``sha256``).
+    pictures: Callable[[str], str | None] | None = None
+
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{c}</th>" for c in self.shown)
+        """A page of rows (``PAGE``), the shown columns, long values wrapped; a thumbnail
+        first where the rows name pictures."""
+        pictures = self.pictures if "sha256" in self.schema.names else None
+        head = ("",) * bool(pictures) + self.shown
         rows = []
-        for row in self[:50]:
-            cells = []
+        for row in self[:PAGE]:
+            cells = (
+                [thumb(pictures(str(row["sha256"])), str(row.get("exhibit")))] if pictures else []
+            )
             for c in self.shown:
                 value = row[c]
-                text = str(len(value)) if isinstance(value, list) else str(value)[:120]
-                cells.append(f"<td>{html.escape(text if value is not None else '')}</td>")
-            rows.append("<tr>" + "".join(cells) + "</tr>")
-        more = f"<p>… {len(self) - 50} more (use .to_frame())</p>" if len(self) > 50 else ""
-        return f"<p>{len(self)} {self.what}</p><table><tr>{head}</tr>{''.join(rows)}</table>{more}"
+                if isinstance(value, list):
+                    text = ", ".join(map(str, value[:5])) + (
+                        f" (+{len(value) - 5})" if len(value) > 5 else ""
+                    )
+                else:
+                    text = "" if value is None else str(value)
+                cells.append(wrapped(text[:300]))
+            rows.append(cells)
+        return (
+            f"<div class='osint-kit-rows'><p>{len(self):,} {html.escape(self.what)}</p>"
+            + table(head, rows)
+            + more(
+                min(len(self), PAGE),
+                len(self),
+                self.what,
+                "slice the list, or use <code>.to_frame()</code>",
+            )
+            + "</div>"
+        )
+
+
+#: Rows a notebook shows of a table at once.
+PAGE = 50

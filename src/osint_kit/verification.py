@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .chain import GENESIS
+from .display import badge, table, verdict
 from .errors import VerificationFailed
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
@@ -155,18 +156,70 @@ class VerificationReport:
         return lines
 
     def _repr_html_(self) -> str:
-        status = (
-            "<b style='color:#060'>OK: no problems found</b>"
-            if self.ok
-            else f"<b style='color:#a00'>FAILED: {len(self.problems)} problem(s)</b>"
+        """The badge first, then problems grouped by kind (what a reviewer acts on), who
+        signed with which key and whether it is trusted, then the notes (trusted time)."""
+        head = (
+            f"<p>{verdict(self.ok)} <b>{html.escape(self.target)}</b>: {self.events:,} events "
+            f"(head seq {self.head_seq}, <code>{html.escape(self.head_hash[:16])}…</code>), "
+            f"{self.blobs_checked:,} blobs, {self.bytes_checked:,} bytes checked</p>"
         )
-        items = "".join(f"<li>{html.escape(str(p))}</li>" for p in self.problems)
-        notes = "".join(
-            f"<li><i>{html.escape(n.strip())}</i></li>"
-            for n in [*self.signature_lines(), *self.notes]
+        groups: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            groups.setdefault(p.kind, []).append(p)
+        problems = "".join(
+            f"<details{' open' if len(found) <= 5 else ''}><summary>"
+            f"{badge(kind, 'bad')} {len(found)} problem(s)</summary><ul>"
+            + "".join(
+                f"<li>{html.escape(p.message)}"
+                + (f" <small>({html.escape(p.where())})</small>" if p.where() else "")
+                + "</li>"
+                for p in found[:PROBLEMS_SHOWN]
+            )
+            + (
+                f"<li>… {len(found) - PROBLEMS_SHOWN:,} more (report.problems)</li>"
+                if len(found) > PROBLEMS_SHOWN
+                else ""
+            )
+            + "</ul></details>"
+            for kind, found in sorted(groups.items())
         )
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
-            f"<p>Verification of {html.escape(self.target)}: {self.events} events, "
-            f"{self.blobs_checked} blobs, {self.bytes_checked:,} bytes. {status}</p>"
-            f"<ul>{items}{notes}</ul>"
+            f"<div class='osint-kit-verification'>{head}{problems}{self._signatures_html()}"
+            + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
+            + "</div>"
         )
+
+    def _signatures_html(self) -> str:
+        if not self.keys and not self.unsigned:
+            return "<p>Signatures: none in this log.</p>"
+        policy = "required by the case" if self.signatures_required else "not required"
+        store = f"trust store {self.trust_store}" if self.trust_store else "no trust store"
+        trust = {
+            None: badge("no trust store", "muted"),
+            True: badge("TRUSTED", "ok"),
+            False: badge("NOT TRUSTED", "bad"),
+        }
+        rows = [
+            (
+                html.escape(f"{k.name} ({k.examiner})" if k.name else k.examiner),
+                f"<code>{html.escape(k.key_id)}</code>",
+                f"{k.events:,}",
+                str(k.registered_seq),
+                html.escape(k.endorsed_by or ""),
+                trust[k.trusted],
+            )
+            for k in self.keys
+        ]
+        rows += [
+            (html.escape(who), badge("unsigned", "warn"), f"{n:,}", "", "", "")
+            for who, n in sorted(self.unsigned.items())
+        ]
+        return f"<p>Signatures ({policy}; {html.escape(store)}):</p>" + table(
+            ("examiner", "key", "events signed", "registered at seq", "endorsed by", "trust"),
+            rows,
+        )
+
+
+#: Problems of one kind a notebook lists before counting the rest.
+PROBLEMS_SHOWN = 50

@@ -59,9 +59,11 @@ def collect(
     """Collect ``spec`` (``telegram:CHANNEL``…) into ``case``; one capture, complete or partial.
 
     ``options`` are the collector's own (``Collector.options``), on top of those in
-    ``settings.options`` for its platform. Raises InvalidTarget or InvalidOption
-    before anything starts, and a CollectionFailed kind (with ``.capture``, the
-    recorded failure) when nothing usable came back.
+    ``settings.options`` for its platform. Raises InvalidTarget, InvalidOption or
+    PlatformRetired when it cannot start. A run that got nothing usable returns its
+    recorded capture with status ``failed``, ``reason`` and ``error`` (the
+    CollectionFailed kind; ``raise_for_status()`` raises it); only when even that
+    could not be written is the error raised.
     """
     collector, target = resolve(spec)
     if limit is not None and limit < 1:
@@ -165,10 +167,13 @@ def collect(
 
     artifacts = _stage(case, run, stored, record)
     if status == "failed":
-        failed = record_failure(case, record, actor, artifacts)
         assert failure is not None
+        failed = record_failure(case, record, actor, artifacts)
         failure.capture = failed
-        raise failure
+        if failed is None:  # not even the failure could be written: nothing to return
+            raise failure
+        # It ran: the result says what failed (``raise_for_status()`` raises it).
+        return replace(failed, error=failure)
     return record_acquisition(case, artifacts, record, actor)
 
 

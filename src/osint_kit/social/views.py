@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..dates import parse_time_or_none
+from ..display import badge, thumb
 from ..events import Event
 from ..rows import TEXTS, TIME, Rows, table_schema
 from .post import READABLE_FORMATS, account_key
@@ -111,18 +112,23 @@ class PostList(Rows):
     schema = POSTS_SCHEMA
     shown = ("exhibit", "platform", "created_at", "author_handle", "text", "media", "deleted")
     what = "posts"
+    #: sha256 -> a thumbnail ``data:`` URI (or None), set by the case; media thumbnails.
+    pictures: Callable[[str], str | None] | None = None
 
     def _repr_html_(self) -> str:
         """A page of posts as a detective reads them: who, when, the text wrapped (cut
         at a word, never mid-word), media, and badges for edits, versions and deletion."""
-        rows = "".join(_post_row(row) for row in self[:POST_PAGE])
+        rows = "".join(_post_row(row, self.pictures) for row in self[:POST_PAGE])
         more = (
             f"<p>… {len(self) - POST_PAGE} more (slice the list, or use .to_frame())</p>"
             if len(self) > POST_PAGE
             else ""
         )
         head = "".join(f"<th>{h}</th>" for h in ("exhibit", "when", "who", "post", "media", ""))
-        return f"<p>{len(self)} posts</p><table><tr>{head}</tr>{rows}</table>{more}"
+        return (
+            f"<div class='osint-kit-posts'><p>{len(self)} posts</p>"
+            f"<table><tr>{head}</tr>{rows}</table>{more}</div>"
+        )
 
 
 #: Posts a notebook shows at once, and how much of each text.
@@ -130,7 +136,22 @@ POST_PAGE = 50
 POST_TEXT = 600
 
 
-def _post_row(row: dict[str, Any]) -> str:
+#: Media thumbnails shown per post (the rest are counted).
+POST_THUMBS = 4
+
+
+def _media_cell(media: list[str], pictures: Callable[[str], str | None] | None) -> str:
+    shown = [thumb(pictures(sha), sha[:12]) for sha in media[:POST_THUMBS]] if pictures else []
+    shown = [t for t in shown if t]
+    count = (
+        f"{len(media)}"
+        if not shown
+        else (f"+{len(media) - len(shown)}" if len(media) > len(shown) else "")
+    )
+    return "".join(shown) + (f" <small>{count}</small>" if count else "")
+
+
+def _post_row(row: dict[str, Any], pictures: Callable[[str], str | None] | None = None) -> str:
     text = str(row.get("text") or "")
     if len(text) > POST_TEXT:
         text = text[:POST_TEXT].rsplit(None, 1)[0] + " …"
@@ -150,8 +171,8 @@ def _post_row(row: dict[str, Any]) -> str:
         html.escape(who),
         f"<div style='white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em'>"
         f"{html.escape(text)}</div>",
-        str(len(row.get("media") or [])),
-        "<br>".join(f"<b style='color:#a00'>{html.escape(b)}</b>" for b in badges),
+        _media_cell([str(m) for m in row.get("media") or []], pictures),
+        "".join(badge(b, "bad" if b.startswith("DELETED") else "warn") for b in badges),
     )
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
