@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHECKPOINT, EXAMINER
-from osint_kit import Capture, Case
-from osint_kit.provenance import ProvenanceReport
+from conftest import CHECKPOINT, EXAMINER, last_event
+from osint_kit import Capture, Case, TsaConfig
+from osint_kit.bundle.layout import MARKING
+from osint_kit.provenance import ProvenanceReport, render
+from osint_kit.verify import verify_case
 from osint_kit_sandbox.demo import make_png
 from osint_kit_sandbox.platforms import FakePlatforms
+from osint_kit_sandbox.tsa import LocalTSA
 
 BIN = Path(sys.executable).parent
 
@@ -184,7 +187,11 @@ def test_a_post_shows_its_text_and_every_later_version_and_deletion(
         for label in (old, new, gone)
     }
     assert "Sighting 1 &lt;at the pier&gt;" in block[old]  # the text, escaped
-    assert f"SUPERSEDED by a new version, {new}" in block[old]
+    link = f"<a href='#{new}'>{new}</a>"  # the newer version, a link to its section
+    assert f"SUPERSEDED by a new version, {link}" in block[old]
+    superseded = block[old].split("<p>Superseded by:</p>", 1)[1].split("</ul>", 1)[0]
+    assert link in superseded and f"event {second_seq(case)}" in superseded
+    assert "Superseded by" not in block[new] and "Superseded by" not in block[gone]
     assert "Sighting 1, corrected: the ferry" in block[new]
     assert "DELETED upstream (the platform said so)" in block[gone]
     assert "No later events" not in block[old] and "No later events" not in block[gone]
@@ -214,3 +221,137 @@ def test_the_report_prints_to_pdf_with_marking_and_page_numbers(
     # Printed again over its own earlier print: no --force needed.
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=180)
     assert again.returncode == 0, again.stderr
+
+
+def second_seq(case: Case) -> int:
+    """The seq of the second collection run's event (the one that found the new version)."""
+    runs = [e for e in case.events() if e.action == "evidence.acquired" and e.capture]
+    return runs[1].seq
+
+
+# -- the report's story: trusted time, derived, exported, superseded --------------------
+#
+# Case.report() passes what verification found; here the same is done by hand, so that
+# the report is checked with and without a TSA CA, and without verification.
+
+
+def _report(case: Case, *, verify: bool = True, tsa_ca: Path | None = None) -> str:
+    stamps = None
+    verification = None
+    if verify:
+        checked = verify_case(case.writer, tsa_ca=tsa_ca)
+        verification = (checked.ok, checked.text())
+        stamps = checked.stamps
+    return render(
+        case.identity,
+        case.events(),
+        list(case.exhibits()),
+        verification=verification,
+        stamps=stamps,
+        marking=MARKING,
+    ).html
+
+
+def _trusted_time(html: str) -> str:
+    return html.split("<h2>Trusted time</h2>", 1)[1].split("<h2>", 1)[0]
+
+
+def _row(section: str, event_seq: int) -> str:
+    """The row of the checkpoint recorded by event ``event_seq``."""
+    return section.split(f"<tr><td>{event_seq}</td>", 1)[1].split("</tr>", 1)[0]
+
+
+def _block(html: str, label: str) -> str:
+    return html.split(f"id='{label}'", 1)[1].split("<div class='exhibit'", 1)[0]
+
+
+@pytest.fixture
+def no_tsa_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OSINT_KIT_TSA_CA", raising=False)
+    monkeypatch.delenv("OSINT_KIT_TSA_URL", raising=False)
+
+
+def test_trusted_time_has_a_row_per_checkpoint_verified_against_the_tsa_ca(
+    with_photo: Case, tsa: LocalTSA, tsa_files: tuple[LocalTSA, LocalTSA], no_tsa_env: None
+) -> None:
+    point = with_photo.stamp(tsa=TsaConfig(tsa.url, tsa.ca_pem), examiner=EXAMINER)
+    stamped = last_event(with_photo, CHECKPOINT)
+    assert stamped.details["trusted_time"] and stamped.details["seq"] == point.seq
+    plain = next(e for e in with_photo.events() if e.action == CHECKPOINT)
+    assert not plain.details["trusted_time"]  # the imports' own checkpoints: no TSA then
+
+    row = _row(_trusted_time(_report(with_photo, tsa_ca=tsa.ca_pem)), stamped.seq)
+    assert f"<td>{point.seq}</td>" in row and point.hash in row
+    assert tsa.url in row and "department TSA" in row and "serial 0x" in row
+    assert str(stamped.details["gen_time"]) in row
+    assert f"<td class='ok'>verified against {tsa.ca_pem}</td>" in row
+    section = _trusted_time(_report(with_photo, tsa_ca=tsa.ca_pem))
+    assert "no time stamp (a signed checkpoint only)" in _row(section, plain.seq)
+
+    # No CA to check against: said, with how to give one.
+    row = _row(_trusted_time(_report(with_photo)), stamped.seq)
+    assert "not checked: no TSA CA configured (set OSINT_KIT_TSA_CA or pass --tsa-ca)" in row, row
+    assert "verified" not in row
+    # No verification at all: not checked, and nothing more is claimed.
+    row = _row(_trusted_time(_report(with_photo, verify=False)), stamped.seq)
+    assert "<td>not checked</td>" in row and point.hash in row
+    # Another CA (a rogue TSA's): the token does not verify, and the row says so.
+    row = _row(_trusted_time(_report(with_photo, tsa_ca=tsa_files[1].ca_pem)), stamped.seq)
+    assert "<td class='bad'>FAILED: does not verify against" in row
+    # A token removed after the event recorded it.
+    next((with_photo.path / "timestamps").glob("*.tsr")).unlink()
+    row = _row(_trusted_time(_report(with_photo, tsa_ca=tsa.ca_pem)), stamped.seq)
+    assert "MISSING: the event records a time stamp; its token is gone" in row
+
+
+def test_a_case_without_checkpoints_says_so(case: Case, no_tsa_env: None) -> None:
+    assert not [e for e in case.events() if e.action == CHECKPOINT]
+    section = _trusted_time(_report(case))
+    assert "No checkpoints: the case has none, so no trusted time." in section
+    assert "<tr>" not in section
+
+
+def test_an_exhibit_lists_what_was_derived_from_it_and_where_it_was_exported(
+    with_photo: Case, tmp_path: Path, no_tsa_env: None
+) -> None:
+    derived = with_photo.export_repeated_images(examiner=EXAMINER)
+    result = with_photo.export_bundle(
+        tmp_path / "to-da.zip",
+        authorization="DA-7 <urgent>",
+        recipient="Prosecutor & Co",
+        exhibits=["E0001"],
+        examiner=EXAMINER,
+    )
+    html = _report(with_photo)
+    photo, tip = _block(html, "E0001"), _block(html, "E0002")
+    made_from = photo.split("<p>Derived from it:</p>", 1)[1].split("</ul>", 1)[0]
+    assert f"<a href='#{derived.label}'>{derived.label}</a>: images.repeated" in made_from
+    assert f"id='{derived.label}'" in html  # the link leads somewhere
+    exported = photo.split("<p>Exported in:</p>", 1)[1].split("</table>", 1)[0]
+    assert f"<td>{result.event.seq}</td><td>{result.event.time}</td>" in exported
+    assert "<td>Prosecutor &amp; Co</td><td>DA-7 &lt;urgent&gt;</td><td>to-da.zip</td>" in exported
+    # The tip is no picture: nothing derived from it, and it was not exported.
+    assert "Derived from it" not in tip and "Exported in" not in tip
+
+
+def test_a_bundle_report_shows_the_stamp_it_carries(
+    with_photo: Case, tsa: LocalTSA, tmp_path: Path, no_tsa_env: None
+) -> None:
+    result = with_photo.export_bundle(
+        tmp_path / "b.zip",
+        authorization="DA-7",
+        recipient="Prosecutor",
+        exhibits=["E0001"],
+        examiner=EXAMINER,
+        tsa=TsaConfig(tsa.url, tsa.ca_pem),
+    )
+    with zipfile.ZipFile(result.path) as zf:
+        html = zf.read("b/data/report.html").decode()
+    # The checkpoint made for the export is withheld (seq and digest only); its stamp is
+    # in the bundle, and so in its report.
+    point = [e for e in with_photo.events() if e.action == CHECKPOINT][-2]
+    assert point.seq == result.head_seq and point.details["trusted_time"]
+    row = _trusted_time(html).split(f"<tr><td>{point.seq} (withheld)</td>", 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert point.details["hash"] in row and tsa.url in row
+    assert "verified when the bundle was made" in row and "custody/checkpoint.json" in row

@@ -28,7 +28,14 @@ from .events import EventDraft
 from .examiner import Examiner
 from .folder import CaseFolder
 from .fsio import atomic_write, fsync_dir
-from .timestamp import ENV_TSA_CA, TsaConfig, request_token, trusted_tsa_ca, verify_token
+from .timestamp import (
+    ENV_TSA_CA,
+    StampCheck,
+    TsaConfig,
+    request_token,
+    trusted_tsa_ca,
+    verify_token,
+)
 from .writer import CaseWriter
 
 if TYPE_CHECKING:
@@ -44,6 +51,34 @@ class Checkpoint:
     path: Path
     stamped: bool
     gen_time: str | None
+
+
+#: What verification found of a checkpoint's time stamp (``StampStatus.state``).
+VERIFIED, FAILED, NOT_CHECKED, NO_STAMP = "verified", "failed", "not checked", "no stamp"
+#: Why a stamp was not checked when no CA was given.
+NO_TSA_CA = f"no TSA CA configured (set {ENV_TSA_CA} or pass --tsa-ca)"
+
+
+@dataclass(frozen=True)
+class StampStatus:
+    """One checkpoint's trusted time as verification found it, for the report.
+
+    ``state`` is ``verified`` (the token stamps this checkpoint and chains to the
+    configured TSA CA), ``failed``, ``not checked`` (no CA to check against) or ``no
+    stamp``; ``detail`` says against what CA, or why not. ``event_seq`` is the
+    ``log.checkpoint`` event that recorded the checkpoint, when one does."""
+
+    file: str
+    seq: int
+    hash: str
+    state: str
+    detail: str = ""
+    gen_time: str | None = None
+    tsa_name: str | None = None
+    serial: str | None = None
+    event_seq: int | None = None
+    #: Where the stamp was asked for, when known here (a case's events record it).
+    tsa_url: str | None = None
 
 
 def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None) -> Checkpoint:
@@ -162,12 +197,19 @@ def check_stamp(
     token: bytes, data: bytes, ca: Path, seq: int, report: VerificationReport, **where: Any
 ) -> bool:
     """An RFC 3161 token over ``data``, checked against the configured CA only."""
+    return checked_stamp(token, data, ca, seq, report, **where).ok
+
+
+def checked_stamp(
+    token: bytes, data: bytes, ca: Path, seq: int, report: VerificationReport, **where: Any
+) -> StampCheck:
+    """``check_stamp``, with what the token says (time, TSA, serial) for the report."""
     check = verify_token(token, data, ca)
     if not check.ok:
         report.add("timestamp-invalid", f"the time stamp {check.reason}", seq=seq, **where)
-        return False
-    report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
-    return True
+    else:
+        report.notes.append(f"trusted time: seq {seq} existed at {check.gen_time} (UTC)")
+    return check
 
 
 def _registered_keys(case: CaseFolder) -> dict[str, str]:
@@ -226,15 +268,18 @@ def check_checkpoints(
     heads: dict[int, str],
     report: VerificationReport,
     tsa_ca: Path | None = None,
-) -> None:
+) -> list[StampStatus]:
     """Every checkpoint against the log (``heads``: seq -> hash as verified), and its stamp,
-    checked against ``tsa_ca`` (else ``$OSINT_KIT_TSA_CA``)."""
+    checked against ``tsa_ca`` (else ``$OSINT_KIT_TSA_CA``). Returns what was found of
+    each readable checkpoint's stamp (``event_seq`` left for the caller, who knows the
+    events)."""
     folder = case.path / "timestamps"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     files = [f for f in files if not f.name.endswith(".sig.json")]
     ca = trusted_tsa_ca(tsa_ca)
     stamped = 0
     keys = _registered_keys(case) if files else {}
+    found: list[StampStatus] = []
     for f in files:
         rel = str(f.relative_to(case.path))
         try:
@@ -248,12 +293,28 @@ def check_checkpoints(
         _check_checkpoint_signature(keys, f, data, rel, seq, report)
         token_file = f.with_suffix(".tsr")
         if not token_file.exists():
+            found.append(StampStatus(rel, seq, head, NO_STAMP))
             continue
         if ca is None:
             report.notes.append(
                 f"{rel}: time-stamped, but no TSA CA is configured to check it ({ENV_TSA_CA})"
             )
+            found.append(StampStatus(rel, seq, head, NOT_CHECKED, NO_TSA_CA))
             continue
-        stamped += check_stamp(token_file.read_bytes(), data, ca, seq, report, path=rel)
+        check = checked_stamp(token_file.read_bytes(), data, ca, seq, report, path=rel)
+        stamped += check.ok
+        found.append(
+            StampStatus(
+                rel,
+                seq,
+                head,
+                VERIFIED if check.ok else FAILED,
+                f"against {ca}" if check.ok else check.reason,
+                check.gen_time.isoformat() if check.gen_time else None,
+                check.tsa_name,
+                check.serial,
+            )
+        )
     if not stamped:
         report.notes.append("no trusted time: no checkpoint carries a verified RFC 3161 stamp")
+    return found

@@ -1,11 +1,15 @@
 """The provenance report: one self-contained HTML page a reviewer can read or print.
 
-Case header and authority, the examiners, the verification status, a timeline
-of custody events, and per exhibit its whole provenance: acquired how, from
-where, by whom and when, and every later event that touched it (notes,
-exports), with a thumbnail for pictures and screenshots. No scripts, no
-outside resources: images are embedded, so the file opens the same anywhere,
-offline, and prints to PDF cleanly.
+Case header and authority, the examiners, the verification status, the trusted
+time of every checkpoint, a timeline of custody events, and per exhibit its
+whole provenance: acquired how, from where, by whom and when, what was derived
+from it, where it was exported, what superseded it, and every later event that
+touched it (notes, exports), with a thumbnail for pictures and screenshots. No
+scripts, no outside resources: images are embedded, so the file opens the same
+anywhere, offline, and prints to PDF cleanly.
+
+A case can hold 10,000 exhibits: what concerns each exhibit is looked up in
+indexes built once (``_Index``), never by scanning every event per exhibit.
 """
 
 from __future__ import annotations
@@ -13,11 +17,14 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from .capture_facts import CaptureFacts, text
+from .checkpoint import FAILED, NO_STAMP, NOT_CHECKED, VERIFIED, StampStatus
 from .dates import utc_now
 from .errors import InvalidOption, StorageError
 from .events import Event, describe_rerouting, rerouted_hosts
@@ -110,13 +117,18 @@ def render(
     problems: Mapping[str, list[str]] | None = None,
     signers: Mapping[str, str] | None = None,
     bad_signatures: Iterable[int] = (),
+    stamps: Sequence[StampStatus] | None = None,
+    progress: bool = False,
 ) -> ProvenanceReport:
     """The report for ``exhibits``, from ``events`` (all of them, or a bundle's full events).
 
     ``verification`` is (ok, text) of the last check, and ``problems`` what it found
     per exhibit; ``withheld`` counts events a bundle includes only as seq + digest;
     ``signers`` says per key id whose key it is and whether it is trusted, and
-    ``bad_signatures`` the seqs whose signature did not verify.
+    ``bad_signatures`` the seqs whose signature did not verify. ``stamps`` is what
+    verification found of each checkpoint's time stamp (``VerificationReport.stamps``);
+    None when none ran: every stamp then reads "not checked". ``progress``: a bar on
+    stderr of the exhibits written.
     """
     authority = identity.get("authority") or {}
     parts = [
@@ -174,6 +186,7 @@ def render(
             "captured with certificate errors let through (--ignore-tls-errors): nothing shows "
             f"that they came from the site their address names.</p><ul>{items}</ul>"
         )
+    parts.append(_trusted_time(events, stamps, withheld))
     parts.append(_examiners(events))
     parts.append(_timeline(events, withheld, signers or {}, set(bad_signatures)))
     web = [(e, f) for e in events if (f := e.capture_facts) and f.is_web]
@@ -181,14 +194,104 @@ def render(
         parts.append("<h2>Web captures</h2>")
         parts.extend(_web_capture(e, f) for e, f in web)
     parts.append("<h2>Exhibits</h2>")
-    for ex in exhibits:
+    index = _Index.of(events, exhibits)
+    for ex in tqdm(exhibits, desc="report", unit="exhibit", disable=not progress):
         status = None
         if verification is not None:
             found = (problems or {}).get(ex.label, [])
             status = "; ".join(found) if found else "verified: its bytes match its hash"
-        parts.append(_exhibit(ex, events, status))
+        parts.append(_exhibit(ex, index, status))
     parts.append("</body></html>")
     return ProvenanceReport("".join(parts))
+
+
+def _trusted_time(
+    events: Sequence[Event], stamps: Sequence[StampStatus] | None, withheld: int
+) -> str:
+    """One row per checkpoint: its event, the log seq and hash it covers, the TSA, the
+    token's time, and whether the token verified against the configured TSA CA."""
+    by_event = {s.event_seq: s for s in stamps or () if s.event_seq is not None}
+    points = [e for e in events if e.action == "log.checkpoint"]
+    shown = {e.seq for e in points}
+    rows = []
+    for e in points:
+        d = e.details
+        stamp = by_event.get(e.seq)
+        cls, said = _stamp_state(bool(d.get("trusted_time")), stamp, stamps is not None)
+        rows.append(
+            _stamp_row(
+                f"{e.seq}",
+                d.get("seq"),
+                d.get("hash"),
+                _tsa(text(d.get("tsa")), stamp),
+                (stamp.gen_time if stamp else None) or text(d.get("gen_time")),
+                cls,
+                said,
+            )
+        )
+    for stamp in stamps or ():  # stamps whose event is not among these (a bundle's own)
+        if stamp.event_seq in shown:
+            continue
+        event = f"{stamp.event_seq} (withheld)" if stamp.event_seq is not None else "none recorded"
+        cls, said = _stamp_state(stamp.state != NO_STAMP, stamp, True)
+        rows.append(
+            _stamp_row(
+                event,
+                stamp.seq,
+                stamp.hash,
+                _tsa(stamp.tsa_url, stamp),
+                stamp.gen_time,
+                cls,
+                f"{said} ({stamp.file})",
+            )
+        )
+    if not rows:
+        where = "the events in this report include none" if withheld else "the case has none"
+        return f"<h2>Trusted time</h2><p>No checkpoints: {where}, so no trusted time.</p>"
+    return (
+        "<h2>Trusted time</h2><table><tr><th>Checkpoint event</th><th>Covers log seq</th>"
+        "<th>Log hash</th><th>TSA</th><th>Token time (UTC)</th>"
+        f"<th>Token against the TSA CA</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _stamp_state(recorded: bool, stamp: StampStatus | None, checked: bool) -> tuple[str, str]:
+    """(css class, words) for a checkpoint's stamp: recorded as stamped or not, what
+    verification found (``stamp``), and whether verification ran at all."""
+    if stamp is not None and stamp.state == VERIFIED:
+        return "ok", f"verified {stamp.detail}".strip()
+    if stamp is not None and stamp.state == FAILED:
+        return "bad", f"FAILED: {stamp.detail}"
+    if not recorded and (stamp is None or stamp.state == NO_STAMP):
+        return "", "no time stamp (a signed checkpoint only)"
+    if stamp is not None and stamp.state == NO_STAMP:
+        return "bad", "MISSING: the event records a time stamp; its token is gone"
+    if stamp is not None and stamp.state == NOT_CHECKED:
+        return "", f"not checked: {stamp.detail}" if stamp.detail else "not checked"
+    if checked:
+        return "bad", "not checked: its checkpoint file was not found (see Verification)"
+    return "", "not checked"
+
+
+def _tsa(url: str | None, stamp: StampStatus | None) -> str | None:
+    """The TSA's URL, and the name and serial number its verified token gives."""
+    said = []
+    if stamp is not None and stamp.tsa_name:
+        said.append(stamp.tsa_name)
+    if stamp is not None and stamp.serial:
+        said.append(f"serial {stamp.serial}")
+    named = f"({', '.join(said)})" if said else None
+    return " ".join(x for x in (url, named) if x) or None
+
+
+def _stamp_row(
+    event: str, seq: object, hsh: object, tsa: str | None, when: str | None, cls: str, said: str
+) -> str:
+    status = f"<td class='{cls}'>{_e(said)}</td>" if cls else f"<td>{_e(said)}</td>"
+    return (
+        f"<tr><td>{_e(event)}</td><td>{_e(seq)}</td><td class='hash'>{_e(hsh)}</td>"
+        f"<td>{_e(tsa or '')}</td><td>{_e(when or '')}</td>{status}</tr>"
+    )
 
 
 def _examiners(events: Sequence[Event]) -> str:
@@ -316,8 +419,100 @@ def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) -> str:
-    acquiring = next((e for e in events if e.seq == ex.seq), None)
+@dataclass
+class _Run:
+    """One collection run against a target, as the post histories read it."""
+
+    event: Event
+    #: post id -> the SHA-256 of each record the run listed for it
+    records: dict[str, list[str]]
+    #: sha256 -> exhibit of this run's subjects
+    exhibits: dict[str, str]
+    deleted: set[str]
+    no_longer_listed: set[str]
+    reappeared: set[str]
+
+
+@dataclass
+class _Index:
+    """What concerns each exhibit, looked up once for all of them (a case may hold
+    10,000 exhibits: scanning every event for each would take minutes)."""
+
+    by_seq: dict[int, Event] = field(default_factory=dict)
+    #: events naming an exhibit number, and events naming a SHA-256 (same bytes)
+    by_label: dict[str, list[Event]] = field(default_factory=dict)
+    by_sha: dict[str, list[Event]] = field(default_factory=dict)
+    #: input exhibit -> the analysis.derived events whose inputs name it
+    derived_from: dict[str, list[Event]] = field(default_factory=dict)
+    #: exhibit -> the export.created events that carried it
+    exports: dict[str, list[Event]] = field(default_factory=dict)
+    #: capture target -> the runs against it, in log order
+    runs: dict[str, list[_Run]] = field(default_factory=dict)
+    #: the exhibits this report shows (links go to these only)
+    shown: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, events: Sequence[Event], exhibits: Sequence[Exhibit]) -> _Index:
+        index = cls(shown={ex.label for ex in exhibits})
+        for e in events:
+            index.by_seq.setdefault(e.seq, e)
+            labels, shas = set(), set()
+            for s in e.subjects:
+                shas.add(s.sha256)
+                if s.exhibit:
+                    labels.add(s.exhibit)
+            for label in labels:
+                index.by_label.setdefault(label, []).append(e)
+            for sha in shas:
+                index.by_sha.setdefault(sha, []).append(e)
+            if e.action == "export.created":
+                for label in labels:
+                    index.exports.setdefault(label, []).append(e)
+            derived = _map(e.details.get("derived"))
+            inputs = derived.get("inputs")
+            if derived and isinstance(inputs, list):
+                for label in dict.fromkeys(str(i) for i in inputs):
+                    index.derived_from.setdefault(label, []).append(e)
+            cap = _map(e.capture)
+            if isinstance(cap.get("target"), str) and (cap.get("posts") or cap.get("changes")):
+                index.runs.setdefault(cap["target"], []).append(_run(e, cap))
+        return index
+
+    def later(self, ex: Exhibit) -> list[Event]:
+        """Events after the exhibit's own that name it, or its bytes."""
+        found = {e.seq: e for e in self.by_label.get(ex.label, ()) if e.seq > ex.seq}
+        found.update((e.seq, e) for e in self.by_sha.get(ex.sha256, ()) if e.seq > ex.seq)
+        return [found[seq] for seq in sorted(found)]
+
+    def link(self, label: str) -> str:
+        """An exhibit number, linked to its section when this report shows it."""
+        if label in self.shown:
+            return f"<a href='#{_e(label)}'>{_e(label)}</a>"
+        return f"{_e(label)} (not in this report)"
+
+
+def _run(e: Event, cap: Mapping[str, Any]) -> _Run:
+    records: dict[str, list[str]] = {}
+    for entry in cap.get("posts") or []:
+        if isinstance(entry, Mapping):
+            records.setdefault(str(entry.get("id")), []).append(str(entry.get("record")))
+    changes = _map(cap.get("changes"))
+
+    def ids(key: str) -> set[str]:
+        return {str(gone.get("id")) for gone in changes.get(key) or [] if isinstance(gone, Mapping)}
+
+    return _Run(
+        e,
+        records,
+        {s.sha256: s.exhibit for s in e.subjects if s.exhibit},
+        ids("deleted"),
+        ids("no_longer_listed"),
+        {str(x) for x in changes.get("reappeared") or []},
+    )
+
+
+def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
+    acquiring = index.by_seq.get(ex.seq)
     title = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.name or ex.capture}"
     cap = _map(acquiring.capture if acquiring else None)
     facts = CaptureFacts.of(cap)
@@ -365,12 +560,7 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         ("Note", text(cap.get("note"), most=10_000)),
         *_post_rows(ex),
     ]
-    later = [
-        e
-        for e in events
-        if e.seq > ex.seq
-        and any(s.exhibit == ex.label or s.sha256 == ex.sha256 for s in e.subjects)
-    ]
+    later = index.later(ex)
     items = [
         (
             e.seq,
@@ -380,16 +570,62 @@ def _exhibit(ex: Exhibit, events: Sequence[Event], status: str | None = None) ->
         for e in later
     ]
     post_id = _post_id(cap, ex.sha256)
+    newer: list[tuple[int, str]] = []
     if post_id is not None:
-        items += _post_history(post_id, ex, events, cap.get("target"))
+        post_items, newer = _post_history(post_id, ex, index, cap.get("target"))
+        items += post_items
     history = "".join(f"<li>{line}</li>" for _, line in sorted(items))
     return (
         f"<div class='exhibit' id='{_e(ex.label)}'>{_thumbnail(ex)}<h3>{_e(ex.label)}: "
         f"{_e(title)}</h3>"
         f"<table>{_rows(facts_rows)}</table>"
+        + _derived_from_it(ex, index)
+        + _exported_in(ex, index)
+        + _superseded_by(newer)
         + (f"<p>Later events:</p><ul>{history}</ul>" if history else "<p>No later events.</p>")
         + "<div class='clear'></div></div>"
     )
+
+
+def _derived_from_it(ex: Exhibit, index: _Index) -> str:
+    """The derived exhibits whose inputs name this one: label (linked) and method."""
+    items = []
+    for e in index.derived_from.get(ex.label, ()):
+        derived = _map(e.details.get("derived"))
+        method, name = text(derived.get("method")), text(derived.get("name"))
+        what = f"{method or '?'} ({name})" if name else method or "?"
+        for label in e.exhibits:
+            items.append(
+                f"<li>{index.link(label)}: {_e(what)}, by {_e(e.actor.get('name'))} at "
+                f"{_e(e.time)} (event {e.seq})</li>"
+            )
+    return f"<p>Derived from it:</p><ul class='derived'>{''.join(items)}</ul>" if items else ""
+
+
+def _exported_in(ex: Exhibit, index: _Index) -> str:
+    """Each export that carried this exhibit: when, to whom, under what, which bundle."""
+    rows = []
+    for e in index.exports.get(ex.label, ()):
+        d = e.details
+        bundle = _map(d.get("bundle"))
+        rows.append(
+            f"<tr><td>{e.seq}</td><td>{_e(e.time)}</td><td>{_e(text(d.get('recipient')))}</td>"
+            f"<td>{_e(text(d.get('authorization')))}</td><td>{_e(text(bundle.get('name')))}</td>"
+            "</tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        "<p>Exported in:</p><table class='exports'><tr><th>Event</th><th>Time (UTC)</th>"
+        f"<th>Recipient</th><th>Authorisation</th><th>Bundle</th></tr>{''.join(rows)}</table>"
+    )
+
+
+def _superseded_by(newer: Sequence[tuple[int, str]]) -> str:
+    if not newer:
+        return ""
+    items = "".join(f"<li>{line}</li>" for _, line in newer)
+    return f"<p>Superseded by:</p><ul class='superseded'>{items}</ul>"
 
 
 #: The largest post record whose text the report shows (larger ones are only listed).
@@ -425,35 +661,37 @@ def _post_id(cap: Mapping[str, Any], sha256: str) -> str | None:
 
 
 def _post_history(
-    post_id: str, ex: Exhibit, events: Sequence[Event], target: object
-) -> list[tuple[int, str]]:
+    post_id: str, ex: Exhibit, index: _Index, target: object
+) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """What later runs against the same target said of this post: a new version, deleted
-    (the platform's word), no longer listed, listed again."""
+    (the platform's word), no longer listed, listed again. Also, apart, each newer
+    version (a link to its exhibit) for "Superseded by"."""
     out: list[tuple[int, str]] = []
-    for e in events:
-        cap = _map(e.capture)
-        if e.seq <= ex.seq or cap.get("target") != target:
+    newer: list[tuple[int, str]] = []
+    runs = index.runs.get(target, []) if isinstance(target, str) else []
+    for run in runs:
+        e = run.event
+        if e.seq <= ex.seq:
             continue
+        cap = _map(e.capture)
         when = f"{_e(e.time)} (event {e.seq}, capture {_e(cap.get('id'))})"
-        for entry in cap.get("posts") or []:
-            if not isinstance(entry, Mapping) or str(entry.get("id")) != post_id:
-                continue
-            if entry.get("record") != ex.sha256:
-                newer = next((x.exhibit for x in e.subjects if x.sha256 == entry.get("record")), "")
-                out.append((e.seq, f"{when}: SUPERSEDED by a new version, {_e(newer)}"))
-        changes = _map(cap.get("changes"))
-        for key, said in (
-            ("deleted", "DELETED upstream (the platform said so)"),
-            ("no_longer_listed", "no longer listed by the platform (deletion not confirmed)"),
+        for record in run.records.get(post_id, ()):
+            if record != ex.sha256:
+                label = run.exhibits.get(record)
+                version = index.link(label) if label else f"its record sha256 {_e(record)}"
+                out.append((e.seq, f"{when}: SUPERSEDED by a new version, {version}"))
+                newer.append((e.seq, f"{version}, collected {when}"))
+        for gone, said in (
+            (run.deleted, "DELETED upstream (the platform said so)"),
+            (run.no_longer_listed, "no longer listed by the platform (deletion not confirmed)"),
         ):
-            for gone in changes.get(key) or []:
-                if isinstance(gone, Mapping) and str(gone.get("id")) == post_id:
-                    words = _map(cap.get("deletion_evidence")).get(post_id)
-                    note = f": {_e(text(words))}" if words else ""
-                    out.append((e.seq, f"{when}: {said}{note}"))
-        if post_id in [str(x) for x in changes.get("reappeared") or []]:
+            if post_id in gone:
+                words = _map(cap.get("deletion_evidence")).get(post_id)
+                note = f": {_e(text(words))}" if words else ""
+                out.append((e.seq, f"{when}: {said}{note}"))
+        if post_id in run.reappeared:
             out.append((e.seq, f"{when}: listed again"))
-    return out
+    return out, newer
 
 
 def _thumbnail(ex: Exhibit) -> str:

@@ -63,6 +63,10 @@ class StampCheck:
     ok: bool
     reason: str
     gen_time: datetime | None = None
+    #: Who stamped (the token's TSA name, ``DirName:/CN=…``) and its serial number, as
+    #: the verified token says (None when the token names no TSA).
+    tsa_name: str | None = None
+    serial: str | None = None
 
 
 def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -114,12 +118,23 @@ def verify_token(token: bytes, data: bytes, ca_file: Path) -> StampCheck:
         if checked.returncode != 0 or "Verification: OK" not in checked.stdout:
             detail = (checked.stderr.strip().splitlines() or ["verification failed"])[-1]
             return StampCheck(False, f"does not verify against {ca_file} ({detail})")
-        return StampCheck(True, "verified", _gen_time(folder))
+        facts = _token_facts(folder)
+        gen_time = facts.get("Time stamp")
+        return StampCheck(
+            True,
+            "verified",
+            parse_openssl_time(gen_time) if gen_time else None,
+            facts.get("TSA") or None,
+            facts.get("Serial number") or None,
+        )
 
 
-def _gen_time(folder: Path) -> datetime | None:
+def _token_facts(folder: Path) -> dict[str, str]:
+    """The token's own lines (``openssl ts -reply -text``): time, serial number, TSA name."""
     shown = _openssl("ts", "-reply", "-in", "token.tsr", "-text", cwd=folder)
+    facts = {}
     for line in shown.stdout.splitlines():
-        if line.startswith("Time stamp:"):
-            return parse_openssl_time(line.split(":", 1)[1])
-    return None
+        key, sep, value = line.partition(":")
+        if sep and key in ("Time stamp", "Serial number", "TSA"):
+            facts[key] = value.strip()
+    return facts

@@ -7,9 +7,11 @@ import os
 import stat
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from tqdm.auto import tqdm
 
 from .authenticity import SignatureCheck
 from .chain import (
@@ -30,6 +32,7 @@ from .store import hash_file
 from .verification import VerificationReport
 
 if TYPE_CHECKING:
+    from .checkpoint import StampStatus
     from .trust import TrustStore
 
 
@@ -41,11 +44,16 @@ def verify_case(
     expect: Sequence[Head] = (),
     ledger: bool = True,
     tsa_ca: Path | None = None,
+    progress: bool = False,
 ) -> VerificationReport:
     """Everything about a case at once. ``trust``: the examiners' keys the department
     vouches for; ``expect``: heads a reviewer holds from elsewhere (a bundle, a report);
     ``ledger``: compare with the heads this machine's own writes recorded; ``tsa_ca``:
-    the CA checkpoints' time stamps must chain to (else ``$OSINT_KIT_TSA_CA``)."""
+    the CA checkpoints' time stamps must chain to (else ``$OSINT_KIT_TSA_CA``);
+    ``progress``: a bar on stderr of the blobs and bytes hashed.
+
+    What was found of each checkpoint's time stamp is in ``report.stamps`` (for the
+    provenance report's "Trusted time")."""
     from .checkpoint import check_against_bundle, check_checkpoints
 
     if trust is not None:
@@ -57,7 +65,7 @@ def verify_case(
     except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
         report.add("case-file", str(exc), path="case.json")
     if _log_not_regular(case, report):
-        _check_blobs(case, {}, report, log_missing=True)
+        _check_blobs(case, {}, report, log_missing=True, progress=progress)
         return report
     if not case.log.path.is_file():
         report.add(
@@ -65,7 +73,7 @@ def verify_case(
             "custody.jsonl is missing: no blob can be matched to its record",
             path="custody.jsonl",
         )
-        _check_blobs(case, {}, report, log_missing=True)
+        _check_blobs(case, {}, report, log_missing=True, progress=progress)
         return report
     heads: dict[int, str] = {}
     recorded: list[RecordedHead] = []
@@ -81,8 +89,9 @@ def verify_case(
         required=required,
         trust=trust,
     )
-    _check_blobs(case, referenced, report)
-    check_checkpoints(case, heads, report, tsa_ca)
+    _check_blobs(case, referenced, report, progress=progress)
+    stamps = check_checkpoints(case, heads, report, tsa_ca)
+    _keep_stamps(report, stamps, recorded)
     check_recorded_heads(recorded, heads, report)
     _check_checkpoint_files(case, recorded, report)
     for bundle in against:
@@ -93,6 +102,17 @@ def verify_case(
     for head in expect:
         check_outside_head(head, heads, report)
     return report
+
+
+def _keep_stamps(
+    report: VerificationReport, stamps: list[StampStatus], recorded: Iterable[RecordedHead]
+) -> None:
+    """Each checkpoint's stamp, with the event that recorded it, on the report."""
+    events = {r.file: r.event_seq for r in recorded if r.action == "log.checkpoint" and r.file}
+    found = [replace(s, event_seq=events.get(s.file)) for s in stamps]
+    # VerificationReport.stamps, set through vars() so that this works before and after
+    # verification.py declares the field (then this is ``report.stamps = found``).
+    vars(report)["stamps"] = found
 
 
 def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:
@@ -584,9 +604,12 @@ def _check_blobs(
     referenced: dict[str, _Ref],
     report: VerificationReport,
     log_missing: bool = False,
+    *,
+    progress: bool = False,
 ) -> None:
     store = case.store
     present: dict[str, Path] = {}
+    sizes: dict[str, int] = {}  # as listed: the bar's total
     for path in store.iter_files():
         rel = str(path.relative_to(case.path))
         name = path.name
@@ -594,9 +617,10 @@ def _check_blobs(
             report.add("blob-misplaced", "a link sits in the store where a blob should", path=rel)
             continue
         try:
-            regular = stat.S_ISREG(os.lstat(path).st_mode)
+            listed = os.lstat(path)
         except FileNotFoundError:
             continue  # gone since it was listed
+        regular = stat.S_ISREG(listed.st_mode)
         if not regular:  # a FIFO would hang the hashing; a device is no blob either
             report.add(
                 "blob-misplaced", "something that is not a regular file sits in the store", path=rel
@@ -610,6 +634,7 @@ def _check_blobs(
             report.add("blob-misplaced", "a file that is not a blob sits in the store", path=rel)
             continue
         present[name] = path
+        sizes[name] = listed.st_size
 
     def check(item: tuple[str, Path]) -> tuple[str, Path, str, int, str | None, bool]:
         sha, path = item
@@ -620,47 +645,58 @@ def _check_blobs(
         except OSError as exc:
             return sha, path, "", 0, exc.strerror or str(exc), False
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(check, sorted(present.items())))
-    for sha, path, found, size, error, writable in results:
-        rel = str(path.relative_to(case.path))
-        ref = referenced.get(sha)
-        label = ", ".join(sorted(ref.exhibits)) if ref else None
-        if error:
-            report.add("blob-unreadable", f"cannot read blob: {error}", path=rel, exhibit=label)
-            continue
-        report.blobs_checked += 1
-        report.bytes_checked += size
-        if found != sha:
-            report.add(
-                "blob-altered",
-                f"content hashes to {found[:16]}…, not to its name: its bytes were changed",
-                path=rel,
-                exhibit=label,
-            )
-        elif ref is not None and ref.size != size:
-            report.add(
-                "blob-size",
-                f"blob has {size} bytes, the log says {ref.size}",
-                path=rel,
-                exhibit=label,
-            )
-        elif writable and (ref is not None or log_missing):
-            # Intact but open to the next write. A changed blob is blob-altered and an
-            # unrecorded one blob-unrecorded: that says enough about those.
-            report.add(
-                "blob-writable",
-                "blob is writable (blobs are stored read-only, mode 0444): its permissions "
-                "were changed",
-                path=rel,
-                exhibit=label,
-            )
-        if ref is None and not log_missing:
-            report.add(
-                "blob-unrecorded",
-                "a blob is in the store but no custody event records it",
-                path=rel,
-            )
+    bar = tqdm(
+        desc="verify blobs",
+        total=sum(sizes.values()),
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        disable=not progress,
+    )
+    with bar, ThreadPoolExecutor(max_workers=2) as pool:
+        # Hashed on the workers; each result is taken here, in order, as it comes back.
+        results = pool.map(check, sorted(present.items()))
+        for done, (sha, path, found, size, error, writable) in enumerate(results, start=1):
+            bar.set_postfix_str(f"{done}/{len(present)} blobs", refresh=False)
+            bar.update(sizes[sha])
+            rel = str(path.relative_to(case.path))
+            ref = referenced.get(sha)
+            label = ", ".join(sorted(ref.exhibits)) if ref else None
+            if error:
+                report.add("blob-unreadable", f"cannot read blob: {error}", path=rel, exhibit=label)
+                continue
+            report.blobs_checked += 1
+            report.bytes_checked += size
+            if found != sha:
+                report.add(
+                    "blob-altered",
+                    f"content hashes to {found[:16]}…, not to its name: its bytes were changed",
+                    path=rel,
+                    exhibit=label,
+                )
+            elif ref is not None and ref.size != size:
+                report.add(
+                    "blob-size",
+                    f"blob has {size} bytes, the log says {ref.size}",
+                    path=rel,
+                    exhibit=label,
+                )
+            elif writable and (ref is not None or log_missing):
+                # Intact but open to the next write. A changed blob is blob-altered and an
+                # unrecorded one blob-unrecorded: that says enough about those.
+                report.add(
+                    "blob-writable",
+                    "blob is writable (blobs are stored read-only, mode 0444): its permissions "
+                    "were changed",
+                    path=rel,
+                    exhibit=label,
+                )
+            if ref is None and not log_missing:
+                report.add(
+                    "blob-unrecorded",
+                    "a blob is in the store but no custody event records it",
+                    path=rel,
+                )
 
     staged = _staged_parts(case)
     finishing: set[Path] = set()

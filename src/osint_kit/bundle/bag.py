@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from ..errors import BagFailed, UnsafeBundle
 from ..store import hash_file
 
@@ -119,7 +121,12 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def zip_folder(
-    folder: Path, out: Path, top: str, *, expect: Mapping[str, str] | None = None
+    folder: Path,
+    out: Path,
+    top: str,
+    *,
+    expect: Mapping[str, str] | None = None,
+    progress: bool = False,
 ) -> tuple[str, int]:
     """Zip ``folder`` under ``top/``: sorted names, fixed times and modes, so same bytes in,
     same zip out. Written to ``out`` exclusively (an existing file is never replaced).
@@ -132,10 +139,21 @@ def zip_folder(
     ``expect`` maps paths in ``folder`` to the SHA-256 their bytes must have: each is
     hashed on a worker thread as it is read for the zip (one read), and a mismatch
     raises ContentMismatch (``out`` is left for the caller to remove).
+
+    ``progress``: a bar on stderr of the bytes read into the zip (the files' sizes).
     """
     expect = expect or {}
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    with open(out, "xb") as raw:
+    sizes = {path: path.stat().st_size for path in files}
+    bar = tqdm(
+        desc="export",
+        total=sum(sizes.values()),
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        disable=not progress,
+    )
+    with bar, open(out, "xb") as raw:
         hashed = _HashingWriter(raw)
         checker = ThreadPoolExecutor(1, thread_name_prefix="osint-kit-zip-check")
         ring = [memoryview(bytearray(ZIP_CHUNK)) for _ in range(3)]
@@ -149,7 +167,7 @@ def zip_folder(
                     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
                     info.external_attr = (stat.S_IFREG | 0o444) << 16
                     info.create_system = 3  # Unix, so the mode above means what it says
-                    info.file_size = path.stat().st_size
+                    info.file_size = sizes[path]
                     want = expect.get(rel)
                     h = hashlib.sha256() if want else None
                     pending: Future[None] | None = None
@@ -173,6 +191,7 @@ def zip_folder(
                                     pending.result()
                                 pending = checker.submit(h.update, chunk)
                             dst.write(chunk)
+                            bar.update(got)
                     if pending is not None:
                         pending.result()
                     if h is not None and want is not None and h.hexdigest() != want:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chain import read_event_line
-from ..checkpoint import make_checkpoint
+from ..checkpoint import VERIFIED, Checkpoint, StampStatus, make_checkpoint
 from ..dates import utc_now
 from ..errors import (
     CorruptLog,
@@ -91,7 +91,10 @@ def export_bundle(
     examiner: Examiner,
     encrypt_to: Sequence[str] = (),
     tsa: TsaConfig | None = None,
+    progress: bool = False,
 ) -> ExportResult:
+    """Export ``exhibits`` (all when None) from ``case`` to ``dest`` (see the module's
+    docstring); ``progress``: a bar on stderr of the bytes written into the bundle."""
     if not (authorization or "").strip():
         raise ExportRefused(
             "no authorisation reference was given; evidence leaves a case only under a "
@@ -166,7 +169,15 @@ def export_bundle(
                 "purpose": purpose or "",
             },
         )
-        _write_report(case, work, chosen, records, [e for e in events if concerns(e)], len(events))
+        _write_report(
+            case,
+            work,
+            chosen,
+            records,
+            [e for e in events if concerns(e)],
+            len(events),
+            _bundle_stamp(case, point, events, tsa),
+        )
         (work / layout.CASE_UCO).write_text(
             json.dumps(graph, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -194,7 +205,9 @@ def export_bundle(
         plain = private / "bundle.zip"  # in the 0700 folder: nobody else can read it
         try:
             try:
-                plain_sha, plain_size = zip_folder(work, plain, top, expect=known)
+                plain_sha, plain_size = zip_folder(
+                    work, plain, top, expect=known, progress=progress
+                )
             except ContentMismatch as exc:
                 label = next(r["exhibit"] for r in records if r["path"] == exc.name)
                 raise ExportRefused(
@@ -286,8 +299,10 @@ def _write_report(
     records: list[dict[str, Any]],
     full: list[dict[str, Any]],
     total: int,
+    stamp: StampStatus | None = None,
 ) -> None:
-    """The provenance report of what the bundle holds, made from what the bundle holds."""
+    """The provenance report of what the bundle holds, made from what the bundle holds
+    (and the stamp of the checkpoint it carries, if one)."""
     in_bag = [
         replace(ex, path=work / str(rec["path"]).removeprefix("data/"))
         for ex, rec in zip(chosen, records, strict=True)
@@ -298,8 +313,40 @@ def _write_report(
         in_bag,
         marking=layout.MARKING,
         withheld=total - len(full),
+        stamps=[stamp] if stamp is not None else None,
     )
     report.save(work / layout.REPORT)
+
+
+def _bundle_stamp(
+    case: CaseFolder, point: Checkpoint | None, events: list[dict[str, Any]], tsa: TsaConfig | None
+) -> StampStatus | None:
+    """The stamp the bundle carries (``custody/checkpoint.json``), as checked when it was
+    asked for (``request_token`` verifies the token against the configured CA)."""
+    if point is None or not point.stamped or tsa is None:
+        return None
+    rel = str(point.path.relative_to(case.path))
+    recorded = next(
+        (
+            e["seq"]
+            for e in reversed(events)
+            if e["action"] == "log.checkpoint" and (e.get("details") or {}).get("file") == rel
+        ),
+        None,
+    )
+    return StampStatus(
+        file=layout.CHECKPOINT,
+        seq=point.seq,
+        hash=point.hash,
+        state=VERIFIED,
+        detail=(
+            f"when the bundle was made, against {tsa.ca_file.name}; osint-kit bundle verify "
+            "--tsa-ca CA checks it again"
+        ),
+        gen_time=point.gen_time,
+        event_seq=recorded,
+        tsa_url=tsa.url,
+    )
 
 
 def _in_full(event: dict[str, Any], labels: set[str]) -> bool:

@@ -61,6 +61,7 @@ def verify_bundle(
     max_bytes: int = MAX_BYTES,
     tsa_ca: Path | None = None,
     trust: TrustStore | None = None,
+    progress: bool = False,
 ) -> VerificationReport:
     """Check ``bundle``; an age-encrypted one is opened with the key files in ``identities``.
 
@@ -68,7 +69,8 @@ def verify_bundle(
     it signs for, and every event in full must be signed; with ``tsa_ca``, the bundle
     must carry a time stamp that chains to that CA (``timestamp-missing`` if it carries
     none). Events must be signed too when the case's creation says it requires
-    signatures.
+    signatures. ``progress``: a bar on stderr of the bytes read and hashed (decrypting
+    an age bundle first is not counted).
     """
     path = Path(bundle)
     report = VerificationReport(target=f"bundle {path}")
@@ -90,7 +92,7 @@ def verify_bundle(
             report.notes.append("decrypted (age) with the given key")
             path = opened
         try:
-            bag = read_bag(path, max_bytes=max_bytes, keep=_keep)
+            bag = read_bag(path, max_bytes=max_bytes, keep=_keep, progress=progress)
         except UnsafeBundle as exc:
             report.add("unsafe-bundle", exc.reason)
             return report

@@ -24,6 +24,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlparse
 
+from tqdm.auto import tqdm
+
 from ..errors import UnsafeBundle
 from .bag import _DAMAGED, check_zip
 
@@ -79,13 +81,15 @@ def read_bag(
     keep: Callable[[str, int], bool],
     keep_bytes: int = KEEP_BYTES,
     max_files: int = 100_000,
+    progress: bool = False,
 ) -> BagContents:
     """Check the zip's names and sizes, then stream each file of the bag once.
 
     ``keep(name, size)`` says which files to hold in memory besides hashing them, up
     to ``keep_bytes`` in all (a file past that is hashed, not kept: ``read`` gives None).
     Raises UnsafeBundle for what is refused and zipfile.BadZipFile (naming the entry)
-    for a damaged one, as ``check_zip`` would.
+    for a damaged one, as ``check_zip`` would. ``progress``: a bar on stderr of the
+    bytes read and hashed (of what the entries declare).
     """
     try:
         zf = zipfile.ZipFile(bundle)
@@ -93,25 +97,49 @@ def read_bag(
         raise UnsafeBundle(bundle, f"not a readable zip ({exc})") from None
     with zf, ThreadPoolExecutor(1, thread_name_prefix="osint-kit-verify-hash") as pool:
         infos, top = check_zip(bundle, zf, max_bytes=max_bytes, max_files=max_files)
-        contents = BagContents(top)
-        rels = [(info, _relative(info.filename)) for info in infos]
-        algs = manifest_algorithms(rel for info, rel in rels if not info.is_dir())
-        for info, rel in rels:
-            if not rel:
-                continue
-            parents = PurePosixPath(rel).parents
-            contents.folders.update(p.as_posix() for p in parents if p.parts)
-            if info.is_dir():
-                contents.folders.add(rel)
-                continue
-            hashers = {alg: hashlib.new(alg) for alg in algs}
-            kept = keep(rel, info.file_size) and info.file_size <= keep_bytes
-            keep_bytes -= info.file_size if kept else 0
-            data = _stream(bundle, zf, info, hashers, kept, pool)
-            contents.files[rel] = Entry(
-                rel, info.file_size, {a: h.hexdigest() for a, h in hashers.items()}, data
-            )
-        return contents
+        bar = tqdm(
+            desc="verify bundle",
+            total=sum(info.file_size for info in infos if not info.is_dir()),
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            disable=not progress,
+        )
+        with bar:
+            return _read_entries(bundle, zf, infos, top, keep, keep_bytes, pool, bar.update)
+
+
+def _read_entries(
+    bundle: Path,
+    zf: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    top: str,
+    keep: Callable[[str, int], bool],
+    keep_bytes: int,
+    pool: ThreadPoolExecutor,
+    count: Callable[[int], object],
+) -> BagContents:
+    """Every entry of the checked zip streamed once (``read_bag``); ``count`` is told the
+    bytes read as they are."""
+    contents = BagContents(top)
+    rels = [(info, _relative(info.filename)) for info in infos]
+    algs = manifest_algorithms(rel for info, rel in rels if not info.is_dir())
+    for info, rel in rels:
+        if not rel:
+            continue
+        parents = PurePosixPath(rel).parents
+        contents.folders.update(p.as_posix() for p in parents if p.parts)
+        if info.is_dir():
+            contents.folders.add(rel)
+            continue
+        hashers = {alg: hashlib.new(alg) for alg in algs}
+        kept = keep(rel, info.file_size) and info.file_size <= keep_bytes
+        keep_bytes -= info.file_size if kept else 0
+        data = _stream(bundle, zf, info, hashers, kept, pool, count)
+        contents.files[rel] = Entry(
+            rel, info.file_size, {a: h.hexdigest() for a, h in hashers.items()}, data
+        )
+    return contents
 
 
 def _relative(name: str) -> str:
@@ -132,6 +160,7 @@ def _stream(
     hashers: dict[str, Any],
     keep: bool,
     pool: ThreadPoolExecutor,
+    count: Callable[[int], object],
 ) -> bytes | None:
     """Hash one entry (on ``pool`` while the next chunk is read), cut off as soon as it
     yields more than it declared; its bytes if ``keep``."""
@@ -143,6 +172,7 @@ def _stream(
         with zf.open(info) as src:
             while chunk := src.read(CHUNK):
                 left -= len(chunk)
+                count(len(chunk))
                 if left < 0:
                     raise UnsafeBundle(
                         bundle,
