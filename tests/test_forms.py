@@ -256,6 +256,7 @@ def test_export_refusals_write_nothing(
 # -- capture (Chromium against the local fixture site) ---------------------------------
 
 
+@pytest.mark.slow  # Chromium
 def test_capture_records_the_page_with_the_forms_examiner(
     case: Case, site: Site, examiner_env: Any
 ) -> None:
@@ -296,6 +297,7 @@ def test_capture_refusals_record_nothing(
     assert case.events() == before
 
 
+@pytest.mark.slow  # Chromium
 def test_an_unreachable_page_is_recorded_as_failed_and_shown(case: Case) -> None:
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w  # type: ignore[import-untyped]
-from IPython.display import HTML, display
+from IPython.display import HTML, clear_output, display
 
 from .bundle.build import ExportResult
 from .case import Case
@@ -32,7 +32,6 @@ from .web.capture import CaptureOptions
 __all__ = ["Form", "capture_form", "collect_form", "export_form", "import_form"]
 
 _STYLE = {"description_width": "11em"}
-_WIDE = w.Layout(width="42em")
 _ERROR_BOX = (
     "<div class='osint-kit-error' style='border-left:4px solid #a00;padding:.4em .8em;"
     "background:#fff5f5'>"
@@ -90,7 +89,7 @@ class Form:
         try:
             who = resolve_examiner()
         except OsintKitError as exc:  # not configured yet: the detective types it in
-            self._show_error(exc, prefix="No examiner is configured; fill in the fields. ")
+            self._show_error(exc, prefix="Fill in the examiner fields, or: ")
             return
         self.set_examiner(who)
 
@@ -123,12 +122,12 @@ class Form:
         self.button.disabled = True
         label = self.button.description
         self.button.description = "Running…"
-        self.output.outputs = ()
         self.result, self.error = None, None
         # In a notebook, progress bars land in the output area. Entered by hand: as a
         # ``with`` block it would swallow a bug's exception inside a kernel.
         self.output.__enter__()
         try:
+            self._clear()
             try:
                 self.result = self._action(self.values(), self.examiner())
             except OsintKitError as exc:
@@ -148,6 +147,11 @@ class Form:
         # JupyterLab's log console where nobody looks.
         with self.output:
             self.run()
+
+    def _clear(self) -> None:
+        self.output.outputs = ()
+        if self.output.msg_id:  # what the frontend captured, the kernel's copy never had
+            clear_output()  # type: ignore[no-untyped-call]
 
     def _show(self, text: str) -> None:
         shown = HTML(text)  # type: ignore[no-untyped-call]
@@ -353,7 +357,7 @@ def export_form(
             description="exhibits",
             rows=min(max(len(choices), 3), 12),
             style=_STYLE,
-            layout=_WIDE,
+            layout=w.Layout(width="42em"),
         ),
         "dest": _text("save as", "a path ending in .zip (.zip.age when encrypted)"),
         "encrypt_to": _area("encrypt to (optional)", "age public keys (age1…), one per line"),
@@ -439,7 +443,11 @@ def _text(label: str, placeholder: str, *, width: str = "42em") -> Any:
 
 def _area(label: str, placeholder: str) -> Any:
     return w.Textarea(
-        description=label, placeholder=placeholder, rows=4, style=_STYLE, layout=_WIDE
+        description=label,
+        placeholder=placeholder,
+        rows=4,
+        style=_STYLE,
+        layout=w.Layout(width="42em"),
     )
 
 
