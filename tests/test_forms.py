@@ -4,6 +4,7 @@ should not, and the form's examiner is the one on the record."""
 
 from __future__ import annotations
 
+import html
 import socket
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import pytest
 from conftest import AUTHORITY, EXAMINER, assert_ends_with_checkpoint, events_without_checkpoints
 from osint_kit import (
     Case,
+    CollectionFailed,
     ExportRefused,
     ImportSourceError,
     InvalidExaminer,
@@ -357,6 +359,21 @@ def test_collect_with_media_and_since(case: Case, fake: FakePlatforms) -> None:
     posts = posts_of(case, form.result)
     assert sorted(p["text"] for p in posts) == [f"Sighting {i} near the park" for i in (3, 4, 5)]
     assert len(exhibits_of(case, form.result, "media")) == 1  # post 4's photo
+
+
+def test_a_collection_that_fails_is_on_the_record_and_says_why(
+    case: Case, fake: FakePlatforms
+) -> None:
+    form = collect_form(
+        case, examiner=EXAMINER, settings=settings_for(fake), target="telegram:no_such_channel"
+    )
+    form.run()
+    assert form.result.status == "failed" and isinstance(form.error, CollectionFailed)
+    failed = events_without_checkpoints(case)[-1]
+    assert failed.action == "collection.failed" and failed.seq == form.result.seq
+    text = shown(form)
+    assert "osint-kit: " in text and html.escape(str(form.error)) in text
+    assert "Traceback" not in text and not form.button.disabled
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,9 +44,11 @@ Action = Callable[[dict[str, Any], Examiner], Any]
 class Form:
     """A form over one ``Case`` method: ``fields`` by name, a Run button, an output area.
 
-    ``run()`` is what the button calls. The last result is ``result`` and the last
-    osint-kit error ``error`` (the other is None). An error that is not osint-kit's own
-    (a bug) propagates; clicked in a notebook, its traceback shows in the output area.
+    ``run()`` is what the button calls. The last run's result is ``result`` and its
+    osint-kit error ``error``: a refusal leaves ``result`` None; a collection that failed
+    on the record sets both (its capture, and why it failed). An error that is not
+    osint-kit's own (a bug) propagates; clicked in a notebook, its traceback shows in the
+    output area.
     """
 
     def __init__(
@@ -134,6 +136,12 @@ class Form:
                 self.error = exc
                 self._show_error(exc)
             else:
+                failure = getattr(self.result, "error", None)
+                if isinstance(failure, OsintKitError):
+                    # A run that failed on the record (a collection): what to do, then
+                    # the capture that says so.
+                    self.error = failure
+                    self._show_error(failure)
                 self._show(_result_html(self.result))
         finally:
             self.output.__exit__(None, None, None)
@@ -469,12 +477,10 @@ def _lines(text: str, label: str = "", what: str = "") -> list[str]:
 
 
 def _result_html(result: Any) -> str:
-    if hasattr(result, "_repr_html_"):
+    if hasattr(result, "_repr_html_"):  # a Capture, a CaptureList
         return str(result._repr_html_())
-    if isinstance(result, Capture):
-        return _captures_html([result])
-    if isinstance(result, list) and all(isinstance(c, Capture) for c in result):
-        return _captures_html(result)
+    if isinstance(result, list):
+        return "".join(_result_html(item) for item in result)
     if isinstance(result, ExportResult):
         return (
             f"<div>Bundle <code>{html.escape(str(result.path))}</code> written: "
@@ -483,21 +489,3 @@ def _result_html(result: Any) -> str:
             f"cut at event {result.head_seq}. Recorded as event {result.event.seq}.</div>"
         )
     return f"<pre>{html.escape(str(result))}</pre>"
-
-
-def _captures_html(captures: Iterable[Capture]) -> str:
-    rows = []
-    for c in captures:
-        colour = {"complete": "#070", "partial": "#a60"}.get(c.status, "#a00")
-        status = c.status + (f": {c.reason}" if c.reason else "")
-        shown = ", ".join(c.exhibits) if len(c.exhibits) <= 8 else f"{len(c.exhibits)} exhibits"
-        rows.append(
-            f"<tr><td>{html.escape(c.id)}</td><td style='color:{colour}'>"
-            f"{html.escape(status)}</td><td>{html.escape(c.target)}</td>"
-            f"<td>{html.escape(shown)}</td></tr>"
-        )
-    return (
-        "<table><tr><th>capture</th><th>status</th><th>target</th><th>exhibits</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
