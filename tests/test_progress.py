@@ -63,9 +63,12 @@ def test_case_verification_counts_every_blob_and_byte(
     assert total == sum(map(len, SMALL.values())) == 60
     report = verify_case(small.writer, progress=True)
     assert report.ok and report.bytes_checked == total  # what it returns is unchanged
-    bar = _final(capsys.readouterr().err, "verify blobs")
+    err = capsys.readouterr().err
+    bar = _final(err, "verify blobs")
     assert "100%" in bar and f"{_sized(total)}/{_sized(total)}" in bar, bar
     assert "60.0/60.0" in bar and "3/3 blobs" in bar, bar
+    events = len(small.events())
+    assert f"{events}/{events}" in _final(err, "verify log")
     verify_case(small.writer)
     assert capsys.readouterr().err == ""
 

@@ -53,6 +53,8 @@ th{background:#eee}.hash{font-family:ui-monospace,monospace;font-size:.85em;
   margin:0 0 .5em 1em}.clear{clear:both}
 .timeline td:last-child{overflow-wrap:anywhere;min-width:11em}
 .timeline td:nth-child(5){overflow-wrap:anywhere}
+.stamps td.hash{min-width:17em}.stamps td:nth-child(5){white-space:nowrap}
+.stamps td:nth-child(4),.stamps td:nth-child(6){overflow-wrap:anywhere}
 @media print{body{margin:0;max-width:none}.exhibit{break-inside:avoid}}
 """
 
@@ -249,7 +251,7 @@ def _trusted_time(
         where = "the events in this report include none" if withheld else "the case has none"
         return f"<h2>Trusted time</h2><p>No checkpoints: {where}, so no trusted time.</p>"
     return (
-        "<h2>Trusted time</h2><table><tr><th>Checkpoint event</th><th>Covers log seq</th>"
+        "<h2>Trusted time</h2><table class='stamps'><tr><th>Checkpoint event</th><th>Covers log seq</th>"
         "<th>Log hash</th><th>TSA</th><th>Token time (UTC)</th>"
         f"<th>Token against the TSA CA</th></tr>{''.join(rows)}</table>"
     )

@@ -88,6 +88,7 @@ def verify_case(
         recorded,
         required=required,
         trust=trust,
+        progress=progress,
     )
     _check_blobs(case, referenced, report, progress=progress)
     stamps = check_checkpoints(case, heads, report, tsa_ca)
@@ -407,8 +408,10 @@ def check_log_lines(
     *,
     required: bool = False,
     trust: TrustStore | None = None,
+    progress: bool = False,
 ) -> dict[str, _Ref]:
     """Check every line's seal, link and number; return the blobs the events reference.
+    ``progress``: a bar on stderr of the lines checked.
 
     The cyclic garbage collector is paused meanwhile: the parsed events are kept (and
     hold no cycles), and its passes over a growing heap cost a third of the time."""
@@ -416,7 +419,7 @@ def check_log_lines(
     gc.disable()
     try:
         return _check_log_lines(
-            lines, case_id, report, path, identity, heads, recorded, required, trust
+            lines, case_id, report, path, identity, heads, recorded, required, trust, progress
         )
     finally:
         if paused:
@@ -433,6 +436,7 @@ def _check_log_lines(
     recorded: list[RecordedHead] | None,
     required: bool,
     trust: TrustStore | None,
+    progress: bool = False,
 ) -> dict[str, _Ref]:
     referenced: dict[str, _Ref] = {}
     labels: dict[str, str] = {}  # exhibit -> sha256
@@ -444,7 +448,7 @@ def _check_log_lines(
     signatures = SignatureCheck(
         list(events_with_action(lines, REGISTERED)), report, required=required, trust=trust
     )
-    for n, raw in lines:
+    for n, raw in tqdm(lines, desc="verify log", unit="event", disable=not progress):
         if not raw.endswith(b"\n"):
             report.add(
                 "torn-line",
