@@ -95,7 +95,9 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
-    assert "OK: no problems found" in html  # the notebook ends with a clean verification
+    last = [o for o in nb.cells[-1].get("outputs", []) if "text/html" in o.get("data", {})]
+    assert last, "the notebook ends by showing a verification"
+    assert "osint-kit-verified" in last[-1]["data"]["text/html"]  # and it is clean
 
 
 def test_an_osint_kit_error_in_a_notebook_is_one_message_with_the_traceback_folded() -> None:

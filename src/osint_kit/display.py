@@ -64,10 +64,12 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> 
 
 
 def facts(pairs: Iterable[tuple[str, str | None]]) -> str:
-    """A two-column table of name and (plain text) value; empty values are left out."""
+    """A two-column table of name and (plain text) value; empty values are left out, and
+    a value's line breaks are kept."""
     rows = "".join(
-        f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
-        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+        f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
+        f"<td style='text-align:left;white-space:pre-wrap;overflow-wrap:anywhere'>"
+        f"{html.escape(v)}</td></tr>"
         for k, v in pairs
         if v
     )

@@ -316,6 +316,7 @@ def capture_html(c: Capture) -> str:
         ("why", c.reason),
         ("captured", f.page_time()),
         ("web", f.headline() or None),
+        ("details", "\n".join(f.detail_lines(most=10, with_time=False)) or None),
         ("collected", collected),
         (
             "requests",

@@ -21,8 +21,8 @@ from typing import Any
 import ipywidgets as w  # type: ignore[import-untyped]
 from IPython.display import HTML, clear_output, display
 
+from . import Case  # the facade, through the package (as cli.py reaches it)
 from .bundle.build import ExportResult
-from .case import Case
 from .errors import InvalidOption, OsintKitError, exit_status
 from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture
