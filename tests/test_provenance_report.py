@@ -355,3 +355,27 @@ def test_a_bundle_report_shows_the_stamp_it_carries(
     row = row.split("</tr>", 1)[0]
     assert point.details["hash"] in row and tsa.url in row
     assert "verified when the bundle was made" in row and "custody/checkpoint.json" in row
+
+
+def test_an_export_of_many_exhibits_is_listed_in_full_once(
+    case: Case, tmp_path: Path, no_tsa_env: None
+) -> None:
+    """Each exhibit's history names the export, shortened: listing all its exhibits under
+    each of them would make the report grow with the square of the case."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(120):
+        (folder / f"f{n:03d}.txt").write_text(f"file {n}\n")
+    case.import_files(
+        sorted(folder.iterdir()), handed_over_by="Front desk", examiner=EXAMINER, progress=False
+    )
+    result = case.export_bundle(
+        tmp_path / "all.zip", authorization="DA-9", recipient="Court", examiner=EXAMINER
+    )
+    html = _report(case, verify=False)
+    full = result.event.summary()
+    assert len(full) > 600 and html.count(full) == 1  # in the custody timeline
+    for label in ("E0001", "E0120"):
+        block = _block(html, label)
+        assert "shortened; in full in the custody timeline" in block
+        assert "<td>Court</td><td>DA-9</td><td>all.zip</td>" in block  # Exported in

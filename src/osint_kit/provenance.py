@@ -35,6 +35,8 @@ from .fsio import atomic_write
 MAX_THUMBNAIL_BYTES = 3 * 2**20
 #: Blocked writes listed per capture; the rest are counted (all are in the record).
 MAX_BLOCKED_ROWS = 200
+#: An event's summary in an exhibit's history is shortened past this many characters.
+MAX_HISTORY_LINE = 600
 
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:960px;margin:1.5em auto;color:#111;
@@ -251,8 +253,8 @@ def _trusted_time(
         where = "the events in this report include none" if withheld else "the case has none"
         return f"<h2>Trusted time</h2><p>No checkpoints: {where}, so no trusted time.</p>"
     return (
-        "<h2>Trusted time</h2><table class='stamps'><tr><th>Checkpoint event</th><th>Covers log seq</th>"
-        "<th>Log hash</th><th>TSA</th><th>Token time (UTC)</th>"
+        "<h2>Trusted time</h2><table class='stamps'><tr><th>Checkpoint event</th>"
+        "<th>Covers log seq</th><th>Log hash</th><th>TSA</th><th>Token time (UTC)</th>"
         f"<th>Token against the TSA CA</th></tr>{''.join(rows)}</table>"
     )
 
@@ -452,6 +454,8 @@ class _Index:
     runs: dict[str, list[_Run]] = field(default_factory=dict)
     #: the exhibits this report shows (links go to these only)
     shown: set[str] = field(default_factory=set)
+    #: event seq -> its summary as an exhibit's history shows it (made once)
+    summaries: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: Sequence[Event], exhibits: Sequence[Exhibit]) -> _Index:
@@ -485,6 +489,21 @@ class _Index:
         found = {e.seq: e for e in self.by_label.get(ex.label, ()) if e.seq > ex.seq}
         found.update((e.seq, e) for e in self.by_sha.get(ex.sha256, ()) if e.seq > ex.seq)
         return [found[seq] for seq in sorted(found)]
+
+    def summary(self, e: Event) -> str:
+        """The event's summary, shortened in the middle past ``MAX_HISTORY_LINE``: an export
+        of 10,000 exhibits names them all, and each exhibit's history would repeat it (the
+        report would grow with the square of the case). The timeline has it in full."""
+        said = self.summaries.get(e.seq)
+        if said is None:
+            said = e.summary()
+            if len(said) > MAX_HISTORY_LINE:
+                keep = MAX_HISTORY_LINE // 2
+                said = (
+                    f"{said[:keep]} … {said[-keep:]} (shortened; in full in the custody timeline)"
+                )
+            self.summaries[e.seq] = said
+        return said
 
     def link(self, label: str) -> str:
         """An exhibit number, linked to its section when this report shows it."""
@@ -567,7 +586,7 @@ def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
         (
             e.seq,
             f"{_e(e.time)}: {_e(e.action)} by {_e(e.actor.get('name'))} (event {e.seq}): "
-            f"{_e(e.summary())}",
+            f"{_e(index.summary(e))}",
         )
         for e in later
     ]
