@@ -423,6 +423,11 @@ def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _list(value: object) -> list[Any]:
+    """A record member that should be a list, read defensively (a log can hold anything)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
 @dataclass
 class _Run:
     """One collection run against a target, as the post histories read it."""
@@ -514,13 +519,14 @@ class _Index:
 
 def _run(e: Event, cap: Mapping[str, Any]) -> _Run:
     records: dict[str, list[str]] = {}
-    for entry in cap.get("posts") or []:
+    for entry in _list(cap.get("posts")):
         if isinstance(entry, Mapping):
             records.setdefault(str(entry.get("id")), []).append(str(entry.get("record")))
     changes = _map(cap.get("changes"))
 
     def ids(key: str) -> set[str]:
-        return {str(gone.get("id")) for gone in changes.get(key) or [] if isinstance(gone, Mapping)}
+        listed = _list(changes.get(key))
+        return {str(gone.get("id")) for gone in listed if isinstance(gone, Mapping)}
 
     return _Run(
         e,
@@ -528,7 +534,7 @@ def _run(e: Event, cap: Mapping[str, Any]) -> _Run:
         {s.sha256: s.exhibit for s in e.subjects if s.exhibit},
         ids("deleted"),
         ids("no_longer_listed"),
-        {str(x) for x in changes.get("reappeared") or []},
+        {str(x) for x in _list(changes.get("reappeared"))},
     )
 
 
@@ -541,7 +547,7 @@ def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
     server = _map(cap.get("server"))
     source = _map(cap.get("source"))
     derived = _map(acquiring.details.get("derived") if acquiring else None)
-    inputs = derived.get("inputs") or []
+    inputs = _list(derived.get("inputs"))
     facts_rows = [
         ("SHA-256", ex.sha256),
         (
@@ -675,7 +681,7 @@ def _post_rows(ex: Exhibit) -> list[tuple[str, object]]:
 
 def _post_id(cap: Mapping[str, Any], sha256: str) -> str | None:
     """The platform's id of the post whose record has ``sha256``, from its collection."""
-    for entry in cap.get("posts") or []:
+    for entry in _list(cap.get("posts")):
         if isinstance(entry, Mapping) and entry.get("record") == sha256:
             return str(entry.get("id"))
     return None
