@@ -311,6 +311,7 @@ class Case:
         examiner: Examiner | None = None,
         encrypt_to: Iterable[str] = (),
         tsa: TsaConfig | None = None,
+        progress: bool = True,
     ) -> ExportResult:
         """Export exhibits (all if none named) as a BagIt 1.0 bundle zip at ``dest``.
 
@@ -333,6 +334,7 @@ class Case:
                 examiner=who,
                 encrypt_to=list(_many("encrypt_to", encrypt_to)),
                 tsa=tsa or tsa_config(),
+                progress=progress,
             )
 
     def export_plan(self, *, exhibits: Iterable[str] | None = None) -> ExportPlan:
@@ -604,6 +606,7 @@ class Case:
         trust: Path | str | None = None,
         expect_head: Iterable[str] = (),
         tsa_ca: Path | str | None = None,
+        progress: bool = True,
     ) -> VerificationReport:
         """Check every blob, event, link, signature and key; report every problem, or raise
         with all of them.
@@ -622,6 +625,7 @@ class Case:
             trust=resolve_trust(trust),
             expect=[Head.parse(h) for h in expect_head],
             tsa_ca=Path(tsa_ca) if tsa_ca is not None else None,
+            progress=progress,
         )
         if record:
             who = resolve_examiner(examiner)
@@ -637,17 +641,27 @@ class Case:
     def is_valid(self) -> bool:
         return self.verify().ok
 
-    def report(self, *, verify: bool = True) -> ProvenanceReport:
+    def report(
+        self,
+        *,
+        verify: bool = True,
+        tsa_ca: Path | str | None = None,
+        progress: bool = True,
+    ) -> ProvenanceReport:
         """The provenance report of the whole case (HTML; shows inline in a notebook).
 
         ``.save(path)`` writes it; ``write_report`` (``osint-kit report CASE``) both.
+        ``tsa_ca``: the CA the checkpoints' time stamps must chain to (else
+        ``$OSINT_KIT_TSA_CA``); each checkpoint's trusted time is in its own section.
         """
+        stamps = None
         verification = None
         problems: dict[str, list[str]] = {}
         signers: dict[str, str] = {}
         bad: set[int] = set()
         if verify:
-            checked = self.verify()
+            checked = self.verify(tsa_ca=tsa_ca, progress=progress)
+            stamps = checked.stamps
             verification = (checked.ok, checked.text())
             for p in checked.problems:
                 if p.exhibit:
@@ -667,10 +681,18 @@ class Case:
             signers=signers,
             bad_signatures=bad,
             marking=MARKING,
+            stamps=stamps,
+            progress=progress,
         )
 
     def write_report(
-        self, out: Path | str | None = None, *, force: bool = False, pdf: bool = False
+        self,
+        out: Path | str | None = None,
+        *,
+        force: bool = False,
+        pdf: bool = False,
+        tsa_ca: Path | str | None = None,
+        progress: bool = True,
     ) -> Path:
         """Write the provenance report to ``out`` (default ``derived/report.html``), and with
         ``pdf`` also printed by Chromium beside it (same name, ``.pdf``: A4, the marking on
@@ -690,10 +712,10 @@ class Case:
         if pdf and printed.exists() and not force and not ours:
             raise OutputExists(printed, "it is not this case's report; use --force / force=True")
         path.parent.mkdir(parents=True, exist_ok=True)
-        report = self.report()
+        report = self.report(tsa_ca=tsa_ca, progress=progress)
         report.save(path)
         if pdf:
-            print_pdf(report.html, printed, case_id=self.id, marking=MARKING)
+            print_pdf(report.html, printed, case_id=self.id, marking=MARKING, progress=progress)
         return path
 
     def reindex(self) -> Path:

@@ -345,6 +345,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         exhibits=args.exhibit or None,
         examiner=_examiner(args),
         encrypt_to=args.encrypt_to or (),
+        progress=_bars(args),
     )
     _out(f"exported {', '.join(result.exhibits)} from {case.id} to {result.path}")
     _out(f"    sha256:{result.sha256}  {result.size:,} bytes")
@@ -370,11 +371,19 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
-    out = case.write_report(args.out, force=args.force, pdf=args.pdf)
+    out = case.write_report(
+        args.out, force=args.force, pdf=args.pdf, tsa_ca=args.tsa_ca, progress=_bars(args)
+    )
     _out(f"provenance report of {case.id}: {out}")
     if args.pdf:
         _out(f"printed (PDF):  {out.with_suffix('.pdf')}")
     return 0
+
+
+def _bars(args: argparse.Namespace) -> bool:
+    """Progress bars of verify, export, report and bundle verify: on a terminal only (a
+    script's or CI's log keeps the report alone), and never with --quiet."""
+    return not args.quiet and sys.stderr.isatty()
 
 
 def cmd_bundle_verify(args: argparse.Namespace) -> int:
@@ -383,6 +392,7 @@ def cmd_bundle_verify(args: argparse.Namespace) -> int:
         identities=args.identity or (),
         tsa_ca=args.tsa_ca,
         trust=resolve_trust(args.trust),
+        progress=_bars(args),
     )
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return 0 if report.ok else 1
@@ -417,6 +427,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         trust=args.trust,
         expect_head=args.expect_head or (),
         tsa_ca=args.tsa_ca,
+        progress=_bars(args),
     )
     _out(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     if report.recorded_seq is not None and not args.json:
@@ -741,6 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show what would go out (exhibits, and the events carried in full) and stop",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     p = add(
         "stamp",
@@ -768,6 +780,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also print it to PDF beside the HTML (Chromium; A4, marking, page numbers)",
     )
+    p.add_argument(
+        "--tsa-ca",
+        type=Path,
+        metavar="PEM",
+        help="CA the checkpoints' time stamps must chain to (default $OSINT_KIT_TSA_CA)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     bundle = sub.add_parser(
         "bundle", help="work with evidence bundles", description="Work with evidence bundles."
@@ -795,6 +814,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="CA the bundle's time stamp must chain to (default $OSINT_KIT_TSA_CA); given "
         "here, a bundle without a stamp fails",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     _trust_option(p)
 
     p = add("log", cmd_log, "print the custody log, one event per line")
@@ -812,6 +832,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PEM",
         help="CA the checkpoints' time stamps must chain to (default $OSINT_KIT_TSA_CA)",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
         "--record",
         action="store_true",

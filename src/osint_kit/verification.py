@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .chain import GENESIS
 from .display import badge, table, verdict
 from .errors import VerificationFailed
+
+if TYPE_CHECKING:
+    from .checkpoint import StampStatus
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
 CRASH_RESIDUE = frozenset(
@@ -91,6 +94,8 @@ class VerificationReport:
     signatures_required: bool = False
     #: The trust store verification used (its path), if any.
     trust_store: str | None = None
+    #: Each checkpoint's time stamp as checked (one per checkpoint file).
+    stamps: list[StampStatus] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:

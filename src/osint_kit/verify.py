@@ -113,7 +113,7 @@ def _keep_stamps(
     found = [replace(s, event_seq=events.get(s.file)) for s in stamps]
     # VerificationReport.stamps, set through vars() so that this works before and after
     # verification.py declares the field (then this is ``report.stamps = found``).
-    vars(report)["stamps"] = found
+    report.stamps = found
 
 
 def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:
