@@ -23,7 +23,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setenv("OSINT_KIT_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("OSINT_KIT_CASES", str(tmp_path / "cases"))
     monkeypatch.setenv("OSINT_KIT_DATA_DIR", str(tmp_path / "data"))  # the head ledger
-    monkeypatch.delenv("OSINT_KIT_TRUST", raising=False)
+    for var in ("OSINT_KIT_TRUST", "OSINT_KIT_TSA_URL", "OSINT_KIT_TSA_CA"):
+        monkeypatch.delenv(var, raising=False)  # never the developer's trust store or TSA
     for var in ("OSINT_KIT_EXAMINER_NAME", "OSINT_KIT_EXAMINER_ID", "OSINT_KIT_EXAMINER_AGENCY"):
         monkeypatch.delenv(var, raising=False)
     for var in list(os.environ):

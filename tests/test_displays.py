@@ -99,6 +99,16 @@ def test_captures_and_the_log_read_as_tables(case: Case, fake: FakePlatforms) ->
     assert "1 complete" in page and "1 failed" in page and "nobody_here" in page
     one = failed._repr_html_()
     assert "osint-kit-capture" in one and (failed.reason or "@@") in one.replace("&#x27;", "'")
+    bundle = case.export_bundle(
+        case.path / "exports" / "b.zip",
+        authorization="PROS-1",
+        recipient="DA <Moss>",
+        exhibits=[done.exhibits[0]],
+        examiner=EXAMINER,
+        progress=False,
+    )
+    shown = bundle._repr_html_()
+    assert "osint-kit-export" in shown and "DA &lt;Moss&gt;" in shown and bundle.sha256 in shown
     log = case.log._repr_html_()
     assert "osint-kit-log" in log and "collection.failed" in log
     assert log.count("<tr>") == len(case.events()) + 1
@@ -115,3 +125,27 @@ def test_long_lists_are_paged(case: Case, fake: FakePlatforms) -> None:
     posts = case.posts()
     rows = type(posts)(list(posts) * 40)
     assert "more (slice the list" in rows._repr_html_()
+
+
+def test_capture_records_of_the_wrong_shape_display_without_a_traceback(case: Case) -> None:
+    """A plugin or a forger may write anything into a capture record: every display,
+    the report and the CLI's log read it defensively."""
+    from osint_kit.events import EventDraft
+
+    odd = {
+        "id": "C0009",
+        "method": "social.telegram",
+        "target": "telegram:odd",
+        "status": ["not", "a", "string"],
+        "changes": {"deleted": 5, "no_longer_listed": "x", "reappeared": 7, "new": [1]},
+        "posts": "nope",
+        "http": [1, 2],
+        "blocked_requests": {"a": 1},
+    }
+    case.writer.append(EventDraft("evidence.acquired", capture=odd), EXAMINER.actor())
+    assert "C0009" in case.log._repr_html_()
+    case.exhibits()._repr_html_()
+    case._repr_html_()
+    assert "C0009" in case.report().html
+    (cap,) = [c for c in case.captures() if c.id == "C0009"]
+    assert "C0009" in cap._repr_html_()

@@ -197,14 +197,14 @@ class Event:
                 text += (
                     f": {cap.get('collected', 0)} posts, {changes.get('new', 0)} new, "
                     f"{changes.get('changed', 0)} changed, "
-                    f"{len(changes.get('deleted') or [])} deleted"
+                    f"{_count(changes.get('deleted'))} deleted"
                 )
                 for word, key in (
                     ("no longer listed", "no_longer_listed"),
                     ("reappeared", "reappeared"),
                 ):
-                    if changes.get(key):
-                        text += f", {len(changes[key])} {word}"
+                    if n := _count(changes.get(key)):
+                        text += f", {n} {word}"
             if facts.is_web and (said := facts.headline()):
                 text += f": {said}"
             if exhibits := self.exhibit_roles():
@@ -239,6 +239,12 @@ class Event:
             "<table><tr><th>seq</th><th>time</th><th>actor</th><th>action</th><th>what</th>"
             "<th>signed</th></tr>" + event_row_html(self) + "</table>"
         )
+
+
+def _count(value: object) -> int:
+    """How many a ``changes`` member lists: a list's length, else 0 (a log may hold
+    anything a plugin or a forger wrote)."""
+    return len(value) if isinstance(value, list) else 0
 
 
 def event_row_html(event: Event) -> str:

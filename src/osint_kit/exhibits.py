@@ -176,7 +176,8 @@ def exhibit_states(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
             for gone in _items(changes.get(key)):
                 for label in versions.get((target, str(gone.get("id"))), []):
                     states.setdefault(label, {})[flag] = True
-        for back in changes.get("reappeared") or []:
+        back_again = changes.get("reappeared")
+        for back in back_again if isinstance(back_again, list) else []:
             for label in versions.get((target, str(back)), []):
                 states.setdefault(label, {}).update(deleted=False, unlisted=False)
     return states

@@ -42,6 +42,7 @@ from typing import Any
 from ..chain import read_event_line
 from ..checkpoint import VERIFIED, Checkpoint, StampStatus, make_checkpoint
 from ..dates import utc_now
+from ..display import facts
 from ..errors import (
     CorruptLog,
     ExportRefused,
@@ -55,6 +56,7 @@ from ..examiner import Examiner
 from ..exhibits import Exhibit
 from ..folder import CaseFolder
 from ..fsio import atomic_write, fsync_dir
+from ..labels import label_runs
 from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
@@ -78,6 +80,27 @@ class ExportResult:
     head_seq: int
     head_hash: str
     event: Event
+
+    def _repr_html_(self) -> str:
+        d = self.event.details
+        return (
+            "<div class='osint-kit-export'>"
+            + facts(
+                [
+                    ("bundle", str(self.path)),
+                    ("sha256", self.sha256),
+                    ("size", f"{self.size:,} bytes"),
+                    ("exhibits", label_runs(list(self.exhibits))),
+                    ("recipient", str(d.get("recipient", ""))),
+                    ("authorization", str(d.get("authorization", ""))),
+                    ("purpose", str(d.get("purpose", "")) or None),
+                    ("custody head", f"seq {self.head_seq} {self.head_hash}"),
+                    ("recorded as", f"event {self.event.seq} (export.created)"),
+                    ("verify with", f"osint-kit bundle verify {self.path}"),
+                ]
+            )
+            + "</div>"
+        )
 
 
 def export_bundle(
