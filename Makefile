@@ -35,8 +35,7 @@ test: setup
 # JupyterLab on loopback only, with a token (printed), the project's kernel, the
 # notebooks and the case folders; as root (the usual container user) too.
 lab: setup
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=$(CURDIR) \
-	    $$( [ "$$(id -u)" = 0 ] && echo --allow-root )
+	$(PY) -m osint_kit lab
 
 bench: setup
 	$(PY) bench/run.py

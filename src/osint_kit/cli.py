@@ -435,6 +435,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_lab(args: argparse.Namespace) -> int:
+    from .lab import main as run_lab  # JupyterLab is the "lab" extra: loaded only here
+
+    return run_lab(args.notebooks, cases=args.cases, port=args.port)
+
+
 def cmd_reindex(args: argparse.Namespace) -> int:
     case = _open(args)
     path = case.reindex()
@@ -816,6 +822,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _trust_option(p)
+
+    p = add(
+        "lab",
+        cmd_lab,
+        "start JupyterLab on 127.0.0.1 with a token, the notebooks and the case folders",
+    )
+    p.add_argument(
+        "--notebooks",
+        type=Path,
+        metavar="DIR",
+        help="the folder it opens (default the project's notebooks/, else the current one)",
+    )
+    p.add_argument(
+        "--cases",
+        type=Path,
+        metavar="DIR",
+        help="the case root ($OSINT_KIT_CASES)",
+    )
+    p.add_argument("--port", type=int, metavar="N", help="the port (default a free one)")
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")
