@@ -73,6 +73,21 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "TRUSTED" in shown.stdout and "NOT TRUSTED" not in shown.stdout
     assert "trusted time: seq" in shown.stdout and "no TSA CA is configured" not in shown.stdout
+    # So does the report its hint writes: signers trusted, each stamp verified.
+    hint = next(line for line in r.stdout.splitlines() if line.startswith("report:"))
+    command = hint.split()[1:]
+    written = subprocess.run(
+        [str(Path(sys.executable).parent / "osint-kit"), *command[1:]],
+        capture_output=True,
+        text=True,
+        env=plain,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert written.returncode == 0, written.stdout + written.stderr
+    page = (case.path / "derived" / "report.html").read_text()
+    assert "Trusted time</h2>" in page and "verified against" in page
+    assert ": TRUSTED" in page and "NOT TRUSTED" not in page and "no trust store" not in page
+    assert (case.path / "derived" / "report.pdf").stat().st_size > 10_000
 
 
 def test_there_are_notebooks() -> None:

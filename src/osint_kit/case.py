@@ -646,6 +646,7 @@ class Case:
         *,
         verify: bool = True,
         tsa_ca: Path | str | None = None,
+        trust: Path | str | None = None,
         progress: bool = True,
     ) -> ProvenanceReport:
         """The provenance report of the whole case (HTML; shows inline in a notebook).
@@ -653,6 +654,7 @@ class Case:
         ``.save(path)`` writes it; ``write_report`` (``osint-kit report CASE``) both.
         ``tsa_ca``: the CA the checkpoints' time stamps must chain to (else
         ``$OSINT_KIT_TSA_CA``); each checkpoint's trusted time is in its own section.
+        ``trust``: the trust store the signers are checked against (as ``verify``).
         """
         stamps = None
         verification = None
@@ -660,7 +662,7 @@ class Case:
         signers: dict[str, str] = {}
         bad: set[int] = set()
         if verify:
-            checked = self.verify(tsa_ca=tsa_ca, progress=progress)
+            checked = self.verify(tsa_ca=tsa_ca, trust=trust, progress=progress)
             stamps = checked.stamps
             verification = (checked.ok, checked.text())
             for p in checked.problems:
@@ -670,8 +672,8 @@ class Case:
                 if p.kind == "signature-bad" and p.seq is not None:
                     bad.add(p.seq)
             for k in checked.keys:
-                trust = {None: "no trust store", True: "TRUSTED", False: "NOT TRUSTED"}
-                signers[k.key_id] = f"{k.examiner}, {trust[k.trusted]}"
+                said = {None: "no trust store", True: "TRUSTED", False: "NOT TRUSTED"}
+                signers[k.key_id] = f"{k.examiner}, {said[k.trusted]}"
         return render(
             self.identity,
             self.events(),
@@ -692,6 +694,7 @@ class Case:
         force: bool = False,
         pdf: bool = False,
         tsa_ca: Path | str | None = None,
+        trust: Path | str | None = None,
         progress: bool = True,
     ) -> Path:
         """Write the provenance report to ``out`` (default ``derived/report.html``), and with
@@ -712,7 +715,7 @@ class Case:
         if pdf and printed.exists() and not force and not ours:
             raise OutputExists(printed, "it is not this case's report; use --force / force=True")
         path.parent.mkdir(parents=True, exist_ok=True)
-        report = self.report(tsa_ca=tsa_ca, progress=progress)
+        report = self.report(tsa_ca=tsa_ca, trust=trust, progress=progress)
         report.save(path)
         if pdf:
             print_pdf(report.html, printed, case_id=self.id, marking=MARKING, progress=progress)

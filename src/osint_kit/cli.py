@@ -372,7 +372,12 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
     out = case.write_report(
-        args.out, force=args.force, pdf=args.pdf, tsa_ca=args.tsa_ca, progress=_bars(args)
+        args.out,
+        force=args.force,
+        pdf=args.pdf,
+        tsa_ca=args.tsa_ca,
+        trust=args.trust,
+        progress=_bars(args),
     )
     _out(f"provenance report of {case.id}: {out}")
     if args.pdf:
@@ -792,6 +797,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PEM",
         help="CA the checkpoints' time stamps must chain to (default $OSINT_KIT_TSA_CA)",
     )
+    _trust_option(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     bundle = sub.add_parser(

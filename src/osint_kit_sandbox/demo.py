@@ -317,6 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     w(
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
         f".venv/bin/osint-kit verify {case.id} --trust {trust} --tsa-ca {tsa_ca}\n"
+        f"report:        .venv/bin/osint-kit report {case.id} --trust {trust} --tsa-ca {tsa_ca} "
+        "--pdf\n"
     )
     return 0 if report.ok and verify_bundle(bundle, trust=TrustStore(trust)).ok else 1
 
