@@ -88,6 +88,12 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert "Trusted time</h2>" in page and "verified against" in page
     assert ": TRUSTED" in page and "NOT TRUSTED" not in page and "no trust store" not in page
     assert (case.path / "derived" / "report.pdf").stat().st_size > 10_000
+    # In a notebook: the verification's badge, the signer TRUSTED, trusted time per checkpoint.
+    trust, ca = command[command.index("--trust") + 1], command[command.index("--tsa-ca") + 1]
+    root = Path(__file__).parent.parent
+    shown_html = case.verify(trust=root / trust, tsa_ca=root / ca)._repr_html_()
+    assert "osint-kit-verified" in shown_html and ">TRUSTED<" in shown_html
+    assert "Trusted time per checkpoint" in shown_html and ">verified<" in shown_html
 
 
 def test_there_are_notebooks() -> None:

@@ -191,6 +191,7 @@ class VerificationReport:
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         return (
             f"<div class='osint-kit-verification'>{head}{problems}{self._signatures_html()}"
+            f"{self._stamps_html()}"
             + (f"<p>Notes:</p><ul>{notes}</ul>" if notes else "")
             + "</div>"
         )
@@ -223,6 +224,26 @@ class VerificationReport:
         return f"<p>Signatures ({policy}; {html.escape(store)}):</p>" + table(
             ("examiner", "key", "events signed", "registered at seq", "endorsed by", "trust"),
             rows,
+        )
+
+    def _stamps_html(self) -> str:
+        """Trusted time per checkpoint: the head it covers and what its stamp proved."""
+        if not self.stamps:
+            return ""
+        kinds = {"verified": "ok", "failed": "bad", "not checked": "warn"}
+        rows = [
+            (
+                str(s.event_seq or ""),
+                str(s.seq),
+                f"<code>{html.escape(s.hash[:16])}…</code>",
+                html.escape(s.gen_time or ""),
+                html.escape(s.tsa_name or s.tsa_url or ""),
+                badge(s.state, kinds.get(s.state, "muted")) + " " + html.escape(s.detail),
+            )
+            for s in self.stamps
+        ]
+        return "<p>Trusted time per checkpoint:</p>" + table(
+            ("event", "covers seq", "head", "token time", "TSA", "stamp"), rows
         )
 
 
