@@ -286,8 +286,12 @@ def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path: Path) -> None:
         assert listening_addresses(port) == set()
         assert not [p for p in _processes() if kernel["id"] in p[1]], "the kernel outlived lab"
     finally:
-        if runner.poll() is None:
-            runner.kill()
+        if runner.poll() is None:  # SIGTERM: main stops its server (own session) first
+            runner.terminate()
+            try:
+                runner.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                runner.kill()
 
 
 def _processes() -> list[tuple[int, str]]:
