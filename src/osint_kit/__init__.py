@@ -61,9 +61,10 @@ from .errors import (
 from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
 from .examiner import config_path as examiner_config_path
-from .exhibits import Capture, Exhibit, ExhibitList
+from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
 from .folder import resolve_root as cases_root
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
+from .lab import main as run_lab
 from .labels import label_runs
 from .provenance import ProvenanceReport
 from .repair import RepairReport
@@ -109,6 +110,7 @@ __all__ = [
     "BrowserUnavailable",
     "CannotOpen",
     "Capture",
+    "CaptureList",
     "CaptureNotRecorded",
     "CaptureOptions",
     "Case",
@@ -200,6 +202,7 @@ __all__ = [
     "parse_time",
     "resolve_examiner",
     "resolve_trust",
+    "run_lab",
     "save_examiner",
     "save_trust_path",
     "trust_store_path",

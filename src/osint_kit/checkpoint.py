@@ -20,7 +20,7 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .chain import canonical_json, events_with_action
 from .dates import utc_now
@@ -36,10 +36,8 @@ from .timestamp import (
     trusted_tsa_ca,
     verify_token,
 )
+from .verification import StampStatus, VerificationReport
 from .writer import CaseWriter
-
-if TYPE_CHECKING:
-    from .verification import VerificationReport
 
 FORMAT = "osint-kit.checkpoint/1"
 
@@ -57,28 +55,6 @@ class Checkpoint:
 VERIFIED, FAILED, NOT_CHECKED, NO_STAMP = "verified", "failed", "not checked", "no stamp"
 #: Why a stamp was not checked when no CA was given.
 NO_TSA_CA = f"no TSA CA configured (set {ENV_TSA_CA} or pass --tsa-ca)"
-
-
-@dataclass(frozen=True)
-class StampStatus:
-    """One checkpoint's trusted time as verification found it, for the report.
-
-    ``state`` is ``verified`` (the token stamps this checkpoint and chains to the
-    configured TSA CA), ``failed``, ``not checked`` (no CA to check against) or ``no
-    stamp``; ``detail`` says against what CA, or why not. ``event_seq`` is the
-    ``log.checkpoint`` event that recorded the checkpoint, when one does."""
-
-    file: str
-    seq: int
-    hash: str
-    state: str
-    detail: str = ""
-    gen_time: str | None = None
-    tsa_name: str | None = None
-    serial: str | None = None
-    event_seq: int | None = None
-    #: Where the stamp was asked for, when known here (a case's events record it).
-    tsa_url: str | None = None
 
 
 def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None) -> Checkpoint:

@@ -47,6 +47,7 @@ from . import (
     parse_time,
     resolve_examiner,
     resolve_trust,
+    run_lab,
     save_examiner,
     save_trust_path,
     tsa_config,
@@ -441,9 +442,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_lab(args: argparse.Namespace) -> int:
-    from .lab import main as run_lab  # JupyterLab is the "lab" extra: loaded only here
-
-    return run_lab(args.notebooks, cases=args.cases, port=args.port)
+    return run_lab(args.directory, cases=args.cases, port=args.port, token=args.token)
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
@@ -835,18 +834,15 @@ def build_parser() -> argparse.ArgumentParser:
         "start JupyterLab on 127.0.0.1 with a token, the notebooks and the case folders",
     )
     p.add_argument(
-        "--notebooks",
+        "directory",
+        nargs="?",
         type=Path,
-        metavar="DIR",
+        metavar="DIRECTORY",
         help="the folder it opens (default the project's notebooks/, else the current one)",
     )
-    p.add_argument(
-        "--cases",
-        type=Path,
-        metavar="DIR",
-        help="the case root ($OSINT_KIT_CASES)",
-    )
+    p.add_argument("--cases", type=Path, metavar="DIR", help="the case root ($OSINT_KIT_CASES)")
     p.add_argument("--port", type=int, metavar="N", help="the port (default a free one)")
+    p.add_argument("--token", metavar="TOKEN", help="the token (default a fresh random one)")
 
     p = add("log", cmd_log, "print the custody log, one event per line")
     p.add_argument("case", metavar="CASE")

@@ -24,12 +24,13 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from .capture_facts import CaptureFacts, text
-from .checkpoint import FAILED, NO_STAMP, NOT_CHECKED, VERIFIED, StampStatus
+from .checkpoint import FAILED, NO_STAMP, NOT_CHECKED, VERIFIED
 from .dates import utc_now
 from .errors import InvalidOption, StorageError
 from .events import Event, describe_rerouting, rerouted_hosts
 from .exhibits import Exhibit
 from .fsio import atomic_write
+from .verification import StampStatus
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.
 MAX_THUMBNAIL_BYTES = 3 * 2**20

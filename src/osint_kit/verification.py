@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .chain import GENESIS
 from .display import badge, table, verdict
 from .errors import VerificationFailed
-
-if TYPE_CHECKING:
-    from .checkpoint import StampStatus
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
 CRASH_RESIDUE = frozenset(
@@ -47,6 +44,28 @@ class Problem:
     def __str__(self) -> str:
         where = self.where()
         return f"[{self.kind}] {self.message}" + (f" ({where})" if where else "")
+
+
+@dataclass(frozen=True)
+class StampStatus:
+    """One checkpoint's trusted time as verification found it, for the report.
+
+    ``state`` is ``verified`` (the token stamps this checkpoint and chains to the
+    configured TSA CA), ``failed``, ``not checked`` (no CA to check against) or ``no
+    stamp``; ``detail`` says against what CA, or why not. ``event_seq`` is the
+    ``log.checkpoint`` event that recorded the checkpoint, when one does."""
+
+    file: str
+    seq: int
+    hash: str
+    state: str
+    detail: str = ""
+    gen_time: str | None = None
+    tsa_name: str | None = None
+    serial: str | None = None
+    event_seq: int | None = None
+    #: Where the stamp was asked for, when known here (a case's events record it).
+    tsa_url: str | None = None
 
 
 @dataclass(frozen=True)

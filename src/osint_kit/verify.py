@@ -29,10 +29,9 @@ from .folder import CaseFolder, read_identity
 from .ledger import Head, recorded_heads
 from .signing import REGISTERED
 from .store import hash_file
-from .verification import VerificationReport
+from .verification import StampStatus, VerificationReport
 
 if TYPE_CHECKING:
-    from .checkpoint import StampStatus
     from .trust import TrustStore
 
 

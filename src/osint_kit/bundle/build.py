@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ..chain import read_event_line
-from ..checkpoint import VERIFIED, Checkpoint, StampStatus, make_checkpoint
+from ..checkpoint import VERIFIED, Checkpoint, make_checkpoint
 from ..dates import utc_now
 from ..display import facts
 from ..errors import (
@@ -61,6 +61,7 @@ from ..provenance import render
 from ..signing import REGISTERED
 from ..store import hash_file
 from ..timestamp import TsaConfig
+from ..verification import StampStatus
 from ..writer import CaseWriter
 from . import layout, sealed
 from .bag import ContentMismatch, make_bag, zip_folder
