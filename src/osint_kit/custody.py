@@ -31,6 +31,7 @@ from .chain import (
     read_event_line,
 )
 from .dates import parse_time, utc_now
+from .display import TABLE_STYLE
 from .errors import CorruptLog, LogNeedsRepair, SigningKeyRequired, StorageError
 from .events import Event, EventDraft, NewExhibit, Subject, event_row_html
 from .fsio import atomic_write, write_all
@@ -257,7 +258,8 @@ class CustodyLog:
         return (
             f"<div class='osint-kit-log'><p>custody log of <b>{html.escape(self.case_id)}</b> "
             f"({html.escape(str(self.path))}): {len(events):,} events</p>{earlier}"
-            "<table><tr><th>seq</th><th>time (UTC)</th><th>examiner</th><th>action</th>"
+            f"<table style='{TABLE_STYLE}'><tr><th>seq</th><th>time (UTC)</th><th>examiner</th>"
+            "<th>action</th>"
             f"<th>what</th><th>signed</th></tr>{rows}</table></div>"
         )
 

@@ -56,11 +56,17 @@ def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> 
     """A table of cells that are already HTML (escape what they hold before)."""
     th = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in head)
     body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td style='text-align:left;overflow-wrap:anywhere'>{c}</td>" for c in row)
+        + "</tr>"
         for row in rows
     )
     klass = f" class='{cls}'" if cls else ""
-    return f"<table{klass}><tr>{th}</tr>{body}</table>"
+    return f"<table{klass} style='{TABLE_STYLE}'><tr>{th}</tr>{body}</table>"
+
+
+#: JupyterLab lays tables out in equal columns; ours size each column to its content.
+TABLE_STYLE = "table-layout:auto"
 
 
 def facts(pairs: Iterable[tuple[str, str | None]]) -> str:

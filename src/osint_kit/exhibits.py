@@ -190,7 +190,11 @@ def _items(value: object) -> list[Mapping[str, Any]]:
 def exhibit_badges(e: Exhibit, state: Mapping[str, Any]) -> str:
     """original or derived, then what later events said: superseded, deleted upstream,
     no longer listed, from a partial or failed capture."""
-    out = [badge("derived", "info") if e.role == "derived" else badge("original", "muted")]
+    out = []
+    if e.role == "derived":
+        out.append(badge("derived", "info"))
+    elif e.role != "original":  # an import's role already says so
+        out.append(badge("original", "muted"))
     if state.get("superseded_by"):
         out.append(badge(f"superseded by {state['superseded_by']}", "warn"))
     if state.get("deleted"):
