@@ -14,6 +14,8 @@ $(STAMP): requirements/lock.txt pyproject.toml sandbox/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "osint-kit needs Python 3.11 or newer; set PYTHON=python3.11")'
 	@command -v openssl >/dev/null || { echo "installing openssl (Debian package)"; apt-get update -qq && apt-get install -y -qq openssl; }
 	@command -v chromium >/dev/null || [ -n "$$OSINT_KIT_CHROMIUM" ] || { echo "installing chromium (Debian package, for web capture)"; apt-get update -qq && apt-get install -y -qq chromium; }
+	@command -v ffprobe >/dev/null || { echo "installing ffmpeg (Debian package; video metadata and review aids)"; apt-get update -qq && apt-get install -y -qq ffmpeg; }
+	@command -v exiftool >/dev/null || { echo "installing exiftool (Debian package libimage-exiftool-perl; photo and video metadata)"; apt-get update -qq && apt-get install -y -qq libimage-exiftool-perl; }
 	@command -v age >/dev/null || { echo "installing age (Debian package; the tests decrypt bundles with it)"; apt-get update -qq && apt-get install -y -qq age; }
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { echo "installing python3-venv (Debian package)"; apt-get update -qq && apt-get install -y -qq python3-venv; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

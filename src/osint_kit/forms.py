@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import ipywidgets as w  # type: ignore[import-untyped]
+import ipywidgets as w
 from IPython.display import HTML, clear_output, display
 
 from . import Case  # the facade, through the package (as cli.py reaches it)
