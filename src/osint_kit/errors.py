@@ -378,6 +378,28 @@ class TimestampError(OsintKitError):
         super().__init__(f"no trusted time stamp: {reason}")
 
 
+class ToolMissing(OsintKitError):
+    """An outside program osint-kit needs (ffprobe, ffmpeg, exiftool) is not installed."""
+
+    def __init__(self, tool: str, package: str) -> None:
+        self.tool = tool
+        self.package = package
+        super().__init__(
+            f"{tool} is not installed: install the Debian package {package} "
+            "(make setup does), then try again"
+        )
+
+
+class MediaUnreadable(OsintKitError):
+    """A video or picture the tools cannot read (truncated, corrupt, not media): the
+    original is kept as it came; what needs its content is skipped, with this reason."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what} cannot be read as media: {reason}")
+
+
 #: What each exit status means; ``osint-kit --help`` prints this table.
 EXIT_MEANING: dict[int, str] = {
     0: "ok",
@@ -385,11 +407,11 @@ EXIT_MEANING: dict[int, str] = {
     2: "bad input (a case id, field, option, time, URL, target or key)",
     3: "not found (case or exhibit)",
     4: "already exists (a case, or a file the command would write)",
-    5: "a file cannot be imported",
+    5: "a file cannot be imported, or read as media",
     6: "no examiner set, their signing key cannot be used, or the trust store is unreadable",
     7: "case folder unreadable or in need of repair",
     8: "could not write",
-    9: "no browser",
+    9: "no browser, or a tool it needs (ffprobe, ffmpeg, exiftool) is missing",
     10: "other error (a broken plugin, a refused write)",
     11: "a URL or collection target could not be captured (the failure is recorded)",
     12: "no trusted time: the time-stamping authority failed",
@@ -429,6 +451,8 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     CaptureNotRecorded: 8,
     BagFailed: 8,
     BrowserUnavailable: 9,
+    ToolMissing: 9,
+    MediaUnreadable: 5,
     PluginError: 10,
     WriteRefused: 10,
     CollectionFailed: 11,
