@@ -22,7 +22,7 @@ from typing import Any
 from .bundle.leftovers import clean_interrupted_exports, interrupted_exports
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner
-from .store import StagedBlob, hash_file
+from .store import StagedBlob, hash_file, remove_download
 from .writer import CaseWriter
 
 
@@ -38,6 +38,8 @@ class RepairReport:
     left_alone: list[dict[str, str]] = field(default_factory=list)
     #: Exports a crash interrupted: ``{"folder", "bundle", "action"}``.
     exports: list[dict[str, str]] = field(default_factory=list)
+    #: Download folders a crash left (media collection): ``{"folder", "files", "bytes"}``.
+    downloads: list[dict[str, Any]] = field(default_factory=list)
     event: Event | None = None
 
     @property
@@ -68,6 +70,11 @@ class RepairReport:
             f"  {c['action']} interrupted checkpoint file {c['name']}" for c in self.checkpoints
         ]
         lines += [f"  interrupted export of {e['bundle']}: {e['action']}" for e in self.exports]
+        lines += [
+            f"  removed interrupted download {d['folder']} ({d['files']} file(s), {d['bytes']:,} "
+            "bytes, never recorded)"
+            for d in self.downloads
+        ]
         return "\n".join([*lines, *alone])
 
     def _repr_html_(self) -> str:
@@ -123,7 +130,17 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         }
         for left in exports
     ]
-    if not (torn or pending or moves or exports):
+    stale = case.store.stale_downloads()
+    for folder in stale:
+        files = [f for f in folder.rglob("*") if f.is_file() and not f.is_symlink()]
+        report.downloads.append(
+            {
+                "folder": str(folder.relative_to(case.path)),
+                "files": len(files),
+                "bytes": sum(f.stat().st_size for f in files),
+            }
+        )
+    if not (torn or pending or moves or exports or stale):
         return report
     summary = []
     if torn:
@@ -136,6 +153,8 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         summary.append(f"dealt with {len(report.checkpoints)} interrupted checkpoint file(s)")
     if report.exports:
         summary.append(f"dealt with {len(report.exports)} interrupted export(s)")
+    if report.downloads:
+        summary.append(f"removed {len(report.downloads)} interrupted download(s)")
     details: dict[str, Any] = {
         "summary": "; ".join(summary),
         "torn_tail": report.torn_tail,
@@ -143,6 +162,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         "discarded": report.discarded,
         "checkpoints": report.checkpoints,
         "exports": report.exports,
+        "downloads": report.downloads,
     }
     if report.left_alone:
         details["left_alone"] = report.left_alone
@@ -163,6 +183,8 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             os.replace(pending_file, target)
     if exports:
         clean_interrupted_exports(case, finish=True)
+    for folder in stale:
+        remove_download(folder)
     return report
 
 

@@ -21,6 +21,7 @@ import fcntl
 import hashlib
 import io
 import os
+import shutil
 import stat
 import uuid
 from collections.abc import Iterator, Sequence
@@ -36,6 +37,9 @@ from .fsio import fsync_dir, write_all
 CHUNK = 4 << 20
 WRITEBACK_EVERY = 32 << 20
 INCOMING = ".incoming"
+#: Folders that downloaders (yt-dlp) write into, one per collection, each beside its
+#: ``<id>.lock``: their files are adopted into ``.incoming`` when complete.
+DOWNLOADS = ".downloads"
 PART_SUFFIX = ".part"
 LOCK_SUFFIX = ".lock"
 
@@ -67,6 +71,33 @@ class StagedBlob:
         if self._batch is not None:
             self._batch.release_one()
             self._batch = None
+
+
+class DownloadArea:
+    """A downloader's own folder (``path``), held until ``close()``, which removes it with
+    whatever was not adopted."""
+
+    def __init__(self, path: Path, lock: Path, fd: int) -> None:
+        self.path = path
+        self._lock = lock
+        self._fd = fd
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+        self._lock.unlink(missing_ok=True)
+        os.close(self._fd)
+
+    def __enter__(self) -> DownloadArea:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def remove_download(folder: Path) -> None:
+    """Remove a stale download folder and its lock (repair)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.with_name(folder.name + LOCK_SUFFIX).unlink(missing_ok=True)
 
 
 class _BatchLock:
@@ -287,6 +318,61 @@ class BlobStore:
             raise StorageError(final, exc.strerror or str(exc)) from exc
         finally:
             staged.release()
+
+    def downloads(self) -> DownloadArea:
+        """A fresh folder under ``blobs/.downloads`` for a downloader to write into, held
+        (flock'ed) while it is open: ``repair`` removes only folders nobody holds."""
+        root = self.root / DOWNLOADS
+        root.mkdir(parents=True, exist_ok=True)
+        name = uuid.uuid4().hex
+        lock = root / f"{name}{LOCK_SUFFIX}"
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            (root / name).mkdir()
+        except OSError as exc:
+            raise StorageError(root, exc.strerror or str(exc)) from exc
+        return DownloadArea(root / name, lock, fd)
+
+    def adopt(self, path: Path) -> StagedBlob:
+        """Stage a file a downloader wrote (in a ``downloads()`` folder, on the same file
+        system) without copying it: locked, moved into ``.incoming``, hashed, fsync'ed."""
+        self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        part = self.incoming_dir / f"{uuid.uuid4().hex}{PART_SUFFIX}"
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as exc:
+            raise StorageError(path, exc.strerror or str(exc)) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # before the move: never unheld
+            os.rename(path, part)
+            h = hashlib.sha256()
+            size = 0
+            buffer = memoryview(bytearray(CHUNK))
+            while n := os.readv(fd, [buffer]):
+                h.update(buffer[:n])
+                size += n
+            os.fsync(fd)
+        except OSError as exc:
+            _abandon(fd, part)
+            raise StorageError(path, exc.strerror or str(exc)) from exc
+        except BaseException:
+            _abandon(fd, part)
+            raise
+        return StagedBlob(sha256=h.hexdigest(), size=size, part=part, _fd=fd)
+
+    def stale_downloads(self) -> list[Path]:
+        """Download folders whose downloader is gone (a crash): nothing in them was
+        recorded, so ``repair`` removes them."""
+        root = self.root / DOWNLOADS
+        if not root.is_dir():
+            return []
+        return [
+            entry
+            for entry in sorted(root.iterdir())
+            if _file_kind(entry) == "a directory"
+            and not _is_locked(root / f"{entry.name}{LOCK_SUFFIX}")
+        ]
 
     def discard(self, staged: StagedBlob) -> None:
         staged.part.unlink(missing_ok=True)

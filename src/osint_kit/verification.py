@@ -12,7 +12,13 @@ from .errors import VerificationFailed
 
 #: Problems a crash (not a person) can leave; ``osint-kit repair`` deals with them.
 CRASH_RESIDUE = frozenset(
-    {"torn-line", "interrupted-import", "interrupted-checkpoint", "interrupted-export"}
+    {
+        "torn-line",
+        "interrupted-import",
+        "interrupted-checkpoint",
+        "interrupted-export",
+        "interrupted-download",
+    }
 )
 
 

@@ -736,6 +736,13 @@ def _check_blobs(
             f"{entry.relative_to(case.path)} is {kind}, not a regular file: no import writes "
             "one, so it was not read (osint-kit repair leaves it alone)"
         )
+    for folder in store.stale_downloads():
+        report.add(
+            "interrupted-download",
+            "a media download a crash stopped before it was recorded; osint-kit repair "
+            "removes it (on the record)",
+            path=str(folder.relative_to(case.path)),
+        )
     for part, locked in store.leftover_parts():
         if part in finishing:
             continue

@@ -123,8 +123,12 @@ def validate_url(url: str) -> str:
     except ValueError as exc:
         raise InvalidURL(text, f"it is not a URL ({exc})") from None
     if parts.scheme.lower() not in ("http", "https"):
-        shown = f"the scheme {parts.scheme + ':'!r}" if parts.scheme else "it has no scheme"
-        raise InvalidURL(text, f"{shown} is not captured; only http: and https: are")
+        shown = (
+            f"the scheme {parts.scheme + ':'!r} is not captured"
+            if parts.scheme
+            else ("it has no scheme")
+        )
+        raise InvalidURL(text, f"{shown}; only http: and https: are")
     if not parts.hostname:
         raise InvalidURL(text, "it has no host")
     if any(c.isspace() for c in text):
