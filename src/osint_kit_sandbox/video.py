@@ -1,0 +1,571 @@
+"""A video host on 127.0.0.1, and a witness's camera-roll folder, for the footage work
+(issue 21): tests, the demo and the benchmark.
+
+``video_host()`` generates its media with ffmpeg's test sources when it starts (about a
+second: a few seconds of 320x240 at 25 fps), then serves:
+
+- ``/clip.mp4``: H.264 + AAC, 6.0 s, moov at the end as a phone writes it, with a
+  creation time, a GPS position, make and model in Apple's QuickTime keys (what ffprobe
+  shows as ``com.apple.quicktime.*`` tags and exiftool reads as ``Keys:GPSCoordinates``);
+- ``/hls/index.m3u8`` + ``/hls/seg_NNN.ts``: the same clip as a VOD HLS playlist of 2 s
+  MPEG-TS segments;
+- ``/dash/manifest.mpd`` + segments: the same clip as DASH with separate video and audio
+  adaptation sets (yt-dlp sees a video-only and an audio-only format);
+- ``/watch.html``: a page with ``<video controls src="/clip.mp4">`` (yt-dlp's generic
+  extractor finds it);
+- ``/playlist.html?n=N``: a page with N ``<video>`` elements, ``/v/<i>.mp4``, every one
+  the same 1 s MP4 (yt-dlp's generic extractor makes a playlist of N entries);
+- ``/truncated.mp4``: the first 55 % of ``/clip.mp4``, so no moov atom (ffprobe fails);
+- ``/corrupt.mp4``: random bytes served as ``video/mp4``;
+- ``/article.html``: a page without media (yt-dlp: unsupported URL);
+- ``/cut.mp4``: a download that fails part-way: a request without ``Range`` is answered
+  with the full Content-Length of ``/clip.mp4`` but only its first 40 %, then the
+  connection is closed; a request with ``Range`` (how a client resumes) gets 403;
+- ``/big.mp4?mb=N``: N MiB of deterministic bytes (one pseudo-random MiB repeated), sent
+  with ``sendfile`` for the download benchmark.
+
+Every response has a Content-Type and a Content-Length; HEAD is answered; a single
+``Range`` is honoured on the media files (206, or 416 when it cannot be met). Every
+request is recorded, so a test can prove that only GET/HEAD/OPTIONS ever arrived:
+``host.writes() == []``.
+
+``make_witness_folder(dest)`` writes a phone's camera roll as copied from a USB stick
+(``DCIM/100APPLE/IMG_000N.JPG``, a ``.MOV``, ``Notes/statement.txt``) with EXIF times,
+GPS, make and model, and file times set, one photo's EXIF time hours away from its file
+time and one photo without EXIF; it returns what it wrote, for tests to compare.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from urllib.parse import parse_qs, urlsplit
+
+from .site import READS, _Server
+
+MIB = 1 << 20
+SIZE = (320, 240)
+FPS = 25
+CLIP_S = 6.0
+ITEM_S = 1.0
+CREATED = "2026-11-20T21:40:00Z"
+GPS = (51.5007, -0.1246)  # Westminster Bridge
+MAKE, MODEL = "Apple", "iPhone 14"
+#: Share of /clip.mp4 that /truncated.mp4 keeps and /cut.mp4 sends before hanging up.
+TRUNCATED_SHARE = 0.55
+CUT_SHARE = 0.40
+#: Upper bound of ``/playlist.html?n=N`` and ``/big.mp4?mb=N``.
+MAX_ITEMS = 100_000
+MAX_BIG_MB = 64 * 1024
+
+TYPES = {
+    ".mp4": "video/mp4",
+    ".m4s": "video/iso.segment",
+    ".ts": "video/mp2t",
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".mpd": "application/dash+xml",
+}
+
+
+class MediaToolMissing(RuntimeError):
+    """ffmpeg or exiftool is not installed (Debian: ffmpeg, libimage-exiftool-perl)."""
+
+
+@dataclass(frozen=True)
+class Generated:
+    """A piece of media the host generated, with what it was made to contain."""
+
+    url_path: str
+    path: Path  # the file on disk (for HLS the playlist, for DASH the manifest)
+    duration_s: float
+    video_codec: str
+    audio_codec: str | None
+    width: int
+    height: int
+    fps: float
+    creation_time: str | None  # ISO 8601 UTC, "2026-11-20T21:40:00Z"
+    gps: tuple[float, float] | None  # (latitude, longitude)
+    make: str | None
+    model: str | None
+
+
+@dataclass
+class VideoHost:
+    base: str
+    workdir: Path
+    media: dict[str, Generated] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    #: (path, Range header) of every request that carried a Range header.
+    ranges: list[tuple[str, str]] = field(default_factory=list)
+    _files: dict[str, tuple[Path, str]] = field(default_factory=dict, repr=False)
+    _cache: dict[Path, bytes] = field(default_factory=dict, repr=False)
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def writes(self) -> list[tuple[str, str]]:
+        """Requests that could change something on the server."""
+        return [(m, p) for m, p in self.requests if m not in READS]
+
+    def served(self, path: str) -> bytes:
+        """The exact bytes a complete GET of ``path`` is answered with (for ``/cut.mp4``
+        the whole file it announces, of which it sends only the first part)."""
+        answer = self._answer(path)
+        if answer is None:
+            raise KeyError(path)
+        body, _kind = answer
+        return body if isinstance(body, bytes) else _big_bytes(self.workdir, body)
+
+    # -- what a path is answered with -------------------------------------------------
+
+    def _bytes(self, file: Path) -> bytes:
+        data = self._cache.get(file)
+        if data is None:
+            data = self._cache[file] = file.read_bytes()
+        return data
+
+    def _answer(self, target: str) -> tuple[bytes | int, str] | None:
+        """(body, Content-Type) for a request target; the body of ``/big.mp4`` is its
+        size in MiB, sent from the block file."""
+        url = urlsplit(target)
+        path, query = url.path, parse_qs(url.query)
+        if path in self._files:
+            file, kind = self._files[path]
+            return self._bytes(file), kind
+        if path == "/watch.html":
+            return _watch_page(), "text/html; charset=utf-8"
+        if path == "/article.html":
+            return _ARTICLE.encode(), "text/html; charset=utf-8"
+        if path == "/playlist.html":
+            return _playlist_page(_count(query, "n", 3, MAX_ITEMS)), "text/html; charset=utf-8"
+        if re.fullmatch(r"/v/\d{1,6}\.mp4", path):
+            return self._bytes(self._files["/item.mp4"][0]), "video/mp4"
+        if path in ("/big.mp4", "/big.bin"):
+            return _count(query, "mb", 1, MAX_BIG_MB), "video/mp4"
+        return None
+
+
+# -- generation -----------------------------------------------------------------------
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise MediaToolMissing(f"{name} is not installed (Debian: apt-get install ffmpeg)")
+    return found
+
+
+def _ffmpeg(*args: str | Path) -> None:
+    cmd = [_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *map(str, args)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed: {done.stderr.strip()}")
+
+
+def _test_source(seconds: float) -> list[str]:
+    width, height = SIZE
+    return [
+        *("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={FPS}:duration={seconds}"),
+        *("-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(FPS)),
+        *("-c:a", "aac", "-b:a", "64k", "-shortest"),
+    ]
+
+
+def _iso6709(lat: float, lon: float) -> str:
+    return f"{lat:+08.4f}{lon:+09.4f}+000.000/"
+
+
+def _apple_keys(created: str, gps: tuple[float, float], make: str, model: str) -> list[str]:
+    """Creation time, GPS, make and model the way an iPhone writes them (QuickTime keys)."""
+    return [
+        *("-metadata", f"creation_time={created}"),
+        *("-metadata", f"com.apple.quicktime.creationdate={created}"),
+        *("-metadata", f"com.apple.quicktime.location.ISO6709={_iso6709(*gps)}"),
+        *("-metadata", f"com.apple.quicktime.make={make}"),
+        *("-metadata", f"com.apple.quicktime.model={model}"),
+        *("-movflags", "+use_metadata_tags"),
+    ]
+
+
+def generate(workdir: Path) -> tuple[dict[str, Generated], dict[str, tuple[Path, str]]]:
+    """Make every medium the host serves under ``workdir``; returns what was generated
+    and the files by URL path."""
+    width, height = SIZE
+    clip, item = workdir / "clip.mp4", workdir / "item.mp4"
+    hls, dash = workdir / "hls", workdir / "dash"
+    hls.mkdir()
+    dash.mkdir()
+    # moov at the end (no +faststart), so a prefix of the file cannot be read
+    _ffmpeg(*_test_source(CLIP_S), *_apple_keys(CREATED, GPS, MAKE, MODEL), clip)
+    _ffmpeg(*_test_source(ITEM_S), "-movflags", "+faststart", item)
+    _ffmpeg(
+        *("-i", clip, "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod"),
+        *("-hls_segment_filename", hls / "seg_%03d.ts", hls / "index.m3u8"),
+    )
+    _ffmpeg(
+        *("-i", clip, "-map", "0:v", "-map", "0:a", "-c", "copy", "-f", "dash"),
+        *("-seg_duration", "2", "-use_template", "1", "-use_timeline", "1"),
+        *("-adaptation_sets", "id=0,streams=v id=1,streams=a", dash / "manifest.mpd"),
+    )
+    data = clip.read_bytes()
+    (workdir / "truncated.mp4").write_bytes(data[: int(len(data) * TRUNCATED_SHARE)])
+    (workdir / "corrupt.mp4").write_bytes(random.Random(21).randbytes(200_000))
+    _block_file(workdir)
+
+    files: dict[str, tuple[Path, str]] = {}
+    for file in sorted(workdir.rglob("*")):
+        kind = TYPES.get(file.suffix)
+        if kind and file.is_file():
+            files["/" + file.relative_to(workdir).as_posix()] = (file, kind)
+
+    def made(url_path: str, path: Path, seconds: float, tagged: bool) -> Generated:
+        return Generated(
+            url_path=url_path,
+            path=path,
+            duration_s=seconds,
+            video_codec="h264",
+            audio_codec="aac",
+            width=width,
+            height=height,
+            fps=float(FPS),
+            creation_time=CREATED if tagged else None,
+            gps=GPS if tagged else None,
+            make=MAKE if tagged else None,
+            model=MODEL if tagged else None,
+        )
+
+    media = {
+        "clip": made("/clip.mp4", clip, CLIP_S, True),
+        "item": made("/v/0.mp4", item, ITEM_S, False),
+        # segmenting copies the streams; container-level tags do not survive it
+        "hls": made("/hls/index.m3u8", hls / "index.m3u8", CLIP_S, False),
+        "dash": made("/dash/manifest.mpd", dash / "manifest.mpd", CLIP_S, False),
+    }
+    return media, files
+
+
+def _block_file(workdir: Path) -> Path:
+    path = workdir / "block.bin"
+    if not path.exists():
+        path.write_bytes(random.Random(500).randbytes(MIB))
+    return path
+
+
+def _big_bytes(workdir: Path, mb: int) -> bytes:
+    return _block_file(workdir).read_bytes() * mb
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+def _watch_page() -> bytes:
+    return b"""<!doctype html><html><head><title>Fight outside the Red Lion, 20 November</title>
+<meta name="description" content="Filmed by a passer-by"></head><body>
+<h1>Fight outside the Red Lion, 20 November</h1>
+<video controls width="320" height="240" src="/clip.mp4"></video>
+<p>Filmed by a passer-by at 21:40. Share if you know the men involved.</p>
+</body></html>
+"""
+
+
+_ARTICLE = """<!doctype html><html><head><title>Council meeting minutes</title></head><body>
+<h1>Council meeting minutes</h1><p>No video here, only words about parking.</p>
+</body></html>
+"""
+
+
+def _playlist_page(n: int) -> bytes:
+    videos = "\n".join(f'<video controls src="/v/{i}.mp4"></video>' for i in range(n))
+    return (
+        f"<!doctype html><html><head><title>All the clips ({n})</title></head><body>\n"
+        f"<h1>All the clips</h1>\n{videos}\n</body></html>\n"
+    ).encode()
+
+
+def _count(query: dict[str, list[str]], name: str, default: int, most: int) -> int:
+    try:
+        return min(most, max(0, int(query[name][0])))
+    except (KeyError, ValueError):
+        return default
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
+    """(first, last) of one ``bytes=`` range; None: no (usable) Range, answer 200;
+    "unsatisfiable": answer 416."""
+    if not header:
+        return None
+    m = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    if m is None or m.group(1) == m.group(2) == "":
+        return None  # several ranges, or not bytes: the whole body is a valid answer
+    if m.group(1) == "":
+        suffix = int(m.group(2))
+        return (max(0, size - suffix), size - 1) if suffix and size else "unsatisfiable"
+    first = int(m.group(1))
+    last = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+    if first >= size or last < first:
+        return "unsatisfiable"
+    return first, last
+
+
+# -- server ----------------------------------------------------------------------------
+
+
+def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def handle(self) -> None:
+            try:
+                super().handle()
+            except OSError:  # the client went away
+                self.close_connection = True
+
+        def _head(self, status: int, kind: str, length: int, extra: dict[str, str]) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(length))
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.end_headers()
+
+        def _send(self, status: int, body: bytes, kind: str, **extra: str) -> None:
+            self._head(status, kind, len(body), extra)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            host.requests.append((self.command, self.path))
+            if self.headers.get("Range"):
+                host.ranges.append((self.path, self.headers["Range"]))
+            path = urlsplit(self.path).path
+            if path == "/cut.mp4":
+                self._cut()
+                return
+            answer = host._answer(self.path)
+            if answer is None:
+                self._send(404, b"<h1>Not here</h1>", "text/html; charset=utf-8")
+                return
+            body, kind = answer
+            if not kind.startswith(("video/", "application/")):
+                self._send(200, body if isinstance(body, bytes) else b"", kind)
+                return
+            size = len(body) if isinstance(body, bytes) else body * MIB
+            wanted = _byte_range(self.headers.get("Range"), size)
+            if wanted == "unsatisfiable":
+                self._send(416, b"", "text/plain", **{"Content-Range": f"bytes */{size}"})
+                return
+            first, last = wanted if isinstance(wanted, tuple) else (0, size - 1)
+            extra = {"Accept-Ranges": "bytes", "Last-Modified": "Fri, 20 Nov 2026 21:45:00 GMT"}
+            status = 200
+            if isinstance(wanted, tuple):
+                status = 206
+                extra["Content-Range"] = f"bytes {first}-{last}/{size}"
+            self._head(status, kind, last + 1 - first, extra)
+            if self.command == "HEAD":
+                return
+            if isinstance(body, bytes):
+                self.wfile.write(body[first : last + 1])
+            else:
+                self._send_big(first, last + 1 - first)
+
+        do_HEAD = do_GET
+
+        def do_OPTIONS(self) -> None:
+            host.requests.append((self.command, self.path))
+            self._send(204, b"", "text/plain", Allow="GET, HEAD, OPTIONS")
+
+        def _write(self) -> None:  # never reached by a read-only collector
+            host.requests.append((self.command, self.path))
+            with suppress(ValueError):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self._send(405, b"read-only host", "text/plain", Allow="GET, HEAD, OPTIONS")
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = _write
+
+        def _cut(self) -> None:
+            if self.headers.get("Range"):
+                self._send(403, b"<h1>Forbidden</h1>", "text/html; charset=utf-8")
+                return
+            body = host.served("/cut.mp4")
+            self._head(200, "video/mp4", len(body), {"Accept-Ranges": "bytes"})
+            if self.command == "HEAD":
+                return
+            self.wfile.write(body[: int(len(body) * CUT_SHARE)])
+            self.close_connection = True
+            with suppress(OSError):  # hang up: the client sees a short body, not a stall
+                self.connection.shutdown(2)
+
+        def _send_big(self, offset: int, count: int) -> None:
+            """``count`` bytes of the repeated block from ``offset``, by ``sendfile``."""
+            out = self.connection.fileno()
+            with open(_block_file(host.workdir), "rb") as block:
+                fd = block.fileno()
+                while count > 0 and not stop.is_set():
+                    at = offset % MIB
+                    sent = os.sendfile(out, fd, at, min(count, MIB - at))
+                    if sent == 0:
+                        raise ConnectionResetError
+                    offset, count = offset + sent, count - sent
+            if count:
+                self.close_connection = True
+
+    return Handler
+
+
+@contextmanager
+def video_host(workdir: Path | None = None) -> Iterator[VideoHost]:
+    """Generate the media (in ``workdir``, or a temporary folder deleted at exit) and
+    serve them on a free port of 127.0.0.1."""
+    with TemporaryDirectory(prefix="video-host-") as tmp:
+        root = Path(tmp) if workdir is None else workdir
+        root.mkdir(parents=True, exist_ok=True)
+        media, files = generate(root)
+        files["/cut.mp4"] = files["/clip.mp4"]
+        host = VideoHost(base="", workdir=root, media=media, _files=files)
+        stop = threading.Event()
+        server = _Server(("127.0.0.1", 0), _handler(host, stop))
+        host.base = f"http://127.0.0.1:{server.server_address[1]}"
+        thread = threading.Thread(target=server.serve_forever, args=(0.1,), daemon=True)
+        thread.start()
+        try:
+            yield host
+        finally:
+            stop.set()
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+
+
+# -- a witness's folder -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WitnessFile:
+    """One file of the witness folder and what was written into it."""
+
+    relpath: str  # POSIX, relative to the folder
+    size: int
+    sha256: str
+    mtime: datetime  # file-system modification time (UTC)
+    exif_time: datetime | None  # DateTimeOriginal with OffsetTimeOriginal (aware)
+    gps: tuple[float, float] | None
+    make: str | None
+    model: str | None
+
+
+@dataclass(frozen=True)
+class WitnessFolder:
+    root: Path
+    files: dict[str, WitnessFile]
+
+
+def _t(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+#: relpath -> (EXIF time or None, GPS or None, file time). IMG_0002's file time is
+#: 5 h 31 min after its EXIF time (the copy to the USB stick); IMG_0004 has no EXIF.
+_WITNESS: dict[str, tuple[str | None, tuple[float, float] | None, str]] = {
+    "DCIM/100APPLE/IMG_0001.JPG": (
+        "2026-11-20T21:38:12+00:00",
+        (51.50072, -0.12431),
+        "2026-11-20T21:38:12+00:00",
+    ),
+    "DCIM/100APPLE/IMG_0002.JPG": (
+        "2026-11-20T21:39:47+00:00",
+        (51.50081, -0.12447),
+        "2026-11-21T03:10:47+00:00",
+    ),
+    "DCIM/100APPLE/IMG_0003.MOV": (
+        "2026-11-20T21:40:00+00:00",
+        (51.5007, -0.1246),
+        "2026-11-20T21:40:06+00:00",
+    ),
+    "DCIM/100APPLE/IMG_0004.JPG": (None, None, "2026-11-21T08:02:30+00:00"),
+    "Notes/statement.txt": (None, None, "2026-11-21T09:15:00+00:00"),
+}
+STATEMENT = (
+    "I filmed this from the bus stop opposite the Red Lion at about 21:40 on 20 November.\n"
+    "The photos are from just before. Handed over on a USB stick.\n"
+)
+
+
+def _exif_args(file: Path, when: datetime, gps: tuple[float, float]) -> list[str]:
+    lat, lon = gps
+    return [
+        f"-DateTimeOriginal={when:%Y:%m:%d %H:%M:%S}",
+        f"-CreateDate={when:%Y:%m:%d %H:%M:%S}",
+        f"-OffsetTimeOriginal={when.isoformat()[-6:]}",
+        f"-GPSLatitude={abs(lat)}",
+        f"-GPSLatitudeRef={'N' if lat >= 0 else 'S'}",
+        f"-GPSLongitude={abs(lon)}",
+        f"-GPSLongitudeRef={'E' if lon >= 0 else 'W'}",
+        f"-Make={MAKE}",
+        f"-Model={MODEL}",
+        "-overwrite_original",
+        str(file),
+    ]
+
+
+def make_witness_folder(dest: Path) -> WitnessFolder:
+    """A phone's camera roll as copied from a USB stick, under ``dest`` (created)."""
+    exiftool = _tool("exiftool")
+    dest.mkdir(parents=True, exist_ok=True)
+    args: list[str] = []
+    for rel, (exif, gps, _mtime) in _WITNESS.items():
+        file = dest / rel
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if file.suffix == ".JPG":
+            shade = 60 * int(file.stem[-1])
+            _ffmpeg(
+                *("-f", "lavfi", "-i", f"testsrc2=size=640x480:rate=1,hue=h={shade}"),
+                *("-frames:v", "1", "-map_metadata", "-1", "-fflags", "+bitexact", file),
+            )
+            if exif is not None and gps is not None:
+                args += [*_exif_args(file, _t(exif), gps), "-execute"]
+        elif file.suffix == ".MOV":
+            assert exif is not None and gps is not None
+            when = _t(exif).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _ffmpeg(*_test_source(3.0), *_apple_keys(when, gps, MAKE, MODEL), "-f", "mov", file)
+        else:
+            file.write_text(STATEMENT, encoding="utf-8")
+    if args:
+        done = subprocess.run(
+            [exiftool, "-q", *args[:-1]], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"exiftool failed: {done.stderr.strip()}")
+    files = {}
+    for rel, (exif, gps, mtime) in _WITNESS.items():
+        file = dest / rel
+        stamp = _t(mtime).timestamp()
+        os.utime(file, (stamp, stamp))
+        data = file.read_bytes()
+        has_tags = exif is not None
+        files[rel] = WitnessFile(
+            relpath=rel,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            mtime=_t(mtime).astimezone(UTC),
+            exif_time=_t(exif) if exif else None,
+            gps=gps,
+            make=MAKE if has_tags else None,
+            model=MODEL if has_tags else None,
+        )
+    return WitnessFolder(root=dest, files=files)
