@@ -68,6 +68,7 @@ from .folder import resolve_root as cases_root
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
 from .lab import main as run_lab
 from .labels import label_runs
+from .media.collect import FORMAT as MEDIA_FORMAT
 from .provenance import ProvenanceReport
 from .repair import RepairReport
 from .search import PATTERNS as SEARCH_PATTERNS
@@ -100,6 +101,7 @@ __all__ = [
     "EXIT_STATUS",
     "IMAGE_HASHES_SCHEMA",
     "INTERACTIONS_SCHEMA",
+    "MEDIA_FORMAT",
     "POSTS_SCHEMA",
     "SEARCH_PATTERNS",
     "SEARCH_SCHEMA",

@@ -44,6 +44,8 @@ from .images import image_hashes as hash_images
 from .images import repeated_images as find_repeated_images
 from .importer import import_files
 from .ledger import Head
+from .media.collect import FORMAT as MEDIA_FORMAT
+from .media.collect import MediaOptions, collect_media
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
@@ -289,6 +291,49 @@ class Case:
                 settings=settings,
                 options=options,
                 progress=progress,
+            )
+
+    def collect_media(
+        self,
+        url: str,
+        *,
+        examiner: Examiner | None = None,
+        max_mb: float | None = 4096,
+        limit: int = 100,
+        timeout_s: float = 30,
+        cookies: Path | str | None = None,
+        format: str = MEDIA_FORMAT,
+        capture_page: bool = True,
+        progress: bool = True,
+    ) -> Capture:
+        """Collect the video(s) at ``url`` (a video page, a playlist, a direct media URL,
+        HLS or DASH) with yt-dlp: the files as they came (video and audio apart when the
+        site serves them apart), the manifest, yt-dlp's info JSON, the format choice and
+        each file's technical metadata; a page is captured in the browser first. One
+        capture, ``complete``, ``partial`` (a file cut at ``max_mb``, a download broken
+        off; kept, with the reason) or ``failed`` (recorded; ``raise_for_status()``).
+        ``limit`` bounds a playlist; ``cookies`` (a Netscape cookie file) only when the
+        examiner must, and then recorded. See docs/media.md.
+        """
+        who = resolve_examiner(examiner)
+        opts = MediaOptions(
+            max_bytes=int(max_mb * 2**20) if max_mb is not None else None,
+            limit=limit,
+            timeout_s=timeout_s,
+            cookies=Path(cookies) if cookies is not None else None,
+            format=format,
+            capture_page=capture_page,
+        )
+
+        def page(url: str) -> Capture:
+            found: Capture = capture_urls(
+                self.writer, [url], examiner=who, parallel=1, progress=False
+            )[0]
+            return found
+
+        with self._checkpointed(who):
+            return collect_media(
+                self.writer, url, examiner=who, options=opts, capture_page=page, progress=progress
             )
 
     def stamp(

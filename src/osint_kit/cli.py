@@ -21,6 +21,7 @@ from . import (
     CATEGORIES,
     EXIT_INTERRUPTED,
     EXIT_MEANING,
+    MEDIA_FORMAT,
     SEARCH_PATTERNS,
     Authority,
     CaptureOptions,
@@ -230,6 +231,37 @@ def cmd_capture(args: argparse.Namespace) -> int:
         _print_exhibits([by_label[label] for label in cap.exhibits], "    ", facts.target)
     failed = sum(c.status == "failed" for c in captures)
     _out(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
+    return EXIT_CAPTURE_FAILED if failed else 0
+
+
+def cmd_media(args: argparse.Namespace) -> int:
+    case = _open(args)
+    who = _examiner(args)
+    failed = 0
+    for url in args.urls:
+        cap = case.collect_media(
+            url,
+            examiner=who,
+            max_mb=args.max_mb,
+            limit=args.limit,
+            timeout_s=args.timeout,
+            cookies=args.cookies,
+            format=args.format,
+            capture_page=not args.no_page,
+            progress=not args.quiet,
+        )
+        why = f": {cap.reason}" if cap.reason else ""
+        _out(f"{cap.id}  {cap.target}  [{cap.status}{why}]")
+        page = cap.record.get("page_capture")
+        if isinstance(page, dict):
+            _out(f"    page captured in the browser as {page.get('id')} [{page.get('status')}]")
+        found = cap.record.get("found") or {}
+        if found.get("limited_to"):
+            _out(f"    a playlist: the first {found['limited_to']} item(s) kept (--limit)")
+        by_label = {ex.label: ex for ex in case.exhibits()}
+        _print_exhibits([by_label[label] for label in cap.exhibits], "    ", cap.target)
+        failed += cap.failed
+    _out(f"collected {len(args.urls) - failed} of {len(args.urls)} URL(s) into {case.id}")
     return EXIT_CAPTURE_FAILED if failed else 0
 
 
@@ -734,6 +766,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="an option of the target's collector, e.g. -o appview=URL (bluesky), "
         "-o via=api (mastodon); osint-kit collectors lists them (repeatable)",
     )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add(
+        "media",
+        cmd_media,
+        "collect videos from video pages, playlists and media URLs (HLS, DASH) with yt-dlp",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("urls", nargs="+", metavar="URL", help="http: or https: URLs")
+    p.add_argument(
+        "--max-mb", type=float, default=4096, metavar="MB", help="stop past this (default 4096)"
+    )
+    p.add_argument(
+        "--limit", type=int, default=100, metavar="N", help="playlist items kept (default 100)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=30, metavar="S", help="per request (default 30 s)"
+    )
+    p.add_argument(
+        "--cookies",
+        type=Path,
+        metavar="FILE",
+        help="a Netscape cookie file, only where a login is needed (recorded, not its content)",
+    )
+    p.add_argument(
+        "--format",
+        default=MEDIA_FORMAT,
+        metavar="EXPR",
+        help=f"yt-dlp format expression (default {MEDIA_FORMAT}: best video and audio, kept apart)",
+    )
+    p.add_argument("--no-page", action="store_true", help="no browser capture of the page")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add("collectors", cmd_collectors, "list the installed collectors and their options")
