@@ -6,10 +6,12 @@ yt-dlp on the same URL in one run; metadata and keyframes per minute of video.
     .venv/bin/python bench/media.py --mb 200 --repeat 5
 
 **Download.** The sandbox's video host (``osint_kit_sandbox.video``, 127.0.0.1)
-serves ``/big.mp4?mb=N``: N MiB (one pseudo-random MiB repeated) by ``sendfile``,
-with a Content-Length, as ``video/mp4``. Contenders, one warm-up run each, then
-``--repeat`` runs in rotated order (``bench/timing.py``'s ``race``), every file
-written under ``bench/out/tmp`` (the same file system as the cases):
+serves ``/big.mp4?mb=N``: a video of exactly N MiB (its 6 s test clip with a ``free``
+box of padding, one pseudo-random MiB repeated, before the moov, so ffprobe reads it as
+a video), by ``sendfile``, with a Content-Length, as ``video/mp4``. Contenders, one
+warm-up run each, then ``--repeat`` runs in rotated order (``bench/timing.py``'s
+``race``), every file written under ``bench/out/tmp`` (the same file system as the
+cases):
 
 - ``curl -s -o FILE URL``, then ``sync FILE`` (coreutils: fsync of that file), since
   osint-kit makes what it keeps durable; the time before ``sync`` is reported too;
@@ -59,7 +61,7 @@ from timing import Samples, race, remove_tree, run_command, settle
 from workloads import MIB, Scratch
 
 from osint_kit import Examiner
-from osint_kit_sandbox.video import VideoHost, video_host
+from osint_kit_sandbox.video import video_host
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -73,14 +75,6 @@ REVIEW_SIZE = (640, 360)
 
 def _progress(name: str, seconds: float) -> None:
     print(f"  {name:<36} {seconds:8.3f} s", file=sys.stderr, flush=True)
-
-
-def _sha256_of_big(host: VideoHost, mb: int) -> str:
-    block = (host.workdir / "block.bin").read_bytes()
-    digest = hashlib.sha256()
-    for _ in range(mb):
-        digest.update(block)
-    return digest.hexdigest()
 
 
 def _file_sha256(path: Path) -> str:
@@ -227,8 +221,8 @@ def _instrumented(download: Download) -> dict[str, float]:
 def measure_download(scratch: Scratch, mb: int, repeat: int) -> dict[str, Any]:
     with video_host(scratch.root / "host") as host:
         url = host.url(f"/big.mp4?mb={mb}")
-        sha256 = _sha256_of_big(host, mb)
-        download = Download(scratch, url, mb * MIB, sha256)
+        size, sha256 = host.served_sha256(f"/big.mp4?mb={mb}")
+        download = Download(scratch, url, size, sha256)
         samples = race(
             {
                 "curl + sync FILE": download.curl,

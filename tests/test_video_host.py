@@ -5,6 +5,7 @@ host listens on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -109,6 +110,7 @@ ANSWERS = [
     ("/corrupt.mp4", "video/mp4"),
     ("/article.html", "text/html; charset=utf-8"),
     ("/big.mp4?mb=3", "video/mp4"),
+    ("/big.bin?mb=2", "application/octet-stream"),
 ]
 
 
@@ -141,10 +143,33 @@ def test_ranges_on_media(host: VideoHost) -> None:
     assert (status, body) == (206, clip[-10:])
     status, headers, _ = fetch(host, "/clip.mp4", headers={"Range": f"bytes={len(clip)}-"})
     assert status == 416 and headers["content-range"] == f"bytes */{len(clip)}"
-    big = host.served("/big.mp4?mb=2")
-    status, _, body = fetch(host, "/big.mp4?mb=2", headers={"Range": "bytes=1048570-1048590"})
+    big = host.served("/big.bin?mb=2")
+    status, _, body = fetch(host, "/big.bin?mb=2", headers={"Range": "bytes=1048570-1048590"})
     assert (status, body) == (206, big[1048570:1048591])
     assert big[:MIB] == big[MIB:] and len(set(big[:4096])) > 200  # one random MiB, twice
+
+
+def test_big_video_is_the_clip_grown_to_size(host: VideoHost, tmp_path: Path) -> None:
+    big = host.served("/big.mp4?mb=3")
+    assert len(big) == 3 * MIB
+    assert host.served_sha256("/big.mp4?mb=3") == (len(big), hashlib.sha256(big).hexdigest())
+    for first, last in [(0, 99), (1000, 2 * MIB), (3 * MIB - 5000, 3 * MIB - 1)]:
+        status, _, body = fetch(host, "/big.mp4?mb=3", headers={"Range": f"bytes={first}-{last}"})
+        assert (status, body) == (206, big[first : last + 1])
+    file = tmp_path / "big.mp4"
+    file.write_bytes(big)
+    done = ffprobe(file)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert float(info["format"]["duration"]) == pytest.approx(CLIP_S, abs=0.05)
+    assert [s["codec_name"] for s in info["streams"]] == ["h264", "aac"]
+    decoded = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(file), "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert decoded.returncode == 0 and decoded.stderr == ""
 
 
 def test_clip_metadata_reads_back_with_ffprobe_and_exiftool(host: VideoHost) -> None:

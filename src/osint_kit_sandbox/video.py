@@ -21,8 +21,10 @@ second: a few seconds of 320x240 at 25 fps), then serves:
 - ``/cut.mp4``: a download that fails part-way: a request without ``Range`` is answered
   with the full Content-Length of ``/clip.mp4`` but only its first 40 %, then the
   connection is closed; a request with ``Range`` (how a client resumes) gets 403;
-- ``/big.mp4?mb=N``: N MiB of deterministic bytes (one pseudo-random MiB repeated), sent
-  with ``sendfile`` for the download benchmark.
+- ``/big.mp4?mb=N``: a video of exactly N MiB for the download benchmark: ``/clip.mp4``
+  with a ``free`` box of pseudo-random padding between its media data and its moov, so
+  ffprobe and exiftool read it as the 6 s clip; ``/big.bin?mb=N``: N MiB of padding
+  alone. The padding is one pseudo-random MiB repeated, sent with ``sendfile``.
 
 Every response has a Content-Type and a Content-Length; HEAD is answered; a single
 ``Range`` is honoured on the media files (206, or 416 when it cannot be met). Every
@@ -126,7 +128,21 @@ class VideoHost:
         if answer is None:
             raise KeyError(path)
         body, _kind = answer
-        return body if isinstance(body, bytes) else _big_bytes(self.workdir, body)
+        return body if isinstance(body, bytes) else body.read(0, body.size)
+
+    def served_sha256(self, path: str) -> tuple[int, str]:
+        """(size, SHA-256) of what ``served(path)`` returns, without holding it in memory
+        (for ``/big.mp4?mb=500``)."""
+        answer = self._answer(path)
+        if answer is None:
+            raise KeyError(path)
+        body, _kind = answer
+        if isinstance(body, bytes):
+            return len(body), hashlib.sha256(body).hexdigest()
+        digest = hashlib.sha256()
+        for at in range(0, body.size, 16 * MIB):
+            digest.update(body.read(at, min(16 * MIB, body.size - at)))
+        return body.size, digest.hexdigest()
 
     # -- what a path is answered with -------------------------------------------------
 
@@ -136,9 +152,8 @@ class VideoHost:
             data = self._cache[file] = file.read_bytes()
         return data
 
-    def _answer(self, target: str) -> tuple[bytes | int, str] | None:
-        """(body, Content-Type) for a request target; the body of ``/big.mp4`` is its
-        size in MiB, sent from the block file."""
+    def _answer(self, target: str) -> tuple[bytes | _Big, str] | None:
+        """(body, Content-Type) for a request target."""
         url = urlsplit(target)
         path, query = url.path, parse_qs(url.query)
         if path in self._files:
@@ -152,9 +167,79 @@ class VideoHost:
             return _playlist_page(_count(query, "n", 3, MAX_ITEMS)), "text/html; charset=utf-8"
         if re.fullmatch(r"/v/\d{1,6}\.mp4", path):
             return self._bytes(self._files["/item.mp4"][0]), "video/mp4"
-        if path in ("/big.mp4", "/big.bin"):
-            return _count(query, "mb", 1, MAX_BIG_MB), "video/mp4"
+        if path == "/big.mp4":
+            size = _count(query, "mb", 1, MAX_BIG_MB) * MIB
+            clip = self._bytes(self._files["/clip.mp4"][0])
+            return _Big.around(clip, size, self.workdir), "video/mp4"
+        if path == "/big.bin":
+            size = _count(query, "mb", 1, MAX_BIG_MB) * MIB
+            return _Big(b"", size, b"", _block_file(self.workdir)), "application/octet-stream"
         return None
+
+
+@dataclass(frozen=True)
+class _Big:
+    """A large body: ``head``, then ``padding`` bytes of the repeated block, then ``tail``."""
+
+    head: bytes
+    padding: int
+    tail: bytes
+    block: Path
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + self.padding + len(self.tail)
+
+    @classmethod
+    def around(cls, mp4: bytes, size: int, workdir: Path) -> _Big:
+        """``mp4`` (moov last) grown to ``size`` bytes by a ``free`` box before its moov:
+        chunk offsets point into mdat, before the box, so they stay right."""
+        at = _moov_offset(mp4)
+        box = 16  # 64-bit box header: size 1, type, largesize
+        padding = max(0, size - len(mp4) - box)
+        header = (1).to_bytes(4, "big") + b"free" + (box + padding).to_bytes(8, "big")
+        return cls(mp4[:at] + header, padding, mp4[at:], _block_file(workdir))
+
+    def pieces(self, first: int, count: int) -> Iterator[bytes | tuple[int, int]]:
+        """The bytes ``first`` to ``first + count``: bytes of head and tail, and
+        (offset in the padding, length) for the padding."""
+        head_end, pad_end = len(self.head), len(self.head) + self.padding
+        end = first + count
+        if first < head_end:
+            yield self.head[first : min(end, head_end)]
+        lo, hi = max(first, head_end), min(end, pad_end)
+        if lo < hi:
+            yield lo - head_end, hi - lo
+        if end > pad_end:
+            yield self.tail[max(first, pad_end) - pad_end : end - pad_end]
+
+    def read(self, first: int, count: int) -> bytes:
+        block = self.block.read_bytes()
+        out = bytearray()
+        for piece in self.pieces(first, count):
+            if isinstance(piece, bytes):
+                out += piece
+                continue
+            at, left = piece
+            while left:
+                n = min(left, MIB - at % MIB)
+                out += block[at % MIB : at % MIB + n]
+                at, left = at + n, left - n
+        return bytes(out)
+
+
+def _moov_offset(mp4: bytes) -> int:
+    at = 0
+    while at + 8 <= len(mp4):
+        size, kind = int.from_bytes(mp4[at : at + 4], "big"), mp4[at + 4 : at + 8]
+        if size == 1:
+            size = int.from_bytes(mp4[at + 8 : at + 16], "big")
+        if kind == b"moov":
+            return at
+        if size < 8:
+            break
+        at += size
+    raise ValueError("no top-level moov box")
 
 
 # -- generation -----------------------------------------------------------------------
@@ -264,10 +349,6 @@ def _block_file(workdir: Path) -> Path:
     return path
 
 
-def _big_bytes(workdir: Path, mb: int) -> bytes:
-    return _block_file(workdir).read_bytes() * mb
-
-
 # -- pages ------------------------------------------------------------------------------
 
 
@@ -365,7 +446,7 @@ def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHand
             if not kind.startswith(("video/", "application/")):
                 self._send(200, body if isinstance(body, bytes) else b"", kind)
                 return
-            size = len(body) if isinstance(body, bytes) else body * MIB
+            size = len(body) if isinstance(body, bytes) else body.size
             wanted = _byte_range(self.headers.get("Range"), size)
             if wanted == "unsatisfiable":
                 self._send(416, b"", "text/plain", **{"Content-Range": f"bytes */{size}"})
@@ -382,7 +463,7 @@ def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHand
             if isinstance(body, bytes):
                 self.wfile.write(body[first : last + 1])
             else:
-                self._send_big(first, last + 1 - first)
+                self._send_big(body, first, last + 1 - first)
 
         do_HEAD = do_GET
 
@@ -411,19 +492,23 @@ def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHand
             with suppress(OSError):  # hang up: the client sees a short body, not a stall
                 self.connection.shutdown(2)
 
-        def _send_big(self, offset: int, count: int) -> None:
-            """``count`` bytes of the repeated block from ``offset``, by ``sendfile``."""
+        def _send_big(self, body: _Big, first: int, count: int) -> None:
+            """Bytes ``first`` to ``first + count`` of ``body``; the padding by ``sendfile``."""
             out = self.connection.fileno()
-            with open(_block_file(host.workdir), "rb") as block:
-                fd = block.fileno()
-                while count > 0 and not stop.is_set():
-                    at = offset % MIB
-                    sent = os.sendfile(out, fd, at, min(count, MIB - at))
-                    if sent == 0:
-                        raise ConnectionResetError
-                    offset, count = offset + sent, count - sent
-            if count:
-                self.close_connection = True
+            with open(body.block, "rb") as block:
+                for piece in body.pieces(first, count):
+                    if isinstance(piece, bytes):
+                        self.wfile.write(piece)
+                        continue
+                    at, left = piece
+                    while left > 0:
+                        if stop.is_set():
+                            self.close_connection = True
+                            return
+                        sent = os.sendfile(out, block.fileno(), at % MIB, min(left, MIB - at % MIB))
+                        if sent == 0:
+                            raise ConnectionResetError
+                        at, left = at + sent, left - sent
 
     return Handler
 
