@@ -65,6 +65,7 @@ from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner
 from .examiner import config_path as examiner_config_path
 from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
 from .folder import resolve_root as cases_root
+from .handover import describe_difference
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
 from .lab import main as run_lab
 from .labels import label_runs
@@ -198,6 +199,7 @@ __all__ = [
     "collectors",
     "create_case",
     "create_signing_key",
+    "describe_difference",
     "event_digest",
     "examiner_config_path",
     "exit_status",

@@ -39,6 +39,7 @@ from .events import Event, EventDraft, Subject
 from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
 from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
+from .handover import import_folder
 from .images import ImageHashList, RepeatedImages, clusters_json
 from .images import image_hashes as hash_images
 from .images import repeated_images as find_repeated_images
@@ -214,6 +215,31 @@ class Case:
                     examiner=who,
                     progress=progress,
                 )
+            )
+
+    def import_folder(
+        self,
+        folder: Path | str,
+        *,
+        handed_over_by: str,
+        note: str = "",
+        examiner: Examiner | None = None,
+        progress: bool = True,
+    ) -> Capture:
+        """Import a whole folder handed over (a camera roll, a copied USB stick) as one
+        acquisition: every file an exhibit, with its relative path, original name,
+        file times and hash in the one event; pictures and videos with their technical
+        metadata, and their own time compared with the file time. Links and special
+        files are listed as skipped, never read."""
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return import_folder(
+                self.writer,
+                Path(folder),
+                handed_over_by=handed_over_by,
+                note=note,
+                examiner=who,
+                progress=progress,
             )
 
     def import_file(self, path: Path | str, **kwargs: Any) -> Capture:

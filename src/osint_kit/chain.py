@@ -62,6 +62,24 @@ def check_event_values(value: Any) -> bool:
         raise ValueError(f"event{''.join(reversed(bad.path))}: {bad.reason}") from None
 
 
+def as_event_value(value: Any) -> Any:
+    """``value`` as format v1 events may hold it: floats written as text (``29.97`` as
+    ``"29.97"``), integers beyond +-2**53 as text, tuples as lists, mapping keys as text,
+    anything else JSON cannot hold as its ``str``. For what a tool reports (ffprobe,
+    yt-dlp), whose numbers are not ours to choose."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER else str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return {str(k): as_event_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_event_value(v) for v in value]
+    return str(value)
+
+
 class _NotV1(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason

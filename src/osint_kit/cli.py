@@ -41,6 +41,7 @@ from . import (
     cases_root,
     collectors,
     create_signing_key,
+    describe_difference,
     examiner_config_path,
     exit_status,
     label_runs,
@@ -183,6 +184,20 @@ def _print_exhibits(exhibits: Sequence[Exhibit], indent: str, target: str | None
 
 def cmd_import(args: argparse.Namespace) -> int:
     case = _open(args)
+    if args.folder is not None:
+        if args.files:
+            raise InvalidOption("--from", "give a folder or files, not both")
+        cap = case.import_folder(
+            args.folder,
+            handed_over_by=args.handed_over_by,
+            note=args.note,
+            examiner=_examiner(args),
+            progress=not args.quiet,
+        )
+        _print_handover(cap)
+        return 0
+    if not args.files:
+        raise InvalidOption("FILE", "name the files to import, or a folder with --from DIR")
     captures = case.import_files(
         args.files,
         handed_over_by=args.handed_over_by,
@@ -232,6 +247,36 @@ def cmd_capture(args: argparse.Namespace) -> int:
     failed = sum(c.status == "failed" for c in captures)
     _out(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
     return EXIT_CAPTURE_FAILED if failed else 0
+
+
+def _print_handover(cap: Any) -> None:
+    record = cap.record
+    source = record.get("source") or {}
+    _out(
+        f"{cap.id}  {source.get('folder')}: {source.get('files')} file(s), "
+        f"{source.get('bytes', 0):,} bytes, handed over by {record.get('handed_over_by')}"
+    )
+    labels = iter(cap.exhibits)
+    for entry in record.get("files") or []:
+        label = next(labels, "?")
+        facts = entry.get("facts") or {}
+        extra = []
+        if facts.get("created"):
+            extra.append(f"taken {facts['created']}")
+        if facts.get("gps"):
+            extra.append(f"GPS {', '.join(str(x) for x in facts['gps'][:2])}")
+        check = entry.get("time_check") or {}
+        if check.get("differs"):
+            apart = describe_difference(float(check["difference_s"]))
+            extra.append(f"FILE TIME DIFFERS: {apart} than the picture's own time")
+        if facts.get("problems"):
+            extra.append(f"unreadable as media: {facts['problems'][0]}")
+        _out(
+            f"  {label}  {entry.get('relative_path')}  {entry.get('size', 0):,} bytes"
+            + (f"  ({'; '.join(extra)})" if extra else "")
+        )
+    for skipped in record.get("skipped") or []:
+        _out(f"  skipped {skipped.get('path')}: {skipped.get('why')}")
 
 
 def cmd_media(args: argparse.Namespace) -> int:
@@ -670,7 +715,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("import", cmd_import, "import files handed over (witness footage, tips) as exhibits")
     p.add_argument("case", metavar="CASE")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE")
+    p.add_argument(
+        "--from",
+        dest="folder",
+        type=Path,
+        metavar="DIR",
+        help="a whole folder (a camera roll, a USB stick) as one hand-over, paths kept",
+    )
     p.add_argument(
         "--handed-over-by", required=True, metavar="WHO", help="who handed the files over"
     )

@@ -131,7 +131,8 @@ def exhibits_from_events(events: Iterable[Event], blob_path: Any) -> Iterator[Ex
                 acquired_at=event.time,
                 acquired_by=str(event.actor.get("name", "")),
                 seq=event.seq,
-                name=(cap.get("source") or {}).get("original_name")
+                name=(s.source if isinstance(cap.get("files"), list) else None)
+                or (cap.get("source") or {}).get("original_name")
                 or cap.get("target")
                 or (event.details.get("derived") or {}).get("name"),
                 path=blob_path(s.sha256),

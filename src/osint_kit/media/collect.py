@@ -43,6 +43,7 @@ from yt_dlp.networking import Request
 from yt_dlp.utils import DownloadError, YoutubeDLError
 
 from ..acquire import Artifact, discard, record_acquisition, record_failure
+from ..chain import as_event_value
 from ..dates import utc_now
 from ..errors import (
     AccountNotFound,
@@ -340,7 +341,7 @@ def _run(
         record["warnings"] = logger.warnings
     if infos:
         artifacts.append(_info_json(case, infos))
-    record = _plain(record)  # events hold no floats (format v1): 29.97 is kept as "29.97"
+    record = as_event_value(record)  # events hold no floats (format v1): 29.97 is kept as "29.97"
     media = [a for a in artifacts if a.role in ("video", "audio", "media")]
     cut = [f for f in files if f.get("status") in ("partial", "over-limit", "failed")]
     if not media:
@@ -364,20 +365,6 @@ def _run(
 
 def _failures() -> tuple[type[BaseException], ...]:
     return (CollectionFailed, DownloadError, YoutubeDLError, OSError)
-
-
-def _plain(value: Any) -> Any:
-    """``value`` with every float written as text (the custody log holds no floats), and
-    anything JSON cannot hold as its text."""
-    if isinstance(value, bool) or value is None or isinstance(value, int | str):
-        return value
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return str(value)
 
 
 def _is_page(raw: Mapping[str, Any], exchanges: list[dict[str, Any]]) -> bool:

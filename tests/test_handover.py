@@ -1,0 +1,118 @@
+"""A witness's folder handed over (``import --from DIR``): one acquisition listing every file
+with its relative path, times and hash; pictures and videos with their metadata, their
+own time compared with the file time; links and FIFOs listed, never read; a hand-over
+killed half way leaves nothing recorded, and repair cleans up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMINER
+from osint_kit import Case, ImportSourceError, describe_difference
+from osint_kit_sandbox.video import make_witness_folder
+
+pytestmark = pytest.mark.skipif(
+    not all(map(shutil.which, ("ffmpeg", "ffprobe", "exiftool"))),
+    reason="ffmpeg and exiftool are not installed (make setup installs them)",
+)
+CLI = str(Path(sys.executable).parent / "osint-kit")
+WHO = ["--examiner-name", EXAMINER.name, "--examiner-id", EXAMINER.id]
+WHO += ["--examiner-agency", EXAMINER.agency]
+
+
+def test_a_camera_roll_is_one_acquisition_with_paths_times_and_metadata(
+    case: Case, tmp_path: Path
+) -> None:
+    usb = make_witness_folder(tmp_path / "usb")
+    (usb.root / "shortcut").symlink_to("/etc/hostname")
+    os.mkfifo(usb.root / "DCIM" / "pipe")
+    events = len(case.events())
+    cap = case.import_folder(usb.root, handed_over_by="W. Smith", examiner=EXAMINER, progress=False)
+    assert cap.status == "complete" and len(case.events()) == events + 2  # + checkpoint
+    files = {f["relative_path"]: f for f in cap.record["files"]}
+    assert set(files) == set(usb.files)
+    for rel, made in usb.files.items():
+        entry = files[rel]
+        assert (entry["sha256"], entry["size"]) == (made.sha256, made.size)
+        assert entry["modified"].startswith(made.mtime.strftime("%Y-%m-%dT%H:%M:%S"))
+    by_source = {e.source: e for e in case.exhibits() if e.capture == cap.id}
+    assert set(by_source) == set(usb.files)  # one exhibit per file, named by its path
+    assert (
+        by_source["Notes/statement.txt"].read_bytes()
+        == (usb.root / "Notes/statement.txt").read_bytes()
+    )
+    skipped = {s["path"]: s["why"] for s in cap.record["skipped"]}
+    assert "symbolic link" in skipped["shortcut"] and "FIFO" in skipped["DCIM/pipe"]
+    photo = files["DCIM/100APPLE/IMG_0001.JPG"]
+    made = usb.files["DCIM/100APPLE/IMG_0001.JPG"]
+    assert made.gps is not None and made.exif_time is not None
+    assert abs(float(photo["facts"]["gps"][0]) - made.gps[0]) < 1e-4
+    assert photo["facts"]["make"] == made.make and photo["facts"]["model"] == made.model
+    assert not photo["time_check"]["differs"]
+    copied = files["DCIM/100APPLE/IMG_0002.JPG"]["time_check"]
+    assert copied["differs"] and float(copied["difference_s"]) == pytest.approx(19860, abs=1)
+    assert describe_difference(19860) == "5 h 31 min later"
+    assert cap.record["times_differ"] == ["DCIM/100APPLE/IMG_0002.JPG"]
+    assert "time_check" not in files["DCIM/100APPLE/IMG_0004.JPG"]  # no EXIF: nothing said
+    assert case.verify().ok
+
+
+def test_a_folder_import_refuses_what_is_not_a_folder(case: Case, tmp_path: Path) -> None:
+    with pytest.raises(ImportSourceError, match="No such file"):
+        case.import_folder(tmp_path / "nothing", handed_over_by="W", examiner=EXAMINER)
+    (tmp_path / "one.txt").write_text("x")
+    with pytest.raises(ImportSourceError, match="not a folder"):
+        case.import_folder(tmp_path / "one.txt", handed_over_by="W", examiner=EXAMINER)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImportSourceError, match="no regular file"):
+        case.import_folder(tmp_path / "empty", handed_over_by="W", examiner=EXAMINER)
+    assert len(case.events()) == 1
+
+
+def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
+    root: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "OSINT_KIT_CASES": str(root)}
+    subprocess.run(
+        [CLI, "case", "new", "W-1", "--title", "t", "--category", "crime-footage", *WHO,
+         "--authority", "A-1", "--approved-by", "Lt. X", "--approved-at", "2026-11-01"],
+        check=True, env=env, capture_output=True,
+    )  # fmt: skip
+    usb = make_witness_folder(tmp_path / "usb")
+    done = subprocess.run(
+        [CLI, "import", "W-1", "--from", str(usb.root), "--handed-over-by", "W. Smith", *WHO],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "FILE TIME DIFFERS: 5 h 31 min later" in done.stdout
+    assert "DCIM/100APPLE/IMG_0003.MOV" in done.stdout
+    # A big hand-over killed half way: nothing of it recorded; repair removes the copies.
+    big = tmp_path / "big"
+    for n in range(60):
+        (big / f"d{n % 3}").mkdir(parents=True, exist_ok=True)
+        (big / f"d{n % 3}" / f"f{n:03d}.bin").write_bytes(os.urandom(4 << 20))
+    case = Case.open("W-1", root=root)
+    events = len(case.events())
+    slow = subprocess.Popen(
+        [CLI, "import", "W-1", "--from", str(big), "--handed-over-by", "W", *WHO, "--quiet"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    incoming = root / "W-1" / "blobs" / ".incoming"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(incoming.glob("*.part"))) < 3:
+        time.sleep(0.01)
+    slow.send_signal(signal.SIGKILL)
+    slow.wait()
+    assert len(case.events()) == events  # not half recorded
+    report = case.verify()
+    assert report.kinds() <= {"interrupted-import"}, report.text()
+    case.repair(examiner=EXAMINER)
+    assert case.verify().ok and not list(incoming.glob("*.part"))
