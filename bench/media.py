@@ -33,7 +33,9 @@ picture changes (hue turned, colours inverted) every 5 s, so scene detection has
 cuts to find. Timed: ``osint_kit.media.probe.probe(path)`` and
 ``osint_kit.media.review.keyframes(path, ...)``, and beside them bare ``ffprobe
 -show_format -show_streams`` and a bare ffmpeg scene-change pass
-(``select='gt(scene,0.3)'`` to JPEGs); reported as seconds per minute of video.
+(``select='eq(n,0)+gt(scene,0.3)'``: the first frame and every scene change,
+as JPEGs; ``keyframes`` does that, plus a probe and a perceptual hash per frame);
+reported as seconds per minute of video.
 
 Writes ``bench/out/results-media.json`` and prints a table.
 """
@@ -178,7 +180,7 @@ def _patched(patches: list[tuple[Any, str, str]], spent: dict[str, float]) -> It
     for owner, name, label in patches:
         fn = getattr(owner, name, None)
         if fn is None:
-            spent[label + " (not found)"] = 0.0
+            spent[label + " (not found)"] = spent.pop(label)
             continue
         saved.append((owner, name, owner.__dict__.get(name)))  # None: inherited
         setattr(owner, name, _timed(fn, label, spent))
@@ -198,6 +200,7 @@ def _instrumented(download: Download) -> dict[str, float]:
     from yt_dlp.downloader.http import HttpFD
 
     import osint_kit.media.collect as collect
+    import osint_kit.media.probe as probe
     import osint_kit.store as store
 
     patches: list[tuple[Any, str, str]] = [
@@ -205,14 +208,18 @@ def _instrumented(download: Download) -> dict[str, float]:
         (collect._ReadOnly, "process_ie_result", "yt-dlp process_ie_result"),
         (collect, "_download", "download (_download: ydl.dl)"),
         (HttpFD, "real_download", "  yt-dlp HttpFD.real_download"),
-        (store.BlobStore, "adopt", "adopt into the store (hash, fsync, rename)"),
-        (collect, "_facts", "technical metadata (_facts: ffprobe)"),
+        (store.BlobStore, "adopt", "adopt into the store (move, hash, fsync)"),
+        (os, "fsync", "  os.fsync (every caller)"),
+        (collect, "_facts", "technical metadata (_facts: probe)"),
+        (probe, "_ffprobe", "  ffprobe"),
+        (probe, "_exiftool", "  exiftool"),
+        (probe, "_check_decoding", "  decode check (two ffprobe runs)"),
         (collect, "_manifest", "manifest"),
         (collect, "_info_json", "info JSON"),
         (collect, "record_acquisition", "custody event (record_acquisition)"),
         (store.BlobStore, "downloads", "download area (open)"),
     ]
-    spent: dict[str, float] = {}
+    spent: dict[str, float] = {label: 0.0 for _, _, label in patches}  # in this order
     with _patched(patches, spent):
         total = download.osint_kit()
     return {"total": total, **spent}
@@ -354,7 +361,7 @@ def measure_review(scratch: Scratch, seconds: int, repeat: int) -> dict[str, Any
         jpegs.mkdir()
         run_command(
             "ffmpeg", "-nostdin", "-v", "error", "-i", video,
-            "-vf", "select='gt(scene,0.3)',scale=320:-2", "-vsync", "vfr", jpegs / "%04d.jpg",
+            "-vf", "select='eq(n,0)+gt(scene,0.3)'", "-vsync", "vfr", jpegs / "%04d.jpg",
         )  # fmt: skip
         return len(list(jpegs.iterdir()))
 
