@@ -97,6 +97,7 @@ def _budget(seconds: float | None) -> float:
 
 
 def _readable(media: Path) -> MediaFacts:
+    find_tool("ffmpeg")  # before anything is made
     facts = probe(media, metadata=False, decode_check=False)
     blocking = [p for p in facts.problems if p.startswith(BLOCKING)]
     if blocking:
