@@ -291,8 +291,8 @@ def generate(workdir: Path) -> tuple[dict[str, Generated], dict[str, tuple[Path,
     width, height = SIZE
     clip, item = workdir / "clip.mp4", workdir / "item.mp4"
     hls, dash = workdir / "hls", workdir / "dash"
-    hls.mkdir()
-    dash.mkdir()
+    hls.mkdir(exist_ok=True)
+    dash.mkdir(exist_ok=True)
     # moov at the end (no +faststart), so a prefix of the file cannot be read
     _ffmpeg(*_test_source(CLIP_S), *_apple_keys(CREATED, GPS, MAKE, MODEL), clip)
     _ffmpeg(*_test_source(ITEM_S), "-movflags", "+faststart", item)
