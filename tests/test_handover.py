@@ -116,3 +116,24 @@ def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
     assert report.kinds() <= {"interrupted-import"}, report.text()
     case.repair(examiner=EXAMINER)
     assert case.verify().ok and not list(incoming.glob("*.part"))
+
+
+def test_media_facts_for_every_picture_and_video_whatever_its_source(
+    case: Case, tmp_path: Path
+) -> None:
+    """Recorded by the hand-over, or read from the blob once (a file imported alone) and
+    kept in derived/; shown in case.media() and the exhibit table."""
+    usb = make_witness_folder(tmp_path / "usb")
+    case.import_folder(usb.root, handed_over_by="W", examiner=EXAMINER, progress=False)
+    alone = tmp_path / "alone.jpg"
+    alone.write_bytes((usb.root / "DCIM/100APPLE/IMG_0001.JPG").read_bytes() + b"\0")  # new bytes
+    case.import_files([alone], handed_over_by="W2", examiner=EXAMINER, progress=False)
+    media = {(m["source"] or m["name"]): m for m in case.media()}
+    video = media["DCIM/100APPLE/IMG_0003.MOV"]
+    assert video["duration_s"] == pytest.approx(3.0, abs=0.2) and video["video_codec"] == "h264"
+    single = media["alone.jpg"]  # not recorded: read from the blob, then cached
+    assert single["gps_lat"] == pytest.approx(51.50072, abs=1e-4) and single["make"]
+    assert (case.path / "derived" / "tables" / "media_facts.json").is_file()
+    page = case.exhibits()._repr_html_()
+    assert "3.0 s" in page and "file time differs" in page
+    assert "2026-11-20T21:38:12Z" in case.media()._repr_html_()

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.tables import MEDIA_SCHEMA, SCHEMAS
+from osint_kit.tables import MEDIA_FACTS_SCHEMA, MEDIA_SCHEMA, SCHEMAS
 from osint_kit_sandbox.demo import make_png
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
@@ -84,8 +84,9 @@ def test_other_tools_read_the_tables_without_osint_kit(collected: Case) -> None:
 
 
 def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
+    assert collected.media(facts=False).to_arrow().schema.equals(MEDIA_SCHEMA)
     media = collected.media()
-    assert media.to_arrow().schema.equals(MEDIA_SCHEMA)
+    assert media.to_arrow().schema.equals(MEDIA_FACTS_SCHEMA)
     rows = {r["exhibit"]: r for r in media}
     posted = [r for r in rows.values() if r["posts"]]
     imported = [r for r in rows.values() if r["method"] == "file.import"]
@@ -101,7 +102,8 @@ def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
 def test_an_empty_case_has_empty_tables_of_the_same_schema(case: Case) -> None:
     for name, schema in SCHEMAS.items():
         table = getattr(case, name)().to_arrow()
-        assert table.num_rows == 0 and table.schema.equals(schema)
+        want = MEDIA_FACTS_SCHEMA if name == "media" else schema  # case.media() adds facts
+        assert table.num_rows == 0 and table.schema.equals(want)
     assert case.posts() == [] and not case.media()
 
 

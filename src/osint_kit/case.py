@@ -47,6 +47,7 @@ from .importer import import_files
 from .ledger import Head
 from .media.collect import FORMAT as MEDIA_FORMAT
 from .media.collect import MediaOptions, collect_media
+from .media.facts import media_facts, with_facts
 from .network import EXPORTS as NETWORK_EXPORTS
 from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
@@ -507,11 +508,19 @@ class Case:
             return InteractionList.from_arrow(self._tables().table("interactions"))
         return interactions_from_posts(self.posts(target))
 
-    def media(self) -> MediaList:
+    def media(self, *, facts: bool = True) -> MediaList:
         """Every picture, video and sound exhibit, whatever its source, with the posts that
         carry its bytes, their accounts and platforms, and when it was first posted
-        (``MEDIA_SCHEMA``)."""
-        media = MediaList.from_arrow(self._tables().table("media"))
+        (``MEDIA_SCHEMA``); with ``facts`` also its technical metadata (``FACT_FIELDS``:
+        duration, size in pixels, frame rate, codecs, the time and place it says it was
+        taken, the device, problems), as its acquisition recorded them or read from the
+        blob once and kept in ``derived/tables/media_facts.json``: ``MEDIA_FACTS_SCHEMA``)."""
+        table = self._tables().table("media")
+        if facts:
+            shas = table.column("sha256").to_pylist()
+            kinds = table.column("media_type").to_pylist()
+            table = with_facts(table, media_facts(self.writer, zip(shas, kinds, strict=True)))
+        media = MediaList.from_arrow(table)
         media.pictures = self._pictures()
         return media
 

@@ -14,6 +14,8 @@ from .dates import parse_time
 from .display import THUMBNAIL_BYTES, badge, facts, table, thumb, wrapped
 from .errors import CollectionFailed, OsintKitError
 from .events import Event
+from .media.probe import MediaFacts
+from .media.summary import facts_line
 
 #: Media types a browser shows as pictures (thumbnails in tables and the report).
 PICTURES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -155,6 +157,12 @@ def exhibit_states(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
         cap = event.capture
         if not isinstance(cap, Mapping):
             continue
+        for entry in _items(cap.get("files")):  # what the acquisition read of each file
+            label = first.get(str(entry.get("sha256")))
+            if label and isinstance(entry.get("facts"), Mapping):
+                states.setdefault(label, {}).setdefault("facts", entry["facts"])
+            if label and isinstance(entry.get("time_check"), Mapping):
+                states.setdefault(label, {})["time_check"] = entry["time_check"]
         status = cap.get("status")
         if status not in (None, "complete"):
             for label in event.exhibits:
@@ -204,7 +212,19 @@ def exhibit_badges(e: Exhibit, state: Mapping[str, Any]) -> str:
         out.append(badge("no longer listed", "warn"))
     if state.get("capture_status"):
         out.append(badge(f"{state['capture_status']} capture", "warn"))
+    facts = state.get("facts")
+    if isinstance(facts, Mapping) and facts.get("problems"):
+        out.append(badge("unreadable media", "bad"))
+    check = state.get("time_check")
+    if isinstance(check, Mapping) and check.get("differs"):
+        out.append(badge("file time differs", "warn"))
     return "".join(out)
+
+
+def facts_of(state: Mapping[str, Any]) -> str:
+    """The technical metadata line of an exhibit whose acquisition recorded it."""
+    facts = state.get("facts")
+    return facts_line(MediaFacts.from_json(facts)) if isinstance(facts, Mapping) else ""
 
 
 class ExhibitList(list[Exhibit]):
@@ -288,7 +308,8 @@ def _exhibit_row(e: Exhibit, state: Mapping[str, Any]) -> tuple[str, ...]:
         html.escape(e.role),
         wrapped((e.name or e.source or "")[:300]),
         html.escape(e.capture or ""),
-        html.escape(e.media_type or ""),
+        html.escape(e.media_type or "")
+        + (f"<br><small>{html.escape(line)}</small>" if (line := facts_of(state)) else ""),
         f"{e.size:,}",
         f"<code>{html.escape(e.sha256[:12])}…</code>",
         html.escape(f"{e.acquired_at} by {e.acquired_by}"),

@@ -89,14 +89,15 @@ class Rows(list[dict[str, Any]]):
         """A page of rows (``PAGE``), the shown columns, long values wrapped; a thumbnail
         first where the rows name pictures."""
         pictures = self.pictures if "sha256" in self.schema.names else None
-        head = ("",) * bool(pictures) + self.shown
+        columns = [c for c in self.shown if c in self.to_arrow().schema.names]
+        head = ("",) * bool(pictures) + tuple(columns)
         rows = []
         for row in self[:PAGE]:
             cells = (
                 [thumb(pictures(str(row["sha256"])), str(row.get("exhibit")))] if pictures else []
             )
-            for c in self.shown:
-                value = row[c]
+            for c in columns:
+                value = row.get(c)
                 if isinstance(value, list):
                     text = ", ".join(map(str, value[:5])) + (
                         f" (+{len(value) - 5})" if len(value) > 5 else ""

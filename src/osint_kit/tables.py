@@ -58,6 +58,26 @@ MEDIA_SCHEMA = table_schema(
     ],
 )
 
+#: Technical metadata of each media exhibit, which ``case.media()`` adds (media/facts.py).
+FACT_FIELDS = [
+    pa.field("duration_s", pa.float64()),
+    pa.field("width", pa.int32()),
+    pa.field("height", pa.int32()),
+    pa.field("fps", pa.float64()),
+    pa.field("video_codec", pa.string()),
+    pa.field("audio_codec", pa.string()),
+    pa.field("container", pa.string()),
+    pa.field("created", pa.string()),
+    pa.field("created_source", pa.string()),
+    pa.field("gps_lat", pa.float64()),
+    pa.field("gps_lon", pa.float64()),
+    pa.field("make", pa.string()),
+    pa.field("model", pa.string()),
+    pa.field("media_problems", pa.string()),
+]
+#: ``case.media()``: the media table and each exhibit's technical metadata.
+MEDIA_FACTS_SCHEMA = table_schema("media", [*MEDIA_SCHEMA, *FACT_FIELDS])
+
 SCHEMAS: dict[str, pa.Schema] = {
     "posts": POSTS_SCHEMA,
     "accounts": ACCOUNTS_SCHEMA,
@@ -108,7 +128,24 @@ class MediaList(Rows):
     """Rows of ``MEDIA_SCHEMA``; ``to_arrow()``, ``to_frame()``."""
 
     schema = MEDIA_SCHEMA
-    shown = ("exhibit", "media_type", "size", "role", "posts", "accounts")
+    shown = (
+        "exhibit",
+        "media_type",
+        "size",
+        "role",
+        "duration_s",
+        "width",
+        "height",
+        "video_codec",
+        "created",
+        "gps_lat",
+        "gps_lon",
+        "make",
+        "model",
+        "media_problems",
+        "posts",
+        "accounts",
+    )
     what = "media exhibits"
 
 
