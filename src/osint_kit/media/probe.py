@@ -29,12 +29,17 @@ video):
    before the end: no frame, or frames stopping short of the last packet,
    means it does not decode to the end.
 
-Cost: two ffprobe starts plus demuxing ~5 s and decoding ~3 s to one GOP of
-video, whatever the video's length (measured ~0.1-0.2 s at 640x360; see the
-report). What it cannot see: damage in the middle of a file whose end is
-intact, and a cut in a format that declares no duration (MPEG-TS, raw streams:
-their duration is estimated from the data that is there). A picture is decoded
-in full (one frame).
+Cost: two ffprobe starts, demuxing the last ~5 s and decoding from one keyframe
+to the end, whatever the video's length. Measured on this project's 2-core
+machine: 0.25 s for a 60 s 640x360 H.264 file with 10 s GOPs (a full decode:
+0.9 s), 0.4 s at 1920x1080 (full decode: 2.4 s); a full decode grows with the
+length, this check does not.
+
+What it cannot see: damage in the middle of a file whose end is intact, and a
+cut in a format that declares no duration (MPEG-TS, raw streams: their duration
+is estimated from the data that is there). In a file without an index whose last
+5 s hold no keyframe, decoding is not checked (a ``warning:``). A picture is
+decoded in full (one frame).
 """
 
 from __future__ import annotations
