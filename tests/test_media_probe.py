@@ -4,7 +4,7 @@ The video: 6 s, 320x240, 25 fps H.264 + 44.1 kHz AAC, created 2026-11-20T21:40:0
 and a copy with Apple's GPS, make and model keys. The photo: EXIF time 22:40 at
 +01:00, GPS 51.5007 N 0.1246 W at 10 m, Canon EOS R6. Broken on purpose: the first
 half of the video (no moov atom), the first half of a faststart copy (ffprobe
-believes the index; the decode check must not), random bytes.
+believes the index; the decode check must not), half of the photo, random bytes.
 """
 
 from __future__ import annotations
@@ -85,6 +85,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ffmpeg("-i", str(video), "-c", "copy", "-movflags", "+faststart", str(faststart))
     data = faststart.read_bytes()
     (d / "cut.mp4").write_bytes(data[: len(data) * 6 // 10])
+    data = photo.read_bytes()
+    (d / "cut_photo.jpg").write_bytes(data[: len(data) // 2])
     (d / "random.bin").write_bytes(random.Random(21).randbytes(50_000))
     return {p.stem: p for p in d.iterdir()}
 
@@ -161,6 +163,14 @@ def test_a_cut_file_whose_index_claims_its_full_length_fails_the_decode_check(
     assert "of the 6.00 s the file declares" in cut[0]
     # ...and without the check, nothing notices
     assert probe(media["cut"], decode_check=False, metadata=False).readable
+
+
+def test_half_a_photo_is_damaged_but_keeps_its_exif(media: dict[str, Path]) -> None:
+    facts = probe(media["cut_photo"])
+    assert not facts.readable
+    assert [p for p in facts.problems if p.startswith("decode: the picture is damaged")]
+    assert facts.created == "2026-11-20T21:40:00Z" and facts.make == "Canon"
+    assert (facts.width, facts.height) == (640, 480)
 
 
 def test_random_bytes_are_a_problem_not_an_exception(media: dict[str, Path]) -> None:

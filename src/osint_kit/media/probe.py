@@ -39,7 +39,7 @@ What it cannot see: damage in the middle of a file whose end is intact, and a
 cut in a format that declares no duration (MPEG-TS, raw streams: their duration
 is estimated from the data that is there). In a file without an index whose last
 5 s hold no keyframe, decoding is not checked (a ``warning:``). A picture is
-decoded in full (one frame).
+decoded in full; any decoding error in it is a ``decode:`` problem.
 """
 
 from __future__ import annotations
@@ -682,9 +682,13 @@ def _check_decoding(
     frames_of += ["-show_entries", "frame=best_effort_timestamp_time", "-of", "json"]
     if picture:
         run = run_tool([*frames_of, "-pattern_type", "none", src], timeout_s)
+        # A still has no later frame to recover in: any decoding error (a truncated
+        # JPEG's "overread") means a damaged picture.
         if run.timed_out or run.returncode != 0 or not _json_list(run, "frames"):
             return [f"decode: the picture does not decode: {clean_error(run.stderr, path)}"]
-        return [f"warning: decode: {clean_error(run.stderr, path)}"] if run.stderr.strip() else []
+        if run.stderr.strip():
+            return [f"decode: the picture is damaged: {clean_error(run.stderr, path)}"]
+        return []
     start = _float(fmt.get("start_time"), negative=True) or 0.0
     duration = _float(fmt.get("duration"))
     if not duration:
