@@ -45,6 +45,8 @@ from .images import image_hashes as hash_images
 from .images import repeated_images as find_repeated_images
 from .importer import import_files
 from .ledger import Head
+from .media.aids import clip as cut_clip
+from .media.aids import review_video
 from .media.collect import FORMAT as MEDIA_FORMAT
 from .media.collect import MediaOptions, collect_media
 from .media.facts import media_facts, with_facts
@@ -650,6 +652,37 @@ class Case:
         if not 0 <= threshold <= 64:
             raise InvalidOption("threshold", f"{threshold!r}: bits of 64, from 0 to 64")
         return find_repeated_images(self.writer, threshold)[0]
+
+    def review_video(
+        self,
+        exhibit: str,
+        *,
+        threshold: float = 0.3,
+        max_frames: int = 100,
+        examiner: Examiner | None = None,
+    ) -> ExhibitList:
+        """Review aids for a video exhibit, as derived exhibits naming it: a thumbnail,
+        the keyframes at scene changes (with times and perceptual hashes; they join the
+        repeated-image analysis) and a contact sheet. ``threshold`` is ffmpeg's scene
+        score (0..1, lower finds more changes). A video that cannot be decoded raises
+        ``MediaUnreadable`` with the reason, and nothing is recorded."""
+        who = resolve_examiner(examiner)
+        made = review_video(
+            self.writer,
+            self.exhibit(exhibit),
+            actor=who.actor(),
+            threshold=threshold,
+            max_frames=max_frames,
+        )
+        return ExhibitList(made)
+
+    def clip(
+        self, exhibit: str, start_s: float, end_s: float, *, examiner: Examiner | None = None
+    ) -> Exhibit:
+        """The segment ``start_s``..``end_s`` (seconds) of a video exhibit as a derived
+        exhibit (MP4, re-encoded to start exactly there), with the offsets cut."""
+        who = resolve_examiner(examiner)
+        return cut_clip(self.writer, self.exhibit(exhibit), start_s, end_s, actor=who.actor())
 
     def export_repeated_images(
         self, threshold: int = 10, *, examiner: Examiner | None = None

@@ -310,6 +310,24 @@ def cmd_media(args: argparse.Namespace) -> int:
     return EXIT_CAPTURE_FAILED if failed else 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    case = _open(args)
+    made = case.review_video(
+        args.exhibit, threshold=args.threshold, max_frames=args.max_frames, examiner=_examiner(args)
+    )
+    _out(f"review aids of {args.exhibit} (derived exhibits):")
+    _print_exhibits(list(made), "    ", None)
+    return 0
+
+
+def cmd_clip(args: argparse.Namespace) -> int:
+    case = _open(args)
+    made = case.clip(args.exhibit, args.start, args.end, examiner=_examiner(args))
+    _out(f"{made.label}  clip of {args.exhibit} from {args.start} s to {args.end} s")
+    _out(f"    {made.size:,} bytes  sha256:{made.sha256}")
+    return 0
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     case = _open(args)
     shared: dict[str, Any] = {"media": False} if args.no_media else {}
@@ -850,6 +868,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-page", action="store_true", help="no browser capture of the page")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add(
+        "review",
+        cmd_review,
+        "review aids for a video exhibit: thumbnail, keyframes at scene changes, contact sheet",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("exhibit", metavar="EXHIBIT", help="a video exhibit (E0001)")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.3,
+        metavar="T",
+        help="scene change score, 0..1 (default 0.3; lower finds more)",
+    )
+    p.add_argument(
+        "--max-frames", type=int, default=100, metavar="N", help="at most N keyframes (100)"
+    )
+
+    p = add("clip", cmd_clip, "cut a segment of a video exhibit as a derived exhibit")
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("exhibit", metavar="EXHIBIT", help="a video exhibit (E0001)")
+    p.add_argument("--start", type=float, required=True, metavar="S", help="seconds from start")
+    p.add_argument("--end", type=float, required=True, metavar="S", help="seconds from start")
 
     add("collectors", cmd_collectors, "list the installed collectors and their options")
 

@@ -25,7 +25,10 @@ def case_summary_html(
     statuses: dict[str, int] = {}
     exports = checkpoints = stamped = 0
     signers: set[str] = set()
+    derived_labels: set[str] = set()
     for e in events:
+        if e.action == "analysis.derived":
+            derived_labels.update(e.exhibits)
         for s in e.subjects:
             if s.exhibit:
                 roles.setdefault(s.role, set()).add(s.exhibit)
@@ -39,7 +42,7 @@ def case_summary_html(
         if e.signature:
             signers.add(str(e.actor.get("name") or e.actor.get("id")))
     exhibits = set().union(*roles.values()) if roles else set()
-    derived = len(roles.get("derived", ()))
+    derived = len(derived_labels)
     posts = len(roles.get("post", ()))
     if verification is None:
         state = badge("not verified in this session", "muted", "osint-kit-unverified")

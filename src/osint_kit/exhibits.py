@@ -154,15 +154,18 @@ def exhibit_states(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
         for s in event.subjects:
             if s.exhibit:
                 first.setdefault(s.sha256, s.exhibit)
+        if event.action == "analysis.derived":
+            for label in event.exhibits:
+                states.setdefault(label, {})["derived"] = True
         cap = event.capture
         if not isinstance(cap, Mapping):
             continue
         for entry in _items(cap.get("files")):  # what the acquisition read of each file
-            label = first.get(str(entry.get("sha256")))
-            if label and isinstance(entry.get("facts"), Mapping):
-                states.setdefault(label, {}).setdefault("facts", entry["facts"])
-            if label and isinstance(entry.get("time_check"), Mapping):
-                states.setdefault(label, {})["time_check"] = entry["time_check"]
+            held = first.get(str(entry.get("sha256")))
+            if held and isinstance(entry.get("facts"), Mapping):
+                states.setdefault(held, {}).setdefault("facts", entry["facts"])
+            if held and isinstance(entry.get("time_check"), Mapping):
+                states.setdefault(held, {})["time_check"] = entry["time_check"]
         status = cap.get("status")
         if status not in (None, "complete"):
             for label in event.exhibits:
@@ -200,7 +203,7 @@ def exhibit_badges(e: Exhibit, state: Mapping[str, Any]) -> str:
     """original or derived, then what later events said: superseded, deleted upstream,
     no longer listed, from a partial or failed capture."""
     out = []
-    if e.role == "derived":
+    if e.role == "derived" or state.get("derived"):
         out.append(badge("derived", "info"))
     elif e.role != "original":  # an import's role already says so
         out.append(badge("original", "muted"))

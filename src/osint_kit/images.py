@@ -37,6 +37,10 @@ from .folder import CaseFolder
 from .rows import TEXTS, TIME, Rows, table_schema
 from .tables import CaseTables, MediaList
 
+#: Derived pictures that are not pictures of the case: an analysis's drawings, and a
+#: video's thumbnail and contact sheet (its keyframes are: a frame posted elsewhere).
+NOT_PICTURES = frozenset({DERIVED, "thumbnail", "contact-sheet"})
+
 #: Version of the hashing; a cache made by another version is made again.
 HASH_VERSION = 1
 #: Pictures larger than this (pixels) are skipped, not decoded: a decompression bomb
@@ -244,7 +248,9 @@ def image_hashes(folder: CaseFolder, media: MediaList | None = None) -> ImageHas
         media = MediaList.from_arrow(CaseTables(folder).table("media"))
     # An analysis's own drawings (role ``derived``) are not pictures of the case.
     images = [
-        m for m in media if str(m["media_type"] or "").startswith("image/") and m["role"] != DERIVED
+        m
+        for m in media
+        if str(m["media_type"] or "").startswith("image/") and m["role"] not in NOT_PICTURES
     ]
     cache = _read_cache(folder)
     new = [sha for sha in dict.fromkeys(str(m["sha256"]) for m in images) if sha not in cache]
