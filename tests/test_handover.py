@@ -137,3 +137,12 @@ def test_media_facts_for_every_picture_and_video_whatever_its_source(
     page = case.exhibits()._repr_html_()
     assert "3.0 s" in page and "file time differs" in page
     assert "2026-11-20T21:38:12Z" in case.media()._repr_html_()
+
+
+def test_the_report_shows_paths_metadata_and_time_differences(case: Case, tmp_path: Path) -> None:
+    usb = make_witness_folder(tmp_path / "usb")
+    case.import_folder(usb.root, handed_over_by="W", examiner=EXAMINER, progress=False)
+    page = case.report().html
+    assert "Path in the hand-over" in page and "DCIM/100APPLE/IMG_0002.JPG" in page
+    assert "DIFFERS: file time 2026-11-21T03:10:47" in page and "5 h 31 min later" in page
+    assert "Technical metadata" in page and "Apple iPhone 14" in page

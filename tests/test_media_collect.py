@@ -205,3 +205,14 @@ def test_the_cli_collects_and_a_killed_download_is_repaired(
     repaired = case.repair(examiner=EXAMINER)
     assert repaired.downloads and len(case.events()) == events + 1
     assert case.verify().ok and not list(downloads.iterdir())
+
+
+def test_the_report_says_how_each_file_was_chosen_and_what_was_cut(
+    case: Case, host: VideoHost
+) -> None:
+    case.collect_media(host.url("/dash/manifest.mpd"), examiner=EXAMINER, progress=False)
+    case.collect_media(host.url("/cut.mp4"), examiner=EXAMINER, progress=False)
+    page = case.report().html
+    assert page.count("Format chosen") >= 3 and "bv*+ba/b" in page
+    assert "TRUNCATED" in page and "403" in page
+    assert "Technical metadata" in page and "h264" in page

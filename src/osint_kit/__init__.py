@@ -65,11 +65,11 @@ from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner
 from .examiner import config_path as examiner_config_path
 from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
 from .folder import resolve_root as cases_root
-from .handover import describe_difference
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
 from .lab import main as run_lab
 from .labels import label_runs
 from .media.collect import FORMAT as MEDIA_FORMAT
+from .media.summary import describe_difference
 from .provenance import ProvenanceReport
 from .repair import RepairReport
 from .search import PATTERNS as SEARCH_PATTERNS

@@ -787,10 +787,13 @@ class Case:
             for k in checked.keys:
                 said = {None: "no trust store", True: "TRUSTED", False: "NOT TRUSTED"}
                 signers[k.key_id] = f"{k.examiner}, {said[k.trusted]}"
+        exhibits = list(self.exhibits())
+        known = media_facts(self.writer, [(e.sha256, e.media_type) for e in exhibits])
         return render(
             self.identity,
             self.events(),
-            list(self.exhibits()),
+            exhibits,
+            media=known,
             verification=verification,
             problems=problems,
             signers=signers,

@@ -231,16 +231,3 @@ def compare_times(facts: Mapping[str, Any], modified: str) -> dict[str, Any] | N
         "differs": abs(apart) > TIME_TOLERANCE_S,
         **({} if zone_known else {"note": "the file's time names no zone; compared as UTC"}),
     }
-
-
-def describe_difference(seconds: float) -> str:
-    """``5 h 31 min later`` / ``2 min earlier``: a file time against the picture's own."""
-    way = "later" if seconds >= 0 else "earlier"
-    s = int(abs(seconds))
-    days, rest = divmod(s, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min"]
-    if not (days or hours) and secs:
-        parts.append(f"{secs} s")
-    return " ".join(p for p in parts if p and p != "0 min") + f" {way}" if s else "the same"

@@ -30,6 +30,8 @@ from .errors import InvalidOption, StorageError
 from .events import Event, describe_rerouting, rerouted_hosts
 from .exhibits import Exhibit
 from .fsio import atomic_write
+from .media.probe import MediaFacts
+from .media.summary import describe_difference, facts_line
 from .verification import StampStatus
 
 #: Pictures larger than this are not embedded (the report stays small); their hash is.
@@ -123,6 +125,7 @@ def render(
     signers: Mapping[str, str] | None = None,
     bad_signatures: Iterable[int] = (),
     stamps: Sequence[StampStatus] | None = None,
+    media: Mapping[str, MediaFacts] | None = None,
     progress: bool = False,
 ) -> ProvenanceReport:
     """The report for ``exhibits``, from ``events`` (all of them, or a bundle's full events).
@@ -205,7 +208,7 @@ def render(
         if verification is not None:
             found = (problems or {}).get(ex.label, [])
             status = "; ".join(found) if found else "verified: its bytes match its hash"
-        parts.append(_exhibit(ex, index, status))
+        parts.append(_exhibit(ex, index, status, (media or {}).get(ex.sha256)))
     parts.append("</body></html>")
     return ProvenanceReport("".join(parts))
 
@@ -539,7 +542,9 @@ def _run(e: Event, cap: Mapping[str, Any]) -> _Run:
     )
 
 
-def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
+def _exhibit(
+    ex: Exhibit, index: _Index, status: str | None = None, known: MediaFacts | None = None
+) -> str:
     acquiring = index.by_seq.get(ex.seq)
     title = ex.name if ex.method == "file.import" else f"{ex.role} of {ex.name or ex.capture}"
     cap = _map(acquiring.capture if acquiring else None)
@@ -567,7 +572,7 @@ def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
         ("Acquired", f"{ex.acquired_at} by {ex.acquired_by} (event {ex.seq})"),
         ("Capture", " ".join(x for x in (facts.id, facts.method) if x)),
         ("Target", facts.target),
-        ("Source URL", ex.source),
+        ("Path in the hand-over" if "files" in cap else "Source URL", ex.source),
         ("Final URL", facts.final_url),
         ("HTTP status", facts.http_status),
         ("Server", f"{server.get('ip')}:{server.get('port')}" if server else None),
@@ -583,6 +588,7 @@ def _exhibit(ex: Exhibit, index: _Index, status: str | None = None) -> str:
             if rerouted_hosts(cap)
             else None,
         ),
+        *_media_rows(ex, cap, known),
         ("Original name", text(source.get("original_name"))),
         ("Handed over by", text(cap.get("handed_over_by"))),
         ("Note", text(cap.get("note"), most=10_000)),
@@ -658,6 +664,70 @@ def _superseded_by(newer: Sequence[tuple[int, str]]) -> str:
 
 #: The largest post record whose text the report shows (larger ones are only listed).
 MAX_POST_BYTES = 4 * 2**20
+
+
+def _media_rows(
+    ex: Exhibit, cap: Mapping[str, Any], known: MediaFacts | None
+) -> list[tuple[str, object]]:
+    """A picture's or video's technical metadata (as recorded, else as read from the
+    blob), how a hand-over's file time compares with its own, and how a collected
+    video's format was chosen."""
+    entry = next(
+        (
+            f
+            for f in _list(cap.get("files"))
+            if isinstance(f, Mapping) and f.get("sha256") == ex.sha256
+        ),
+        {},
+    )
+    recorded = entry.get("facts") if isinstance(entry, Mapping) else None
+    facts = MediaFacts.from_json(recorded) if isinstance(recorded, Mapping) else known
+    rows: list[tuple[str, object]] = []
+    if facts is not None:
+        rows.append(("Technical metadata", facts_line(facts) or None))
+        if facts.problems:
+            rows.append(("MEDIA PROBLEM", "; ".join(facts.problems)))
+    check = _map(entry.get("time_check") if isinstance(entry, Mapping) else None)
+    if check:
+        try:
+            apart = describe_difference(float(str(check.get("difference_s"))))
+        except (TypeError, ValueError):
+            apart = text(check.get("difference_s")) or "?"
+        flag = "DIFFERS: " if check.get("differs") else ""
+        rows.append(
+            (
+                "File time against its own time",
+                f"{flag}file time {text(check.get('file_time'))} is {apart} than its own time "
+                f"{text(check.get('own_time'))} ({text(check.get('own_time_source'))})",
+            )
+        )
+    if cap.get("method") == "media.ytdlp" and isinstance(entry, Mapping) and entry:
+        item = next(
+            (
+                f
+                for f in _list(cap.get("files"))
+                if isinstance(f, Mapping)
+                and "selection" in f
+                and f.get("item") == entry.get("item")
+            ),
+            None,
+        )
+        choice = _map(_map(item).get("selection"))
+        if choice:
+            rows.append(
+                (
+                    "Format chosen",
+                    f"{text(entry.get('format_id'))} ({text(entry.get('protocol'))}) by "
+                    f"{text(choice.get('expression'))}: {text(choice.get('why'))}; "
+                    f"{len(_list(choice.get('offered')))} format(s) offered",
+                )
+            )
+        if entry.get("truncated"):
+            rows.append(("TRUNCATED", text(entry.get("reason")) or "the download did not finish"))
+        page = _map(cap.get("page_capture"))
+        if page:
+            rows.append(("Page captured", f"{text(page.get('id'))} ({text(page.get('status'))})"))
+    return rows
 
 
 def _post_rows(ex: Exhibit) -> list[tuple[str, object]]:
