@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,21 @@ def test_a_missing_tool_raises_tool_missing(
         keyframes(media["scenes.mp4"], tmp_path / "kf")
     assert (raised.value.tool, raised.value.package) == ("ffprobe", "ffmpeg")
     assert not (tmp_path / "kf").exists() and not (tmp_path / "t.jpg").exists()
+
+
+def test_a_hung_ffmpeg_is_stopped(
+    media: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "ffmpeg"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(0o755)
+    os.symlink("/usr/bin/ffprobe", bin_dir / "ffprobe")
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    started = time.monotonic()
+    with pytest.raises(MediaUnreadable) as raised:
+        clip(media["scenes.mp4"], tmp_path / "out" / "c.mp4", 1.0, 2.0, timeout_s=1)
+    assert time.monotonic() - started < 10
+    assert raised.value.reason == "ffmpeg did not finish within 1 s"
+    assert list((tmp_path / "out").iterdir()) == []
