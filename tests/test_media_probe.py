@@ -236,6 +236,7 @@ def test_facts_survive_json(media: dict[str, Path]) -> None:
     data = json.loads(json.dumps(facts.to_json()))
     assert data["format"] == "osint-kit.media-facts/1" and data["readable"] is True
     assert MediaFacts.from_json(data) == facts
+    assert len({facts, MediaFacts.from_json(data)}) == 1  # hashable, equal
     broken = probe(media["truncated"])
     assert MediaFacts.from_json(json.loads(json.dumps(broken.to_json()))) == broken
 

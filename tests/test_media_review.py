@@ -91,6 +91,12 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     data = (d / "fs.mp4").read_bytes()
     (d / "cut.mp4").write_bytes(data[: len(data) * 6 // 10])  # index intact, data cut
     ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x480", "-frames:v", "1", str(d / "photo.jpg"))
+    ffmpeg("-f", "lavfi", "-i", "testsrc2=s=640x480", "-frames:v", "1", str(d / "portrait.jpg"))
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-n", "-Orientation=6", str(d / "portrait.jpg")],
+        check=True,
+        timeout=60,
+    )
     return {p.name: p for p in d.iterdir()}
 
 
@@ -205,9 +211,18 @@ def test_a_thumbnail_of_a_video_and_of_a_picture(
     picture = thumbnail(media["photo.jpg"], tmp_path / "p.jpg")
     with Image.open(picture) as img:
         assert img.size == (320, 240)
+    # A phone's portrait photo: stored 640x480, shown turned a quarter (EXIF orientation 6).
+    portrait = thumbnail(media["portrait.jpg"], tmp_path / "portrait.jpg")
+    with Image.open(portrait) as img:
+        assert img.size == (320, 427)
     with pytest.raises(InvalidOption):
         thumbnail(media["scenes.mp4"], tmp_path / "x.jpg", at_s=6.5)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["late.jpg", "p.jpg", "t.jpg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "late.jpg",
+        "p.jpg",
+        "portrait.jpg",
+        "t.jpg",
+    ]
 
 
 def test_a_clip_starts_exactly_where_asked(

@@ -306,7 +306,7 @@ class MediaFacts:
     model: str | None
     software: str | None
     problems: tuple[str, ...] = ()
-    tools: dict[str, str] = field(default_factory=dict)
+    tools: dict[str, str] = field(default_factory=dict, hash=False)  # a dict: unhashable
     picture: bool = False
     mime_type: str | None = None
 
