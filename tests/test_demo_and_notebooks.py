@@ -36,10 +36,18 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
         "social.mastodon",
         "social.bluesky",
         "social.telegram",
+        "web.browser",  # the video page, captured before its video
+        "media.ytdlp",
+        "file.import",  # the witness's camera roll, one hand-over
     ]
+    video, roll = captures[-2], captures[-1]
+    assert video.record["page_capture"]["id"] == captures[-3].id
+    assert len(roll.exhibits) == 5 and roll.record["times_differ"]
+    aids = last_event(case, "analysis.derived").details["derived"]
+    assert aids["method"] == "media.review" and len(aids["inputs"]) == 1
     assert all(c.status == "complete" for c in captures)
     assert case.exhibit("E0002").sha256 == case.exhibit("E0004").sha256
-    again = captures[-1].record["changes"]
+    again = captures[9].record["changes"]
     assert (again["new"], again["changed"], len(again["deleted"])) == (1, 1, 1)
     # pages are recorded as each is done, so in the order they finished
     poster, forum = sorted(captures[4:6], key=lambda c: "forum" in (c.target or ""))

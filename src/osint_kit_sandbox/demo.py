@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import wave
-import zlib
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +43,7 @@ from osint_kit import (
     verify_bundle,
 )
 
+from .pictures import make_png
 from .platforms import (
     FakePlatforms,
     synthetic_bluesky_actor,
@@ -51,36 +51,11 @@ from .platforms import (
     synthetic_telegram_channel,
 )
 from .tsa import make_tsa_files, serve_tsa
+from .video import make_witness_folder, video_host
 
 DEMO_TSA_CA = "demo-tsa-ca.pem"
 DEMO_TRUST = ".demo-trust"  # under the cases folder; a dot folder is never taken for a case
 DEMO_EXAMINER = Examiner(name="Demo Examiner", id="DEMO-0001", agency="osint-kit demo unit")
-
-
-def make_png(path: Path, width: int = 320, height: int = 200) -> None:
-    """A small RGB picture (a dusk sky over a street), written with zlib alone."""
-    rows = bytearray()
-    for y in range(height):
-        rows.append(0)  # filter type: none
-        for x in range(width):
-            ground = y > height * 0.7
-            figure = abs(x - width * 0.6) < 6 and height * 0.45 < y < height * 0.72
-            if figure:
-                rgb = (30, 30, 40)
-            elif ground:
-                rgb = (70, 70, 75)
-            else:
-                rgb = (40 + y // 2, 60 + y // 3, 150 - y // 4)
-            rows += bytes(rgb)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-    png += chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b"")
-    path.write_bytes(png)
 
 
 def make_wav(path: Path, seconds: float = 2.0, rate: int = 8000) -> None:
@@ -211,6 +186,7 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
         examiner=DEMO_EXAMINER,
     )
     collect_social(case)
+    collect_footage(case)
     case.reindex()
     exports = case.path / "exports"
     exports.mkdir(exist_ok=True)
@@ -231,6 +207,27 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
                 tsa=config,
             )
     return case
+
+
+def collect_footage(case: Case) -> None:
+    """Footage: a video collected from a video page on the local video host (the page
+    captured in the browser too), its review aids, and a witness's camera roll handed
+    over on a USB stick (one photo's file time 5 h 31 min after the photo's own)."""
+    with tempfile.TemporaryDirectory(prefix="osint-kit-demo-video-") as tmp:
+        with video_host(Path(tmp) / "host") as host:
+            cap = case.collect_media(
+                host.url("/watch.html"), examiner=DEMO_EXAMINER, progress=False
+            )
+        video = next(label for label, role in cap.roles if role == "media")
+        case.review_video(video, examiner=DEMO_EXAMINER)
+        usb = make_witness_folder(Path(tmp) / "usb")
+        case.import_folder(
+            usb.root,
+            handed_over_by="Third witness (filmed from the bus stop)",
+            note="camera roll copied to a USB stick by the witness",
+            examiner=DEMO_EXAMINER,
+            progress=False,
+        )
 
 
 def collect_social(case: Case) -> None:

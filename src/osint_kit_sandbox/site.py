@@ -54,7 +54,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .demo import make_png
+from .pictures import make_png
 from .testca import TestCA
 
 
