@@ -23,6 +23,7 @@ import io
 import os
 import shutil
 import stat
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -71,6 +72,78 @@ class StagedBlob:
         if self._batch is not None:
             self._batch.release_one()
             self._batch = None
+
+
+@dataclass(frozen=True)
+class FollowedHash:
+    """A file's SHA-256 taken as it was written, and what the file was when it was done."""
+
+    sha256: str
+    size: int
+    inode: int
+    mtime_ns: int
+
+    def matches(self, st: os.stat_result) -> bool:
+        return (st.st_ino, st.st_size, st.st_mtime_ns) == (self.inode, self.size, self.mtime_ns)
+
+
+class HashFollower:
+    """Hashes a file while a downloader writes it (on a thread of its own), so that a
+    large download is not read a second time. It follows the first of ``paths`` that
+    appears (``x.part``, then ``x``; a rename keeps the inode), starts again when the
+    file is truncated, and ``finish()`` reads what is left; ``adopt`` checks the
+    result against the file before it trusts it."""
+
+    def __init__(self, *paths: Path) -> None:
+        self._paths = paths
+        self._stop = threading.Event()
+        self._fd: int | None = None
+        self._hash = hashlib.sha256()
+        self._pos = 0
+        self._thread = threading.Thread(target=self._run, name="osint-kit-follow", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                last = self._stop.is_set()
+                self._read()
+                if last:
+                    return
+                self._stop.wait(0.02)
+        except OSError:
+            self._pos = -1  # unusable: the file is read again when adopted
+
+    def _read(self) -> None:
+        if self._fd is None:
+            for path in self._paths:
+                try:
+                    self._fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                    break
+                except FileNotFoundError:
+                    continue
+            if self._fd is None:
+                return
+        if os.fstat(self._fd).st_size < self._pos:  # truncated: start again
+            self._hash, self._pos = hashlib.sha256(), 0
+        while chunk := os.pread(self._fd, CHUNK, self._pos):
+            self._hash.update(chunk)
+            self._pos += len(chunk)
+
+    def finish(self) -> FollowedHash | None:
+        """Stop following (the writer is done); the hash, or None when unusable."""
+        self._stop.set()
+        self._thread.join()
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return None
+        try:
+            st = os.fstat(fd)
+        finally:
+            os.close(fd)
+        if self._pos != st.st_size:
+            return None
+        return FollowedHash(self._hash.hexdigest(), self._pos, st.st_ino, st.st_mtime_ns)
 
 
 class DownloadArea:
@@ -334,9 +407,13 @@ class BlobStore:
             raise StorageError(root, exc.strerror or str(exc)) from exc
         return DownloadArea(root / name, lock, fd)
 
-    def adopt(self, path: Path) -> StagedBlob:
+    def adopt(self, path: Path, hashed: FollowedHash | None = None) -> StagedBlob:
         """Stage a file a downloader wrote (in a ``downloads()`` folder, on the same file
-        system) without copying it: locked, moved into ``.incoming``, hashed, fsync'ed."""
+        system) without copying it: locked, moved into ``.incoming``, hashed, fsync'ed.
+
+        ``hashed``: its hash as taken while it was written (``HashFollower``); used
+        only when the file is still that inode, that size and that modification time,
+        else the file is read again."""
         self.incoming_dir.mkdir(parents=True, exist_ok=True)
         part = self.incoming_dir / f"{uuid.uuid4().hex}{PART_SUFFIX}"
         try:
@@ -346,12 +423,17 @@ class BlobStore:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # before the move: never unheld
             os.rename(path, part)
-            h = hashlib.sha256()
-            size = 0
-            buffer = memoryview(bytearray(CHUNK))
-            while n := os.readv(fd, [buffer]):
-                h.update(buffer[:n])
-                size += n
+            st = os.fstat(fd)
+            if hashed is not None and hashed.matches(st):
+                digest, size = hashed.sha256, hashed.size
+            else:
+                h = hashlib.sha256()
+                size = 0
+                buffer = memoryview(bytearray(CHUNK))
+                while n := os.readv(fd, [buffer]):
+                    h.update(buffer[:n])
+                    size += n
+                digest = h.hexdigest()
             os.fsync(fd)
         except OSError as exc:
             _abandon(fd, part)
@@ -359,7 +441,7 @@ class BlobStore:
         except BaseException:
             _abandon(fd, part)
             raise
-        return StagedBlob(sha256=h.hexdigest(), size=size, part=part, _fd=fd)
+        return StagedBlob(sha256=digest, size=size, part=part, _fd=fd)
 
     def stale_downloads(self) -> list[Path]:
         """Download folders whose downloader is gone (a crash): nothing in them was

@@ -58,7 +58,7 @@ from ..errors import (
 )
 from ..examiner import Examiner
 from ..exhibits import Capture
-from ..store import DownloadArea, StagedBlob
+from ..store import DownloadArea, HashFollower, StagedBlob
 from ..web.capture import validate_url
 from ..writer import CaseWriter
 
@@ -303,9 +303,10 @@ def _run(
                     outcome = _download(ydl, area, index, info, fmt)
                     done += current["bytes"]
                     got = outcome.pop("_path", None)
+                    hashed = outcome.pop("_hashed", None)
                     files.append(outcome)
                     if got is not None:
-                        staged = case.store.adopt(got)
+                        staged = case.store.adopt(got, hashed)
                         outcome["sha256"], outcome["size"] = staged.sha256, staged.size
                         artifacts.append(
                             Artifact(staged, outcome["role"], _mime(fmt), fmt.get("url"))
@@ -471,6 +472,8 @@ def _download(
         "announced_size": fmt.get("filesize") if isinstance(fmt.get("filesize"), int) else None,
     }
     job = {**{k: v for k, v in info.items() if k != "requested_formats"}, **fmt}
+    part = dest.with_name(dest.name + ".part")
+    follower = HashFollower(part, dest)  # hashed as it arrives, not read a second time
     try:
         finished, _ = ydl.dl(str(dest), job)
     except _OverLimit:
@@ -479,7 +482,8 @@ def _download(
     except (DownloadError, YoutubeDLError, OSError) as exc:
         outcome.update(status="partial", reason=_reason(exc))
         finished = False
-    part = dest.with_name(dest.name + ".part")
+    finally:
+        outcome["_hashed"] = follower.finish()
     if finished and dest.is_file():
         outcome["status"] = "complete"
         outcome["_path"] = dest

@@ -51,6 +51,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
@@ -591,30 +592,38 @@ def probe(
         raise MediaUnreadable(str(path), exc.strerror or str(exc)) from None
     if not regular:
         raise MediaUnreadable(str(path), "not a regular file")
-    data, problems = _ffprobe(path, timeout_s)
-    exif: Mapping[str, Any] = {}
-    if metadata:
-        exif, more = _exiftool(path, timeout_s)
-        problems += more
-    fmt = _mapping(data.get("format"))
-    raw_streams = data.get("streams")
-    streams = tuple(
-        Stream.from_ffprobe(s, i)
-        for i, s in enumerate(raw_streams if isinstance(raw_streams, list) else [])
-        if isinstance(s, Mapping)
-    )
+    # exiftool (mostly Perl starting up) runs beside ffprobe and the decode check.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-exiftool") as pool:
+        pending = pool.submit(_exiftool, path, timeout_s) if metadata else None
+        data, problems = _ffprobe(path, timeout_s)
+        fmt = _mapping(data.get("format"))
+        raw_streams = data.get("streams")
+        streams = tuple(
+            Stream.from_ffprobe(s, i)
+            for i, s in enumerate(raw_streams if isinstance(raw_streams, list) else [])
+            if isinstance(s, Mapping)
+        )
+        format_name = _text(fmt.get("format_name"))
+        checked = _is_picture(format_name, None)
+        decoding = _decoding(
+            ffprobe_exe, path, data, checked, streams, fmt, problems, decode_check, timeout_s
+        )
+        exif: Mapping[str, Any] = {}
+        if pending is not None:
+            exif, more = pending.result()
+            problems += more
     tags: dict[str, str] = {}
     for source in (*(_mapping(s).get("tags") for s in raw_streams or []), fmt.get("tags")):
         for key, value in _mapping(source).items():
             if isinstance(key, str) and (text := _text(value, 1000)):
                 tags[key.lower()] = text  # the container's own tags, read last, win
-    format_name = _text(fmt.get("format_name"))
     mime = _text(exif.get("File:MIMEType"))
     picture = _is_picture(format_name, mime)
-    video = next((s for s in streams if s.kind == "video" and not s.cover), None)
-    if picture and video is None:
-        video = next((s for s in streams if s.kind == "video"), None)
-    audio = next((s for s in streams if s.kind == "audio"), None)
+    if picture != checked:  # exiftool knew better what it is: check it as that
+        decoding = _decoding(
+            ffprobe_exe, path, data, picture, streams, fmt, problems, decode_check, timeout_s
+        )
+    video, audio = _main_streams(streams, picture)
     width = video.width if video else None
     height = video.height if video else None
     if picture and not (width and height):
@@ -623,9 +632,8 @@ def probe(
             width, height = int(found.group(1)), int(found.group(2))
     if data and not picture and video is None and audio is None:
         problems.append("ffprobe: no video or audio stream")
+    problems += decoding
     duration = None if picture else _float(fmt.get("duration"))
-    if data and decode_check and not any(p.startswith(BLOCKING) for p in problems):
-        problems += _check_decoding(ffprobe_exe, path, picture, video or audio, fmt, timeout_s)
     created, created_source = _created(exif, tags)
     tools = {"ffprobe": tool_version("ffprobe")}
     if metadata:
@@ -652,6 +660,36 @@ def probe(
         problems=tuple(problems),
         tools=tools,
     )
+
+
+def _main_streams(
+    streams: tuple[Stream, ...], picture: bool
+) -> tuple[Stream | None, Stream | None]:
+    """The first video stream (not cover art, unless a picture has nothing else) and the
+    first audio stream."""
+    video = next((s for s in streams if s.kind == "video" and not s.cover), None)
+    if picture and video is None:
+        video = next((s for s in streams if s.kind == "video"), None)
+    audio = next((s for s in streams if s.kind == "audio"), None)
+    return video, audio
+
+
+def _decoding(
+    ffprobe_exe: str,
+    path: Path,
+    data: Mapping[str, Any],
+    picture: bool,
+    streams: tuple[Stream, ...],
+    fmt: Mapping[str, Any],
+    problems: list[str],
+    decode_check: bool,
+    timeout_s: float,
+) -> list[str]:
+    """What the decode check finds, when it is asked for and ffprobe read the file."""
+    if not (data and decode_check) or any(p.startswith(BLOCKING) for p in problems):
+        return []
+    video, audio = _main_streams(streams, picture)
+    return _check_decoding(ffprobe_exe, path, picture, video or audio, fmt, timeout_s)
 
 
 # -- the decode check --------------------------------------------------------
