@@ -78,6 +78,16 @@ def test_dash_keeps_video_and_audio_apart_and_the_manifest(case: Case, host: Vid
     assert case.exhibit(manifest).read_bytes() == host.served("/dash/manifest.mpd")
     video = [f for f in cap.record["files"] if f.get("role") == "video" and f.get("sha256")]
     assert video[0]["facts"]["audio_codec"] is None  # video only, as the site served it
+    # A copy to watch with sound is derived from both; the originals stay apart.
+    merged = case.events()[-2]  # before the checkpoint
+    assert merged.action == "analysis.derived"
+    assert merged.details["derived"]["inputs"] == sorted(roles["video"] + roles["audio"])
+    copy = case.exhibit(merged.exhibits[0])
+    assert copy.role == "review-copy"
+    from osint_kit.media.probe import probe
+
+    facts = probe(copy.path)
+    assert facts.video_codec and facts.audio_codec and facts.readable
 
 
 def test_hls_segments_are_joined_byte_for_byte(case: Case, host: VideoHost) -> None:

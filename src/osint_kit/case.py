@@ -46,7 +46,7 @@ from .images import repeated_images as find_repeated_images
 from .importer import import_files
 from .ledger import Head
 from .media.aids import clip as cut_clip
-from .media.aids import review_video
+from .media.aids import review_copy, review_video
 from .media.collect import FORMAT as MEDIA_FORMAT
 from .media.collect import MediaOptions, collect_media
 from .media.facts import media_facts, with_facts
@@ -361,9 +361,43 @@ class Case:
             return found
 
         with self._checkpointed(who):
-            return collect_media(
+            cap = collect_media(
                 self.writer, url, examiner=who, options=opts, capture_page=page, progress=progress
             )
+            self._review_copies(cap, who)
+            return cap
+
+    def _review_copies(self, cap: Capture, who: Examiner) -> None:
+        """For each item a site served as separate video and audio, a copy to watch with
+        sound (derived; the originals stay apart). One that cannot be made is logged."""
+        by_label = {label: role for label, role in cap.roles}
+        items: dict[object, dict[str, str]] = {}
+        labels = iter(label for label, role in cap.roles if role in ("video", "audio", "media"))
+        for entry in cap.record.get("files") or []:
+            if (
+                isinstance(entry, Mapping)
+                and entry.get("sha256")
+                and entry.get("role")
+                in (
+                    "video",
+                    "audio",
+                    "media",
+                )
+            ):
+                label = next(labels, None)
+                if label is not None and by_label.get(label) == entry.get("role"):
+                    items.setdefault(entry.get("item"), {})[str(entry["role"])] = label
+        for parts in items.values():
+            if "video" in parts and "audio" in parts:
+                try:
+                    review_copy(
+                        self.writer,
+                        self.exhibit(parts["video"]),
+                        self.exhibit(parts["audio"]),
+                        actor=who.actor(),
+                    )
+                except OsintKitError as exc:
+                    log.warning("no review copy of %s: %s", cap.id, exc)
 
     def stamp(
         self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None

@@ -23,7 +23,7 @@ from ..events import EventDraft, NewExhibit
 from ..exhibits import Exhibit
 from ..writer import CaseWriter
 from .review import clip as cut_clip
-from .review import contact_sheet, keyframes, thumbnail
+from .review import contact_sheet, keyframes, run_ffmpeg, thumbnail
 
 METHOD = "media.review"
 CLIP_METHOD = "media.clip"
@@ -101,6 +101,28 @@ def clip(
             method=CLIP_METHOD,
             inputs=[exhibit.label],
             parameters={"start_s": start_s, "end_s": end_s, "encoding": "libx264 + aac"},
+            actor=actor,
+        )
+        return found
+
+
+def review_copy(
+    case: CaseWriter, video: Exhibit, audio: Exhibit, *, actor: dict[str, Any]
+) -> Exhibit:
+    """A copy to watch with sound, of a video and an audio stream a site served apart:
+    both put in one MP4 as they are (ffmpeg ``-c copy``: no re-encoding), recorded as
+    a derived exhibit (role ``review-copy``) naming both; the originals stay apart."""
+    with tempfile.TemporaryDirectory(prefix="osint-kit-merge-") as tmp:
+        out = Path(tmp) / "review-copy.mp4"
+        args = ["-i", str(video.path), "-i", str(audio.path)]
+        args += ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy", "-movflags", "+faststart"]
+        run_ffmpeg([*args, str(out)], video.path, timeout_s=120)
+        (found,) = _record(
+            case,
+            [(out, "review-copy", {"video": video.label, "audio": audio.label})],
+            method="media.merge",
+            inputs=[video.label, audio.label],
+            parameters={"codec": "copy", "container": "mp4"},
             actor=actor,
         )
         return found

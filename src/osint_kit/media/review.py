@@ -130,6 +130,11 @@ def _ffmpeg(args: Sequence[str], media: Path, timeout_s: float) -> str:
     return run.stderr
 
 
+def run_ffmpeg(args: Sequence[str], media: Path, *, timeout_s: float) -> str:
+    """ffmpeg with ``args`` (outputs named in them); ``MediaUnreadable`` on failure."""
+    return _ffmpeg(args, media, timeout_s)
+
+
 def _check_number(name: str, value: float, *, low: float = 0.0) -> None:
     if not isinstance(value, int | float) or not math.isfinite(value) or value < low:
         raise InvalidOption(name, f"{value!r} is not a number of at least {low:g}")
