@@ -230,6 +230,13 @@ class Event:
                 f"under {d.get('authorization', '')}: {bundle.get('name', '')} "
                 f"sha256 {str(bundle.get('sha256', ''))[:16]}…"
             )
+        if self.action == "analysis.derived":
+            derived = d.get("derived")
+            derived = derived if isinstance(derived, Mapping) else {}
+            inputs = derived.get("inputs")
+            named = ", ".join(map(str, inputs[:5])) if isinstance(inputs, list) else ""
+            made = self.exhibit_roles() or ", ".join(self.exhibits)
+            return f"{derived.get('method', 'derived')} of {named or '-'} -> {made}"
         if self.action == "log.repaired":
             return f"log repaired: {d.get('summary', '')}"
         return ", ".join(self.exhibits) or ""
