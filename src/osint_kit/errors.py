@@ -400,6 +400,28 @@ class MediaUnreadable(OsintKitError):
         super().__init__(f"{what} cannot be read as media: {reason}")
 
 
+class RecordsRefused(OsintKitError):
+    """A records-management step that cannot be taken as asked (closing a closed case,
+    disposing of an open one, no authorisation); nothing was changed or recorded."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class UnderLegalHold(RecordsRefused):
+    """Disposal refused: a legal hold stands on the case."""
+
+
+class InvalidSchedule(OsintKitError, ValueError):
+    """A retention schedule that cannot be used (unknown category, bad period, bad file)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"retention schedule {path}: {reason}")
+
+
 #: What each exit status means; ``osint-kit --help`` prints this table.
 EXIT_MEANING: dict[int, str] = {
     0: "ok",
@@ -431,6 +453,9 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     InvalidURL: 2,
     InvalidTarget: 2,
     ExportRefused: 2,
+    RecordsRefused: 2,
+    UnderLegalHold: 2,
+    InvalidSchedule: 2,
     CannotOpen: 2,
     CaseNotFound: 3,
     UnknownExhibit: 3,
