@@ -31,10 +31,10 @@ from tqdm.auto import tqdm
 from .acquire import Artifact, discard, record_acquisition
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
-from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
+from .errors import ImportSourceError, InvalidCaseField, OsintKitError
 from .examiner import Examiner
 from .exhibits import Capture
-from .importer import METHOD, _kind, _mtime, _open_source, media_type
+from .importer import METHOD, _kind, _mtime, _open_source, media_type, stage_unchanged
 from .store import StagedBlob
 from .writer import CaseWriter
 
@@ -148,17 +148,7 @@ def _walk(top: Path) -> tuple[list[tuple[Path, int]], list[dict[str, str]]]:
 
 def _stage(case: CaseWriter, path: Path, rel: str) -> tuple[StagedBlob, dict[str, Any]]:
     fd, before = _open_source(path)
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        try:
-            staged = case.store.stage(f)
-        except OSError as exc:
-            raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
-        after = os.fstat(f.fileno())
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
-        staged.size != before.st_size
-    ):
-        case.store.discard(staged)
-        raise SourceChanged(path, "it changed while it was being copied; import it again")
+    staged = stage_unchanged(case, path, fd, before)
     entry = {
         "relative_path": rel,
         "original_name": path.name,

@@ -102,6 +102,23 @@ def import_files(
     return captures
 
 
+def stage_unchanged(case: CaseWriter, path: Path, fd: int, before: os.stat_result) -> StagedBlob:
+    """Copy the open file ``fd`` into the store, hashing it; refused (and nothing kept)
+    when it cannot be read or changed while it was copied. Closes ``fd``."""
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        try:
+            staged = case.store.stage(f)
+        except OSError as exc:
+            raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
+        after = os.fstat(f.fileno())
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
+        staged.size != before.st_size
+    ):
+        case.store.discard(staged)
+        raise SourceChanged(path, "it changed while it was being copied; import it again")
+    return staged
+
+
 def _import_one(
     case: CaseWriter, path: Path, handed_over_by: str, note: str, actor: dict[str, Any]
 ) -> Capture:
@@ -116,16 +133,7 @@ def _import_one(
         "modified_ns": str(before.st_mtime_ns),  # JSON numbers stop at 2**53
     }
     try:
-        with os.fdopen(fd, "rb", buffering=0) as f:
-            try:
-                staged = case.store.stage(f)
-            except OSError as exc:
-                raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
-            after = os.fstat(f.fileno())
-        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
-            staged.size != before.st_size
-        ):
-            raise SourceChanged(path, "it changed while it was being copied; import it again")
+        staged = stage_unchanged(case, path, fd, before)
     except OsintKitError as exc:
         if staged is not None:
             case.store.discard(staged)
