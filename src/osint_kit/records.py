@@ -19,12 +19,25 @@ Events written here:
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from .errors import RecordsRefused, UnderLegalHold
-from .events import Event
+from .dates import parse_time
+from .display import badge, table
+from .errors import InvalidSchedule, OsintKitError, RecordsRefused, UnderLegalHold
+from .events import Event, EventDraft
+from .examiner import Examiner
+from .folder import CaseFolder, resolve_root
+from .retention import RetentionSchedule, default_schedule
+from .writer import CaseWriter
+
+log = logging.getLogger("osint_kit")
 
 CLOSED = "case.closed"
 REOPENED = "case.reopened"
@@ -136,8 +149,6 @@ class RecordsState:
         )
 
     def _repr_html_(self) -> str:
-        import html
-
         rows = "".join(
             f"<tr><td>{seq}</td><td>{html.escape(action)}</td>"
             f"<td style='text-align:left'>{html.escape(line)}</td></tr>"
@@ -169,6 +180,301 @@ def require_disposable(state: RecordsState) -> None:
             "the case is open: it must be closed (with a reason and an approver) "
             "before anything in it is disposed of"
         )
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def close_case(
+    case: CaseWriter,
+    *,
+    reason: str,
+    approved_by: str,
+    examiner: Examiner,
+    schedule: RetentionSchedule | None,
+    category: str | None = None,
+) -> Event:
+    """Close the case (``case.closed``) with a reason and who approved it, recording the
+    retention ``schedule`` gives its category: the rule, the review or disposal date, and
+    the schedule's name and SHA-256. Without a schedule the record says so and carries
+    no date. Refused (``RecordsRefused``, nothing recorded) when the case is closed
+    already, without a reason or an approver, or for a category not the case's own.
+    """
+    reason = _required(reason, "a reason for closing")
+    approved_by = _required(approved_by, "who approved the closing")
+    own = case.identity.get("category")
+    if category is None:
+        category = str(own)
+    elif category != own:
+        raise RecordsRefused(
+            f"case {case.id} is of category {own!r}, not {category!r}: it closes under "
+            "the retention rule of its own category"
+        )
+    state = RecordsState.of(case.log.events())
+    if state.is_closed:
+        raise RecordsRefused(
+            f"case {case.id} is already closed (seq {state.closed_seq}, {state.closed_at}: "
+            f"{state.close_reason}); reopen it first to close it again"
+        )
+    closed_on = datetime.now(UTC).date()
+    details: dict[str, Any] = {
+        "reason": reason,
+        "approved_by": approved_by,
+        "category": category,
+        "closed_on": closed_on.isoformat(),
+    }
+    if schedule is None:
+        details["retention"] = None
+        details["retention_note"] = (
+            "closed without a retention schedule: no review or disposal date recorded"
+        )
+    else:
+        details["retention"] = retention_record(schedule, category, closed_on)
+    return case.append(EventDraft(CLOSED, details=details), examiner.actor())
+
+
+def retention_record(schedule: RetentionSchedule, category: str, closed_on: date) -> dict[str, Any]:
+    """What a close records of the schedule: enough to know the date without the file."""
+    rule = schedule.rule(category)
+    due, action = schedule.due_date(category, closed_on)
+    record: dict[str, Any] = {
+        "category": category,
+        "period": rule.period,
+        "action": action,
+        "closed_on": closed_on.isoformat(),
+        f"{action}_on": due.isoformat(),
+        "due_on": due.isoformat(),
+        "rule_note": rule.note,
+        "schedule": {"name": schedule.name, "sha256": schedule.sha256},
+    }
+    if schedule.example:
+        record["schedule"]["example"] = True
+    return record
+
+
+def reopen_case(case: CaseWriter, *, reason: str, approved_by: str, examiner: Examiner) -> Event:
+    """Reopen a closed case (``case.reopened``); its retention date no longer applies
+    (a later close records a new one). Refused when the case is open."""
+    reason = _required(reason, "a reason for reopening")
+    approved_by = _required(approved_by, "who approved the reopening")
+    if not RecordsState.of(case.log.events()).is_closed:
+        raise RecordsRefused(f"case {case.id} is open: only a closed case can be reopened")
+    details = {"reason": reason, "approved_by": approved_by}
+    return case.append(EventDraft(REOPENED, details=details), examiner.actor())
+
+
+def place_hold(case: CaseWriter, *, authority: str, reason: str, examiner: Examiner) -> Event:
+    """Place a legal hold (``hold.placed``, id ``H001``, ``H002``…) under ``authority``
+    (the order's or request's reference). While it stands, nothing in the case may be
+    disposed of, open or closed."""
+    authority = _required(authority, "the authority for the hold (its reference)")
+    reason = _required(reason, "a reason for the hold")
+    numbers = [0]
+    for event in case.log.events():
+        if event.action == HOLD_PLACED:
+            found = _HOLD_ID.fullmatch(_text(event.details.get("hold")))
+            if found:
+                numbers.append(int(found.group(1)))
+    details = {"hold": f"H{max(numbers) + 1:03d}", "authority": authority, "reason": reason}
+    return case.append(EventDraft(HOLD_PLACED, details=details), examiner.actor())
+
+
+def lift_hold(
+    case: CaseWriter, hold_id: str, *, authority: str, reason: str, examiner: Examiner
+) -> Event:
+    """Lift a standing hold (``hold.lifted``) under ``authority``. Refused for a hold
+    never placed or already lifted."""
+    authority = _required(authority, "the authority for lifting the hold (its reference)")
+    reason = _required(reason, "a reason for lifting the hold")
+    events = list(case.log.events())
+    state = RecordsState.of(events)
+    if not isinstance(hold_id, str) or state.hold(hold_id) is None:
+        standing = ", ".join(h.id for h in state.holds) or "none"
+        placed = any(
+            e.action == HOLD_PLACED and _text(e.details.get("hold")) == hold_id for e in events
+        )
+        why = "was lifted already" if placed else "was never placed"
+        raise RecordsRefused(
+            f"legal hold {hold_id!r} on case {case.id} {why} (standing: {standing})"
+        )
+    details = {"hold": hold_id, "authority": authority, "reason": reason}
+    return case.append(EventDraft(HOLD_LIFTED, details=details), examiner.actor())
+
+
+_HOLD_ID = re.compile(r"H([0-9]{1,9})")
+
+
+def _required(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RecordsRefused(f"{what} is required")
+    return value.strip()
+
+
+# -- what is due ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Due:
+    """A closed case whose review or disposal date has come, or a case that could not be
+    read (``problem``). ``state``: ``due``, ``held`` (the date has come but a legal hold
+    stands: not to be disposed of) or ``problem``."""
+
+    case_id: str
+    path: Path
+    state: str
+    title: str | None = None
+    category: str | None = None
+    closed_at: str | None = None
+    closed_seq: int | None = None
+    due_on: date | None = None
+    action: str | None = None
+    holds: tuple[Hold, ...] = ()
+    #: Where the date comes from: the close's record, or a schedule applied now.
+    basis: str = ""
+    problem: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
+
+
+_STATE_KIND = {"due": "warn", "held": "bad", "problem": "bad"}
+
+
+class DueList(list[Due]):
+    """What ``cases_due`` returns: one row per case, oldest date first, problems last."""
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        rows = [
+            {
+                "case": d.case_id,
+                "state": d.state,
+                "action": d.action,
+                "due_on": d.due_on,
+                "title": d.title,
+                "category": d.category,
+                "closed_at": d.closed_at,
+                "holds": ", ".join(f"{h.id} ({h.authority})" for h in d.holds),
+                "basis": d.basis,
+                "problem": d.problem,
+            }
+            for d in self
+        ]
+        return pd.DataFrame(rows).set_index("case") if rows else pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (
+                f"<b>{html.escape(d.case_id)}</b>",
+                badge(d.state, _STATE_KIND.get(d.state, "info")),
+                html.escape(f"{d.action or ''} {d.due_on or ''}".strip()),
+                html.escape(d.title or ""),
+                html.escape(", ".join(f"{h.id} ({h.authority})" for h in d.holds)),
+                html.escape(d.problem or d.basis),
+            )
+            for d in self
+        ]
+        return (
+            f"<div class='osint-kit-due'><p>{len(self):,} case(s) due or to look at</p>"
+            + table(("case", "state", "what, when", "title", "legal holds", "basis"), rows)
+            + "</div>"
+        )
+
+
+def cases_due(
+    root: Path | str | None = None,
+    schedule: RetentionSchedule | None = None,
+    *,
+    today: date | None = None,
+    within_days: int = 0,
+) -> DueList:
+    """Every closed case under ``root`` whose review or disposal date has come (or comes
+    within ``within_days`` of ``today``, by default the UTC date now).
+
+    The date is the one recorded when the case was closed; ``schedule`` (by default
+    ``default_schedule()``) only gives one to a case closed without a schedule, and
+    says so in ``basis``. A held case is listed as ``held``, never as due for disposal.
+    A case that cannot be read is listed with its problem, never skipped.
+    """
+    if not isinstance(within_days, int) or within_days < 0:
+        raise RecordsRefused(f"within_days {within_days!r} is not a number of days (0 or more)")
+    base = resolve_root(root)
+    today = today or datetime.now(UTC).date()
+    horizon = today + timedelta(days=within_days)
+    fallback: list[RetentionSchedule] = [schedule] if schedule is not None else []
+    found: list[Due] = []
+    if not base.is_dir():
+        return DueList()
+    for entry in sorted(base.iterdir()):
+        if entry.name.startswith(".") or not (entry / "case.json").is_file():
+            continue
+        try:
+            due = _due(entry, base, fallback, horizon)
+        except (OsintKitError, OSError, ValueError) as exc:
+            due = Due(entry.name, entry, "problem", problem=str(exc) or type(exc).__name__)
+        if due is not None:
+            found.append(due)
+    found.sort(key=lambda d: (d.state == "problem", d.due_on or date.max, d.case_id))
+    return DueList(found)
+
+
+def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: date) -> Due | None:
+    folder = CaseFolder.locate(path.name, base)
+    state = RecordsState.of(folder.log.events())
+    if not state.is_closed or state.closed_at is None:
+        return None
+    identity = folder.identity
+    category = identity.get("category")
+    category = category if isinstance(category, str) else None
+    known = Due(
+        folder.id,
+        path,
+        "held" if state.held else "due",
+        title=_text(identity.get("title")),
+        category=category,
+        closed_at=state.closed_at,
+        closed_seq=state.closed_seq,
+        holds=state.holds,
+    )
+    recorded = state.retention
+    if recorded is not None:
+        action = _text(recorded.get("action"))
+        try:
+            due_on = parse_time(_text(recorded.get("due_on")), what="due_on").date()
+        except ValueError:
+            return replace(
+                known,
+                state="problem",
+                problem=f"the close at seq {state.closed_seq} records no readable due date",
+            )
+        schedule = recorded.get("schedule")
+        name = _text(schedule.get("name")) if isinstance(schedule, Mapping) else ""
+        basis = f"recorded at closing: {_text(recorded.get('period'))} under {name or '?'}"
+    else:
+        try:
+            if not fallback:
+                fallback.append(default_schedule())
+            current = fallback[0]
+            closed_on = parse_time(state.closed_at, what="closed_at").date()
+            due_on, action = current.due_date(str(category), closed_on)
+        except InvalidSchedule as exc:
+            return replace(
+                known,
+                state="problem",
+                problem=f"closed without a retention schedule, and {exc}",
+            )
+        basis = f"closed without a schedule; computed now from {current.name}"
+    if action not in ("review", "dispose"):
+        return replace(
+            known,
+            state="problem",
+            problem=f"the close at seq {state.closed_seq} records an unknown action {action!r}",
+        )
+    if due_on > horizon:
+        return None
+    return replace(known, due_on=due_on, action=action, basis=basis)
 
 
 def describe(action: str, details: Mapping[str, Any]) -> str:
