@@ -503,3 +503,18 @@ def test_a_recorded_retention_with_an_unreadable_date_is_a_problem_not_a_crash(
     listed = cases_due(root, schedule, today=today())
     assert [(d.case_id, d.state) for d in listed] == [("MP-2026-001", "problem")]
     assert "no readable due date" in (listed[0].problem or "")
+
+
+# -- the documentation ----------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "records.md"
+
+
+def test_the_doc_shows_the_shipped_example_as_it_is() -> None:
+    text = DOC.read_text()
+    shipped = (Path(__file__).resolve().parent.parent / "src" / "osint_kit" / "data").joinpath(
+        "retention-example.toml"
+    )
+    assert f"```toml\n{shipped.read_text()}```\n" in text
+    assert "OSINT_KIT_RETENTION" in text
+    assert "## Disposition\n\nSee [disposition.md](disposition.md).\n" in text
