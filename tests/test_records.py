@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMINER, new_case
 from osint_kit import Case
 from osint_kit.case import CATEGORIES as CASE_CATEGORIES
-from osint_kit.errors import InvalidSchedule, RecordsRefused, UnderLegalHold
+from osint_kit.errors import InvalidOption, InvalidSchedule, RecordsRefused, UnderLegalHold
 from osint_kit.events import EventDraft
 from osint_kit.records import (
     RecordsState,
@@ -451,7 +451,7 @@ def test_unreadable_cases_are_listed_with_their_problem(
 
 
 def test_within_days_must_be_a_count_of_days(root: Path) -> None:
-    with pytest.raises(RecordsRefused):
+    with pytest.raises(InvalidOption, match="within_days"):
         cases_due(root, within_days=-1)
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from .dates import parse_time
 from .display import badge, table
-from .errors import InvalidSchedule, OsintKitError, RecordsRefused, UnderLegalHold
+from .errors import InvalidOption, InvalidSchedule, OsintKitError, RecordsRefused, UnderLegalHold
 from .events import Event, EventDraft
 from .examiner import Examiner
 from .folder import CaseFolder, resolve_root
@@ -399,7 +399,7 @@ def cases_due(
     A case that cannot be read is listed with its problem, never skipped.
     """
     if not isinstance(within_days, int) or within_days < 0:
-        raise RecordsRefused(f"within_days {within_days!r} is not a number of days (0 or more)")
+        raise InvalidOption("within_days", f"{within_days!r} is not a number of days (0 or more)")
     base = resolve_root(root)
     today = today or datetime.now(UTC).date()
     horizon = today + timedelta(days=within_days)
