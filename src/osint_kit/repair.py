@@ -8,6 +8,10 @@
   its name, size and hash.
 - A checkpoint stopped by a crash: files its event names are moved into place;
   files no event names (the crash came before the event) are removed, listed.
+- A disposal stopped by a crash (``disposition.started`` without its
+  ``disposition.completed``) is finished: what remains of its blobs is deleted and
+  its completion recorded, with ``completed_by_repair: true``. A part file holding
+  disposed bytes is removed, never moved back into the store.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle.leftovers import clean_interrupted_exports, interrupted_exports
+from .dispose import DisposalLedger, carry_out
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner
 from .store import StagedBlob, hash_file, remove_download
@@ -41,17 +46,26 @@ class RepairReport:
     #: Download folders a crash left (media collection): ``{"folder", "files", "bytes"}``.
     downloads: list[dict[str, Any]] = field(default_factory=list)
     event: Event | None = None
+    #: Disposals a crash interrupted, finished: ``{"started", "completed", "deleted",
+    #: "bytes"}`` (seqs of the two events, blobs deleted now and their bytes).
+    dispositions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def repaired(self) -> bool:
-        return self.event is not None
+        return self.event is not None or bool(self.dispositions)
 
     def text(self) -> str:
         alone = [f"  left alone: {a['name']} ({a['reason']})" for a in self.left_alone]
         if not self.repaired:
             return "\n".join(["nothing to repair", *alone])
-        assert self.event is not None
-        lines = [f"repaired, recorded as custody event seq {self.event.seq}:"]
+        finished = [
+            f"  finished the disposal started at seq {d['started']}: {d['deleted']} blob(s), "
+            f"{d['bytes']:,} bytes deleted; recorded as custody event seq {d['completed']}"
+            for d in self.dispositions
+        ]
+        if self.event is None:
+            return "\n".join(["repaired:", *finished, *alone])
+        lines = [f"repaired, recorded as custody event seq {self.event.seq}:", *finished]
         if self.torn_tail:
             t = self.torn_tail
             lines.append(
@@ -97,7 +111,9 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
 
     # Which blobs does the log name? (After the cut, so the log reads clean.)
     named: dict[str, list[str]] = {}
+    ledger = DisposalLedger()
     for event in case.log.events():
+        ledger.see_event(event)
         for s in event.subjects:
             named.setdefault(s.sha256, []).extend([s.exhibit] if s.exhibit else [])
     pending = []
@@ -111,7 +127,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         except OSError as exc:  # replaced since it was listed, or unreadable
             report.left_alone.append(_left_alone(case, part, exc.strerror or str(exc)))
             continue
-        if sha in named and not case.store.exists(sha):
+        if sha in named and not case.store.exists(sha) and ledger.expected_gone(sha) is None:
             pending.append((part, sha, size))
             report.completed.append(
                 {"sha256": sha, "size": size, "exhibits": ", ".join(named[sha]) or "-"}
@@ -141,6 +157,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             }
         )
     if not (torn or pending or moves or exports or stale):
+        _finish_disposals(case, examiner, ledger, report)
         return report
     summary = []
     if torn:
@@ -185,7 +202,24 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         clean_interrupted_exports(case, finish=True)
     for folder in stale:
         remove_download(folder)
+    _finish_disposals(case, examiner, ledger, report)
     return report
+
+
+def _finish_disposals(
+    case: CaseWriter, examiner: Examiner, ledger: DisposalLedger, report: RepairReport
+) -> None:
+    """Each disposal a crash stopped: delete what remains of its blobs, record it done."""
+    for disposal in ledger.interrupted():
+        event = carry_out(case, disposal, examiner, by_repair=True)
+        report.dispositions.append(
+            {
+                "started": disposal.seq,
+                "completed": event.seq,
+                "deleted": len(event.details["deleted"]),
+                "bytes": event.details["bytes_deleted"],
+            }
+        )
 
 
 def _pending_checkpoints(case: CaseWriter, report: RepairReport) -> list[tuple[Path, Path | None]]:

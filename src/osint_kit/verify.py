@@ -23,6 +23,7 @@ from .chain import (
     link_hash,
     read_event_line,
 )
+from .dispose import INCOMPLETE, INTERRUPTED, DisposalLedger
 from .errors import CorruptCaseFile, UnsupportedFormatVersion
 from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
@@ -76,6 +77,7 @@ def verify_case(
         return report
     heads: dict[int, str] = {}
     recorded: list[RecordedHead] = []
+    disposals = DisposalLedger()
     required = (identity or case.identity).get("signatures") == "required"
     referenced = check_log_lines(
         case.log.raw_lines(),
@@ -88,8 +90,9 @@ def verify_case(
         required=required,
         trust=trust,
         progress=progress,
+        disposals=disposals,
     )
-    _check_blobs(case, referenced, report, progress=progress)
+    _check_blobs(case, referenced, report, progress=progress, disposals=disposals)
     stamps = check_checkpoints(case, heads, report, tsa_ca)
     _keep_stamps(report, stamps, recorded)
     check_recorded_heads(recorded, heads, report)
@@ -408,9 +411,11 @@ def check_log_lines(
     required: bool = False,
     trust: TrustStore | None = None,
     progress: bool = False,
+    disposals: DisposalLedger | None = None,
 ) -> dict[str, _Ref]:
     """Check every line's seal, link and number; return the blobs the events reference.
-    ``progress``: a bar on stderr of the lines checked.
+    ``progress``: a bar on stderr of the lines checked; ``disposals``: fed each disposal
+    and each exhibit's first naming, for the blob check.
 
     The cyclic garbage collector is paused meanwhile: the parsed events are kept (and
     hold no cycles), and its passes over a growing heap cost a third of the time."""
@@ -418,7 +423,17 @@ def check_log_lines(
     gc.disable()
     try:
         return _check_log_lines(
-            lines, case_id, report, path, identity, heads, recorded, required, trust, progress
+            lines,
+            case_id,
+            report,
+            path,
+            identity,
+            heads,
+            recorded,
+            required,
+            trust,
+            progress,
+            disposals,
         )
     finally:
         if paused:
@@ -436,6 +451,7 @@ def _check_log_lines(
     required: bool,
     trust: TrustStore | None,
     progress: bool = False,
+    disposals: DisposalLedger | None = None,
 ) -> dict[str, _Ref]:
     referenced: dict[str, _Ref] = {}
     labels: dict[str, str] = {}  # exhibit -> sha256
@@ -526,6 +542,8 @@ def _check_log_lines(
             )
         if n == 1 and obj["action"] != "case.created":
             report.add("log-start", "the first event is not case.created", line=n, seq=seq)
+        if disposals is not None and obj["action"].startswith("disposition."):
+            disposals.see(obj)
         if n == 1 and obj["action"] == "case.created" and identity not in (None, obj["details"]):
             report.add(
                 "case-file",
@@ -553,6 +571,8 @@ def _check_log_lines(
                 )
             if label:
                 ref.exhibits.add(label)
+                if disposals is not None and label not in labels:
+                    disposals.introduce(sha, seq)
                 if labels.setdefault(label, sha) != sha:
                     report.add(
                         "exhibit-conflict",
@@ -609,7 +629,11 @@ def _check_blobs(
     log_missing: bool = False,
     *,
     progress: bool = False,
+    disposals: DisposalLedger | None = None,
 ) -> None:
+    """Every blob in the store against the log, every blob the log names against the store;
+    ``disposals``: what the log says was disposed (expected gone, not ``blob-missing``)."""
+    disposals = disposals or DisposalLedger()
     store = case.store
     present: dict[str, Path] = {}
     sizes: dict[str, int] = {}  # as listed: the bar's total
@@ -684,7 +708,11 @@ def _check_blobs(
                     path=rel,
                     exhibit=label,
                 )
-            elif writable and (ref is not None or log_missing):
+            elif (
+                writable
+                and (ref is not None or log_missing)
+                and disposals.expected_gone(sha) is None  # a disposal's own doing
+            ):
                 # Intact but open to the next write. A changed blob is blob-altered and an
                 # unrecorded one blob-unrecorded: that says enough about those.
                 report.add(
@@ -700,12 +728,22 @@ def _check_blobs(
                     "a blob is in the store but no custody event records it",
                     path=rel,
                 )
+            if (gone := disposals.should_be_gone(sha)) is not None:
+                report.add(
+                    INCOMPLETE,
+                    f"the disposal at seq {gone.seq} (under {gone.authorization}), completed at "
+                    f"seq {gone.completed_seq}, listed this blob for deletion, but it is still "
+                    "in the store",
+                    seq=gone.seq,
+                    path=rel,
+                    exhibit=label,
+                )
 
     staged = _staged_parts(case)
     finishing: set[Path] = set()
     for sha, ref in sorted(referenced.items(), key=lambda kv: kv[1].seq):
-        if sha in present:
-            continue
+        if sha in present or disposals.expected_gone(sha) is not None:
+            continue  # a disposed blob is gone by decision: the disposal says it below
         label = ", ".join(sorted(ref.exhibits)) or None
         rel = str(store.path_for(sha).relative_to(case.path))
         if sha in staged:
@@ -731,6 +769,7 @@ def _check_blobs(
                 exhibit=label,
                 path=rel,
             )
+    _report_disposals(disposals, present, report)
     for entry, kind in store.not_regular_incoming():
         report.notes.append(
             f"{entry.relative_to(case.path)} is {kind}, not a regular file: no import writes "
@@ -756,6 +795,29 @@ def _check_blobs(
                 "osint-kit repair removes it (on the record)",
                 path=rel,
             )
+
+
+def _report_disposals(
+    disposals: DisposalLedger, present: dict[str, Path], report: VerificationReport
+) -> None:
+    """A note for each disposal (its blobs are expected gone); a problem for one that a
+    crash stopped before its ``disposition.completed`` (crash residue: repair finishes it)."""
+    for seq, d in sorted(disposals.disposals.items()):
+        if d.done:
+            report.notes.append(
+                f"{len(d.exhibits)} exhibit(s) disposed at seq {seq} under {d.authorization} "
+                f"(approved by {d.approved_by}; completed at seq {d.completed_seq}): their "
+                f"blobs ({len(d.blobs)}) are expected to be gone"
+            )
+            continue
+        left = sum(1 for sha in d.blobs if sha in present)
+        report.add(
+            INTERRUPTED,
+            f"a disposal of {len(d.exhibits)} exhibit(s) under {d.authorization} was stopped "
+            f"before its disposition.completed event; {left} of its {len(d.blobs)} blob(s) "
+            "are still in the store; osint-kit repair finishes it",
+            seq=seq,
+        )
 
 
 def _staged_parts(case: CaseFolder) -> dict[str, tuple[Path, bool]]:
