@@ -368,3 +368,22 @@ def test_a_whole_case_disposal_keeps_the_log_and_verifies_and_certifies(
         report.write_certificate(out)
     assert disposition_report(stocked.writer).disposal == report.disposal
     assert report.exports[0].disposed == ("E0001", "E0004") and report.exports[0].present
+    report.write_certificate(out, pdf=True, force=True)
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_repair_never_puts_disposed_bytes_back(stocked: Case) -> None:
+    """A part file left in blobs/.incoming with bytes that were disposed (an import a
+    crash stopped) is removed by repair, not moved into the store."""
+    _close(stocked)
+    tip = stocked.exhibit("E0001")
+    data = tip.path.read_bytes()
+    _dispose(stocked, ["E0001"])
+    part = stocked.path / "blobs" / ".incoming" / "0123456789abcdef.part"
+    part.parent.mkdir(exist_ok=True)
+    part.write_bytes(data)
+    assert stocked.verify(progress=False).kinds() == {"interrupted-import"}
+    repaired = stocked.repair(examiner=EXAMINER)
+    assert [d["sha256"] for d in repaired.discarded] == [tip.sha256]
+    assert not part.exists() and not tip.path.exists()
+    assert stocked.verify(progress=False).ok
