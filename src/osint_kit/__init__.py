@@ -74,7 +74,9 @@ from .labels import label_runs
 from .media.collect import FORMAT as MEDIA_FORMAT
 from .media.summary import describe_difference
 from .provenance import ProvenanceReport
+from .records import Due, DueList, Hold, RecordsState, cases_due
 from .repair import RepairReport
+from .retention import RetentionRule, RetentionSchedule, default_schedule
 from .search import PATTERNS as SEARCH_PATTERNS
 from .search import SEARCH_SCHEMA, SearchHits
 from .social.base import CollectionRun, Collector, CollectorOption, Target
@@ -133,6 +135,8 @@ __all__ = [
     "CollectorOption",
     "CorruptCaseFile",
     "CorruptLog",
+    "Due",
+    "DueList",
     "Event",
     "EventDraft",
     "Examiner",
@@ -142,6 +146,7 @@ __all__ = [
     "ExportPlan",
     "ExportRefused",
     "ExportResult",
+    "Hold",
     "ImageHashList",
     "ImportSourceError",
     "InteractionList",
@@ -174,8 +179,11 @@ __all__ = [
     "RateLimited",
     "RecordedNotPublished",
     "RecordsRefused",
+    "RecordsState",
     "RepairReport",
     "RepeatedImages",
+    "RetentionRule",
+    "RetentionSchedule",
     "SearchHits",
     "SigningKey",
     "SigningKeyRequired",
@@ -201,10 +209,12 @@ __all__ = [
     "__version__",
     "broken_collectors",
     "canonical_json",
+    "cases_due",
     "cases_root",
     "collectors",
     "create_case",
     "create_signing_key",
+    "default_schedule",
     "describe_difference",
     "event_digest",
     "examiner_config_path",

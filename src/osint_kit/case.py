@@ -55,7 +55,9 @@ from .network import KINDS as NETWORK_KINDS
 from .network import build_network, check_kinds, to_gexf, to_graphml, to_png
 from .printing import print_pdf
 from .provenance import ProvenanceReport, is_report_of, render
+from .records import RecordsState, close_case, lift_hold, place_hold, reopen_case
 from .repair import RepairReport, repair_case
+from .retention import RetentionSchedule, default_schedule
 from .search import SearchHits
 from .search import search as search_texts
 from .social.run import collect
@@ -398,6 +400,64 @@ class Case:
                     )
                 except OsintKitError as exc:
                     log.warning("no review copy of %s: %s", cap.id, exc)
+
+    # -- records management -------------------------------------------------
+
+    def records(self) -> RecordsState:
+        """Open or closed, the retention recorded at closing, the legal holds standing,
+        and the history of each (docs/records.md)."""
+        return RecordsState.of(self.events())
+
+    def close(
+        self,
+        *,
+        reason: str,
+        approved_by: str,
+        schedule: RetentionSchedule | Path | str | None = None,
+        no_schedule: bool = False,
+        examiner: Examiner | None = None,
+    ) -> Event:
+        """Close the case (``case.closed``), with the review or disposal date its category
+        gets from the retention schedule (``schedule``, else ``$OSINT_KIT_RETENTION``, else
+        the shipped example); ``no_schedule`` records none. Closing a closed case is
+        refused (``RecordsRefused``)."""
+        if no_schedule and schedule is not None:
+            raise InvalidOption("schedule", "give a schedule or no_schedule, not both")
+        chosen: RetentionSchedule | None
+        if no_schedule:
+            chosen = None
+        elif isinstance(schedule, RetentionSchedule):
+            chosen = schedule
+        elif schedule is not None:
+            chosen = RetentionSchedule.load(Path(schedule))
+        else:
+            chosen = default_schedule()
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return close_case(
+                self.writer, reason=reason, approved_by=approved_by, examiner=who, schedule=chosen
+            )
+
+    def reopen(self, *, reason: str, approved_by: str, examiner: Examiner | None = None) -> Event:
+        """Reopen a closed case (``case.reopened``); its retention date no longer runs."""
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return reopen_case(self.writer, reason=reason, approved_by=approved_by, examiner=who)
+
+    def place_hold(self, *, authority: str, reason: str, examiner: Examiner | None = None) -> Event:
+        """Place a legal hold (``hold.placed``, ids H001…): while one stands, nothing in
+        the case can be disposed of."""
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return place_hold(self.writer, authority=authority, reason=reason, examiner=who)
+
+    def lift_hold(
+        self, hold_id: str, *, authority: str, reason: str, examiner: Examiner | None = None
+    ) -> Event:
+        """Lift a standing legal hold (``hold.lifted``)."""
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return lift_hold(self.writer, hold_id, authority=authority, reason=reason, examiner=who)
 
     def stamp(
         self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +36,11 @@ from . import (
     InvalidExaminer,
     InvalidOption,
     OsintKitError,
+    RetentionSchedule,
     TrustStore,
     __version__,
     broken_collectors,
+    cases_due,
     cases_root,
     collectors,
     create_signing_key,
@@ -108,6 +111,83 @@ def cmd_case_list(args: argparse.Namespace) -> int:
             _out(f"{c.id:<24} UNREADABLE: {c.problem}")
         else:
             _out(f"{c.id:<24} {c.category:<15} {c.created_at}  {c.title}")
+    return 0
+
+
+def _actor_args(args: argparse.Namespace) -> dict[str, Any]:
+    return {"examiner": _examiner(args)}
+
+
+def cmd_case_close(args: argparse.Namespace) -> int:
+    case = _open(args)
+    event = case.close(
+        reason=args.reason,
+        approved_by=args.approved_by,
+        schedule=args.schedule,
+        no_schedule=args.no_schedule,
+        **_actor_args(args),
+    )
+    _out(f"{case.id}: {event.summary()} (event {event.seq})")
+    return 0
+
+
+def cmd_case_reopen(args: argparse.Namespace) -> int:
+    case = _open(args)
+    event = case.reopen(reason=args.reason, approved_by=args.approved_by, **_actor_args(args))
+    _out(f"{case.id}: {event.summary()} (event {event.seq})")
+    return 0
+
+
+def cmd_case_hold(args: argparse.Namespace) -> int:
+    case = _open(args)
+    event = case.place_hold(authority=args.authority, reason=args.reason, **_actor_args(args))
+    _out(f"{case.id}: {event.summary()} (event {event.seq})")
+    return 0
+
+
+def cmd_case_lift_hold(args: argparse.Namespace) -> int:
+    case = _open(args)
+    event = case.lift_hold(
+        args.hold, authority=args.authority, reason=args.reason, **_actor_args(args)
+    )
+    _out(f"{case.id}: {event.summary()} (event {event.seq})")
+    return 0
+
+
+def cmd_case_records(args: argparse.Namespace) -> int:
+    case = _open(args)
+    state = case.records()
+    _out(f"{case.id}: {state.status}")
+    if state.closed_at:
+        _out(f"  closed {state.closed_at} (event {state.closed_seq}): {state.close_reason}")
+    retention = state.retention or {}
+    if retention.get("due_on"):
+        _out(f"  {retention.get('action')} due on {retention.get('due_on')}")
+    for hold in state.holds:
+        _out(f"  LEGAL HOLD {hold.id} under {hold.authority} since {hold.placed_at}: {hold.reason}")
+    for seq, action, line in state.history:
+        _out(f"  {seq:>5}  {action:<14} {line}")
+    return 0
+
+
+def cmd_cases_due(args: argparse.Namespace) -> int:
+    schedule = RetentionSchedule.load(args.schedule) if args.schedule else None
+    try:
+        today = date.fromisoformat(args.today) if args.today else None
+    except ValueError:
+        raise InvalidOption("--today", f"{args.today!r} is not a date (YYYY-MM-DD)") from None
+    found = cases_due(args.root, schedule, today=today, within_days=args.within)
+    for due in found:
+        if due.state == "problem":
+            _out(f"{due.case_id:<24} UNREADABLE: {due.problem}")
+            continue
+        holds = f"  HELD ({', '.join(h.id for h in due.holds)})" if due.holds else ""
+        _out(
+            f"{due.case_id:<24} {due.state:<6} {due.action or '':<8} {due.due_on}  "
+            f"{due.category or '':<15} closed {due.closed_at}  {due.title or ''}{holds}"
+        )
+    if not found:
+        _out("no case is due")
     return 0
 
 
@@ -730,6 +810,43 @@ def build_parser() -> argparse.ArgumentParser:
     add("list", cmd_case_list, "list the cases under the root", case_sub)
     p = add("show", cmd_case_show, "show a case's identity, authority and exhibits", case_sub)
     p.add_argument("case", metavar="CASE")
+    p = add("close", cmd_case_close, "close a case, with its retention date", case_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--approved-by", required=True, metavar="NAME")
+    p.add_argument(
+        "--schedule",
+        type=Path,
+        metavar="PATH",
+        help="the retention schedule (default $OSINT_KIT_RETENTION, else the shipped example)",
+    )
+    p.add_argument("--no-schedule", action="store_true", help="record no retention date")
+    p = add("reopen", cmd_case_reopen, "reopen a closed case", case_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--approved-by", required=True, metavar="NAME")
+    p = add("hold", cmd_case_hold, "place a legal hold: nothing can be disposed of", case_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--authority", required=True, metavar="REF")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p = add("lift-hold", cmd_case_lift_hold, "lift a legal hold", case_sub)
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("hold", metavar="HOLD", help="the hold's id (H001)")
+    p.add_argument("--authority", required=True, metavar="REF")
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p = add(
+        "records", cmd_case_records, "show a case's status, retention and legal holds", case_sub
+    )
+    p.add_argument("case", metavar="CASE")
+
+    cases = sub.add_parser(
+        "cases", help="work across cases", description="Work across the cases under the root."
+    )
+    cases_sub = cases.add_subparsers(dest="cases_command", required=True, metavar="ACTION")
+    p = add("due", cmd_cases_due, "list closed cases due for review or disposal", cases_sub)
+    p.add_argument("--within", type=int, default=0, metavar="DAYS", help="due within DAYS too")
+    p.add_argument("--schedule", type=Path, metavar="PATH", help="for cases closed without one")
+    p.add_argument("--today", metavar="DATE", help="as if today were DATE (ISO 8601)")
 
     p = add("import", cmd_import, "import files handed over (witness footage, tips) as exhibits")
     p.add_argument("case", metavar="CASE")

@@ -9,8 +9,12 @@ from typing import Any
 
 from .capture_facts import CaptureFacts, describe_roles
 from .chain import is_hex64
+from .records_text import CLOSED, HOLD_LIFTED, HOLD_PLACED, REOPENED
+from .records_text import describe as describe_records
 
 #: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
+#: Records-management actions, read by ``records_text``.
+LIFECYCLE = (CLOSED, REOPENED, HOLD_PLACED, HOLD_LIFTED)
 KNOWN_ACTIONS = (
     "case.created",
     "evidence.acquired",
@@ -22,6 +26,10 @@ KNOWN_ACTIONS = (
     "log.repaired",
     "log.checkpoint",
     "examiner.key.registered",
+    "case.closed",
+    "case.reopened",
+    "hold.placed",
+    "hold.lifted",
 )
 
 
@@ -230,6 +238,8 @@ class Event:
                 f"under {d.get('authorization', '')}: {bundle.get('name', '')} "
                 f"sha256 {str(bundle.get('sha256', ''))[:16]}…"
             )
+        if self.action in LIFECYCLE:
+            return describe_records(self.action, d)
         if self.action == "analysis.derived":
             derived = d.get("derived")
             derived = derived if isinstance(derived, Mapping) else {}
