@@ -111,6 +111,9 @@ def test_the_evidence_package_never_imports_the_sandbox() -> None:
 
 WRITERS = (
     "osint_kit.acquire",
+    "osint_kit.records",
+    "osint_kit.handover",
+    "osint_kit.media.collect",
     "osint_kit.importer",
     "osint_kit.web.capture",
     "osint_kit.social.run",

@@ -47,6 +47,7 @@ def sandbox_wheel(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 def test_the_evidence_wheel_holds_no_sandbox(evidence_wheel: list[str]) -> None:
     assert "osint_kit/__init__.py" in evidence_wheel
     assert "osint_kit/py.typed" in evidence_wheel
+    assert "osint_kit/data/retention-example.toml" in evidence_wheel  # the example schedule
     sandbox = [
         name
         for name in evidence_wheel

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import EXAMINER, new_case
 from osint_kit import Case
-from osint_kit.case import CATEGORIES as CASE_CATEGORIES
 from osint_kit.errors import InvalidOption, InvalidSchedule, RecordsRefused, UnderLegalHold
 from osint_kit.events import EventDraft
+from osint_kit.folder import CATEGORIES as CASE_CATEGORIES
 from osint_kit.records import (
     RecordsState,
     cases_due,

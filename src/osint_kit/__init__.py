@@ -5,7 +5,7 @@ Notebooks and the CLI use only what ``__all__`` lists.
 
 from .bundle.build import ExportPlan, ExportResult
 from .bundle.verify import verify_bundle
-from .case import CATEGORIES, Authority, Case, CaseSummary, create_case, list_cases, open_case
+from .case import Authority, Case, CaseSummary, create_case, list_cases, open_case
 from .chain import canonical_json, event_digest, link_hash
 from .checkpoint import Checkpoint
 from .dates import parse_time
@@ -67,6 +67,7 @@ from .events import Event, EventDraft, NewExhibit, Subject
 from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
 from .examiner import config_path as examiner_config_path
 from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
+from .folder import CATEGORIES
 from .folder import resolve_root as cases_root
 from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
 from .lab import main as run_lab

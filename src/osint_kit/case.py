@@ -38,7 +38,14 @@ from .errors import (
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner, resolve_examiner
 from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
-from .folder import FORMAT_NAME, FORMAT_VERSION, CaseFolder, read_identity, resolve_root
+from .folder import (
+    CATEGORIES,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    CaseFolder,
+    read_identity,
+    resolve_root,
+)
 from .handover import import_folder
 from .images import ImageHashList, RepeatedImages, clusters_json
 from .images import image_hashes as hash_images
@@ -80,8 +87,6 @@ from .web.capture import CaptureOptions, capture_urls
 from .writer import CaseWriter, create_folder
 
 log = logging.getLogger("osint_kit")
-
-CATEGORIES = ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from .events import Event
 from .exhibits import Capture, Exhibit, ExhibitList, exhibit_states, exhibits_from_events
 from .store import BlobStore
 
+#: The categories a case may have (docs/format.md); retention rules are given per category.
+CATEGORIES = ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
 FORMAT_NAME = "osint-kit-case"
 FORMAT_VERSION = 1
 ENV_CASES = "OSINT_KIT_CASES"

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InvalidSchedule
+from .folder import CATEGORIES
 
 ENV_RETENTION = "OSINT_KIT_RETENTION"
 
 #: The case categories (``case.py`` refuses any other); a schedule gives each a rule.
-CATEGORIES = ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
 ACTIONS = ("review", "dispose")
 EXAMPLE = "retention-example.toml"
 
