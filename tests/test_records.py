@@ -518,3 +518,11 @@ def test_the_doc_shows_the_shipped_example_as_it_is() -> None:
     assert f"```toml\n{shipped.read_text()}```\n" in text
     assert "OSINT_KIT_RETENTION" in text
     assert "## Disposition\n\nSee [disposition.md](disposition.md).\n" in text
+
+
+def test_the_case_display_shows_its_status_and_holds(case: Case) -> None:
+    case.place_hold(authority="COURT-7", reason="defence asked", examiner=EXAMINER)
+    case.close(reason="solved", approved_by="Lt. Ray", examiner=EXAMINER)
+    page = case._repr_html_()
+    assert "osint-kit-hold" in page and "H001 under COURT-7" in page
+    assert "closed since" in page and "due on" in page

@@ -10,6 +10,7 @@ from typing import Any
 
 from .display import badge, facts, verdict
 from .events import Event
+from .records import RecordsState
 from .verification import VerificationReport
 
 
@@ -51,7 +52,19 @@ def case_summary_html(
         state = verdict(verification.ok)
         found = len(verification.problems)
         hint = f" <small>{found} problem(s)</small>" if found else ""
+    records = RecordsState.of(events)
+    status = records.status
+    if records.closed_at:
+        status += f" since {records.closed_at}: {records.close_reason or ''}"
+        due = (records.retention or {}).get("due_on")
+        if due:
+            status += f"; {(records.retention or {}).get('action')} due on {due}"
+    holds = "; ".join(f"{h.id} under {h.authority}: {h.reason}" for h in records.holds)
+    if records.holds:
+        state += " " + badge(f"LEGAL HOLD ({len(records.holds)})", "bad", "osint-kit-hold")
     rows = [
+        ("status", status),
+        ("legal holds", holds or None),
         ("category", str(identity.get("category", ""))),
         (
             "authority",
