@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case
+from osint_kit import Case, Event
 from osint_kit.derive import record_derived
 from osint_kit.dispose import (
     COMPLETED,
@@ -33,7 +33,7 @@ from osint_kit.errors import (
     UnderLegalHold,
     UnknownExhibit,
 )
-from osint_kit.records import close_case, place_hold
+from osint_kit.records import close_case, lift_hold, place_hold
 from osint_kit.verification import CRASH_RESIDUE
 
 AUTH = "RM-2026-044"
@@ -283,11 +283,11 @@ print("done", flush=True)
 """
 
 
-@pytest.mark.timeout(120)
-def test_a_disposal_killed_midway_is_crash_residue_that_repair_finishes(stocked: Case) -> None:
-    _close(stocked)
+def _kill_midway(case: Case) -> Event:
+    """Run a whole-case disposal in a child killed after its first blob: the started
+    event, some blobs deleted, some not, no completion."""
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, stocked.id, str(stocked.path.parent)],
+        [sys.executable, "-c", CHILD, case.id, str(case.path.parent)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert child.stdout is not None
@@ -296,12 +296,18 @@ def test_a_disposal_killed_midway_is_crash_residue_that_repair_finishes(stocked:
     child.send_signal(signal.SIGKILL)
     _, err = child.communicate(timeout=30)
     assert child.returncode == -signal.SIGKILL, err
-
-    started = stocked.events()[-1]
+    started = case.events()[-1]
     assert started.action == STARTED  # intent on the record, no completion
     listed = [b["sha256"] for b in started.details["blobs"]]
-    left = _blobs(stocked)
-    assert 0 < sum(s in left for s in listed) < len(listed)  # killed halfway
+    assert 0 < sum(s in _blobs(case) for s in listed) < len(listed)  # killed halfway
+    return started
+
+
+@pytest.mark.timeout(120)
+def test_a_disposal_killed_midway_is_crash_residue_that_repair_finishes(stocked: Case) -> None:
+    _close(stocked)
+    started = _kill_midway(stocked)
+    listed = [b["sha256"] for b in started.details["blobs"]]
     found = stocked.verify(progress=False)
     assert found.kinds() == {INTERRUPTED}, found.text()
     assert found.problems[0].seq == started.seq
@@ -319,6 +325,53 @@ def test_a_disposal_killed_midway_is_crash_residue_that_repair_finishes(stocked:
     assert after.ok, after.text()
     assert disposition_report(stocked.writer).completed_seq == done.seq
     assert not stocked.repair(examiner=EXAMINER).repaired
+
+
+@pytest.mark.timeout(120)
+def test_a_hold_placed_before_repair_cancels_the_rest_of_an_interrupted_disposal(
+    stocked: Case,
+) -> None:
+    _close(stocked)
+    started = _kill_midway(stocked)
+    listed = [b["sha256"] for b in started.details["blobs"]]
+    gone = [s for s in listed if s not in _blobs(stocked)]
+    place_hold(stocked.writer, authority="ORD-5", reason="appeal lodged", examiner=EXAMINER)
+
+    repaired = stocked.repair(examiner=EXAMINER)
+    assert "cancelled the disposal" in repaired.text() and "legal hold" in repaired.text()
+    done = stocked.events()[-1]
+    assert done.action == COMPLETED and "legal hold" in done.details["cancelled"]
+    assert done.details["already_gone"] == gone and done.details["deleted"] == []
+    assert set(_blobs(stocked)) == set(listed) - set(gone)  # nothing more was deleted
+    found = stocked.verify(progress=False)
+    assert found.ok, found.text()
+    assert any("was cancelled" in n for n in found.notes)
+    assert "CANCELLED" in disposition_report(stocked.writer).text()
+
+
+def test_a_hold_placed_after_the_intent_stops_the_deletion(
+    stocked: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Someone places a hold between the disposition.started event and the deletion."""
+    import osint_kit.dispose as module
+
+    _close(stocked)
+    real = module.carry_out
+
+    def hold_first(*args: object, **kwargs: object) -> Event:
+        place_hold(stocked.writer, authority="ORD-6", reason="new claim", examiner=EXAMINER)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "carry_out", hold_first)
+    before = _blobs(stocked)
+    with pytest.raises(UnderLegalHold):
+        _dispose(stocked, ["E0001"])
+    assert _blobs(stocked) == before
+    *_, started, hold, done = stocked.events()
+    assert (started.action, hold.action, done.action) == (STARTED, "hold.placed", COMPLETED)
+    assert done.details["cancelled"] and done.details["deleted"] == []
+    assert stocked.verify(progress=False).ok
+    assert stocked.exhibit("E0001").path.is_file()
 
 
 @pytest.mark.xfail(strict=True, reason="verification.py's CRASH_RESIDUE lacks the kind yet")
@@ -386,4 +439,40 @@ def test_repair_never_puts_disposed_bytes_back(stocked: Case) -> None:
     repaired = stocked.repair(examiner=EXAMINER)
     assert [d["sha256"] for d in repaired.discarded] == [tip.sha256]
     assert not part.exists() and not tip.path.exists()
+    assert stocked.verify(progress=False).ok
+
+
+# -- the command line -------------------------------------------------------------------
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "osint_kit", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.xfail(strict=True, reason="cli.py has no dispose command yet")
+def test_a_hold_blocks_disposal_from_the_command_line_too(
+    stocked: Case, examiner_env: object, tmp_path: Path
+) -> None:
+    place_hold(stocked.writer, authority="ORD-77", reason="civil claim", examiner=EXAMINER)
+    _close(stocked)
+    before = _snapshot(stocked)
+    given = ["--authorization", AUTH, "--approved-by", OFFICER, "--reason", "retention over"]
+    certificate = tmp_path / "certificate.html"
+    r = _cli("dispose", stocked.id, "--exhibit", "E0001", *given, "--certificate", str(certificate))
+    assert r.returncode == 2 and "legal hold" in r.stderr, r.stderr
+    assert _snapshot(stocked) == before and not certificate.exists()
+
+    lift_hold(stocked.writer, "H001", authority="ORD-77/2", reason="settled", examiner=EXAMINER)
+    r = _cli("dispose", stocked.id, "--exhibit", "E0001", "--dry-run", *given)
+    assert r.returncode == 0 and "dry run" in r.stdout and "E0001" in r.stdout, r.stderr
+    r = _cli("dispose", stocked.id, "--exhibit", "E0001", *given, "--certificate", str(certificate))
+    assert r.returncode == 0, r.stderr
+    tip = stocked.exhibit("E0001")
+    assert tip.sha256 in certificate.read_text(encoding="utf-8") and not tip.path.exists()
+    r = _cli("disposition", stocked.id)
+    assert r.returncode == 0 and f"authorization {AUTH}" in r.stdout and "E0001" in r.stdout, (
+        r.stderr
+    )
     assert stocked.verify(progress=False).ok

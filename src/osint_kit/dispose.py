@@ -6,10 +6,14 @@ Three steps, each durable before the next, so that a crash never leaves it half 
    the authorization, who approved it and why, each exhibit to dispose with its
    SHA-256, size, role and reason, and which blobs will be deleted (a blob that an
    exhibit not disposed still holds is kept, and the event says for whom);
-2. those blobs are deleted (made writable first; their directories fsync'ed), and the
-   derived views with them (``derived/``: index, tables, caches, reports), which are
-   made again from what remains;
+2. those blobs are deleted (their directories fsync'ed), and the derived views with
+   them (``derived/``: index, tables, caches, reports), which are made again from
+   what remains;
 3. ``disposition.completed``: what was deleted, how many bytes, and the seq of step 1.
+
+Just before step 2 the case's records state is read again: a legal hold placed (or the
+case reopened) since the intent was recorded stops the deletion, and the completion
+records the disposal as ``cancelled``, naming what (if anything) was gone already.
 
 A crash between 1 and 3 leaves a started disposal without its completion:
 ``verify`` reports it as crash residue (``interrupted-disposition``) and ``repair``
@@ -128,6 +132,11 @@ class Disposal:
         return self.completed_seq is not None
 
     @property
+    def cancelled(self) -> str:
+        """Why the deletion was stopped (a hold placed meanwhile), or ""."""
+        return _text(self.completed.get("cancelled"))
+
+    @property
     def labels(self) -> tuple[str, ...]:
         return tuple(d.label for d in self.exhibits)
 
@@ -215,9 +224,17 @@ class DisposalLedger:
             at = d.get("started")
             started = self.disposals.get(at) if type(at) is int else None
             if started is not None and not started.done and seq > started.seq:
-                self.disposals[started.seq] = replace(
+                done = replace(
                     started, completed_seq=seq, completed_time=_text(obj.get("time")), completed=d
                 )
+                if done.cancelled:  # only what was gone already counts as disposed
+                    gone = set(_texts(d.get("already_gone"))) & set(started.blobs)
+                    done = replace(
+                        done,
+                        blobs=tuple(b for b in started.blobs if b in gone),
+                        exhibits=tuple(x for x in started.exhibits if x.sha256 in gone),
+                    )
+                self.disposals[started.seq] = done
 
     def expected_gone(self, sha256: str) -> Disposal | None:
         """The disposal that took ``sha256`` away, if no new exhibit named it since."""
@@ -423,7 +440,15 @@ def carry_out(
     """Steps 2 and 3 of ``disposal``: delete what remains of its blobs (one a new exhibit
     named again since is kept), remove the derived views, record the completion.
     ``repair`` calls it for a disposal a crash interrupted."""
-    ledger = DisposalLedger.of(case.log.events())
+    events = list(case.log.events())
+    try:
+        require_disposable(RecordsState.of(events))
+    except RecordsRefused as exc:
+        cancelled = _cancel(case, disposal, examiner, exc.reason, by_repair=by_repair)
+        if by_repair:
+            return cancelled
+        raise
+    ledger = DisposalLedger.of(events)
     renamed = [s for s in disposal.blobs if ledger.named_after(s, disposal.seq)]
     deleted, missing, size = _delete_blobs(case, [s for s in disposal.blobs if s not in renamed])
     views = _remove_derived_views(case)
@@ -435,6 +460,26 @@ def carry_out(
         "kept_named_again": renamed,
         "bytes_deleted": size,
         "derived_views_removed": views,
+        "completed_by_repair": by_repair,
+    }
+    return case.append(EventDraft(COMPLETED, details=details), examiner.actor())
+
+
+def _cancel(
+    case: CaseWriter, disposal: Disposal, examiner: Examiner, why: str, *, by_repair: bool
+) -> Event:
+    """Complete ``disposal`` without deleting anything more: it may no longer go on.
+    What a crash had deleted before is named (``already_gone``): gone is gone."""
+    missing = [s for s in disposal.blobs if not os.path.lexists(case.store.path_for(s))]
+    details = {
+        "started": disposal.seq,
+        "authorization": disposal.authorization,
+        "cancelled": f"{why} (nothing more was deleted)",
+        "deleted": [],
+        "already_gone": missing,
+        "kept_named_again": [],
+        "bytes_deleted": 0,
+        "derived_views_removed": _remove_derived_views(case) if missing else [],
         "completed_by_repair": by_repair,
     }
     return case.append(EventDraft(COMPLETED, details=details), examiner.actor())
@@ -589,6 +634,8 @@ class DispositionReport:
             if d.done
             else "NOT COMPLETE (interrupted: osint-kit repair finishes it)"
         )
+        if d.cancelled:
+            state = f"CANCELLED at seq {d.completed_seq}{by_repair}: {d.cancelled}"
         lines = [
             f"disposal of case {self.case_id} started at seq {d.seq}, {state}",
             f"  authorization {d.authorization}, approved by {d.approved_by}, by {_who(d.actor)}",
@@ -695,6 +742,8 @@ class DispositionReport:
         auth = auth if isinstance(auth, Mapping) else {}
         by_repair = " (finished by osint-kit repair)" if _by_repair(d) else ""
         done = f"seq {d.completed_seq}, {d.completed_time}{by_repair}"
+        if d.cancelled:
+            done = f"CANCELLED at {done}: {d.cancelled}"
         closed = (
             f" (closed at seq {rec.closed_seq}: {rec.close_reason}; approved by "
             f"{rec.closed_approved_by})"

@@ -10,8 +10,9 @@
   files no event names (the crash came before the event) are removed, listed.
 - A disposal stopped by a crash (``disposition.started`` without its
   ``disposition.completed``) is finished: what remains of its blobs is deleted and
-  its completion recorded, with ``completed_by_repair: true``. A part file holding
-  disposed bytes is removed, never moved back into the store.
+  its completion recorded, with ``completed_by_repair: true`` (cancelled instead,
+  nothing more deleted, when a legal hold stands now). A part file holding disposed
+  bytes is removed, never moved back into the store.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ class RepairReport:
         if not self.repaired:
             return "\n".join(["nothing to repair", *alone])
         finished = [
-            f"  finished the disposal started at seq {d['started']}: {d['deleted']} blob(s), "
-            f"{d['bytes']:,} bytes deleted; recorded as custody event seq {d['completed']}"
+            f"  cancelled the disposal started at seq {d['started']}: {d['cancelled']}; "
+            f"recorded as custody event seq {d['completed']}"
+            if d.get("cancelled")
+            else f"  finished the disposal started at seq {d['started']}: {d['deleted']} "
+            f"blob(s), {d['bytes']:,} bytes deleted; recorded as custody event seq "
+            f"{d['completed']}"
             for d in self.dispositions
         ]
         if self.event is None:
@@ -209,7 +214,9 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
 def _finish_disposals(
     case: CaseWriter, examiner: Examiner, ledger: DisposalLedger, report: RepairReport
 ) -> None:
-    """Each disposal a crash stopped: delete what remains of its blobs, record it done."""
+    """Each disposal a crash stopped: delete what remains of its blobs, record it done (or
+    cancelled, deleting nothing more, when a legal hold now stands or the case was
+    reopened)."""
     for disposal in ledger.interrupted():
         event = carry_out(case, disposal, examiner, by_repair=True)
         report.dispositions.append(
@@ -218,6 +225,7 @@ def _finish_disposals(
                 "completed": event.seq,
                 "deleted": len(event.details["deleted"]),
                 "bytes": event.details["bytes_deleted"],
+                "cancelled": event.details.get("cancelled", ""),
             }
         )
 

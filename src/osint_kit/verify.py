@@ -803,6 +803,13 @@ def _report_disposals(
     """A note for each disposal (its blobs are expected gone); a problem for one that a
     crash stopped before its ``disposition.completed`` (crash residue: repair finishes it)."""
     for seq, d in sorted(disposals.disposals.items()):
+        if d.cancelled:
+            report.notes.append(
+                f"a disposal at seq {seq} under {d.authorization} was cancelled at seq "
+                f"{d.completed_seq} ({d.cancelled}); the blobs it had deleted before "
+                f"({len(d.blobs)}) are expected to be gone"
+            )
+            continue
         if d.done:
             report.notes.append(
                 f"{len(d.exhibits)} exhibit(s) disposed at seq {seq} under {d.authorization} "
