@@ -112,6 +112,7 @@ def test_the_evidence_package_never_imports_the_sandbox() -> None:
 WRITERS = (
     "osint_kit.acquire",
     "osint_kit.records",
+    "osint_kit.dispose",
     "osint_kit.handover",
     "osint_kit.media.collect",
     "osint_kit.importer",

@@ -246,7 +246,6 @@ def test_the_same_bytes_handed_over_again_after_disposal_must_be_there(
     assert stocked.verify(progress=False).kinds() == {"blob-missing"}
 
 
-@pytest.mark.xfail(strict=True, reason="bundle/build.py does not yet refuse disposed exhibits")
 def test_export_of_a_disposed_exhibit_is_refused(stocked: Case, tmp_path: Path) -> None:
     _close(stocked)
     _dispose(stocked, ["E0001"])
@@ -374,7 +373,6 @@ def test_a_hold_placed_after_the_intent_stops_the_deletion(
     assert stocked.exhibit("E0001").path.is_file()
 
 
-@pytest.mark.xfail(strict=True, reason="verification.py's CRASH_RESIDUE lacks the kind yet")
 def test_an_interrupted_disposition_counts_as_crash_residue() -> None:
     assert INTERRUPTED in CRASH_RESIDUE
 
@@ -451,7 +449,6 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py has no dispose command yet")
 def test_a_hold_blocks_disposal_from_the_command_line_too(
     stocked: Case, examiner_env: object, tmp_path: Path
 ) -> None:

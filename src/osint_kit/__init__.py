@@ -9,6 +9,7 @@ from .case import Authority, Case, CaseSummary, create_case, list_cases, open_ca
 from .chain import canonical_json, event_digest, link_hash
 from .checkpoint import Checkpoint
 from .dates import parse_time
+from .dispose import DispositionPlan, DispositionReport
 from .errors import (
     EXIT_INTERRUPTED,
     EXIT_MEANING,
@@ -136,6 +137,8 @@ __all__ = [
     "CollectorOption",
     "CorruptCaseFile",
     "CorruptLog",
+    "DispositionPlan",
+    "DispositionReport",
     "Due",
     "DueList",
     "Event",

@@ -25,6 +25,8 @@ from .dates import normalise_date_or_time, parse_time, utc_now
 from .derive import record_derived
 from .display import THUMBNAIL_BYTES
 from .display_case import case_summary_html
+from .dispose import DispositionPlan, DispositionReport, disposition_report, plan_disposal
+from .dispose import dispose as dispose_of
 from .errors import (
     CorruptCaseFile,
     InvalidCaseField,
@@ -463,6 +465,45 @@ class Case:
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
             return lift_hold(self.writer, hold_id, authority=authority, reason=reason, examiner=who)
+
+    def dispose(
+        self,
+        exhibits: Iterable[str] | None = None,
+        *,
+        authorization: str,
+        approved_by: str,
+        reason: str,
+        examiner: Examiner | None = None,
+    ) -> DispositionReport:
+        """Delete the blobs of ``exhibits`` (the whole case when None), of every exhibit
+        derived from them, and the derived views; the custody log stays, and records it
+        in three steps (``disposition.started``, the deletion, ``disposition.completed``).
+        Refused, with nothing deleted, for an open or held case, without an authorization,
+        approver or reason, for an unknown or already disposed exhibit (docs/disposition.md).
+        ``report.write_certificate(path, pdf=True)`` for the records officer."""
+        chosen = list(_many("exhibits", exhibits)) if exhibits is not None else None
+        who = resolve_examiner(examiner)
+        with self._checkpointed(who):
+            return dispose_of(
+                self.writer,
+                exhibits=chosen,
+                authorization=authorization,
+                approved_by=approved_by,
+                reason=reason,
+                examiner=who,
+            )
+
+    def disposal_plan(
+        self, exhibits: Iterable[str] | None = None, *, reason: str = ""
+    ) -> DispositionPlan:
+        """What ``dispose`` would delete (exhibits, derived ones, blobs kept), without doing it."""
+        chosen = list(_many("exhibits", exhibits)) if exhibits is not None else None
+        return plan_disposal(self.writer, chosen, reason=reason)
+
+    def disposition(self, seq: int | None = None) -> DispositionReport:
+        """The disposal started at ``seq`` (the latest by default), read from the log,
+        with what remains and the bundles exported before it (``certificate_html``)."""
+        return disposition_report(self.writer, seq)
 
     def stamp(
         self, *, tsa: TsaConfig | None = None, examiner: Examiner | None = None

@@ -30,12 +30,14 @@ from . import (
     CollectionFailed,
     CollectSettings,
     CorruptLog,
+    DispositionReport,
     Event,
     Examiner,
     Exhibit,
     InvalidExaminer,
     InvalidOption,
     OsintKitError,
+    OutputExists,
     RetentionSchedule,
     TrustStore,
     __version__,
@@ -561,6 +563,15 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _certificate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--certificate", type=Path, metavar="FILE.html", help="write the certificate (HTML)"
+    )
+    p.add_argument("--pdf", action="store_true", help="also print it to PDF beside the HTML")
+    p.add_argument("--force", action="store_true", help="replace an existing certificate")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _bars(args: argparse.Namespace) -> bool:
     """Progress bars of verify, export, report and bundle verify: on a terminal only (a
     script's or CI's log keeps the report alone), and never with --quiet."""
@@ -625,6 +636,48 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     path = case.reindex()
     _out(f"rebuilt {path}")
     return 0
+
+
+def cmd_dispose(args: argparse.Namespace) -> int:
+    case = _open(args)
+    chosen = args.exhibit or None
+    if args.dry_run:
+        _out(case.disposal_plan(chosen, reason=args.reason).text())
+        _out("dry run: nothing was deleted or recorded")
+        return 0
+    if args.certificate is not None and not args.force:  # refused before anything is deleted
+        for target in [args.certificate, *([args.certificate.with_suffix(".pdf")] * args.pdf)]:
+            if target.exists():
+                raise OutputExists(target, "use --force to replace it")
+    report = case.dispose(
+        chosen,
+        authorization=args.authorization,
+        approved_by=args.approved_by,
+        reason=args.reason,
+        examiner=_examiner(args),
+    )
+    _out(report.text())
+    if args.certificate is not None:
+        _write_certificate(report, args)
+    return 0
+
+
+def cmd_disposition(args: argparse.Namespace) -> int:
+    case = _open(args)
+    report = case.disposition(args.seq)
+    _out(report.text())
+    if args.certificate is not None:
+        _write_certificate(report, args)
+    return 0
+
+
+def _write_certificate(report: DispositionReport, args: argparse.Namespace) -> None:
+    path = report.write_certificate(
+        args.certificate, pdf=args.pdf, force=args.force, progress=_bars(args)
+    )
+    _out(f"disposition certificate: {path}")
+    if args.pdf:
+        _out(f"printed (PDF):           {path.with_suffix('.pdf')}")
 
 
 def cmd_repair(args: argparse.Namespace) -> int:
@@ -1164,6 +1217,34 @@ def build_parser() -> argparse.ArgumentParser:
         "repair what a crash left (torn last line, interrupted imports), on the record",
     )
     p.add_argument("case", metavar="CASE")
+
+    p = add(
+        "dispose",
+        cmd_dispose,
+        "delete a closed case's evidence (or chosen exhibits) under a written authorization, "
+        "on the record; the custody log stays",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument(
+        "--exhibit",
+        action="append",
+        metavar="E0001",
+        help="an exhibit to dispose of, with those derived from it (default: the whole case)",
+    )
+    p.add_argument("--authorization", required=True, metavar="REF", help="its reference")
+    p.add_argument("--approved-by", required=True, metavar="NAME", help="who approved it")
+    p.add_argument("--reason", required=True, metavar="TEXT", help="why (the retention rule)")
+    p.add_argument("--dry-run", action="store_true", help="show what would go, and stop")
+    _certificate_options(p)
+
+    p = add(
+        "disposition",
+        cmd_disposition,
+        "show a disposal of the case (the latest by default) and write its certificate",
+    )
+    p.add_argument("case", metavar="CASE")
+    p.add_argument("--seq", type=int, metavar="SEQ", help="the disposition.started event's seq")
+    _certificate_options(p)
 
     p = add("note", cmd_note, "add an examiner's note to the custody log")
     p.add_argument("case", metavar="CASE")

@@ -30,6 +30,8 @@ KNOWN_ACTIONS = (
     "case.reopened",
     "hold.placed",
     "hold.lifted",
+    "disposition.started",
+    "disposition.completed",
 )
 
 
@@ -237,6 +239,21 @@ class Event:
                 f"export of {', '.join(self.exhibits)} to {d.get('recipient', '')} "
                 f"under {d.get('authorization', '')}: {bundle.get('name', '')} "
                 f"sha256 {str(bundle.get('sha256', ''))[:16]}…"
+            )
+        if self.action == "disposition.started":
+            shown = ", ".join(self.exhibits[:5]) + (" …" if len(self.exhibits) > 5 else "")
+            return (
+                f"disposition of {len(self.exhibits)} exhibit(s) ({shown}) under "
+                f"{d.get('authorization', '')}, approved by {d.get('approved_by', '')}: "
+                f"{_count(d.get('blobs'))} blob(s) to delete"
+            )
+        if self.action == "disposition.completed":
+            how = " by repair" if d.get("completed_by_repair") is True else ""
+            if d.get("cancelled"):
+                return f"disposition of seq {d.get('started')} cancelled{how}: {d.get('cancelled')}"
+            return (
+                f"disposition of seq {d.get('started')} completed{how}: "
+                f"{_count(d.get('deleted'))} blob(s), {d.get('bytes_deleted')} bytes deleted"
             )
         if self.action in LIFECYCLE:
             return describe_records(self.action, d)

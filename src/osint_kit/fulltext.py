@@ -53,7 +53,10 @@ def _read(blob_path: Callable[[str], Path], sha256: str, limit: int) -> bytes | 
     try:
         with open(blob_path(sha256), "rb") as f:
             return f.read(limit)
-    except OSError as exc:  # not published yet, or gone: verify reports it; reindex later
+    except FileNotFoundError:  # disposed of, not published yet, or lost: verify says which
+        log.debug("text of blob %s not indexed: it is not in the store", sha256)
+        return None
+    except OSError as exc:  # unreadable: verify reports it; reindex later
         log.warning("text of blob %s not indexed: %s", sha256, exc)
         return None
 

@@ -18,6 +18,7 @@ CRASH_RESIDUE = frozenset(
         "interrupted-checkpoint",
         "interrupted-export",
         "interrupted-download",
+        "interrupted-disposition",
     }
 )
 

@@ -43,6 +43,7 @@ from ..chain import read_event_line
 from ..checkpoint import VERIFIED, Checkpoint, make_checkpoint
 from ..dates import utc_now
 from ..display import facts
+from ..dispose import disposed_exhibits
 from ..errors import (
     CorruptLog,
     ExportRefused,
@@ -469,10 +470,13 @@ def plan_export(case: CaseFolder, exhibits: list[str] | None) -> ExportPlan:
 
 def _select(case: CaseFolder, labels: list[str] | None) -> list[Exhibit]:
     every = case.exhibits()
+    gone = disposed_exhibits(case.log.events())  # their bytes are gone by decision
     if not labels:
-        if not every:
-            raise ExportRefused(f"case {case.id} has no exhibits to export")
-        return list(every)
+        left = [ex for ex in every if ex.label not in gone]
+        if not left:
+            disposed = " that was not disposed of" if gone else ""
+            raise ExportRefused(f"case {case.id} has no exhibits{disposed} to export")
+        return left
     by_label = {ex.label: ex for ex in every}
     chosen = []
     for label in dict.fromkeys(labels):
@@ -480,6 +484,11 @@ def _select(case: CaseFolder, labels: list[str] | None) -> list[Exhibit]:
             from ..errors import UnknownExhibit
 
             raise UnknownExhibit(label, case.id)
+        if label in gone:
+            raise ExportRefused(
+                f"exhibit {label} was disposed of (disposition at seq {gone[label].seq}, under "
+                f"{gone[label].authorization}): its bytes are no longer in the case"
+            )
         chosen.append(by_label[label])
     return chosen
 
