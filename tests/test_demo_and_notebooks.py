@@ -123,7 +123,6 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
         os.environ.update(env_before)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
-    html = "".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
     last = [o for o in nb.cells[-1].get("outputs", []) if "text/html" in o.get("data", {})]
     assert last, "the notebook ends by showing a verification"
     assert "osint-kit-verified" in last[-1]["data"]["text/html"]  # and it is clean
