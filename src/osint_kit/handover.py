@@ -17,10 +17,11 @@ removes (``verify`` reports them meanwhile).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +32,11 @@ from tqdm.auto import tqdm
 from .acquire import Artifact, discard, record_acquisition
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
-from .errors import ImportSourceError, InvalidCaseField, OsintKitError
+from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
 from .examiner import Examiner
 from .exhibits import Capture
 from .importer import METHOD, _kind, _mtime, _open_source, media_type, stage_unchanged
-from .store import StagedBlob
+from .store import StagedBlob, StagingBatch, write_part
 from .writer import CaseWriter
 
 log = logging.getLogger("osint_kit")
@@ -78,17 +79,20 @@ def import_folder(
         unit_scale=True,
         disable=not progress,
     )
+    batch = case.store.open_batch()
     try:
-        for path, _ in found:
-            rel = path.relative_to(top).as_posix()
-            staged, entry = _stage(case, path, rel)
+        for staged, entry in _stage_all(case, top, found, batch):
             files.append(entry)
-            artifacts.append(Artifact(staged, "original", entry["media_type"], rel))
+            artifacts.append(
+                Artifact(staged, "original", entry["media_type"], entry["relative_path"])
+            )
             bar.update(staged.size)
+        batch.finish()  # durable at once: one sync of the file system, not one per file
         if metadata:
             _read_metadata(artifacts, files)
     except BaseException:
-        discard(case, artifacts)
+        batch.abandon()
+        discard(case, [a for a in artifacts if a.staged._batch is None])
         raise
     finally:
         bar.close()
@@ -146,10 +150,59 @@ def _walk(top: Path) -> tuple[list[tuple[Path, int]], list[dict[str, str]]]:
     return found, skipped
 
 
-def _stage(case: CaseWriter, path: Path, rel: str) -> tuple[StagedBlob, dict[str, Any]]:
+#: Files up to this size are read whole (on two threads) and written into one batch
+#: made durable at once; larger ones are streamed and fsync'ed one by one.
+SMALL = 8 * 2**20
+#: How many small files are read ahead of the writing.
+AHEAD = 64
+
+
+def _stage_all(
+    case: CaseWriter, top: Path, found: list[tuple[Path, int]], batch: StagingBatch
+) -> Iterator[tuple[StagedBlob, dict[str, Any]]]:
+    """Stage every file in order: small ones read and hashed on two threads and written
+    into ``batch``, large ones streamed; each checked not to have changed meanwhile."""
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="osint-kit-read") as pool:
+        for start in range(0, len(found), AHEAD):
+            window = found[start : start + AHEAD]
+            parts = [batch.reserve() if size <= SMALL else None for _, size in window]
+            copies = [
+                pool.submit(_copy_small, path, part) if part is not None else None
+                for (path, _), part in zip(window, parts, strict=True)
+            ]
+            for (path, _), part, copy in zip(window, parts, copies, strict=True):
+                rel = path.relative_to(top).as_posix()
+                if part is None or copy is None:
+                    fd, before = _open_source(path)
+                    staged = stage_unchanged(case, path, fd, before)
+                else:
+                    digest, size, before = copy.result()
+                    staged = batch.added(part, digest, size)
+                yield staged, _describe(path, rel, before, staged)
+
+
+def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
+    """Copy a small file into its batch part and hash it (on a worker: hashlib and the
+    file calls let go of the GIL, so two run at once); refused when the file changed
+    while it was read."""
     fd, before = _open_source(path)
-    staged = stage_unchanged(case, path, fd, before)
-    entry = {
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        try:
+            data = f.read()
+        except OSError as exc:
+            raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
+        after = os.fstat(f.fileno())
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
+        len(data) != before.st_size
+    ):
+        raise SourceChanged(path, "it changed while it was being copied; import it again")
+    write_part(part, data)
+    return hashlib.sha256(data).hexdigest(), len(data), before
+
+
+def _describe(path: Path, rel: str, before: os.stat_result, staged: StagedBlob) -> dict[str, Any]:
+    """What the hand-over's event says of one file."""
+    return {
         "relative_path": rel,
         "original_name": path.name,
         "size": staged.size,
@@ -159,7 +212,6 @@ def _stage(case: CaseWriter, path: Path, rel: str) -> tuple[StagedBlob, dict[str
         "modified_ns": str(before.st_mtime_ns),
         "changed": _ctime(before),
     }
-    return staged, entry
 
 
 def _ctime(st: os.stat_result) -> str:

@@ -217,20 +217,24 @@ class StagingBatch:
             self.lock.drop_all()
             raise StorageError(lock, exc.strerror or str(exc)) from exc
         self.staged: list[StagedBlob] = []
+        self.reserved = 0
 
     def add(self, data: bytes) -> StagedBlob:
-        part = f"{self.incoming}/{self.name}.{len(self.staged)}{PART_SUFFIX}"
-        try:
-            fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            try:
-                write_all(fd, data)
-            finally:
-                os.close(fd)
-        except OSError as exc:
-            Path(part).unlink(missing_ok=True)
-            raise StorageError(Path(part), exc.strerror or str(exc)) from exc
+        """Write ``data`` as the next part."""
+        part = self.reserve()
+        write_part(part, data)
+        return self.added(part, hashlib.sha256(data).hexdigest(), len(data))
+
+    def reserve(self) -> Path:
+        """The name of the next part, for a worker thread to write (``write_part``); then
+        ``added`` registers it, in the order reserved."""
+        part = Path(f"{self.incoming}/{self.name}.{self.reserved}{PART_SUFFIX}")
+        self.reserved += 1
+        return part
+
+    def added(self, part: Path, sha256: str, size: int) -> StagedBlob:
         self.lock.left += 1
-        staged = StagedBlob(hashlib.sha256(data).hexdigest(), len(data), Path(part), -1, self.lock)
+        staged = StagedBlob(sha256, size, part, -1, self.lock)
         self.staged.append(staged)
         return staged
 
@@ -243,10 +247,25 @@ class StagingBatch:
         self.lock.seal()
 
     def abandon(self) -> None:
+        """Remove every part, registered or only reserved (a worker may have written it)."""
         for staged in self.staged:
-            staged.part.unlink(missing_ok=True)
             staged._batch = None
+        for n in range(self.reserved):
+            Path(f"{self.incoming}/{self.name}.{n}{PART_SUFFIX}").unlink(missing_ok=True)
         self.lock.drop_all()
+
+
+def write_part(part: Path, data: bytes) -> None:
+    """Write a batch's part (a name from ``StagingBatch.reserve``); not synced here."""
+    try:
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            write_all(fd, data)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        part.unlink(missing_ok=True)
+        raise StorageError(part, exc.strerror or str(exc)) from exc
 
 
 def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
