@@ -41,6 +41,7 @@ from .records_text import (
     RECORDS_ACTIONS,
     REOPENED,
     describe,
+    one_line,
 )
 from .retention import RetentionSchedule, default_schedule
 from .writer import CaseWriter
@@ -114,7 +115,7 @@ class RecordsState:
                 else:
                     status, closed = "open", None
             elif action == HOLD_PLACED:
-                hold_id = _text(d.get("hold"))
+                hold_id = one_line(d.get("hold"))
                 if not hold_id or hold_id in holds:
                     # Unreadable or already standing: the hold still stands, under a name of
                     # its own, so that no reading of the log lets a placed hold vanish.
@@ -122,14 +123,14 @@ class RecordsState:
                     hold_id = f"seq-{event.seq}"
                 holds[hold_id] = Hold(
                     id=hold_id,
-                    authority=_text(d.get("authority")),
-                    reason=_text(d.get("reason")),
+                    authority=one_line(d.get("authority")),
+                    reason=one_line(d.get("reason")),
                     placed_at=event.time,
                     placed_by=_who(event.actor),
                     placed_seq=event.seq,
                 )
             elif action == HOLD_LIFTED:
-                hold_id = _text(d.get("hold"))
+                hold_id = one_line(d.get("hold"))
                 if hold_id in holds:
                     del holds[hold_id]
                 else:
@@ -141,8 +142,8 @@ class RecordsState:
             status=status,
             closed_at=closed.time if closed is not None else None,
             closed_seq=closed.seq if closed is not None else None,
-            close_reason=_text(details.get("reason")) if closed is not None else None,
-            closed_approved_by=_text(details.get("approved_by")) if closed is not None else None,
+            close_reason=one_line(details.get("reason")) if closed is not None else None,
+            closed_approved_by=one_line(details.get("approved_by")) if closed is not None else None,
             retention=retention if isinstance(retention, Mapping) else None,
             holds=tuple(holds.values()),
             history=tuple(history),
@@ -272,7 +273,7 @@ def place_hold(case: CaseWriter, *, authority: str, reason: str, examiner: Exami
     numbers = [0]
     for event in case.log.events():
         if event.action == HOLD_PLACED:
-            found = _HOLD_ID.fullmatch(_text(event.details.get("hold")))
+            found = _HOLD_ID.fullmatch(one_line(event.details.get("hold")))
             if found:
                 numbers.append(int(found.group(1)))
     details = {"hold": f"H{max(numbers) + 1:03d}", "authority": authority, "reason": reason}
@@ -291,7 +292,7 @@ def lift_hold(
     if not isinstance(hold_id, str) or state.hold(hold_id) is None:
         standing = ", ".join(h.id for h in state.holds) or "none"
         placed = any(
-            e.action == HOLD_PLACED and _text(e.details.get("hold")) == hold_id for e in events
+            e.action == HOLD_PLACED and one_line(e.details.get("hold")) == hold_id for e in events
         )
         why = "was lifted already" if placed else "was never placed"
         raise RecordsRefused(
@@ -432,7 +433,7 @@ def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: dat
         folder.id,
         path,
         "held" if state.held else "due",
-        title=_text(identity.get("title")),
+        title=one_line(identity.get("title")),
         category=category,
         closed_at=state.closed_at,
         closed_seq=state.closed_seq,
@@ -440,9 +441,9 @@ def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: dat
     )
     recorded = state.retention
     if recorded is not None:
-        action = _text(recorded.get("action"))
+        action = one_line(recorded.get("action"))
         try:
-            due_on = parse_time(_text(recorded.get("due_on")), what="due_on").date()
+            due_on = parse_time(one_line(recorded.get("due_on")), what="due_on").date()
         except ValueError:
             return replace(
                 known,
@@ -450,8 +451,8 @@ def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: dat
                 problem=f"the close at seq {state.closed_seq} records no readable due date",
             )
         schedule = recorded.get("schedule")
-        name = _text(schedule.get("name")) if isinstance(schedule, Mapping) else ""
-        basis = f"recorded at closing: {_text(recorded.get('period'))} under {name or '?'}"
+        name = one_line(schedule.get("name")) if isinstance(schedule, Mapping) else ""
+        basis = f"recorded at closing: {one_line(recorded.get('period'))} under {name or '?'}"
     else:
         try:
             if not fallback:
@@ -477,15 +478,8 @@ def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: dat
     return replace(known, due_on=due_on, action=action, basis=basis)
 
 
-def _text(value: object) -> str:
-    """A value read back from the log as one line of text ("" for none, or a non-string)."""
-    if not isinstance(value, str):
-        return ""
-    return " ".join(value.split())
-
-
 def _who(actor: object) -> str:
     if not isinstance(actor, Mapping):
         return ""
-    name, ident = _text(actor.get("name")), _text(actor.get("id"))
+    name, ident = one_line(actor.get("name")), one_line(actor.get("id"))
     return f"{name} ({ident})" if ident else name

@@ -20,40 +20,40 @@ def describe(action: str, details: Mapping[str, Any]) -> str:
     """One line for a records event (what ``Event.summary`` should say, too)."""
     d = details
     if action == CREATED:
-        return f"case opened: {_text(d.get('title'))} [{_text(d.get('category'))}]"
+        return f"case opened: {one_line(d.get('title'))} [{one_line(d.get('category'))}]"
     if action == CLOSED:
-        text = f"case closed: {_text(d.get('reason'))} (approved by {_text(d.get('approved_by'))})"
+        approver = one_line(d.get("approved_by"))
+        text = f"case closed: {one_line(d.get('reason'))} (approved by {approver})"
         retention = d.get("retention")
         if isinstance(retention, Mapping):
-            due = _text(retention.get("due_on"))
+            due = one_line(retention.get("due_on"))
             schedule = retention.get("schedule")
-            name = _text(schedule.get("name")) if isinstance(schedule, Mapping) else ""
+            name = one_line(schedule.get("name")) if isinstance(schedule, Mapping) else ""
             text += (
-                f"; {_text(retention.get('action'))} on {due} "
-                f"({_text(retention.get('category'))}, {_text(retention.get('period'))}"
+                f"; {one_line(retention.get('action'))} on {due} "
+                f"({one_line(retention.get('category'))}, {one_line(retention.get('period'))}"
                 f"{', ' + name if name else ''})"
             )
         else:
             text += "; no retention schedule"
         return text
     if action == REOPENED:
-        return (
-            f"case reopened: {_text(d.get('reason'))} (approved by {_text(d.get('approved_by'))})"
-        )
+        approver = one_line(d.get("approved_by"))
+        return f"case reopened: {one_line(d.get('reason'))} (approved by {approver})"
     if action == HOLD_PLACED:
         return (
-            f"legal hold {_text(d.get('hold'))} placed under {_text(d.get('authority'))}: "
-            f"{_text(d.get('reason'))}"
+            f"legal hold {one_line(d.get('hold'))} placed under {one_line(d.get('authority'))}: "
+            f"{one_line(d.get('reason'))}"
         )
     if action == HOLD_LIFTED:
         return (
-            f"legal hold {_text(d.get('hold'))} lifted under {_text(d.get('authority'))}: "
-            f"{_text(d.get('reason'))}"
+            f"legal hold {one_line(d.get('hold'))} lifted under {one_line(d.get('authority'))}: "
+            f"{one_line(d.get('reason'))}"
         )
     return action
 
 
-def _text(value: object) -> str:
+def one_line(value: object) -> str:
     """A value read back from the log as one line of text ("" for none, or a non-string)."""
     if not isinstance(value, str):
         return ""

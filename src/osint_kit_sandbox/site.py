@@ -350,19 +350,24 @@ def _number(query: dict[str, list[str]], name: str, default: float) -> float:
 # Server ---------------------------------------------------------------------------
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1, no access log, and a client that goes away (broken pipe, reset, TLS
+    EOF) ends its connection quietly: the base of the sandbox's servers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except OSError:
+            self.close_connection = True
+
+
 def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def handle(self) -> None:
-            try:
-                super().handle()
-            except OSError:  # the client went away (broken pipe, reset, TLS EOF)
-                self.close_connection = True
-
+    class Handler(QuietHandler):
         def _send(
             self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
         ) -> None:

@@ -55,7 +55,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 from urllib.parse import parse_qs, urlsplit
 
-from .site import READS, _Server
+from .site import READS, QuietHandler, _Server
 
 MIB = 1 << 20
 SIZE = (320, 240)
@@ -405,18 +405,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | str | None:
 
 
 def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def handle(self) -> None:
-            try:
-                super().handle()
-            except OSError:  # the client went away
-                self.close_connection = True
-
+    class Handler(QuietHandler):
         def _head(self, status: int, kind: str, length: int, extra: dict[str, str]) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
