@@ -32,7 +32,7 @@ import json
 import logging
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,10 @@ class MediaOptions:
             "format": self.format,
             "capture_page": self.capture_page,
         }
+
+
+#: What ends a collection as a recorded failure rather than an exception.
+FAILURES = (CollectionFailed, DownloadError, YoutubeDLError, OSError)
 
 
 class _OverLimit(Exception):
@@ -324,7 +328,7 @@ def _run(
                             artifacts.append(listing)
                 if any(f.get("status") == "over-limit" for f in files):
                     break
-    except _failures() as exc:
+    except FAILURES as exc:
         failure = exc if isinstance(exc, CollectionFailed) else _failure(url, exc)
     except BaseException:
         discard(case, artifacts)
@@ -362,10 +366,6 @@ def _run(
             reasons.append(failure.reason)
         record["reason"] = "; ".join(reasons)[:2000]
     return record_acquisition(case, artifacts, record, actor)
-
-
-def _failures() -> tuple[type[BaseException], ...]:
-    return (CollectionFailed, DownloadError, YoutubeDLError, OSError)
 
 
 def _is_page(raw: Mapping[str, Any], exchanges: list[dict[str, Any]]) -> bool:
@@ -565,8 +565,3 @@ def _reason(exc: BaseException) -> str:
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)[:1000]
-
-
-def formats_offered(files: Iterable[Mapping[str, Any]]) -> int:
-    """How many formats the sites offered, over a capture's items (for summaries)."""
-    return sum(len((f.get("selection") or {}).get("offered") or []) for f in files)
