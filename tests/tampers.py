@@ -1,8 +1,8 @@
 """The tamper matrix as data: each entry breaks a case one way and says what verify must say.
 
-Each tamper takes a case holding E0001..E0003 and three notes: seq 1 case.created,
-seq 2-4 evidence.acquired (lines[1:4]), seq 5 the import's log.checkpoint (lines[4]),
-seq 6-8 note.added (lines[5:8]).
+Each tamper takes a case made by ``fill`` (E0001..E0003 and three notes): seq 1
+case.created, seq 2-4 evidence.acquired (three hand-overs of one file, lines[1:4]),
+seq 5 their log.checkpoint (lines[4]), seq 6-8 note.added (lines[5:8]).
 """
 
 from __future__ import annotations
@@ -14,8 +14,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from osint_kit import Case
+from osint_kit import Case, Examiner
 from osint_kit.chain import event_digest, link_hash
+from osint_kit.handover import import_files
+
+
+def fill(
+    case: Case, files: dict[str, Path], who: Examiner, handed_over_by: str = "W1", note: str = ""
+) -> Case:
+    """The case every tamper expects: three hand-overs of one file each, checkpointed
+    once (as one run), then three notes."""
+    with case._checkpointed(who):
+        for name in ("tip.txt", "photo.jpg", "clip.mp4"):
+            import_files(
+                case.writer, [files[name]], handed_over_by=handed_over_by, note=note,
+                examiner=who, progress=False,
+            )  # fmt: skip
+    case.add_note("Mother called at 22:10 to add details.", exhibits=["E0001"], examiner=who)
+    case.add_note("Asked the school for the CCTV.", examiner=who)
+    case.add_note("Photo E0002 shows the bus stop.", exhibits=["E0002"], examiner=who)
+    return case
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def test_round_trip_reveals_only_what_concerns_the_exhibits(filled: Case, tmp_pa
     top = unpack(result.path, tmp_path / "x")
     lines = [json.loads(x) for x in (top / "data/custody/events.jsonl").read_text().splitlines()]
     full = [e["seq"] for e in lines if set(e) != {"seq", "digest"}]
-    assert full == [1, 3]  # the case's creation, and the import of E0002
+    assert full == [1, 2]  # the case's creation, and the hand-over of E0001 and E0002
     assert len(lines) == before
     assert "another person" not in (top / "data/custody/events.jsonl").read_text()
     assert (top / "data/exhibits/E0002/photo.jpg").read_bytes() == filled.exhibit(
@@ -284,7 +284,7 @@ def test_case_validate_accepts_the_graph_and_rejects_a_broken_one(
     kinds = [n["@type"] for n in graph["@graph"]]
     assert kinds.count("case-investigation:ProvenanceRecord") == 3
     assert kinds.count("uco-observable:File") == 3
-    assert kinds.count("case-investigation:InvestigativeAction") == 3 + 1  # 3 imports, 1 export
+    assert kinds.count("case-investigation:InvestigativeAction") == 2 + 1  # 2 hand-overs, 1 export
     numbers = {
         n["case-investigation:exhibitNumber"]
         for n in graph["@graph"]

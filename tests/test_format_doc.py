@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from conftest import EXAMINER
 from osint_kit import Case, canonical_json
-from tampers import TAMPERS
+from tampers import TAMPERS, fill
 
 DOC = Path(__file__).parents[1] / "docs" / "format.md"
 
@@ -35,17 +35,7 @@ def log_lines(case: Case) -> list[str]:
 
 @pytest.fixture
 def evidence(case: Case, files: dict[str, Path]) -> Case:
-    case.import_files(
-        files.values(),
-        handed_over_by="Zoë O'Brien — «witness»",
-        note="naïve ✓ 👀 \t tab",
-        examiner=EXAMINER,
-        progress=False,
-    )
-    case.add_note("Mother called at 22:10 to add details.", exhibits=["E0001"], examiner=EXAMINER)
-    case.add_note("Asked the school for the CCTV.", examiner=EXAMINER)
-    case.add_note("Photo E0002 shows the bus stop.", examiner=EXAMINER)
-    return case
+    return fill(case, files, EXAMINER, "Zoë O'Brien — «witness»", "naïve ✓ 👀 \t tab")
 
 
 def test_outside_verifier_accepts_a_real_case_and_finds_our_head(evidence: Case) -> None:

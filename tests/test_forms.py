@@ -136,27 +136,34 @@ def test_import_records_the_files_with_who_handed_them_over(
     )
     form.button.click()  # what a detective does; calls form.run()
 
-    assert form.error is None and len(form.result) == 2
-    caps = [c for c in case.captures() if c.method == "file.import"]
-    assert [c.record["source"]["original_name"] for c in caps] == ["tip.txt", "photo.jpg"]
-    assert {c.record["handed_over_by"] for c in caps} == {"Witness W1 (mother)"}
-    assert {c.record["note"] for c in caps} == {"AirDrop at the front desk"}
+    assert form.error is None and form.result.exhibits == ("E0001", "E0002")
+    [cap] = [c for c in case.captures() if c.method == "file.import"]
+    assert [f["original_name"] for f in cap.record["files"]] == ["tip.txt", "photo.jpg"]
+    assert cap.record["handed_over_by"] == "Witness W1 (mother)"
+    assert cap.record["note"] == "AirDrop at the front desk"
     acquired = [e for e in case.events() if e.action == "evidence.acquired"]
     assert {e.actor["id"] for e in acquired} == {"B-9876"}  # the form's, not the config's
     assert case.exhibit("E0002").read_bytes() == files["photo.jpg"].read_bytes()
-    assert "C0002" in shown(form) and not form.button.disabled
+    assert "C0001" in shown(form) and not form.button.disabled
     assert_ends_with_checkpoint(case)
 
 
 def test_import_of_a_folder_takes_every_file_in_it(case: Case, files: dict[str, Path]) -> None:
     folder = files["tip.txt"].parent
     (folder / "sub").mkdir()
-    (folder / "sub" / "deeper.txt").write_text("not imported")
+    (folder / "sub" / "deeper.txt").write_text("in a subfolder: taken too")
     form = import_form(case, examiner=EXAMINER, progress=False, folder=folder, handed_over_by="W2")
     form.run()
     assert form.error is None
-    names = [c.record["source"]["original_name"] for c in case.captures()]
-    assert names == ["clip.mp4", "photo.jpg", "tip.txt"]
+    [cap] = case.captures()
+    names = [f["relative_path"] for f in cap.record["files"]]
+    assert names == ["clip.mp4", "photo.jpg", "tip.txt", "sub/deeper.txt"]
+    both = import_form(
+        case, examiner=EXAMINER, folder=folder, paths=str(files["tip.txt"]), handed_over_by="W2"
+    )
+    both.run()
+    assert_one_message(both, InvalidOption, "not both")
+    assert case.captures() == [cap]
 
 
 @pytest.mark.parametrize(

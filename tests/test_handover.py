@@ -121,17 +121,30 @@ def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
 def test_media_facts_for_every_picture_and_video_whatever_its_source(
     case: Case, tmp_path: Path
 ) -> None:
-    """Recorded by the hand-over, or read from the blob once (a file imported alone) and
-    kept in derived/; shown in case.media() and the exhibit table."""
+    """Recorded by the hand-over (of a folder or of one file), or read from the blob once
+    (an acquisition that recorded none) and kept in derived/; shown in case.media() and
+    the exhibit table."""
+    from osint_kit.handover import import_files
+
     usb = make_witness_folder(tmp_path / "usb")
     case.import_folder(usb.root, handed_over_by="W", examiner=EXAMINER, progress=False)
+    photo = (usb.root / "DCIM/100APPLE/IMG_0001.JPG").read_bytes()
     alone = tmp_path / "alone.jpg"
-    alone.write_bytes((usb.root / "DCIM/100APPLE/IMG_0001.JPG").read_bytes() + b"\0")  # new bytes
-    case.import_files([alone], handed_over_by="W2", examiner=EXAMINER, progress=False)
+    alone.write_bytes(photo + b"\0")  # new bytes
+    one = case.import_file(alone, handed_over_by="W2", examiner=EXAMINER, progress=False)
+    assert one.record["files"][0]["facts"]["make"]  # recorded at intake
+    bare = tmp_path / "bare.jpg"
+    bare.write_bytes(photo + b"\0\0")
+    import_files(  # as acquisitions that recorded no facts (older cases) did
+        case.writer, [bare], handed_over_by="W3", note="", examiner=EXAMINER, progress=False,
+        metadata=False,
+    )  # fmt: skip
+    assert not (case.path / "derived" / "tables" / "media_facts.json").exists()
     media = {(m["source"] or m["name"]): m for m in case.media()}
     video = media["DCIM/100APPLE/IMG_0003.MOV"]
     assert video["duration_s"] == pytest.approx(3.0, abs=0.2) and video["video_codec"] == "h264"
-    single = media["alone.jpg"]  # not recorded: read from the blob, then cached
+    assert media["alone.jpg"]["gps_lat"] == pytest.approx(51.50072, abs=1e-4)
+    single = media["bare.jpg"]  # not recorded: read from the blob, then cached
     assert single["gps_lat"] == pytest.approx(51.50072, abs=1e-4) and single["make"]
     assert (case.path / "derived" / "tables" / "media_facts.json").is_file()
     page = case.exhibits()._repr_html_()

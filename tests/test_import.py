@@ -24,24 +24,30 @@ def blobs(case: Case) -> list[Path]:
 def test_import_keeps_the_handover_facts(case: Case, files: dict[str, Path]) -> None:
     clip = files["clip.mp4"]
     os.utime(clip, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
-    [cap] = case.import_files(
-        [clip],
+    cap = case.import_file(
+        clip,
         handed_over_by="Witness W1 (mother)",
         note="AirDrop at the front desk",
         examiner=EXAMINER,
     )
     assert cap.method == "file.import" and cap.status == "complete" and cap.id == "C0001"
     assert cap.exhibits == ("E0001",)
-    src = cap.record["source"]
-    assert src["original_name"] == "clip.mp4"
-    assert src["original_path"] == str(clip.absolute())
-    assert src["size"] == clip.stat().st_size
-    assert src["modified"] == "2023-11-14T22:13:20.123456789Z"
-    assert src["modified_ns"] == "1700000000123456789"
+    [entry] = cap.record["files"]
+    assert entry["relative_path"] == entry["original_name"] == "clip.mp4"
+    assert entry["original_path"] == str(clip.absolute())
+    assert entry["size"] == clip.stat().st_size
+    assert entry["modified"] == "2023-11-14T22:13:20.123456789Z"
+    assert entry["modified_ns"] == "1700000000123456789"
+    assert cap.record["source"] == {
+        "folder": str(clip.parent.absolute()),
+        "listed": 1,
+        "files": 1,
+        "bytes": clip.stat().st_size,
+    }
     assert cap.record["handed_over_by"] == "Witness W1 (mother)"
     assert cap.record["note"] == "AirDrop at the front desk"
     ex = case.exhibit("E0001")
-    assert ex.sha256 == hashlib.sha256(clip.read_bytes()).hexdigest()
+    assert ex.sha256 == entry["sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
     assert ex.media_type == "video/mp4" and ex.name == "clip.mp4"
     assert ex.read_bytes() == clip.read_bytes()
     assert ex.path == case.path / "blobs" / "sha256" / ex.sha256[:2] / ex.sha256
@@ -52,19 +58,48 @@ def test_import_keeps_the_handover_facts(case: Case, files: dict[str, Path]) -> 
     assert case.verify().ok
 
 
+def test_files_named_one_by_one_are_one_hand_over_with_their_paths(
+    case: Case, files: dict[str, Path], tmp_path: Path
+) -> None:
+    other = tmp_path / "second-stick" / "DCIM"
+    other.mkdir(parents=True)
+    (other / "IMG_0001.JPG").write_bytes(b"\xff\xd8 a picture")
+    listed = [files["tip.txt"], files["photo.jpg"], other / "IMG_0001.JPG"]
+    events = len(case.events())
+    cap = case.import_files(listed, handed_over_by="W1", examiner=EXAMINER, progress=False)
+    assert len(case.events()) == events + 2  # the hand-over and its checkpoint
+    assert cap.exhibits == ("E0001", "E0002", "E0003")
+    paths = [f["relative_path"] for f in cap.record["files"]]
+    assert paths == [
+        "handed-over/tip.txt",
+        "handed-over/photo.jpg",
+        "second-stick/DCIM/IMG_0001.JPG",
+    ]
+    assert cap.record["source"]["folder"] == str(tmp_path.absolute())
+    assert [e.source for e in case.exhibits()] == paths
+    assert [e.name for e in case.exhibits()] == paths
+    with pytest.raises(ImportSourceError, match="listed more than once"):
+        case.import_files([listed[0], listed[0]], handed_over_by="W1", examiner=EXAMINER)
+    assert len(case.events()) == events + 2
+
+
 def test_identical_content_is_stored_once_but_numbered_twice(
     case: Case, files: dict[str, Path], tmp_path: Path
 ) -> None:
     copy = tmp_path / "from-second-witness.jpg"
     copy.write_bytes(files["photo.jpg"].read_bytes())
-    caps = case.import_files(
+    cap = case.import_files(
         [files["photo.jpg"], copy], handed_over_by="W1 and W2", examiner=EXAMINER, progress=False
     )
-    assert [c.exhibits for c in caps] == [("E0001",), ("E0002",)]
+    assert cap.exhibits == ("E0001", "E0002")
     assert len(blobs(case)) == 1
-    second = assert_ends_with_checkpoint(case)
-    assert second.capture is not None and second.capture["id"] == caps[1].id
-    assert second.details["same_content_as"] == "E0001"
+    first, second = cap.record["files"]
+    assert "same_content_as" not in first
+    assert second["same_content_as"] == first["relative_path"] == "handed-over/photo.jpg"
+    again = case.import_file(copy, handed_over_by="W2", examiner=EXAMINER, progress=False)
+    assert again.exhibits == ("E0003",) and len(blobs(case)) == 1
+    assert again.record["files"][0]["same_content_as"] == "E0001"
+    assert assert_ends_with_checkpoint(case).capture == {**again.record, "id": again.id}
     assert case.verify().ok
 
 
@@ -75,7 +110,7 @@ def test_exhibit_list_views(case: Case, files: dict[str, Path]) -> None:
     assert list(frame.index) == ["E0001", "E0002", "E0003"]
     assert set(frame["name"]) == set(files)
     assert "E0002" in exhibits._repr_html_()
-    assert [c.id for c in case.captures()] == ["C0001", "C0002", "C0003"]
+    assert [c.id for c in case.captures()] == ["C0001"]  # one hand-over
 
 
 def _fifo(tmp_path: Path) -> Path:
@@ -117,13 +152,12 @@ def test_refused_sources_store_nothing(
     assert blobs(case) == []
 
 
-def test_source_changing_during_copy_is_refused(case: Case, tmp_path: Path) -> None:
-    growing = tmp_path / "live-recording.mp4"
-    growing.write_bytes(os.urandom(64 << 20))
-    stop = threading.Event()
+def _growing(path: Path, stop: threading.Event) -> threading.Thread:
+    """A recording still being written: 64 MiB (streamed, not batched), then growing."""
+    path.write_bytes(os.urandom(64 << 20))
 
     def keep_writing() -> None:
-        with open(growing, "ab") as f:
+        with open(path, "ab") as f:
             while not stop.is_set():
                 f.write(b"x" * 4096)
                 f.flush()
@@ -131,19 +165,63 @@ def test_source_changing_during_copy_is_refused(case: Case, tmp_path: Path) -> N
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
+    time.sleep(0.05)
+    return writer
+
+
+def test_source_changing_during_copy_is_refused(case: Case, tmp_path: Path) -> None:
+    growing = tmp_path / "live-recording.mp4"
+    stop = threading.Event()
+    writer = _growing(growing, stop)
     try:
-        time.sleep(0.05)
-        with pytest.raises(SourceChanged, match="changed while it was being copied"):
-            case.import_file(growing, handed_over_by="W1", examiner=EXAMINER)
+        cap = case.import_file(growing, handed_over_by="W1", examiner=EXAMINER)
     finally:
         stop.set()
         writer.join()
+    assert cap.failed and cap.exhibits == ()
+    with pytest.raises(SourceChanged, match="changed while it was being copied"):
+        cap.raise_for_status()
     assert blobs(case) == []
     failed = assert_ends_with_checkpoint(case)
     assert failed.action == "collection.failed"
     assert failed.capture is not None and failed.capture["status"] == "failed"
-    assert "changed while" in failed.capture["reason"]
+    assert "live-recording.mp4: it changed while" in failed.capture["reason"]
+    assert failed.capture["not_taken"] == [
+        {"relative_path": "live-recording.mp4", "why": cap.error.reason}  # type: ignore[union-attr]
+    ]
     assert case.verify().ok
+
+
+def test_one_file_changing_does_not_cost_the_others(
+    case: Case, files: dict[str, Path], tmp_path: Path
+) -> None:
+    growing = tmp_path / "live-recording.mp4"
+    stop = threading.Event()
+    writer = _growing(growing, stop)
+    try:
+        cap = case.import_files(
+            [files["tip.txt"], growing, files["photo.jpg"]],
+            handed_over_by="W1",
+            examiner=EXAMINER,
+            progress=False,
+        )
+    finally:
+        stop.set()
+        writer.join()
+    assert cap.status == "partial" and not cap.failed
+    assert cap.raise_for_status() is cap  # partial: what was taken is evidence
+    assert [f["relative_path"] for f in cap.record["files"]] == [
+        "handed-over/tip.txt",
+        "handed-over/photo.jpg",
+    ]
+    [missed] = cap.record["not_taken"]
+    assert missed["relative_path"] == "live-recording.mp4" and "changed while" in missed["why"]
+    assert "1 of 3 file(s) not taken (live-recording.mp4" in cap.reason  # type: ignore[operator]
+    assert [e.read_bytes() for e in case.exhibits()] == [
+        files["tip.txt"].read_bytes(),
+        files["photo.jpg"].read_bytes(),
+    ]
+    assert len(blobs(case)) == 2 and case.verify().ok
 
 
 def test_handed_over_by_is_required(case: Case, files: dict[str, Path]) -> None:

@@ -9,20 +9,12 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case, VerificationFailed
-from tampers import TAMPERS, Tamper, truncate_mid_line
+from tampers import TAMPERS, Tamper, fill, truncate_mid_line
 
 
 @pytest.fixture
 def evidence(case: Case, files: dict[str, Path]) -> Case:
-    case.import_files(
-        [files[n] for n in ("tip.txt", "photo.jpg", "clip.mp4")],
-        handed_over_by="W1",
-        examiner=EXAMINER,
-        progress=False,
-    )
-    case.add_note("Mother called at 22:10 to add details.", exhibits=["E0001"], examiner=EXAMINER)
-    case.add_note("Asked the school for the CCTV.", examiner=EXAMINER)
-    case.add_note("Photo E0002 shows the bus stop.", exhibits=["E0002"], examiner=EXAMINER)
+    fill(case, files, EXAMINER)
     assert case.verify().ok
     return case
 

@@ -40,11 +40,8 @@ def record_acquisition(
 ) -> Capture:
     """Append the ``evidence.acquired`` event for ``artifacts``, then publish them."""
     details: dict[str, Any] = {}
-    same = {}
-    for a in artifacts:
-        earlier = case.log.exhibit_for_sha256(a.staged.sha256)
-        if earlier:
-            same[a.role] = earlier
+    earlier = case.log.exhibits_for_sha256(a.staged.sha256 for a in artifacts)
+    same = {a.role: earlier[a.staged.sha256] for a in artifacts if a.staged.sha256 in earlier}
     if same:
         details["same_content_as"] = same if len(artifacts) > 1 else next(iter(same.values()))
     subjects = [

@@ -48,11 +48,10 @@ from .folder import (
     read_identity,
     resolve_root,
 )
-from .handover import import_folder
+from .handover import import_files, import_folder
 from .images import ImageHashList, RepeatedImages, clusters_json
 from .images import image_hashes as hash_images
 from .images import repeated_images as find_repeated_images
-from .importer import import_files
 from .ledger import Head
 from .media.aids import clip as cut_clip
 from .media.aids import review_copy, review_video
@@ -212,21 +211,24 @@ class Case:
         note: str = "",
         examiner: Examiner | None = None,
         progress: bool = True,
-    ) -> CaptureList:
-        """Import files handed over (witness footage, tips) as exhibits; one capture each.
-        A checkpoint follows (as after every acquisition run and export)."""
+    ) -> Capture:
+        """Import files handed over (witness footage, tips) as one acquisition: every
+        file an exhibit, with its path, original name, file times and hash in the one
+        event; pictures and videos with their technical metadata. Anything but a
+        regular file is refused before a byte is copied; a file that cannot be read or
+        changes while it is copied is listed as not taken (the capture is ``partial``,
+        or ``failed`` when none was taken: ``raise_for_status()``). A checkpoint
+        follows (as after every acquisition run and export)."""
         _many("paths", paths)
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
-            return CaptureList(
-                import_files(
-                    self.writer,
-                    [Path(p) for p in paths],
-                    handed_over_by=handed_over_by,
-                    note=note,
-                    examiner=who,
-                    progress=progress,
-                )
+            return import_files(
+                self.writer,
+                [Path(p) for p in paths],
+                handed_over_by=handed_over_by,
+                note=note,
+                examiner=who,
+                progress=progress,
             )
 
     def import_folder(
@@ -239,10 +241,9 @@ class Case:
         progress: bool = True,
     ) -> Capture:
         """Import a whole folder handed over (a camera roll, a copied USB stick) as one
-        acquisition: every file an exhibit, with its relative path, original name,
-        file times and hash in the one event; pictures and videos with their technical
-        metadata, and their own time compared with the file time. Links and special
-        files are listed as skipped, never read."""
+        acquisition, as ``import_files`` does: every regular file under it, named by its
+        path relative to the folder. Links and special files are listed as skipped,
+        never read."""
         who = resolve_examiner(examiner)
         with self._checkpointed(who):
             return import_folder(
@@ -255,8 +256,8 @@ class Case:
             )
 
     def import_file(self, path: Path | str, **kwargs: Any) -> Capture:
-        found: Capture = self.import_files([path], **kwargs)[0]
-        return found
+        """One file handed over (``import_files`` of one)."""
+        return self.import_files([path], **kwargs)
 
     def capture_urls(
         self,

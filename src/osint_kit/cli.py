@@ -61,7 +61,8 @@ from . import (
     verify_bundle,
 )
 
-#: Some URL or collection target could not be captured at all (its failure is on the record).
+#: Some URL or collection target could not be captured at all, or a file handed over was
+#: not taken (its failure is on the record).
 EXIT_CAPTURE_FAILED = 11
 
 
@@ -266,33 +267,25 @@ def _print_exhibits(exhibits: Sequence[Exhibit], indent: str, target: str | None
 
 def cmd_import(args: argparse.Namespace) -> int:
     case = _open(args)
+    shared = {
+        "handed_over_by": args.handed_over_by,
+        "note": args.note,
+        "examiner": _examiner(args),
+        "progress": not args.quiet,
+    }
     if args.folder is not None:
         if args.files:
             raise InvalidOption("--from", "give a folder or files, not both")
-        cap = case.import_folder(
-            args.folder,
-            handed_over_by=args.handed_over_by,
-            note=args.note,
-            examiner=_examiner(args),
-            progress=not args.quiet,
-        )
-        _print_handover(cap)
-        return 0
-    if not args.files:
+        cap = case.import_folder(args.folder, **shared)
+    elif args.files:
+        cap = case.import_files(args.files, **shared)
+    else:
         raise InvalidOption("FILE", "name the files to import, or a folder with --from DIR")
-    captures = case.import_files(
-        args.files,
-        handed_over_by=args.handed_over_by,
-        note=args.note,
-        examiner=_examiner(args),
-        progress=not args.quiet,
-    )
-    for cap in captures:
-        ex = cap.exhibits[0]
-        same = cap.record.get("source", {})
-        _out(f"{ex}  {cap.id}  {same.get('original_name')}  ({same.get('size'):,} bytes)")
-    _out(f"imported {len(captures)} file(s) into {case.id}")
-    return 0
+    _print_handover(cap)
+    cap.raise_for_status()
+    taken = len(cap.record.get("files") or [])
+    _out(f"imported {taken} file(s) into {case.id} as {cap.id}")
+    return EXIT_CAPTURE_FAILED if cap.status != "complete" else 0
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
@@ -335,8 +328,9 @@ def _print_handover(cap: Any) -> None:
     record = cap.record
     source = record.get("source") or {}
     _out(
-        f"{cap.id}  {source.get('folder')}: {source.get('files')} file(s), "
-        f"{source.get('bytes', 0):,} bytes, handed over by {record.get('handed_over_by')}"
+        f"{cap.id}  {source.get('folder')}: {source.get('files')} of {source.get('listed')} "
+        f"file(s), {source.get('bytes', 0):,} bytes, handed over by "
+        f"{record.get('handed_over_by')}  [{cap.status}]"
     )
     labels = iter(cap.exhibits)
     for entry in record.get("files") or []:
@@ -359,6 +353,8 @@ def _print_handover(cap: Any) -> None:
         )
     for skipped in record.get("skipped") or []:
         _out(f"  skipped {skipped.get('path')}: {skipped.get('why')}")
+    for missed in record.get("not_taken") or []:
+        _out(f"  NOT TAKEN {missed.get('relative_path')}: {missed.get('why')}")
 
 
 def cmd_media(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -186,8 +186,14 @@ class CustodyLog:
             return self._catch_up(f).torn
 
     def exhibit_for_sha256(self, sha256: str) -> str | None:
+        return self.exhibits_for_sha256([sha256]).get(sha256)
+
+    def exhibits_for_sha256(self, hashes: Iterable[str]) -> dict[str, str]:
+        """The first exhibit already holding each of ``hashes`` (those that have one),
+        under one lock."""
         with self._locked(fcntl.LOCK_SH) as f:
-            return self._catch_up(f).first_exhibit.get(sha256)
+            first = self._catch_up(f).first_exhibit
+            return {sha: first[sha] for sha in hashes if sha in first}
 
     def raw_lines(self) -> Iterator[tuple[int, bytes]]:
         """(line number, bytes) of every line, the torn tail included, under a shared lock."""

@@ -435,7 +435,7 @@ EXIT_MEANING: dict[int, str] = {
     8: "could not write",
     9: "no browser, or a tool it needs (ffprobe, ffmpeg, exiftool) is missing",
     10: "other error (a broken plugin, a refused write)",
-    11: "a URL or collection target could not be captured (the failure is recorded)",
+    11: "a URL, collection target or handed-over file could not be taken (the failure is recorded)",
     12: "no trusted time: the time-stamping authority failed",
 }
 

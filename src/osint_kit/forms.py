@@ -303,27 +303,34 @@ def import_form(
     progress: bool = True,
     **values: Any,
 ) -> Form:
-    """Import files handed over (witness footage, tips) (``Case.import_files``)."""
+    """Import files handed over (witness footage, tips) as one hand-over
+    (``Case.import_files``, or ``Case.import_folder`` for a folder)."""
     fields = {
         "paths": _area("files", "one path per line"),
-        "folder": _text("or a folder", "every file directly inside it (not subfolders)"),
+        "folder": _text("or a folder", "every file in it, subfolders too (links are not followed)"),
         "handed_over_by": _text("handed over by", "who gave you the files"),
         "note": _text("note (optional)", "how and where they were handed over"),
     }
 
-    def action(v: dict[str, Any], who: Examiner) -> list[Capture]:
+    def action(v: dict[str, Any], who: Examiner) -> Capture:
         handed = _required(v["handed_over_by"], "handed over by", "say who handed them over")
         paths: list[Path] = [Path(p).expanduser() for p in _lines(v["paths"])]
+        shared = {
+            "handed_over_by": handed,
+            "note": v["note"].strip(),
+            "examiner": who,
+            "progress": progress,
+        }
         if folder := v["folder"].strip():
             where = Path(folder).expanduser()
             if not where.is_dir():
                 raise InvalidOption("folder", f"{where} is not a folder")
-            paths += sorted(p for p in where.iterdir() if p.is_file())
+            if paths:
+                raise InvalidOption("folder", "give files or a folder, not both")
+            return case.import_folder(where, **shared)
         if not paths:
             raise InvalidOption("files", "give at least one file path, or a folder with files")
-        return case.import_files(
-            paths, handed_over_by=handed, note=v["note"].strip(), examiner=who, progress=progress
-        )
+        return case.import_files(paths, **shared)
 
     return _prefilled(
         Form(

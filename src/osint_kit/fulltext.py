@@ -151,7 +151,9 @@ def add_texts(
                 source = (
                     cap.get("final_url") or cap.get("target")
                     if page
-                    else (cap.get("source") or {}).get("original_name") or cap.get("target")
+                    else s.source
+                    or (cap.get("source") or {}).get("original_name")
+                    or cap.get("target")
                 )
                 _put(
                     db,

@@ -1,18 +1,22 @@
-"""A hand-over of a whole folder (a witness's camera roll, a copied USB stick) as one
-acquisition: ``osint-kit import CASE --from DIR`` / ``case.import_folder(DIR)``.
+"""A hand-over of files, a list of them (``osint-kit import CASE FILE...`` /
+``case.import_files``) or a whole folder (a witness's camera roll, a copied USB stick:
+``osint-kit import CASE --from DIR`` / ``case.import_folder``), as one acquisition.
 
-One ``file.import`` event lists every file with its path relative to the folder, its
-original name, size, file-system times (modified, and status change) and SHA-256,
-hashed at intake; each file is still its own exhibit (the subject's ``source`` is the
-relative path). Links, FIFOs, devices and sockets are never followed or read: they are
-listed as skipped, with what they are. Pictures and videos get their technical
-metadata (``media.probe``), and a photo's or video's own time (EXIF, QuickTime) is
-compared with its file time: a difference (a copy, a wrong camera clock, an edit) is
-shown, never corrected.
+One ``file.import`` event lists every file with its path (relative to the folder, or to
+the folder the listed files share), its original name and path, size, file-system times
+(modified, and status change) and SHA-256, hashed at intake; each file is still its own
+exhibit (the subject's ``source`` is the relative path). Links, FIFOs, devices and
+sockets in a folder are never followed or read: they are listed as skipped, with what
+they are. Pictures and videos get their technical metadata (``media.probe``), and a
+photo's or video's own time (EXIF, QuickTime) is compared with its file time: a
+difference (a copy, a wrong camera clock, an edit) is shown, never corrected.
 
-The files are staged first and the event appended once, so the hand-over is recorded
-whole or not at all; a crash before the event leaves part files that ``repair``
-removes (``verify`` reports them meanwhile).
+Small files are read, hashed and written by worker threads into one staging batch
+made durable with one sync; large ones are streamed. The event is appended once, so
+the hand-over is recorded whole or not at all: a crash before the event leaves part
+files that ``repair`` removes (``verify`` reports them meanwhile). A file that cannot
+be read, or changes while it is copied, is not taken and is listed as such (the
+hand-over is then ``partial``), so one bad file does not cost the others.
 """
 
 from __future__ import annotations
@@ -21,21 +25,22 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from .acquire import Artifact, discard, record_acquisition
+from .acquire import Artifact, discard, record_acquisition, record_failure
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
 from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
 from .examiner import Examiner
 from .exhibits import Capture
-from .importer import METHOD, _kind, _mtime, _open_source, media_type, stage_unchanged
+from .importer import METHOD, _kind, _mtime, _open_source, check_source, media_type, stage_unchanged
 from .store import StagedBlob, StagingBatch, write_part
 from .writer import CaseWriter
 
@@ -45,6 +50,56 @@ log = logging.getLogger("osint_kit")
 MEDIA_PREFIXES = ("image/", "video/", "audio/")
 #: A picture's own time and its file time further apart than this are pointed out.
 TIME_TOLERANCE_S = 120
+
+
+@dataclass(frozen=True)
+class Handed:
+    """One file of a hand-over: where it is, the path the record gives it, its size."""
+
+    path: Path
+    relative: str
+    size: int
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """What the person handing over said, and who took the files."""
+
+    handed_over_by: str
+    note: str
+    examiner: Examiner
+    progress: bool
+    metadata: bool
+
+
+def import_files(
+    case: CaseWriter,
+    paths: Sequence[Path],
+    *,
+    handed_over_by: str,
+    note: str,
+    examiner: Examiner,
+    progress: bool,
+    metadata: bool = True,
+) -> Capture:
+    """Files named one by one, as one hand-over; each is refused (and nothing stored)
+    unless it is a regular file, before a byte is copied."""
+    intake = _intake(handed_over_by, note, examiner, progress, metadata)
+    if not paths:
+        raise InvalidCaseField("files", "no file to import")
+    listed = [Path(os.path.abspath(p)) for p in paths]
+    sizes = [check_source(p).st_size for p in listed]
+    twice = sorted({str(p) for p in listed if listed.count(p) > 1})
+    if twice:
+        raise ImportSourceError(Path(twice[0]), "it is listed more than once")
+    base = Path(os.path.commonpath([str(p.parent) for p in listed]))
+    handed = [
+        Handed(path, path.relative_to(base).as_posix(), size)
+        for path, size in zip(listed, sizes, strict=True)
+    ]
+    source = {"folder": str(base), "listed": len(handed), "bytes": sum(sizes)}
+    target = handed[0].relative if len(handed) == 1 else f"{len(handed)} files in {base}"
+    return _hand_over(case, handed, [], source, target, intake)
 
 
 def import_folder(
@@ -57,8 +112,8 @@ def import_folder(
     progress: bool,
     metadata: bool = True,
 ) -> Capture:
-    if not isinstance(handed_over_by, str) or not handed_over_by.strip():
-        raise InvalidCaseField("handed_over_by", "say who handed the files over")
+    """Every regular file under ``folder`` (links not followed), as one hand-over."""
+    intake = _intake(handed_over_by, note, examiner, progress, metadata)
     top = Path(folder)
     try:
         st = os.lstat(top)
@@ -66,67 +121,146 @@ def import_folder(
         raise ImportSourceError(top, exc.strerror or "no such folder") from None
     if not stat.S_ISDIR(st.st_mode):
         raise ImportSourceError(top, "it is not a folder (import files with FILE...)")
-    found, skipped = _walk(top)
-    if not found:
+    handed, skipped = _walk(top)
+    if not handed:
         raise ImportSourceError(top, "it holds no regular file")
+    source = {
+        "folder": str(top.absolute()),
+        "listed": len(handed),
+        "bytes": sum(h.size for h in handed),
+        "modified": _mtime(st),
+    }
+    return _hand_over(case, handed, skipped, source, top.name or str(top), intake)
+
+
+def _intake(
+    handed_over_by: str, note: str, examiner: Examiner, progress: bool, metadata: bool
+) -> _Intake:
+    if not isinstance(handed_over_by, str) or not handed_over_by.strip():
+        raise InvalidCaseField("handed_over_by", "say who handed the files over")
+    return _Intake(handed_over_by.strip(), note, examiner, progress, metadata)
+
+
+def _hand_over(
+    case: CaseWriter,
+    handed: list[Handed],
+    skipped: list[dict[str, str]],
+    source: dict[str, Any],
+    target: str,
+    intake: _Intake,
+) -> Capture:
+    """Stage every file, then record the hand-over in one event (see the module's text)."""
     started = utc_now()
     artifacts: list[Artifact] = []
     files: list[dict[str, Any]] = []
+    not_taken: list[dict[str, str]] = []
+    errors: list[ImportSourceError] = []
     bar = tqdm(
-        total=sum(size for _, size in found),
+        total=sum(h.size for h in handed),
         desc="import",
         unit="B",
         unit_scale=True,
-        disable=not progress,
+        unit_divisor=1024,
+        disable=not intake.progress,
     )
     batch = case.store.open_batch()
     try:
-        for staged, entry in _stage_all(case, top, found, batch):
-            files.append(entry)
-            artifacts.append(
-                Artifact(staged, "original", entry["media_type"], entry["relative_path"])
-            )
-            bar.update(staged.size)
+        for done, (item, outcome) in enumerate(_stage_all(case, handed, batch), start=1):
+            if isinstance(outcome, ImportSourceError):
+                errors.append(outcome)
+                not_taken.append({"relative_path": item.relative, "why": outcome.reason})
+            else:
+                staged, before = outcome
+                files.append(_describe(item, before, staged))
+                artifacts.append(
+                    Artifact(staged, "original", files[-1]["media_type"], item.relative)
+                )
+            bar.set_postfix_str(f"{done:,}/{len(handed):,} files", refresh=False)
+            bar.update(item.size)
         batch.finish()  # durable at once: one sync of the file system, not one per file
-        if metadata:
+        if intake.metadata:
             _read_metadata(artifacts, files)
-    except BaseException:
+    except BaseException as exc:
         batch.abandon()
         discard(case, [a for a in artifacts if a.staged._batch is None])
+        if isinstance(exc, OsintKitError):  # our side failed (a full disk): on the record
+            record_failure(
+                case,
+                {
+                    "method": METHOD,
+                    "target": target,
+                    "status": "failed",
+                    "reason": str(exc),
+                    "started": started,
+                    "ended": utc_now(),
+                    "source": source,
+                    "handed_over_by": intake.handed_over_by,
+                    "note": intake.note,
+                },
+                intake.examiner.actor(),
+            )
         raise
     finally:
         bar.close()
-    capture = {
+    _same_content(case, files)
+    capture: dict[str, Any] = {
         "method": METHOD,
-        "target": top.name or str(top),
-        "status": "complete",
+        "target": target,
+        "status": "partial" if not_taken else "complete",
         "started": started,
         "ended": utc_now(),
-        "source": {
-            "folder": str(top.absolute()),
-            "files": len(files),
-            "bytes": sum(f["size"] for f in files),
-            "modified": _mtime(st),
-        },
+        "source": {**source, "files": len(files)},
         "files": files,
-        "handed_over_by": handed_over_by.strip(),
-        "note": note,
+        "handed_over_by": intake.handed_over_by,
+        "note": intake.note,
         "media_type_from": "file name extension",
     }
+    why = f"{len(not_taken)} of {len(handed)} file(s) not taken" + (
+        f" ({not_taken[0]['relative_path']}: {not_taken[0]['why']}"
+        + (", …)" if len(not_taken) > 1 else ")")
+        if not_taken
+        else ""
+    )
+    if not_taken:
+        capture["reason"] = why
+        capture["not_taken"] = not_taken
     if skipped:
         capture["skipped"] = skipped
     differing = [f["relative_path"] for f in files if f.get("time_check", {}).get("differs")]
     if differing:
         capture["times_differ"] = differing
-    result = record_acquisition(case, artifacts, capture, examiner.actor())
-    log.info("imported %d file(s) from %s as %s", len(files), top, result.id)
+    actor = intake.examiner.actor()
+    if not files:
+        capture["status"] = "failed"
+        failed = record_failure(case, capture, actor)
+        error = errors[0] if len(errors) == 1 else ImportSourceError(Path(target), why)
+        if failed is None:
+            raise error
+        return replace(failed, error=error)
+    result = record_acquisition(case, artifacts, capture, actor)
+    log.info("imported %d file(s) from %s as %s", len(files), target, result.id)
     return result
 
 
-def _walk(top: Path) -> tuple[list[tuple[Path, int]], list[dict[str, str]]]:
+def _same_content(case: CaseWriter, files: list[dict[str, Any]]) -> None:
+    """Mark a file whose bytes the case already holds (its exhibit) or an earlier file
+    of this hand-over holds (its path): stored once, still an exhibit each."""
+    earlier = case.log.exhibits_for_sha256(f["sha256"] for f in files)
+    first: dict[str, str] = {}
+    for entry in files:
+        sha = entry["sha256"]
+        if sha in earlier:
+            entry["same_content_as"] = earlier[sha]
+        elif sha in first:
+            entry["same_content_as"] = first[sha]
+        else:
+            first[sha] = entry["relative_path"]
+
+
+def _walk(top: Path) -> tuple[list[Handed], list[dict[str, str]]]:
     """Every regular file under ``top`` (sorted, links not followed), and what was not
     taken, with what it is."""
-    found: list[tuple[Path, int]] = []
+    found: list[Handed] = []
     skipped: list[dict[str, str]] = []
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         here = Path(dirpath)
@@ -143,47 +277,56 @@ def _walk(top: Path) -> tuple[list[tuple[Path, int]], list[dict[str, str]]]:
                 skipped.append({"path": rel, "why": exc.strerror or str(exc)})
                 continue
             if stat.S_ISREG(st.st_mode):
-                found.append((path, st.st_size))
+                found.append(Handed(path, path.relative_to(top).as_posix(), st.st_size))
             else:
                 rel = path.relative_to(top).as_posix()
                 skipped.append({"path": rel, "why": _kind(st.st_mode)})
     return found, skipped
 
 
-#: Files up to this size are read whole (on two threads) and written into one batch
+#: Files up to this size are read whole by worker threads and written into one batch
 #: made durable at once; larger ones are streamed and fsync'ed one by one.
 SMALL = 8 * 2**20
 #: How many small files are read ahead of the writing.
 AHEAD = 64
+#: Worker threads: hashing is fast (SHA-256 instructions), reading the source is not;
+#: four reads in flight keep a disk busier than two (docs/performance.md).
+READERS = 4
+
+_Staged = tuple[StagedBlob, os.stat_result]
 
 
 def _stage_all(
-    case: CaseWriter, top: Path, found: list[tuple[Path, int]], batch: StagingBatch
-) -> Iterator[tuple[StagedBlob, dict[str, Any]]]:
-    """Stage every file in order: small ones read and hashed on two threads and written
-    into ``batch``, large ones streamed; each checked not to have changed meanwhile."""
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="osint-kit-read") as pool:
-        for start in range(0, len(found), AHEAD):
-            window = found[start : start + AHEAD]
-            parts = [batch.reserve() if size <= SMALL else None for _, size in window]
+    case: CaseWriter, handed: list[Handed], batch: StagingBatch
+) -> Iterator[tuple[Handed, _Staged | ImportSourceError]]:
+    """Stage every file in order: small ones read and hashed by workers and written into
+    ``batch``, large ones streamed; a file that cannot be read or changed meanwhile comes
+    back as its error (nothing of it kept)."""
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="osint-kit-read") as pool:
+        for start in range(0, len(handed), AHEAD):
+            window = handed[start : start + AHEAD]
+            parts = [batch.reserve() if h.size <= SMALL else None for h in window]
             copies = [
-                pool.submit(_copy_small, path, part) if part is not None else None
-                for (path, _), part in zip(window, parts, strict=True)
+                pool.submit(_copy_small, h.path, part) if part is not None else None
+                for h, part in zip(window, parts, strict=True)
             ]
-            for (path, _), part, copy in zip(window, parts, copies, strict=True):
-                rel = path.relative_to(top).as_posix()
-                if part is None or copy is None:
-                    fd, before = _open_source(path)
-                    staged = stage_unchanged(case, path, fd, before)
-                else:
-                    digest, size, before = copy.result()
-                    staged = batch.added(part, digest, size)
-                yield staged, _describe(path, rel, before, staged)
+            for item, part, copy in zip(window, parts, copies, strict=True):
+                try:
+                    if part is None or copy is None:
+                        fd, before = _open_source(item.path)
+                        staged = stage_unchanged(case, item.path, fd, before)
+                    else:
+                        digest, size, before = copy.result()
+                        staged = batch.added(part, digest, size)
+                except ImportSourceError as exc:
+                    yield item, exc
+                    continue
+                yield item, (staged, before)
 
 
 def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Copy a small file into its batch part and hash it (on a worker: hashlib and the
-    file calls let go of the GIL, so two run at once); refused when the file changed
+    file calls let go of the GIL, so they run at once); refused when the file changed
     while it was read."""
     fd, before = _open_source(path)
     with os.fdopen(fd, "rb", buffering=0) as f:
@@ -200,16 +343,17 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     return hashlib.sha256(data).hexdigest(), len(data), before
 
 
-def _describe(path: Path, rel: str, before: os.stat_result, staged: StagedBlob) -> dict[str, Any]:
+def _describe(item: Handed, before: os.stat_result, staged: StagedBlob) -> dict[str, Any]:
     """What the hand-over's event says of one file."""
     return {
-        "relative_path": rel,
-        "original_name": path.name,
+        "relative_path": item.relative,
+        "original_name": item.path.name,
+        "original_path": str(item.path.absolute()),
         "size": staged.size,
         "sha256": staged.sha256,
-        "media_type": media_type(path.name),
+        "media_type": media_type(item.path.name),
         "modified": _mtime(before),
-        "modified_ns": str(before.st_mtime_ns),
+        "modified_ns": str(before.st_mtime_ns),  # JSON numbers stop at 2**53
         "changed": _ctime(before),
     }
 

@@ -1,8 +1,8 @@
-"""``file.import``: files handed over by a witness or a colleague become exhibits.
+"""``file.import``: reading a file handed over by a witness or a colleague.
 
-Each file is one capture: opened without following links and without blocking
-(a FIFO or device is refused before a byte is read), copied into the store while
-hashing, checked not to have changed during the copy, then recorded and published.
+A source is opened without following links and without blocking (a FIFO or device is
+refused before a byte is read), copied into the store while hashing, and checked not
+to have changed during the copy. ``handover.py`` makes a hand-over of them.
 """
 
 from __future__ import annotations
@@ -13,15 +13,8 @@ import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from tqdm.auto import tqdm
-
-from .acquire import Artifact, record_acquisition, record_failure
-from .dates import utc_now
-from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
-from .examiner import Examiner
-from .exhibits import Capture
+from .errors import ImportSourceError, SourceChanged
 from .store import StagedBlob
 from .writer import CaseWriter
 
@@ -79,29 +72,6 @@ def media_type(name: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def import_files(
-    case: CaseWriter,
-    paths: list[Path],
-    *,
-    handed_over_by: str,
-    note: str,
-    examiner: Examiner,
-    progress: bool,
-) -> list[Capture]:
-    if not isinstance(handed_over_by, str) or not handed_over_by.strip():
-        raise InvalidCaseField("handed_over_by", "say who handed the files over")
-    if not paths:
-        raise InvalidCaseField("files", "no file to import")
-    for path in paths:  # refuse the whole batch before storing anything
-        check_source(path)
-    actor = examiner.actor()
-    captures = []
-    bar = tqdm(paths, desc="import", unit="file", disable=not progress or len(paths) < 2)
-    for path in bar:
-        captures.append(_import_one(case, path, handed_over_by.strip(), note, actor))
-    return captures
-
-
 def stage_unchanged(case: CaseWriter, path: Path, fd: int, before: os.stat_result) -> StagedBlob:
     """Copy the open file ``fd`` into the store, hashing it; refused (and nothing kept)
     when it cannot be read or changed while it was copied. Closes ``fd``."""
@@ -117,68 +87,3 @@ def stage_unchanged(case: CaseWriter, path: Path, fd: int, before: os.stat_resul
         case.store.discard(staged)
         raise SourceChanged(path, "it changed while it was being copied; import it again")
     return staged
-
-
-def _import_one(
-    case: CaseWriter, path: Path, handed_over_by: str, note: str, actor: dict[str, Any]
-) -> Capture:
-    started = utc_now()
-    fd, before = _open_source(path)
-    staged: StagedBlob | None = None
-    source = {
-        "original_name": path.name,
-        "original_path": str(path.absolute()),
-        "size": before.st_size,
-        "modified": _mtime(before),
-        "modified_ns": str(before.st_mtime_ns),  # JSON numbers stop at 2**53
-    }
-    try:
-        staged = stage_unchanged(case, path, fd, before)
-    except OsintKitError as exc:
-        if staged is not None:
-            case.store.discard(staged)
-        _record_failure(case, actor, path, source, handed_over_by, note, started, exc)
-        raise
-    except BaseException:
-        if staged is not None:
-            case.store.discard(staged)
-        raise
-    mtype = media_type(path.name)
-    capture = {
-        "method": METHOD,
-        "target": path.name,
-        "status": "complete",
-        "started": started,
-        "ended": utc_now(),
-        "source": source,
-        "handed_over_by": handed_over_by,
-        "note": note,
-        "media_type_from": "file name extension",
-    }
-    result = record_acquisition(case, [Artifact(staged, "original", mtype)], capture, actor)
-    log.info("imported %s as %s (sha256 %s)", path, result.exhibits[0], staged.sha256)
-    return result
-
-
-def _record_failure(
-    case: CaseWriter,
-    actor: dict[str, Any],
-    path: Path,
-    source: dict[str, Any],
-    handed_over_by: str,
-    note: str,
-    started: str,
-    error: OsintKitError,
-) -> None:
-    capture = {
-        "method": METHOD,
-        "target": path.name,
-        "status": "failed",
-        "reason": str(error),
-        "started": started,
-        "ended": utc_now(),
-        "source": source,
-        "handed_over_by": handed_over_by,
-        "note": note,
-    }
-    record_failure(case, capture, actor)

@@ -465,6 +465,8 @@ class _Index:
     shown: set[str] = field(default_factory=set)
     #: event seq -> its summary as an exhibit's history shows it (made once)
     summaries: dict[int, str] = field(default_factory=dict)
+    #: (event seq, path in the hand-over) -> what the hand-over's event says of that file
+    handed: dict[tuple[int, str], Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, events: Sequence[Event], exhibits: Sequence[Exhibit]) -> _Index:
@@ -489,6 +491,10 @@ class _Index:
                 for label in dict.fromkeys(str(i) for i in inputs):
                     index.derived_from.setdefault(label, []).append(e)
             cap = _map(e.capture)
+            if cap.get("method") == "file.import":
+                for f in _list(cap.get("files")):
+                    if isinstance(f, Mapping) and isinstance(f.get("relative_path"), str):
+                        index.handed.setdefault((e.seq, f["relative_path"]), f)
             if isinstance(cap.get("target"), str) and (cap.get("posts") or cap.get("changes")):
                 index.runs.setdefault(cap["target"], []).append(_run(e, cap))
         return index
@@ -552,6 +558,7 @@ def _exhibit(
     tls = _map(cap.get("tls"))
     server = _map(cap.get("server"))
     source = _map(cap.get("source"))
+    handed = index.handed.get((ex.seq, ex.source or ""), {})
     derived = _map(acquiring.details.get("derived") if acquiring else None)
     inputs = _list(derived.get("inputs"))
     facts_rows = [
@@ -588,8 +595,10 @@ def _exhibit(
             if rerouted_hosts(cap)
             else None,
         ),
-        *_media_rows(ex, cap, known),
-        ("Original name", text(source.get("original_name"))),
+        *_media_rows(ex, cap, known, handed),
+        ("Original name", text(handed.get("original_name") or source.get("original_name"))),
+        ("Original path", text(handed.get("original_path") or source.get("original_path"))),
+        ("Same content as", text(handed.get("same_content_as"))),
         ("Handed over by", text(cap.get("handed_over_by"))),
         ("Note", text(cap.get("note"), most=10_000)),
         *_post_rows(ex),
@@ -667,12 +676,12 @@ MAX_POST_BYTES = 4 * 2**20
 
 
 def _media_rows(
-    ex: Exhibit, cap: Mapping[str, Any], known: MediaFacts | None
+    ex: Exhibit, cap: Mapping[str, Any], known: MediaFacts | None, handed: Mapping[str, Any]
 ) -> list[tuple[str, object]]:
     """A picture's or video's technical metadata (as recorded, else as read from the
     blob), how a hand-over's file time compares with its own, and how a collected
-    video's format was chosen."""
-    entry = next(
+    video's format was chosen. ``handed``: the hand-over's entry for this file."""
+    entry = handed or next(
         (
             f
             for f in _list(cap.get("files"))

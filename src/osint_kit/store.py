@@ -258,7 +258,7 @@ class StagingBatch:
 def write_part(part: Path, data: bytes) -> None:
     """Write a batch's part (a name from ``StagingBatch.reserve``); not synced here."""
     try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
         try:
             write_all(fd, data)
         finally:
@@ -306,7 +306,7 @@ class BlobStore:
     def path_for(self, sha256: str) -> Path:
         if not is_hex64(sha256):
             raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
-        return self.root / "sha256" / sha256[:2] / sha256
+        return Path(f"{self.root}/sha256/{sha256[:2]}/{sha256}")
 
     def exists(self, sha256: str) -> bool:
         return self.path_for(sha256).is_file()
@@ -376,31 +376,39 @@ class BlobStore:
         """Publish a batch: every rename first, then one flush for all the directories."""
         if len(staged) < 4:
             return [self.publish(s) for s in staged]
+        shards: set[Path] = set()
         try:
-            placed = [self._place(s, durable=False) for s in staged]
+            placed = [self._place(s, durable=False, shards=shards) for s in staged]
         except BaseException:
             for s in staged:
                 s.release()
             raise
         try:
-            shards = sorted({p.path.parent for p in placed})
-            sync_filesystem(self.root, [*shards, self.incoming_dir])
+            sync_filesystem(self.root, [*sorted(shards), self.incoming_dir])
         except OSError as exc:
             raise StorageError(self.root, exc.strerror or str(exc)) from exc
         return placed
 
-    def _place(self, staged: StagedBlob, *, durable: bool) -> StoredBlob:
+    def _place(
+        self, staged: StagedBlob, *, durable: bool, shards: set[Path] | None = None
+    ) -> StoredBlob:
+        """Rename one part to its address. ``shards``: the shard folders a batch has
+        already seen (each is looked at once per batch, not once per blob)."""
         final = self.path_for(staged.sha256)
         try:
-            if final.exists():
+            if os.path.lexists(final):
                 staged.part.unlink(missing_ok=True)
                 return StoredBlob(staged.sha256, staged.size, final, created=False)
             shard = final.parent
-            if not shard.is_dir():
-                shard.mkdir(parents=True, exist_ok=True)
-                if durable:
-                    fsync_dir(shard.parent)
-            os.chmod(staged.part, 0o444)
+            if shards is None or shard not in shards:
+                if not shard.is_dir():
+                    shard.mkdir(parents=True, exist_ok=True)
+                    if durable:
+                        fsync_dir(shard.parent)
+                if shards is not None:
+                    shards.add(shard)
+            if staged._batch is None:  # a batch's parts are written read-only already
+                os.chmod(staged.part, 0o444)
             os.rename(staged.part, final)
             if durable:
                 fsync_dir(shard)

@@ -40,7 +40,8 @@ KINDS = {
     "page-captured": "a web page was captured",
     "collected": "a collection run ran",
     "file-modified": "a handed-over file was last modified (its file system's time)",
-    "file-imported": "a handed-over file was imported",
+    "file-taken": "a handed-over picture or video was taken (its own time: EXIF, QuickTime)",
+    "file-imported": "files were handed over and imported",
     "note": "an examiner's note",
 }
 
@@ -88,20 +89,48 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                 exhibit=first,
             )
         elif method == "file.import" and event.action == "evidence.acquired":
-            source = cap.get("source") or {}
-            name = str(source.get("original_name") or cap.get("target") or "")
-            add(
-                parse_time_or_none(source.get("modified")),
-                "file-modified",
-                name,
-                event.seq,
-                exhibit=first,
-                capture=cap.get("id"),
-            )
+            files = cap.get("files")
+            if isinstance(files, list):  # a hand-over: its files in the event's order
+                handed = [f for f in files if isinstance(f, Mapping)]
+                labels = [s.exhibit for s in event.subjects]
+                for label, entry in zip(labels, handed, strict=False):
+                    name = str(entry.get("relative_path") or "")
+                    add(
+                        parse_time_or_none(entry.get("modified")),
+                        "file-modified",
+                        name,
+                        event.seq,
+                        exhibit=label,
+                        capture=cap.get("id"),
+                    )
+                    facts = entry.get("facts")
+                    created = facts.get("created") if isinstance(facts, Mapping) else None
+                    add(
+                        parse_time_or_none(created) if isinstance(created, str) else None,
+                        "file-taken",
+                        f"{name} ({facts.get('created_source') or 'its own time'})"
+                        if isinstance(facts, Mapping)
+                        else name,
+                        event.seq,
+                        exhibit=label,
+                        capture=cap.get("id"),
+                    )
+                what = f"{len(handed)} file(s) ({cap.get('target')})"
+            else:  # one file to an event (before hand-overs were one event)
+                source = cap.get("source") or {}
+                what = str(source.get("original_name") or cap.get("target") or "")
+                add(
+                    parse_time_or_none(source.get("modified")),
+                    "file-modified",
+                    what,
+                    event.seq,
+                    exhibit=first,
+                    capture=cap.get("id"),
+                )
             add(
                 parse_time_or_none(event.time),
                 "file-imported",
-                f"{name}, handed over by {cap.get('handed_over_by', '?')}",
+                f"{what}, handed over by {cap.get('handed_over_by', '?')}",
                 event.seq,
                 exhibit=first,
                 capture=cap.get("id"),
