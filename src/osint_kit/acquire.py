@@ -37,13 +37,26 @@ def record_acquisition(
     artifacts: Sequence[Artifact],
     capture: Mapping[str, Any],
     actor: dict[str, Any],
+    *,
+    per_file: bool = False,
 ) -> Capture:
-    """Append the ``evidence.acquired`` event for ``artifacts``, then publish them."""
+    """Append the ``evidence.acquired`` event for ``artifacts``, then publish them.
+
+    Content the case already holds is named in ``details.same_content_as`` (by role,
+    or by source where roles repeat), unless ``per_file``: the capture's own list of
+    files says it of each file (a hand-over)."""
     details: dict[str, Any] = {}
-    earlier = case.log.exhibits_for_sha256(a.staged.sha256 for a in artifacts)
-    same = {a.role: earlier[a.staged.sha256] for a in artifacts if a.staged.sha256 in earlier}
-    if same:
-        details["same_content_as"] = same if len(artifacts) > 1 else next(iter(same.values()))
+    if not per_file:
+        earlier = case.log.exhibits_for_sha256(a.staged.sha256 for a in artifacts)
+        roles = [a.role for a in artifacts]
+        unique = len(set(roles)) == len(roles)
+        same = {
+            a.role if unique else (a.source or f"{a.role} {n}"): earlier[a.staged.sha256]
+            for n, a in enumerate(artifacts, start=1)
+            if a.staged.sha256 in earlier
+        }
+        if same:
+            details["same_content_as"] = same if len(artifacts) > 1 else next(iter(same.values()))
     subjects = [
         NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type, a.source)
         for a in artifacts

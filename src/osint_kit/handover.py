@@ -237,7 +237,7 @@ def _hand_over(
         if failed is None:
             raise error
         return replace(failed, error=error)
-    result = record_acquisition(case, artifacts, capture, actor)
+    result = record_acquisition(case, artifacts, capture, actor, per_file=True)
     log.info("imported %d file(s) from %s as %s", len(files), target, result.id)
     return result
 

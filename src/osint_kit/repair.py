@@ -28,7 +28,7 @@ from .bundle.leftovers import clean_interrupted_exports, interrupted_exports
 from .dispose import DisposalLedger, carry_out
 from .events import Event, EventDraft, Subject
 from .examiner import Examiner
-from .store import StagedBlob, hash_file, remove_download
+from .store import StagedBlob, hash_file, is_batch_lock, remove_download
 from .writer import CaseWriter
 
 
@@ -82,7 +82,8 @@ class RepairReport:
             for c in self.completed
         ]
         lines += [
-            f"  removed partial copy {d['name']} ({d['size']} bytes, never recorded)"
+            f"  removed {d.get('what', 'partial copy')} {d['name']}"
+            + (f" ({d['size']} bytes, never recorded)" if "size" in d else "")
             for d in self.discarded
         ]
         lines += [
@@ -127,6 +128,10 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     for part, locked in case.store.leftover_parts():
         if locked or any(part == k.part for k in kept):
             continue
+        if is_batch_lock(part):  # empty: what it stood for is listed part by part
+            pending.append((part, "", 0))
+            report.discarded.append({"name": part.name, "what": "lock of a staging batch"})
+            continue
         try:
             sha, size = hash_file(part, follow=False)
         except OSError as exc:  # replaced since it was listed, or unreadable
@@ -139,7 +144,9 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
             )
         else:
             pending.append((part, "", 0))
-            report.discarded.append({"name": part.name, "size": size, "sha256": sha})
+            report.discarded.append(
+                {"name": part.name, "what": "partial copy", "size": size, "sha256": sha}
+            )
 
     moves = _pending_checkpoints(case, report)
     exports = interrupted_exports(case)
@@ -169,8 +176,11 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
         summary.append(f"kept and cut a torn last line of {len(torn)} bytes")
     if report.completed:
         summary.append(f"finished {len(report.completed)} interrupted import(s)")
-    if report.discarded:
-        summary.append(f"removed {len(report.discarded)} partial copy(ies) never recorded")
+    copies = [d for d in report.discarded if "size" in d]
+    if copies:
+        summary.append(f"removed {len(copies)} partial copy(ies) never recorded")
+    if len(copies) < len(report.discarded):
+        summary.append(f"removed {len(report.discarded) - len(copies)} staging batch lock(s)")
     if report.checkpoints:
         summary.append(f"dealt with {len(report.checkpoints)} interrupted checkpoint file(s)")
     if report.exports:

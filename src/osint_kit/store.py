@@ -355,6 +355,27 @@ class BlobStore:
             raise
         return staged
 
+    def stage_files(self, paths: Sequence[Path], *, small: int = 8 << 20) -> list[StagedBlob]:
+        """Stage files this program has just made (review aids, keyframes): those up to
+        ``small`` bytes into one batch made durable at once, larger ones streamed."""
+        batch = self.open_batch()
+        staged: list[StagedBlob] = []
+        try:
+            for path in paths:
+                with open(path, "rb") as f:
+                    if os.fstat(f.fileno()).st_size <= small:
+                        staged.append(batch.add(f.read()))
+                    else:
+                        staged.append(self.stage(f))
+            batch.finish()
+        except BaseException:
+            batch.abandon()
+            for s in staged:
+                if s._batch is None:
+                    self.discard(s)
+            raise
+        return staged
+
     def open_batch(self) -> StagingBatch:
         """A batch of small blobs staged one by one (as posts arrive), made durable at once.
 
@@ -537,6 +558,11 @@ _KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
 )
+
+
+def is_batch_lock(path: Path) -> bool:
+    """Is ``path`` (in ``.incoming``) the lock file of a staging batch, not a part?"""
+    return path.name.endswith(LOCK_SUFFIX)
 
 
 def _file_kind(path: Path) -> str:

@@ -93,14 +93,14 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
             if isinstance(files, list):  # a hand-over: its files in the event's order
                 handed = [f for f in files if isinstance(f, Mapping)]
                 labels = [s.exhibit for s in event.subjects]
-                for label, entry in zip(labels, handed, strict=False):
+                for exhibit, entry in zip(labels, handed, strict=False):
                     name = str(entry.get("relative_path") or "")
                     add(
                         parse_time_or_none(entry.get("modified")),
                         "file-modified",
                         name,
                         event.seq,
-                        exhibit=label,
+                        exhibit=exhibit,
                         capture=cap.get("id"),
                     )
                     facts = entry.get("facts")
@@ -112,7 +112,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                         if isinstance(facts, Mapping)
                         else name,
                         event.seq,
-                        exhibit=label,
+                        exhibit=exhibit,
                         capture=cap.get("id"),
                     )
                 what = f"{len(handed)} file(s) ({cap.get('target')})"

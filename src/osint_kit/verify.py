@@ -29,7 +29,7 @@ from .events import describe_rerouting, rerouted_hosts
 from .folder import CaseFolder, read_identity
 from .ledger import Head, recorded_heads
 from .signing import REGISTERED
-from .store import hash_file
+from .store import hash_file, is_batch_lock
 from .verification import StampStatus, VerificationReport
 
 if TYPE_CHECKING:
@@ -64,17 +64,46 @@ def verify_case(
         identity = read_identity(case.path / "case.json")
     except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
         report.add("case-file", str(exc), path="case.json")
-    if _log_not_regular(case, report):
-        _check_blobs(case, {}, report, log_missing=True, progress=progress)
-        return report
-    if not case.log.path.is_file():
-        report.add(
-            "log-missing",
-            "custody.jsonl is missing: no blob can be matched to its record",
-            path="custody.jsonl",
-        )
-        _check_blobs(case, {}, report, log_missing=True, progress=progress)
-        return report
+    hashes = _BlobHashes(case, report)  # hashed on workers while the log is checked
+    try:
+        if _log_not_regular(case, report):
+            _check_blobs(case, {}, report, hashes, log_missing=True, progress=progress)
+            return report
+        if not case.log.path.is_file():
+            report.add(
+                "log-missing",
+                "custody.jsonl is missing: no blob can be matched to its record",
+                path="custody.jsonl",
+            )
+            _check_blobs(case, {}, report, hashes, log_missing=True, progress=progress)
+            return report
+        heads, recorded, referenced, disposals = _check_log(case, report, identity, trust, progress)
+        _check_blobs(case, referenced, report, hashes, progress=progress, disposals=disposals)
+    finally:
+        hashes.close()
+    stamps = check_checkpoints(case, heads, report, tsa_ca)
+    _keep_stamps(report, stamps, recorded)
+    check_recorded_heads(recorded, heads, report)
+    _check_checkpoint_files(case, recorded, report)
+    for bundle in against:
+        check_against_bundle(Path(bundle), heads, report)
+    _check_exports(case, report)
+    if ledger:
+        _check_ledger(case, heads, report)
+    for head in expect:
+        check_outside_head(head, heads, report)
+    return report
+
+
+def _check_log(
+    case: CaseFolder,
+    report: VerificationReport,
+    identity: dict[str, Any] | None,
+    trust: TrustStore | None,
+    progress: bool,
+) -> tuple[dict[int, str], list[RecordedHead], dict[str, _Ref], DisposalLedger]:
+    """The log's lines: the heads it reached, the heads it records, the blobs it names,
+    what it disposed of."""
     heads: dict[int, str] = {}
     recorded: list[RecordedHead] = []
     disposals = DisposalLedger()
@@ -92,19 +121,7 @@ def verify_case(
         progress=progress,
         disposals=disposals,
     )
-    _check_blobs(case, referenced, report, progress=progress, disposals=disposals)
-    stamps = check_checkpoints(case, heads, report, tsa_ca)
-    _keep_stamps(report, stamps, recorded)
-    check_recorded_heads(recorded, heads, report)
-    _check_checkpoint_files(case, recorded, report)
-    for bundle in against:
-        check_against_bundle(Path(bundle), heads, report)
-    _check_exports(case, report)
-    if ledger:
-        _check_ledger(case, heads, report)
-    for head in expect:
-        check_outside_head(head, heads, report)
-    return report
+    return heads, recorded, referenced, disposals
 
 
 def _keep_stamps(
@@ -622,10 +639,80 @@ def _report_missing_seqs(seqs: dict[int, int], report: VerificationReport) -> No
 _NO_HEAD = frozenset({"head", "derived"})
 
 
+#: Threads hashing blobs: a disk serves several reads in flight, and SHA-256 on the
+#: CPU's own instructions is fast enough that reading is what waits.
+READERS = 4
+
+_Hashed = tuple[str, Path, str, int, str | None, bool]
+
+
+def _hash_blob(item: tuple[str, Path]) -> _Hashed:
+    """(name, path, SHA-256 found, size, why it could not be read, writable)."""
+    sha, path = item
+    try:
+        writable = bool(os.lstat(path).st_mode & 0o222)
+        found, size = hash_file(path, follow=False)
+        return sha, path, found, size, None, writable
+    except OSError as exc:
+        return sha, path, "", 0, exc.strerror or str(exc), False
+
+
+class _BlobHashes:
+    """Every blob in the store, listed and then hashed on worker threads from the start
+    of verification, while the log is read and checked; ``_check_blobs`` takes the
+    results in order. What in the store is no blob is reported as it is listed."""
+
+    def __init__(self, case: CaseFolder, report: VerificationReport) -> None:
+        self.present: dict[str, Path] = {}
+        self.sizes: dict[str, int] = {}  # as listed: the bar's total
+        for path in case.store.iter_files():
+            rel = str(path.relative_to(case.path))
+            name = path.name
+            if path.is_symlink():
+                report.add(
+                    "blob-misplaced", "a link sits in the store where a blob should", path=rel
+                )
+                continue
+            try:
+                listed = os.lstat(path)
+            except FileNotFoundError:
+                continue  # gone since it was listed
+            if not stat.S_ISREG(listed.st_mode):  # a FIFO would hang the hashing
+                report.add(
+                    "blob-misplaced",
+                    "something that is not a regular file sits in the store",
+                    path=rel,
+                )
+                continue
+            if (
+                not is_hex64(name)
+                or path.parent.name != name[:2]
+                or path.parent.parent.name != "sha256"
+            ):
+                report.add(
+                    "blob-misplaced", "a file that is not a blob sits in the store", path=rel
+                )
+                continue
+            self.present[name] = path
+            self.sizes[name] = listed.st_size
+        self._pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="osint-kit-verify")
+        self.results = self._pool.map(_hash_blob, sorted(self.present.items()))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> _BlobHashes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _check_blobs(
     case: CaseFolder,
     referenced: dict[str, _Ref],
     report: VerificationReport,
+    hashes: _BlobHashes,
     log_missing: bool = False,
     *,
     progress: bool = False,
@@ -635,109 +722,83 @@ def _check_blobs(
     ``disposals``: what the log says was disposed (expected gone, not ``blob-missing``)."""
     disposals = disposals or DisposalLedger()
     store = case.store
-    present: dict[str, Path] = {}
-    sizes: dict[str, int] = {}  # as listed: the bar's total
-    for path in store.iter_files():
-        rel = str(path.relative_to(case.path))
-        name = path.name
-        if path.is_symlink():
-            report.add("blob-misplaced", "a link sits in the store where a blob should", path=rel)
-            continue
-        try:
-            listed = os.lstat(path)
-        except FileNotFoundError:
-            continue  # gone since it was listed
-        regular = stat.S_ISREG(listed.st_mode)
-        if not regular:  # a FIFO would hang the hashing; a device is no blob either
-            report.add(
-                "blob-misplaced", "something that is not a regular file sits in the store", path=rel
-            )
-            continue
-        if (
-            not is_hex64(name)
-            or path.parent.name != name[:2]
-            or path.parent.parent.name != "sha256"
-        ):
-            report.add("blob-misplaced", "a file that is not a blob sits in the store", path=rel)
-            continue
-        present[name] = path
-        sizes[name] = listed.st_size
+    present = hashes.present
 
-    def check(item: tuple[str, Path]) -> tuple[str, Path, str, int, str | None, bool]:
-        sha, path = item
-        try:
-            writable = bool(os.lstat(path).st_mode & 0o222)
-            found, size = hash_file(path, follow=False)
-            return sha, path, found, size, None, writable
-        except OSError as exc:
-            return sha, path, "", 0, exc.strerror or str(exc), False
+    def judge(result: _Hashed) -> None:
+        sha, path, found, size, error, writable = result
+        rel = str(path.relative_to(case.path))
+        ref = referenced.get(sha)
+        label = ", ".join(sorted(ref.exhibits)) if ref else None
+        if error:
+            report.add("blob-unreadable", f"cannot read blob: {error}", path=rel, exhibit=label)
+            return
+        report.blobs_checked += 1
+        report.bytes_checked += size
+        if found != sha:
+            report.add(
+                "blob-altered",
+                f"content hashes to {found[:16]}…, not to its name: its bytes were changed",
+                path=rel,
+                exhibit=label,
+            )
+        elif ref is not None and ref.size != size:
+            report.add(
+                "blob-size",
+                f"blob has {size} bytes, the log says {ref.size}",
+                path=rel,
+                exhibit=label,
+            )
+        elif (
+            writable
+            and (ref is not None or log_missing)
+            and disposals.expected_gone(sha) is None  # a disposal's own doing
+        ):
+            # Intact but open to the next write. A changed blob is blob-altered and an
+            # unrecorded one blob-unrecorded: that says enough about those.
+            report.add(
+                "blob-writable",
+                "blob is writable (blobs are stored read-only, mode 0444): its permissions "
+                "were changed",
+                path=rel,
+                exhibit=label,
+            )
+        if ref is None and not log_missing:
+            report.add(
+                "blob-unrecorded",
+                "a blob is in the store but no custody event records it",
+                path=rel,
+            )
+        if (gone := disposals.should_be_gone(sha)) is not None:
+            report.add(
+                INCOMPLETE,
+                f"the disposal at seq {gone.seq} (under {gone.authorization}), completed at "
+                f"seq {gone.completed_seq}, listed this blob for deletion, but it is still "
+                "in the store",
+                seq=gone.seq,
+                path=rel,
+                exhibit=label,
+            )
 
     bar = tqdm(
         desc="verify blobs",
-        total=sum(sizes.values()),
+        total=sum(hashes.sizes.values()),
         unit="B",
         unit_scale=True,
         unit_divisor=1024,
         disable=not progress,
     )
-    with bar, ThreadPoolExecutor(max_workers=2) as pool:
-        # Hashed on the workers; each result is taken here, in order, as it comes back.
-        results = pool.map(check, sorted(present.items()))
-        for done, (sha, path, found, size, error, writable) in enumerate(results, start=1):
+    with bar:
+        for done, result in enumerate(hashes.results, start=1):
             bar.set_postfix_str(f"{done}/{len(present)} blobs", refresh=False)
-            bar.update(sizes[sha])
-            rel = str(path.relative_to(case.path))
-            ref = referenced.get(sha)
-            label = ", ".join(sorted(ref.exhibits)) if ref else None
-            if error:
-                report.add("blob-unreadable", f"cannot read blob: {error}", path=rel, exhibit=label)
-                continue
-            report.blobs_checked += 1
-            report.bytes_checked += size
-            if found != sha:
-                report.add(
-                    "blob-altered",
-                    f"content hashes to {found[:16]}…, not to its name: its bytes were changed",
-                    path=rel,
-                    exhibit=label,
-                )
-            elif ref is not None and ref.size != size:
-                report.add(
-                    "blob-size",
-                    f"blob has {size} bytes, the log says {ref.size}",
-                    path=rel,
-                    exhibit=label,
-                )
-            elif (
-                writable
-                and (ref is not None or log_missing)
-                and disposals.expected_gone(sha) is None  # a disposal's own doing
-            ):
-                # Intact but open to the next write. A changed blob is blob-altered and an
-                # unrecorded one blob-unrecorded: that says enough about those.
-                report.add(
-                    "blob-writable",
-                    "blob is writable (blobs are stored read-only, mode 0444): its permissions "
-                    "were changed",
-                    path=rel,
-                    exhibit=label,
-                )
-            if ref is None and not log_missing:
-                report.add(
-                    "blob-unrecorded",
-                    "a blob is in the store but no custody event records it",
-                    path=rel,
-                )
-            if (gone := disposals.should_be_gone(sha)) is not None:
-                report.add(
-                    INCOMPLETE,
-                    f"the disposal at seq {gone.seq} (under {gone.authorization}), completed at "
-                    f"seq {gone.completed_seq}, listed this blob for deletion, but it is still "
-                    "in the store",
-                    seq=gone.seq,
-                    path=rel,
-                    exhibit=label,
-                )
+            bar.update(hashes.sizes[result[0]])
+            judge(result)
+    # A blob published after the store was listed, by a writer whose event the log
+    # check then read: in place now, so judged now (not "missing").
+    for sha in sorted(referenced.keys() - present.keys()):
+        path = store.path_for(sha)
+        if os.path.isfile(path) and not os.path.islink(path):
+            present[sha] = path
+            judge(_hash_blob((sha, path)))
 
     staged = _staged_parts(case)
     finishing: set[Path] = set()
@@ -789,9 +850,10 @@ def _check_blobs(
         if locked:
             report.notes.append(f"an import is in progress ({rel})")
         else:
+            what = "the lock file of a staging batch" if is_batch_lock(part) else "a partial copy"
             report.add(
                 "interrupted-import",
-                "a partial copy left by an import that stopped before it was recorded; "
+                f"{what} left by an import that stopped before it was recorded; "
                 "osint-kit repair removes it (on the record)",
                 path=rel,
             )

@@ -147,17 +147,11 @@ def _record(
 ) -> list[Exhibit]:
     """One ``analysis.derived`` event for every file of ``items`` (path, role, what it is)."""
     seq, head = case.log.head()
-    artifacts = []
-    try:
-        for path, role, _ in items:
-            with open(path, "rb") as f:
-                staged = case.store.stage(f)
-            media = "video/mp4" if path.suffix == ".mp4" else "image/jpeg"
-            artifacts.append(Artifact(staged, role, media))
-    except BaseException:
-        for a in artifacts:
-            case.store.discard(a.staged)
-        raise
+    staged = case.store.stage_files([path for path, _, _ in items])  # one sync for all
+    artifacts = [
+        Artifact(blob, role, "video/mp4" if path.suffix == ".mp4" else "image/jpeg")
+        for blob, (path, role, _) in zip(staged, items, strict=True)
+    ]
     details = {
         "derived": as_event_value(
             {
