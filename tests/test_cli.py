@@ -70,7 +70,8 @@ def test_first_case_from_the_command_line(tmp_path: Path) -> None:
         "--quiet",
     )
     assert r.returncode == 0, r.stderr
-    assert re.search(r"E0001\s+C0001\s+screenshot.png", r.stdout)
+    assert re.search(r"E0001\s+screenshot.png\s+18 bytes", r.stdout), r.stdout
+    assert "imported 1 file(s) into HB-2026-7 as C0001" in r.stdout
     assert (
         osint_kit(
             "note", "HB-2026-7", "Parent confirmed the account name.", "--exhibit", "E0001"

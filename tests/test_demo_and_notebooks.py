@@ -31,7 +31,7 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     case = Case.open(summary.id, root=tmp_path)
     assert case.verify().ok
     captures = case.captures()
-    assert [c.method for c in captures] == ["file.import"] * 4 + ["web.browser"] * 2 + [
+    assert [c.method for c in captures] == ["file.import"] * 3 + ["web.browser"] * 2 + [
         "social.telegram",
         "social.mastodon",
         "social.bluesky",
@@ -47,10 +47,10 @@ def test_demo_builds_a_verified_case(tmp_path: Path) -> None:
     assert aids["method"] == "media.review" and len(aids["inputs"]) == 1
     assert all(c.status == "complete" for c in captures)
     assert case.exhibit("E0002").sha256 == case.exhibit("E0004").sha256
-    again = captures[9].record["changes"]
+    again = captures[8].record["changes"]
     assert (again["new"], again["changed"], len(again["deleted"])) == (1, 1, 1)
     # pages are recorded as each is done, so in the order they finished
-    poster, forum = sorted(captures[4:6], key=lambda c: "forum" in (c.target or ""))
+    poster, forum = sorted(captures[3:5], key=lambda c: "forum" in (c.target or ""))
     image = next(case.exhibit(x) for x in poster.exhibits if case.exhibit(x).role == "page-image")
     assert image.sha256 == case.exhibit("E0002").sha256  # the poster shows the witness photo
     assert [b["method"] for b in forum.record["blocked_requests"]] == ["POST"]

@@ -140,3 +140,22 @@ def test_the_report_counts_its_exhibits_and_printing_its_stages(
     assert pdf.read_bytes().startswith(b"%PDF")
     print_pdf(report.html, tmp_path / "q.pdf", case_id=small.id, marking=MARKING)
     assert capsys.readouterr().err == ""
+
+
+def test_a_hand_over_counts_its_bytes_and_files(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "roll"
+    (folder / "DCIM").mkdir(parents=True)
+    sizes = [1000 * n for n in range(1, 8)]
+    for n, size in enumerate(sizes):
+        (folder / "DCIM" / f"IMG_{n}.bin").write_bytes(bytes([n]) * size)
+    capsys.readouterr()
+    cap = case.import_folder(folder, handed_over_by="W", examiner=EXAMINER, progress=True)
+    bar = _final(capsys.readouterr().err, "import")
+    total = sum(sizes)
+    assert "100%" in bar and f"{_sized(total)}/{_sized(total)}" in bar, bar
+    assert f"{len(sizes)}/{len(sizes)} files" in bar, bar
+    assert len(cap.exhibits) == len(sizes)
+    case.import_folder(folder, handed_over_by="W", examiner=EXAMINER, progress=False)
+    assert capsys.readouterr().err == ""

@@ -114,7 +114,7 @@ def import_folder(
 ) -> Capture:
     """Every regular file under ``folder`` (links not followed), as one hand-over."""
     intake = _intake(handed_over_by, note, examiner, progress, metadata)
-    top = Path(folder)
+    top = Path(os.path.abspath(folder))  # once: Path.absolute() asks the OS each time
     try:
         st = os.lstat(top)
     except OSError as exc:
@@ -125,7 +125,7 @@ def import_folder(
     if not handed:
         raise ImportSourceError(top, "it holds no regular file")
     source = {
-        "folder": str(top.absolute()),
+        "folder": str(top),
         "listed": len(handed),
         "bytes": sum(h.size for h in handed),
         "modified": _mtime(st),
@@ -348,7 +348,7 @@ def _describe(item: Handed, before: os.stat_result, staged: StagedBlob) -> dict[
     return {
         "relative_path": item.relative,
         "original_name": item.path.name,
-        "original_path": str(item.path.absolute()),
+        "original_path": str(item.path),  # absolute already
         "size": staged.size,
         "sha256": staged.sha256,
         "media_type": media_type(item.path.name),

@@ -397,7 +397,7 @@ class BlobStore:
         """Publish a batch: every rename first, then one flush for all the directories."""
         if len(staged) < 4:
             return [self.publish(s) for s in staged]
-        shards: set[Path] = set()
+        shards: set[str] = set()
         try:
             placed = [self._place(s, durable=False, shards=shards) for s in staged]
         except BaseException:
@@ -405,38 +405,40 @@ class BlobStore:
                 s.release()
             raise
         try:
-            sync_filesystem(self.root, [*sorted(shards), self.incoming_dir])
+            sync_filesystem(self.root, [*map(Path, sorted(shards)), self.incoming_dir])
         except OSError as exc:
             raise StorageError(self.root, exc.strerror or str(exc)) from exc
         return placed
 
     def _place(
-        self, staged: StagedBlob, *, durable: bool, shards: set[Path] | None = None
+        self, staged: StagedBlob, *, durable: bool, shards: set[str] | None = None
     ) -> StoredBlob:
         """Rename one part to its address. ``shards``: the shard folders a batch has
         already seen (each is looked at once per batch, not once per blob)."""
-        final = self.path_for(staged.sha256)
+        if not is_hex64(staged.sha256):
+            raise ValueError(f"not a SHA-256 hex digest: {staged.sha256!r}")
+        shard = f"{self.root}/sha256/{staged.sha256[:2]}"
+        final = f"{shard}/{staged.sha256}"
         try:
-            if os.path.lexists(final):
+            if _file_kind(Path(final)) == "file":  # a link planted there is replaced
                 staged.part.unlink(missing_ok=True)
-                return StoredBlob(staged.sha256, staged.size, final, created=False)
-            shard = final.parent
+                return StoredBlob(staged.sha256, staged.size, Path(final), created=False)
             if shards is None or shard not in shards:
-                if not shard.is_dir():
-                    shard.mkdir(parents=True, exist_ok=True)
+                if not os.path.isdir(shard):
+                    os.makedirs(shard, exist_ok=True)
                     if durable:
-                        fsync_dir(shard.parent)
+                        fsync_dir(Path(shard).parent)
                 if shards is not None:
                     shards.add(shard)
             if staged._batch is None:  # a batch's parts are written read-only already
                 os.chmod(staged.part, 0o444)
             os.rename(staged.part, final)
             if durable:
-                fsync_dir(shard)
+                fsync_dir(Path(shard))
                 fsync_dir(self.incoming_dir)
-            return StoredBlob(staged.sha256, staged.size, final, created=True)
+            return StoredBlob(staged.sha256, staged.size, Path(final), created=True)
         except OSError as exc:
-            raise StorageError(final, exc.strerror or str(exc)) from exc
+            raise StorageError(Path(final), exc.strerror or str(exc)) from exc
         finally:
             staged.release()
 

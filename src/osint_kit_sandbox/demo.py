@@ -173,15 +173,16 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
             progress=False,
         )
         with demo_site(m["photo"].read_bytes()) as base:
-            case.capture_urls(
+            pages = case.capture_urls(
                 [base + path for path in DEMO_PAGES],
                 examiner=DEMO_EXAMINER,
                 options=CaptureOptions(idle_s=3, scroll_s=5),
                 progress=False,
             )
+    poster = next(c.id for c in pages if (c.target or "").endswith("poster.html"))
     case.add_note(
         "E0002 and E0004 are the same picture from two witnesses; E0002 shows the bus stop. "
-        "The poster (C0005) uses the same photo.",
+        f"The poster ({poster}) uses the same photo.",
         exhibits=["E0002", "E0004"],
         examiner=DEMO_EXAMINER,
     )
