@@ -9,7 +9,7 @@ before the event discards the staged bytes; a failed acquisition is recorded as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,12 +39,14 @@ def record_acquisition(
     actor: dict[str, Any],
     *,
     per_file: bool = False,
+    before_write: Callable[[], object] | None = None,
 ) -> Capture:
     """Append the ``evidence.acquired`` event for ``artifacts``, then publish them.
 
     Content the case already holds is named in ``details.same_content_as`` (by role,
     or by source where roles repeat), unless ``per_file``: the capture's own list of
-    files says it of each file (a hand-over)."""
+    files says it of each file (a hand-over). ``before_write``: see
+    ``CustodyLog.append_batch``."""
     details: dict[str, Any] = {}
     if not per_file:
         earlier = case.log.exhibits_for_sha256(a.staged.sha256 for a in artifacts)
@@ -65,6 +67,7 @@ def record_acquisition(
         EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),
         actor,
         publish=[a.staged for a in artifacts],
+        before_write=before_write,
     )
     result = Capture.from_event(event)
     assert result is not None

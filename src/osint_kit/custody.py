@@ -144,6 +144,8 @@ class CustodyLog:
         self._state = LogState()
         #: (case uuid, seq, hash) of this object's last append.
         self.last_written: tuple[str | None, int, str] | None = None
+        #: Where in the file this object's last append went: (from byte, to byte, events).
+        self.last_span: tuple[int, int, int] | None = None
 
     # -- reading -----------------------------------------------------------
 
@@ -281,12 +283,16 @@ class CustodyLog:
         *,
         required: bool = False,
         vouched: Callable[[str, str], bool] | None = None,
+        before_write: Callable[[], object] | None = None,
     ) -> list[Event]:
         """Seal and append several events with one write and one fsync.
 
         ``required``: the case requires signed events. ``vouched(examiner, key id)``:
         whether the trust store vouches for a key (asked only for an unendorsed second
-        key). ``last_written`` is then the (case uuid, seq, hash) this write ended on.
+        key). ``before_write``: called once the events are sealed, under the lock, just
+        before they are written; what it raises cancels the append (a hand-over waits
+        there for its files to be durable, sealing meanwhile). ``last_written`` is then
+        the (case uuid, seq, hash) this write ended on, ``last_span`` its byte range.
         """
         if not drafts:
             return []
@@ -346,7 +352,10 @@ class CustodyLog:
                 sealed.append(event)
                 prev = hsh
             payload = b"".join(lines)
+            if before_write is not None:
+                before_write()
             self._write_durably(f, st.offset, payload)
+            self.last_span = (st.offset, st.offset + len(payload), len(sealed))
             # Fold our own lines in without re-reading them.
             st.offset += len(payload)
             st.lines += len(sealed)

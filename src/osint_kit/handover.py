@@ -26,7 +26,7 @@ import logging
 import os
 import stat
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,13 @@ from tqdm.auto import tqdm
 from .acquire import Artifact, discard, record_acquisition, record_failure
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
-from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
+from .errors import (
+    ImportSourceError,
+    InvalidCaseField,
+    OsintKitError,
+    RecordedNotPublished,
+    SourceChanged,
+)
 from .examiner import Examiner
 from .exhibits import Capture
 from .importer import METHOD, _kind, _mtime, _open_source, check_source, media_type, stage_unchanged
@@ -164,6 +170,8 @@ def _hand_over(
         disable=not intake.progress,
     )
     batch = case.store.open_batch()
+    syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-sync")
+    finishing: Future[None] | None = None
     try:
         for done, (item, outcome) in enumerate(_stage_all(case, handed, batch), start=1):
             if isinstance(outcome, ImportSourceError):
@@ -177,10 +185,34 @@ def _hand_over(
                 )
             bar.set_postfix_str(f"{done:,}/{len(handed):,} files", refresh=False)
             bar.update(item.size)
-        batch.finish()  # durable at once: one sync of the file system, not one per file
+        # Durable at once, by one sync of the file system (not one per file), on a
+        # thread: the metadata is read and the event sealed meanwhile, and the event
+        # is written only once the sync is done.
+        finishing = syncing.submit(batch.finish)
         if intake.metadata:
             _read_metadata(artifacts, files)
+        _same_content(case, files)
+        capture = _record(target, started, source, files, skipped, not_taken, len(handed), intake)
+        actor = intake.examiner.actor()
+        if not files:
+            finishing.result()
+            failed = record_failure(case, capture, actor)
+            error = (
+                errors[0]
+                if len(errors) == 1
+                else ImportSourceError(Path(target), capture["reason"])
+            )
+            if failed is None:
+                raise error
+            return replace(failed, error=error)
+        result = record_acquisition(
+            case, artifacts, capture, actor, per_file=True, before_write=finishing.result
+        )
+    except RecordedNotPublished:
+        raise  # on the record: the staged files stay for repair to finish the move
     except BaseException as exc:
+        if finishing is not None:
+            wait([finishing])  # never unlink parts under a sync that is still running
         batch.abandon()
         discard(case, [a for a in artifacts if a.staged._batch is None])
         if isinstance(exc, OsintKitError):  # our side failed (a full disk): on the record
@@ -201,12 +233,27 @@ def _hand_over(
             )
         raise
     finally:
+        syncing.shutdown(wait=True)
         bar.close()
-    _same_content(case, files)
+    log.info("imported %d file(s) from %s as %s", len(files), target, result.id)
+    return result
+
+
+def _record(
+    target: str,
+    started: str,
+    source: dict[str, Any],
+    files: list[dict[str, Any]],
+    skipped: list[dict[str, str]],
+    not_taken: list[dict[str, str]],
+    listed: int,
+    intake: _Intake,
+) -> dict[str, Any]:
+    """What the hand-over's event says of it (its capture record)."""
     capture: dict[str, Any] = {
         "method": METHOD,
         "target": target,
-        "status": "partial" if not_taken else "complete",
+        "status": ("partial" if files else "failed") if not_taken else "complete",
         "started": started,
         "ended": utc_now(),
         "source": {**source, "files": len(files)},
@@ -215,31 +262,20 @@ def _hand_over(
         "note": intake.note,
         "media_type_from": "file name extension",
     }
-    why = f"{len(not_taken)} of {len(handed)} file(s) not taken" + (
-        f" ({not_taken[0]['relative_path']}: {not_taken[0]['why']}"
-        + (", …)" if len(not_taken) > 1 else ")")
-        if not_taken
-        else ""
-    )
     if not_taken:
-        capture["reason"] = why
+        first = not_taken[0]
+        more = ", …" if len(not_taken) > 1 else ""
+        capture["reason"] = (
+            f"{len(not_taken)} of {listed} file(s) not taken "
+            f"({first['relative_path']}: {first['why']}{more})"
+        )
         capture["not_taken"] = not_taken
     if skipped:
         capture["skipped"] = skipped
     differing = [f["relative_path"] for f in files if f.get("time_check", {}).get("differs")]
     if differing:
         capture["times_differ"] = differing
-    actor = intake.examiner.actor()
-    if not files:
-        capture["status"] = "failed"
-        failed = record_failure(case, capture, actor)
-        error = errors[0] if len(errors) == 1 else ImportSourceError(Path(target), why)
-        if failed is None:
-            raise error
-        return replace(failed, error=error)
-    result = record_acquisition(case, artifacts, capture, actor, per_file=True)
-    log.info("imported %d file(s) from %s as %s", len(files), target, result.id)
-    return result
+    return capture
 
 
 def _same_content(case: CaseWriter, files: list[dict[str, Any]]) -> None:

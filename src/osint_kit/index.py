@@ -12,6 +12,7 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .chain import GENESIS
@@ -144,7 +145,17 @@ def rebuild_index(case: CaseFolder) -> Path:
     return final
 
 
-def refresh_index(case: CaseFolder) -> None:
+@dataclass(frozen=True)
+class Appended:
+    """Events a writer has just appended, and the bytes of the log they took: the index
+    takes them as they are when they continue exactly where it stopped."""
+
+    start: int
+    end: int
+    events: list[Event]
+
+
+def refresh_index(case: CaseFolder, appended: Appended | None = None) -> None:
     """Bring the index up to the log's head; best effort, since it is only a view."""
     path = index_path(case)
     try:
@@ -159,7 +170,14 @@ def refresh_index(case: CaseFolder) -> None:
             stale = meta.get("index_version") != str(INDEX_VERSION) or offset < 0
             events: list[Event] = []
             if not stale:
-                events, end = case.log.read_from(offset)
+                if (
+                    appended is not None
+                    and appended.start == offset
+                    and appended.events[0].prev == meta.get("head_hash")
+                ):
+                    events, end = appended.events, appended.end  # not read back
+                else:
+                    events, end = case.log.read_from(offset)
                 stale = bool(events) and events[0].prev != meta.get("head_hash")
             if stale:
                 db.rollback()

@@ -268,6 +268,18 @@ def write_part(part: Path, data: bytes) -> None:
         raise StorageError(part, exc.strerror or str(exc)) from exc
 
 
+_buffers = threading.local()
+
+
+def _read_buffer() -> memoryview:
+    """This thread's read buffer, made once: a fresh 4 MiB buffer for each of thousands
+    of small files costs more (zeroing it) than hashing them."""
+    view: memoryview | None = getattr(_buffers, "view", None)
+    if view is None:
+        view = _buffers.view = memoryview(bytearray(CHUNK))
+    return view
+
+
 def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
     """SHA-256 and size of a regular file, read once in large chunks.
 
@@ -277,8 +289,7 @@ def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
     """
     h = hashlib.sha256()
     size = 0
-    buf = bytearray(CHUNK)
-    view = memoryview(buf)
+    view = _read_buffer()
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     fd = os.open(path, flags)
     try:
@@ -391,15 +402,19 @@ class BlobStore:
 
     def publish(self, staged: StagedBlob) -> StoredBlob:
         """Move a staged blob to its content address; idempotent for identical content."""
-        return self._place(staged, durable=True)
+        final, created = self._place(staged, durable=True)
+        return StoredBlob(staged.sha256, staged.size, Path(final), created)
 
-    def publish_many(self, staged: Sequence[StagedBlob]) -> list[StoredBlob]:
+    def publish_many(self, staged: Sequence[StagedBlob]) -> None:
         """Publish a batch: every rename first, then one flush for all the directories."""
         if len(staged) < 4:
-            return [self.publish(s) for s in staged]
+            for s in staged:
+                self.publish(s)
+            return
         shards: set[str] = set()
         try:
-            placed = [self._place(s, durable=False, shards=shards) for s in staged]
+            for s in staged:
+                self._place(s, durable=False, shards=shards)
         except BaseException:
             for s in staged:
                 s.release()
@@ -408,21 +423,22 @@ class BlobStore:
             sync_filesystem(self.root, [*map(Path, sorted(shards)), self.incoming_dir])
         except OSError as exc:
             raise StorageError(self.root, exc.strerror or str(exc)) from exc
-        return placed
 
     def _place(
         self, staged: StagedBlob, *, durable: bool, shards: set[str] | None = None
-    ) -> StoredBlob:
-        """Rename one part to its address. ``shards``: the shard folders a batch has
-        already seen (each is looked at once per batch, not once per blob)."""
+    ) -> tuple[str, bool]:
+        """Rename one part to its address: (that address, whether it is new there).
+        ``shards``: the shard folders a batch has already seen (each is looked at once
+        per batch, not once per blob). Paths are strings here: for thousands of blobs,
+        building Path objects took longer than the renames."""
         if not is_hex64(staged.sha256):
             raise ValueError(f"not a SHA-256 hex digest: {staged.sha256!r}")
         shard = f"{self.root}/sha256/{staged.sha256[:2]}"
         final = f"{shard}/{staged.sha256}"
         try:
-            if _file_kind(Path(final)) == "file":  # a link planted there is replaced
+            if _file_kind(final) == "file":  # a link planted there is replaced
                 staged.part.unlink(missing_ok=True)
-                return StoredBlob(staged.sha256, staged.size, Path(final), created=False)
+                return final, False
             if shards is None or shard not in shards:
                 if not os.path.isdir(shard):
                     os.makedirs(shard, exist_ok=True)
@@ -436,7 +452,7 @@ class BlobStore:
             if durable:
                 fsync_dir(Path(shard))
                 fsync_dir(self.incoming_dir)
-            return StoredBlob(staged.sha256, staged.size, Path(final), created=True)
+            return final, True
         except OSError as exc:
             raise StorageError(Path(final), exc.strerror or str(exc)) from exc
         finally:
@@ -567,7 +583,7 @@ def is_batch_lock(path: Path) -> bool:
     return path.name.endswith(LOCK_SUFFIX)
 
 
-def _file_kind(path: Path) -> str:
+def _file_kind(path: Path | str) -> str:
     """What ``path`` is: "file" (a regular file, links not followed), "gone", or else a
     description ("a FIFO")."""
     try:

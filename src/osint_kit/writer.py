@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from .errors import CaseExists, RecordedNotPublished, StorageError
 from .events import Event, EventDraft
 from .folder import SUBDIRS, CaseFolder, resolve_root, validate_case_id
 from .fsio import atomic_write, fsync_dir
-from .index import rebuild_index, refresh_index
+from .index import Appended, rebuild_index, refresh_index
 from .ledger import record_head
 from .store import StagedBlob
 
@@ -37,11 +37,16 @@ class CaseWriter(CaseFolder):
         *,
         publish: Sequence[StagedBlob] = (),
         keep_on_failure: bool = False,
+        before_write: Callable[[], object] | None = None,
     ) -> Event:
         """Append one event; then publish ``publish`` (blobs it names) and refresh views."""
-        return self.append_batch([draft], actor, publish=publish, keep_on_failure=keep_on_failure)[
-            0
-        ]
+        return self.append_batch(
+            [draft],
+            actor,
+            publish=publish,
+            keep_on_failure=keep_on_failure,
+            before_write=before_write,
+        )[0]
 
     def append_batch(
         self,
@@ -50,8 +55,10 @@ class CaseWriter(CaseFolder):
         *,
         publish: Sequence[StagedBlob] = (),
         keep_on_failure: bool = False,
+        before_write: Callable[[], object] | None = None,
     ) -> list[Event]:
         """Several events with one write and one fsync, then the blobs, then the views.
+        ``before_write``: see ``CustodyLog.append_batch``.
 
         The events are durable before any blob is published at its content address:
         a crash in between leaves staged parts that ``repair`` finishes, never a blob
@@ -62,7 +69,11 @@ class CaseWriter(CaseFolder):
         """
         try:
             events = self.log.append_batch(
-                drafts, actor, required=self.signatures_required, vouched=_vouched
+                drafts,
+                actor,
+                required=self.signatures_required,
+                vouched=_vouched,
+                before_write=before_write,
             )
         except BaseException:
             if not keep_on_failure:
@@ -75,8 +86,15 @@ class CaseWriter(CaseFolder):
                 self.store.publish_many(list(publish))
             except StorageError as exc:
                 raise RecordedNotPublished(events[-1].seq, exc.path, exc.reason) from exc
-        self.refresh()
+        self.refresh(appended=self._appended(events))
         return events
+
+    def _appended(self, events: list[Event]) -> Appended | None:
+        """This write as the index may take it without reading it back."""
+        span = self.log.last_span
+        if span is None or not events or span[2] != len(events):
+            return None  # a key's registration was written too: read it back
+        return Appended(span[0], span[1], events)
 
     @property
     def signatures_required(self) -> bool:
@@ -89,9 +107,10 @@ class CaseWriter(CaseFolder):
         if written is not None and written[0] is not None:
             record_head(written[0], self.id, written[1], written[2])
 
-    def refresh(self) -> None:
-        """Bring every derived view up to the log's head (best effort: they are views)."""
-        refresh_index(self)
+    def refresh(self, appended: Appended | None = None) -> None:
+        """Bring every derived view up to the log's head (best effort: they are views).
+        ``appended``: the events this writer just wrote, and where."""
+        refresh_index(self, appended)
 
     def rebuild(self) -> Path:
         """Rebuild the derived views from scratch; returns the index's path."""
