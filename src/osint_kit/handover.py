@@ -34,7 +34,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from .acquire import Artifact, discard, record_acquisition, record_failure
+from .acquire import Artifact, record_acquisition, record_failure
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
 from .errors import (
@@ -46,8 +46,8 @@ from .errors import (
 )
 from .examiner import Examiner
 from .exhibits import Capture
-from .importer import METHOD, _kind, _mtime, _open_source, check_source, media_type, stage_unchanged
-from .store import StagedBlob, StagingBatch, write_part
+from .importer import METHOD, _kind, _mtime, _open_source, check_source, media_type
+from .store import PartWriter, StagedBlob, StagingBatch, write_part
 from .writer import CaseWriter
 
 log = logging.getLogger("osint_kit")
@@ -173,7 +173,7 @@ def _hand_over(
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-sync")
     finishing: Future[None] | None = None
     try:
-        for done, (item, outcome) in enumerate(_stage_all(case, handed, batch), start=1):
+        for done, (item, outcome) in enumerate(_stage_all(handed, batch), start=1):
             if isinstance(outcome, ImportSourceError):
                 errors.append(outcome)
                 not_taken.append({"relative_path": item.relative, "why": outcome.reason})
@@ -213,8 +213,7 @@ def _hand_over(
     except BaseException as exc:
         if finishing is not None:
             wait([finishing])  # never unlink parts under a sync that is still running
-        batch.abandon()
-        discard(case, [a for a in artifacts if a.staged._batch is None])
+        batch.abandon()  # every part, taken or only reserved
         if isinstance(exc, OsintKitError):  # our side failed (a full disk): on the record
             record_failure(
                 case,
@@ -320,10 +319,11 @@ def _walk(top: Path) -> tuple[list[Handed], list[dict[str, str]]]:
     return found, skipped
 
 
-#: Files up to this size are read whole by worker threads and written into one batch
-#: made durable at once; larger ones are streamed and fsync'ed one by one.
+#: Files up to this size are read whole by a worker; larger ones are streamed by it in
+#: pieces of ``PIECE`` bytes. Either way they go into the one batch made durable at once.
 SMALL = 8 * 2**20
-#: How many small files are read ahead of the writing.
+PIECE = 4 * 2**20
+#: How many files are handed to the workers ahead of the one being recorded.
 AHEAD = 64
 #: Worker threads: hashing is fast (SHA-256 instructions), reading the source is not;
 #: four reads in flight keep a disk busier than two (docs/performance.md).
@@ -333,31 +333,26 @@ _Staged = tuple[StagedBlob, os.stat_result]
 
 
 def _stage_all(
-    case: CaseWriter, handed: list[Handed], batch: StagingBatch
+    handed: list[Handed], batch: StagingBatch
 ) -> Iterator[tuple[Handed, _Staged | ImportSourceError]]:
-    """Stage every file in order: small ones read and hashed by workers and written into
-    ``batch``, large ones streamed; a file that cannot be read or changed meanwhile comes
-    back as its error (nothing of it kept)."""
+    """Stage every file, in order, by worker threads that read, hash and write it into
+    ``batch``; a file that cannot be read or changed meanwhile comes back as its error
+    (nothing of it kept)."""
     with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="osint-kit-read") as pool:
         for start in range(0, len(handed), AHEAD):
             window = handed[start : start + AHEAD]
-            parts = [batch.reserve() if h.size <= SMALL else None for h in window]
+            parts = [batch.reserve() for _ in window]
             copies = [
-                pool.submit(_copy_small, h.path, part) if part is not None else None
+                pool.submit(_copy_small if h.size <= SMALL else _copy_large, h.path, part)
                 for h, part in zip(window, parts, strict=True)
             ]
             for item, part, copy in zip(window, parts, copies, strict=True):
                 try:
-                    if part is None or copy is None:
-                        fd, before = _open_source(item.path)
-                        staged = stage_unchanged(case, item.path, fd, before)
-                    else:
-                        digest, size, before = copy.result()
-                        staged = batch.added(part, digest, size)
+                    digest, size, before = copy.result()
                 except ImportSourceError as exc:
                     yield item, exc
                     continue
-                yield item, (staged, before)
+                yield item, (batch.added(part, digest, size), before)
 
 
 def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
@@ -371,12 +366,39 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
         except OSError as exc:
             raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
         after = os.fstat(f.fileno())
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
-        len(data) != before.st_size
-    ):
-        raise SourceChanged(path, "it changed while it was being copied; import it again")
+    _unchanged(path, before, after, len(data))
     write_part(part, data)
     return hashlib.sha256(data).hexdigest(), len(data), before
+
+
+def _copy_large(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
+    """Stream a large file into its batch part, hashing each piece as it is written;
+    refused (the part removed) when the file changed while it was read."""
+    fd, before = _open_source(path)
+    h = hashlib.sha256()
+    view = memoryview(bytearray(PIECE))
+    with os.fdopen(fd, "rb", buffering=0) as f, PartWriter(part) as out:
+        while True:
+            try:
+                n = f.readinto(view)
+            except OSError as exc:
+                raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
+            if not n:
+                break
+            h.update(view[:n])
+            out.write(view[:n])
+        after = os.fstat(f.fileno())
+        _unchanged(path, before, after, out.written)
+    return h.hexdigest(), out.written, before
+
+
+def _unchanged(path: Path, before: os.stat_result, after: os.stat_result, read: int) -> None:
+    """Refuse a file whose size or modification time moved while it was copied, or of
+    which not exactly its size was read: its hash would prove nothing."""
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
+        read != before.st_size
+    ):
+        raise SourceChanged(path, "it changed while it was being copied; import it again")
 
 
 def _describe(item: Handed, before: os.stat_result, staged: StagedBlob) -> dict[str, Any]:

@@ -14,9 +14,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import ImportSourceError, SourceChanged
-from .store import StagedBlob
-from .writer import CaseWriter
+from .errors import ImportSourceError
 
 log = logging.getLogger("osint_kit")
 
@@ -70,20 +68,3 @@ def _mtime(st: os.stat_result) -> str:
 def media_type(name: str) -> str:
     guessed, _ = mimetypes.guess_type(name, strict=False)
     return guessed or "application/octet-stream"
-
-
-def stage_unchanged(case: CaseWriter, path: Path, fd: int, before: os.stat_result) -> StagedBlob:
-    """Copy the open file ``fd`` into the store, hashing it; refused (and nothing kept)
-    when it cannot be read or changed while it was copied. Closes ``fd``."""
-    with os.fdopen(fd, "rb", buffering=0) as f:
-        try:
-            staged = case.store.stage(f)
-        except OSError as exc:
-            raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
-        after = os.fstat(f.fileno())
-    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or (
-        staged.size != before.st_size
-    ):
-        case.store.discard(staged)
-        raise SourceChanged(path, "it changed while it was being copied; import it again")
-    return staged

@@ -280,6 +280,44 @@ def _read_buffer() -> memoryview:
     return view
 
 
+class PartWriter:
+    """A batch's part (a name from ``StagingBatch.reserve``) written in pieces, for a
+    file too large to hold whole: not synced here (the batch's one sync does that), but
+    its writeback is started every ``WRITEBACK_EVERY`` bytes, so that sync waits for the
+    tail only and the page cache is not flooded. Errors are ``StorageError``s."""
+
+    def __init__(self, part: Path) -> None:
+        self.part = part
+        self.written = self._flushed = 0
+        try:
+            self._fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
+        except OSError as exc:
+            raise StorageError(part, exc.strerror or str(exc)) from exc
+
+    def write(self, chunk: memoryview | bytes) -> None:
+        try:
+            write_all(self._fd, chunk)
+            self.written += len(chunk)
+            if self.written - self._flushed >= WRITEBACK_EVERY:
+                os.posix_fadvise(
+                    self._fd, self._flushed, self.written - self._flushed, os.POSIX_FADV_DONTNEED
+                )
+                self._flushed = self.written
+        except OSError as exc:
+            raise StorageError(self.part, exc.strerror or str(exc)) from exc
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        self.close()
+        if kind is not None:
+            self.part.unlink(missing_ok=True)
+
+
 def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
     """SHA-256 and size of a regular file, read once in large chunks.
 
