@@ -301,6 +301,7 @@ class CustodyLog:
             if st.torn:
                 raise LogNeedsRepair(self.path, len(st.torn))
             sealed: list[dict[str, Any]] = []
+            made: list[Event] = []
             lines: list[bytes] = []
             seq, prev = st.seq, st.hash
             next_exhibit, next_capture = st.last_exhibit, st.last_capture
@@ -350,6 +351,23 @@ class CustodyLog:
                     event["signature"] = signer.sign(hsh)
                 lines.append(canonical_json(event, plain=plain) + b"\n")
                 sealed.append(event)
+                made.append(
+                    Event(  # as Event.from_json would read it back, without the parsing
+                        seq=seq,
+                        id=body["id"],
+                        time=body["time"],
+                        case=self.case_id,
+                        actor=dict(actor),
+                        action=draft.action,
+                        subjects=tuple(subjects),
+                        details=details,
+                        tool=dict(body["tool"]),
+                        digest=digest,
+                        prev=prev,
+                        hash=hsh,
+                        signature=event.get("signature"),
+                    )
+                )
                 prev = hsh
             payload = b"".join(lines)
             if before_write is not None:
@@ -368,8 +386,7 @@ class CustodyLog:
                 st.first_exhibit.setdefault(sha, label)
             if signer is not None:
                 st.keys[signer.key_id] = str(actor.get("id"))
-            events = [Event.from_json(e) for e in sealed]
-            return events[:asked]  # not the registration, if one was added
+            return made[:asked]  # not the registration, if one was added
 
     def _keep_public_key(self, key: str, pem: str) -> None:
         """``examiners/<key id>.pem``: a copy for readers; the event is the record."""

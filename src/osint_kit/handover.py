@@ -178,8 +178,8 @@ def _hand_over(
                 errors.append(outcome)
                 not_taken.append({"relative_path": item.relative, "why": outcome.reason})
             else:
-                staged, before = outcome
-                files.append(_describe(item, before, staged))
+                staged, entry = outcome
+                files.append(entry)
                 artifacts.append(
                     Artifact(staged, "original", files[-1]["media_type"], item.relative)
                 )
@@ -329,7 +329,8 @@ AHEAD = 64
 #: four reads in flight keep a disk busier than two (docs/performance.md).
 READERS = 4
 
-_Staged = tuple[StagedBlob, os.stat_result]
+#: A file staged, and what the event says of it.
+_Staged = tuple[StagedBlob, dict[str, Any]]
 
 
 def _stage_all(
@@ -342,17 +343,21 @@ def _stage_all(
         for start in range(0, len(handed), AHEAD):
             window = handed[start : start + AHEAD]
             parts = [batch.reserve() for _ in window]
-            copies = [
-                pool.submit(_copy_small if h.size <= SMALL else _copy_large, h.path, part)
-                for h, part in zip(window, parts, strict=True)
-            ]
+            copies = [pool.submit(_copy, h, part) for h, part in zip(window, parts, strict=True)]
             for item, part, copy in zip(window, parts, copies, strict=True):
                 try:
-                    digest, size, before = copy.result()
+                    digest, size, entry = copy.result()
                 except ImportSourceError as exc:
                     yield item, exc
                     continue
-                yield item, (batch.added(part, digest, size), before)
+                yield item, (batch.added(part, digest, size), entry)
+
+
+def _copy(item: Handed, part: Path) -> tuple[str, int, dict[str, Any]]:
+    """On a worker: copy one file into its part, and say what the event says of it."""
+    copy = _copy_small if item.size <= SMALL else _copy_large
+    digest, size, before = copy(item.path, part)
+    return digest, size, _describe(item, before, digest, size)
 
 
 def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
@@ -401,14 +406,14 @@ def _unchanged(path: Path, before: os.stat_result, after: os.stat_result, read: 
         raise SourceChanged(path, "it changed while it was being copied; import it again")
 
 
-def _describe(item: Handed, before: os.stat_result, staged: StagedBlob) -> dict[str, Any]:
+def _describe(item: Handed, before: os.stat_result, sha256: str, size: int) -> dict[str, Any]:
     """What the hand-over's event says of one file."""
     return {
         "relative_path": item.relative,
         "original_name": item.path.name,
         "original_path": str(item.path),  # absolute already
-        "size": staged.size,
-        "sha256": staged.sha256,
+        "size": size,
+        "sha256": sha256,
         "media_type": media_type(item.path.name),
         "modified": _mtime(before),
         "modified_ns": str(before.st_mtime_ns),  # JSON numbers stop at 2**53

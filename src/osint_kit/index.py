@@ -93,11 +93,9 @@ def _add(db: sqlite3.Connection, events: list[Event], blob_path: Callable[[str],
                     cap.seq,
                 ),
             )
-    for ex in exhibits_from_events(events, blob_path):
-        if ex.label in known:
-            continue
-        db.execute(
-            "INSERT INTO exhibits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    db.executemany(
+        "INSERT INTO exhibits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (
             (
                 ex.label,
                 ex.sha256,
@@ -110,8 +108,11 @@ def _add(db: sqlite3.Connection, events: list[Event], blob_path: Callable[[str],
                 ex.acquired_at,
                 ex.acquired_by,
                 ex.seq,
-            ),
-        )
+            )
+            for ex in exhibits_from_events(events, blob_path)
+            if ex.label not in known
+        ),
+    )
     add_texts(db, events, blob_path)
 
 
