@@ -116,6 +116,21 @@ def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
     assert report.kinds() <= {"interrupted-import"}, report.text()
     case.repair(examiner=EXAMINER)
     assert case.verify().ok and not list(incoming.glob("*.part"))
+    # Ctrl-C half way: the workers stop, every copy goes, nothing is left to repair.
+    events = len(case.events())
+    stopped = subprocess.Popen(
+        [CLI, "import", "W-1", "--from", str(big), "--handed-over-by", "W", *WHO, "--quiet"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(list(incoming.glob("*.part"))) < 3:
+        time.sleep(0.01)
+    stopped.send_signal(signal.SIGINT)
+    _, err = stopped.communicate(timeout=60)
+    assert stopped.returncode == 130, err
+    assert "Traceback" not in err
+    assert len(case.events()) == events and case.verify().ok
+    assert not [p for p in incoming.iterdir() if p.is_file()]  # no part, no batch lock
 
 
 def test_media_facts_for_every_picture_and_video_whatever_its_source(

@@ -25,7 +25,7 @@ import hashlib
 import logging
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -172,8 +172,9 @@ def _hand_over(
     batch = case.store.open_batch()
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-sync")
     finishing: Future[None] | None = None
+    staging = _stage_all(handed, batch)
     try:
-        for done, (item, outcome) in enumerate(_stage_all(handed, batch), start=1):
+        for done, (item, outcome) in enumerate(staging, start=1):
             if isinstance(outcome, ImportSourceError):
                 errors.append(outcome)
                 not_taken.append({"relative_path": item.relative, "why": outcome.reason})
@@ -211,6 +212,7 @@ def _hand_over(
     except RecordedNotPublished:
         raise  # on the record: the staged files stay for repair to finish the move
     except BaseException as exc:
+        staging.close()  # its workers done before their parts are removed
         if finishing is not None:
             wait([finishing])  # never unlink parts under a sync that is still running
         batch.abandon()  # every part, taken or only reserved
@@ -335,11 +337,12 @@ _Staged = tuple[StagedBlob, dict[str, Any]]
 
 def _stage_all(
     handed: list[Handed], batch: StagingBatch
-) -> Iterator[tuple[Handed, _Staged | ImportSourceError]]:
+) -> Generator[tuple[Handed, _Staged | ImportSourceError], None, None]:
     """Stage every file, in order, by worker threads that read, hash and write it into
     ``batch``; a file that cannot be read or changed meanwhile comes back as its error
     (nothing of it kept)."""
-    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="osint-kit-read") as pool:
+    pool = ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="osint-kit-read")
+    try:
         for start in range(0, len(handed), AHEAD):
             window = handed[start : start + AHEAD]
             parts = [batch.reserve() for _ in window]
@@ -351,6 +354,8 @@ def _stage_all(
                     yield item, exc
                     continue
                 yield item, (batch.added(part, digest, size), entry)
+    finally:  # stopped (Ctrl-C, an error): what has not started never does
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _copy(item: Handed, part: Path) -> tuple[str, int, dict[str, Any]]:
