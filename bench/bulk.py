@@ -55,17 +55,22 @@ def make_folder(root: Path, files: int, size: int) -> Path:
     return folder
 
 
-def hash_both_cores(folder: Path, files: int) -> float:
-    """``sha256sum`` of every file on both cores: ``xargs -P2`` hands each process at most
-    an eighth of the files (else 50 files would all go to one process, on one core)."""
+def over_every_file(folder: Path, files: int, command: str) -> float:
+    """Seconds for ``command`` run over every file under ``folder`` on both cores:
+    ``xargs -P2`` hands each process at most an eighth of the files (else 50 files
+    would all go to one process, on one core)."""
     per_call = max(1, min(256, files // 8))
     started = time.perf_counter()
     subprocess.run(
-        f"find {folder} -type f -print0 | xargs -0 -P2 -n {per_call} sha256sum > /dev/null",
+        f"find {folder} -type f -print0 | xargs -0 -P2 -n {per_call} {command} > /dev/null",
         shell=True,
         check=True,
     )
     return time.perf_counter() - started
+
+
+def hash_both_cores(folder: Path, files: int) -> float:
+    return over_every_file(folder, files, "sha256sum")
 
 
 def main() -> int:
@@ -145,14 +150,7 @@ def main() -> int:
 
         def blob_read() -> float:  # the disk's part alone: every blob read, nothing hashed
             settle(cold)
-            per_call = max(1, min(256, args.files // 8))
-            started = time.perf_counter()
-            subprocess.run(
-                f"find {blobs} -type f -print0 | xargs -0 -P2 -n {per_call} cat > /dev/null",
-                shell=True,
-                check=True,
-            )
-            return time.perf_counter() - started
+            return over_every_file(blobs, args.files, "cat")
 
         print("verification of that case", file=sys.stderr)
         checked = race(
