@@ -115,7 +115,6 @@ WRITERS = (
     "osint_kit.dispose",
     "osint_kit.handover",
     "osint_kit.media.collect",
-    "osint_kit.importer",
     "osint_kit.web.capture",
     "osint_kit.social.run",
     "osint_kit.bundle.build",

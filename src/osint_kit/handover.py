@@ -46,7 +46,15 @@ from .errors import (
 )
 from .examiner import Examiner
 from .exhibits import Capture
-from .importer import METHOD, _kind, _mtime, _open_source, check_source, media_type
+from .importer import (
+    METHOD,
+    check_source,
+    file_kind,
+    media_type,
+    modified_time,
+    nanosecond_time,
+    open_source,
+)
 from .store import PartWriter, StagedBlob, StagingBatch, write_part
 from .writer import CaseWriter
 
@@ -134,7 +142,7 @@ def import_folder(
         "folder": str(top),
         "listed": len(handed),
         "bytes": sum(h.size for h in handed),
-        "modified": _mtime(st),
+        "modified": modified_time(st),
     }
     return _hand_over(case, handed, skipped, source, top.name or str(top), intake)
 
@@ -317,7 +325,7 @@ def _walk(top: Path) -> tuple[list[Handed], list[dict[str, str]]]:
                 found.append(Handed(path, path.relative_to(top).as_posix(), st.st_size))
             else:
                 rel = path.relative_to(top).as_posix()
-                skipped.append({"path": rel, "why": _kind(st.st_mode)})
+                skipped.append({"path": rel, "why": file_kind(st.st_mode)})
     return found, skipped
 
 
@@ -369,7 +377,7 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Copy a small file into its batch part and hash it (on a worker: hashlib and the
     file calls let go of the GIL, so they run at once); refused when the file changed
     while it was read."""
-    fd, before = _open_source(path)
+    fd, before = open_source(path)
     with os.fdopen(fd, "rb", buffering=0) as f:
         try:
             data = f.read()
@@ -384,7 +392,7 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
 def _copy_large(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Stream a large file into its batch part, hashing each piece as it is written;
     refused (the part removed) when the file changed while it was read."""
-    fd, before = _open_source(path)
+    fd, before = open_source(path)
     h = hashlib.sha256()
     view = memoryview(bytearray(PIECE))
     with os.fdopen(fd, "rb", buffering=0) as f, PartWriter(part) as out:
@@ -420,15 +428,10 @@ def _describe(item: Handed, before: os.stat_result, sha256: str, size: int) -> d
         "size": size,
         "sha256": sha256,
         "media_type": media_type(item.path.name),
-        "modified": _mtime(before),
+        "modified": modified_time(before),
         "modified_ns": str(before.st_mtime_ns),  # JSON numbers stop at 2**53
-        "changed": _ctime(before),
+        "changed": nanosecond_time(before.st_ctime_ns),
     }
-
-
-def _ctime(st: os.stat_result) -> str:
-    moment = datetime.fromtimestamp(st.st_ctime_ns // 1_000_000_000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{st.st_ctime_ns % 1_000_000_000:09d}Z"
 
 
 def _read_metadata(artifacts: list[Artifact], files: list[dict[str, Any]]) -> None:

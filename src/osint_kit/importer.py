@@ -1,8 +1,8 @@
-"""``file.import``: reading a file handed over by a witness or a colleague.
+"""``file.import``: a file handed over by a witness or a colleague, as a source.
 
-A source is opened without following links and without blocking (a FIFO or device is
-refused before a byte is read), copied into the store while hashing, and checked not
-to have changed during the copy. ``handover.py`` makes a hand-over of them.
+A source is checked and opened without following links and without blocking (a FIFO
+or device is refused before a byte is read); ``handover.py`` copies and hashes it,
+and checks it did not change during the copy.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ log = logging.getLogger("osint_kit")
 METHOD = "file.import"
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
     for test, name in (
         (stat.S_ISDIR, "a directory (import the files inside it instead)"),
         (stat.S_ISLNK, "a symbolic link (import the file it points to, by its real path)"),
@@ -44,11 +44,11 @@ def check_source(path: Path) -> os.stat_result:
     except OSError as exc:
         raise ImportSourceError(path, exc.strerror or str(exc)) from None
     if not stat.S_ISREG(st.st_mode):
-        raise ImportSourceError(path, f"it is {_kind(st.st_mode)}")
+        raise ImportSourceError(path, f"it is {file_kind(st.st_mode)}")
     return st
 
 
-def _open_source(path: Path) -> tuple[int, os.stat_result]:
+def open_source(path: Path) -> tuple[int, os.stat_result]:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -56,13 +56,18 @@ def _open_source(path: Path) -> tuple[int, os.stat_result]:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):  # swapped between lstat and open
         os.close(fd)
-        raise ImportSourceError(path, f"it is {_kind(st.st_mode)}")
+        raise ImportSourceError(path, f"it is {file_kind(st.st_mode)}")
     return fd, st
 
 
-def _mtime(st: os.stat_result) -> str:
-    moment = datetime.fromtimestamp(st.st_mtime_ns // 1_000_000_000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{st.st_mtime_ns % 1_000_000_000:09d}Z"
+def modified_time(st: os.stat_result) -> str:
+    return nanosecond_time(st.st_mtime_ns)
+
+
+def nanosecond_time(ns: int) -> str:
+    """A file-system time (nanoseconds since the epoch) as RFC 3339 UTC, to the nanosecond."""
+    moment = datetime.fromtimestamp(ns // 1_000_000_000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
 
 
 def media_type(name: str) -> str:
