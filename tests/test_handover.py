@@ -174,3 +174,30 @@ def test_the_report_shows_paths_metadata_and_time_differences(case: Case, tmp_pa
     assert "Path in the hand-over" in page and "DCIM/100APPLE/IMG_0002.JPG" in page
     assert "DIFFERS: file time 2026-11-21T03:10:47" in page and "5 h 31 min later" in page
     assert "Technical metadata" in page and "Apple iPhone 14" in page
+
+
+def test_a_large_hand_over_prints_its_flagged_files_and_counts_the_rest(
+    root: Path, tmp_path: Path
+) -> None:
+    env = {**os.environ, "OSINT_KIT_CASES": str(root)}
+    subprocess.run(
+        [CLI, "case", "new", "W-2", "--title", "t", "--category", "crime-footage", *WHO,
+         "--authority", "A-1", "--approved-by", "Lt. X", "--approved-at", "2026-11-01"],
+        check=True, env=env, capture_output=True,
+    )  # fmt: skip
+    usb = make_witness_folder(tmp_path / "usb")
+    for n in range(60):
+        (usb.root / "Backup" / f"doc{n:02d}.txt").parent.mkdir(exist_ok=True)
+        (usb.root / "Backup" / f"doc{n:02d}.txt").write_text(f"note {n}")
+    done = subprocess.run(
+        [CLI, "import", "W-2", "--from", str(usb.root), "--handed-over-by", "W", *WHO],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    total = 60 + len(usb.files)
+    lines = done.stdout.splitlines()
+    shown = [line for line in lines if line.startswith("  E")]
+    assert "FILE TIME DIFFERS" in done.stdout  # a flagged file is never folded away
+    assert len(shown) == 20 + sum("FILE TIME DIFFERS" in line for line in shown)
+    assert f"  … {total - len(shown)} more file(s), each in the report" in done.stdout
+    assert lines[-1] == f"imported {total} file(s) into W-2 as C0001"

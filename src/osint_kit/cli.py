@@ -271,7 +271,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         "handed_over_by": args.handed_over_by,
         "note": args.note,
         "examiner": _examiner(args),
-        "progress": not args.quiet,
+        "progress": _bars(args),
     }
     if args.folder is not None:
         if args.files:
@@ -281,7 +281,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         cap = case.import_files(args.files, **shared)
     else:
         raise InvalidOption("FILE", "name the files to import, or a folder with --from DIR")
-    _print_handover(cap)
+    _print_handover(cap, case.id)
     cap.raise_for_status()
     taken = len(cap.record.get("files") or [])
     _out(f"imported {taken} file(s) into {case.id} as {cap.id}")
@@ -305,7 +305,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         examiner=_examiner(args),
         options=options,
         parallel=args.parallel,
-        progress=not args.quiet,
+        progress=_bars(args),
     )
     events = {e.seq: e for e in case.events()}
     by_label = {ex.label: ex for ex in case.exhibits()}
@@ -324,7 +324,13 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return EXIT_CAPTURE_FAILED if failed else 0
 
 
-def _print_handover(cap: Any) -> None:
+#: A hand-over of more files than this prints its flagged files and the first
+#: ``HANDOVER_SHOWN`` others, and counts the rest.
+HANDOVER_ALL = 50
+HANDOVER_SHOWN = 20
+
+
+def _print_handover(cap: Any, case_id: str) -> None:
     record = cap.record
     source = record.get("source") or {}
     _out(
@@ -332,9 +338,9 @@ def _print_handover(cap: Any) -> None:
         f"file(s), {source.get('bytes', 0):,} bytes, handed over by "
         f"{record.get('handed_over_by')}  [{cap.status}]"
     )
-    labels = iter(cap.exhibits)
-    for entry in record.get("files") or []:
-        label = next(labels, "?")
+    entries = record.get("files") or []
+    plain = folded = 0  # files shown without a flag, and files left out
+    for label, entry in zip(cap.exhibits, entries, strict=False):
         facts = entry.get("facts") or {}
         extra = []
         if facts.get("created"):
@@ -342,15 +348,23 @@ def _print_handover(cap: Any) -> None:
         if facts.get("gps"):
             extra.append(f"GPS {', '.join(str(x) for x in facts['gps'][:2])}")
         check = entry.get("time_check") or {}
+        flagged = bool(check.get("differs") or facts.get("problems"))
         if check.get("differs"):
             apart = describe_difference(float(check["difference_s"]))
             extra.append(f"FILE TIME DIFFERS: {apart} than the picture's own time")
         if facts.get("problems"):
             extra.append(f"unreadable as media: {facts['problems'][0]}")
+        if len(entries) > HANDOVER_ALL and not flagged:
+            if plain >= HANDOVER_SHOWN:
+                folded += 1
+                continue
+            plain += 1
         _out(
             f"  {label}  {entry.get('relative_path')}  {entry.get('size', 0):,} bytes"
             + (f"  ({'; '.join(extra)})" if extra else "")
         )
+    if folded > 0:
+        _out(f"  … {folded:,} more file(s), each in the report (osint-kit report {case_id})")
     for skipped in record.get("skipped") or []:
         _out(f"  skipped {skipped.get('path')}: {skipped.get('why')}")
     for missed in record.get("not_taken") or []:
@@ -371,7 +385,7 @@ def cmd_media(args: argparse.Namespace) -> int:
             cookies=args.cookies,
             format=args.format,
             capture_page=not args.no_page,
-            progress=not args.quiet,
+            progress=_bars(args),
         )
         why = f": {cap.reason}" if cap.reason else ""
         _out(f"{cap.id}  {cap.target}  [{cap.status}{why}]")
@@ -422,7 +436,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             settings=settings,
             options=_options(args.option or ()),
             examiner=_examiner(args),
-            progress=not args.quiet,
+            progress=_bars(args),
         ).raise_for_status()  # a failed run is recorded; its error sets the exit status
     except CollectionFailed as exc:
         recorded = getattr(exc.capture, "id", None)
@@ -569,8 +583,9 @@ def _certificate_options(p: argparse.ArgumentParser) -> None:
 
 
 def _bars(args: argparse.Namespace) -> bool:
-    """Progress bars of verify, export, report and bundle verify: on a terminal only (a
-    script's or CI's log keeps the report alone), and never with --quiet."""
+    """Progress bars (import, capture, collect, media, verify, export, report, bundle
+    verify): on a terminal only (a script's or CI's log keeps the report alone), and
+    never with --quiet."""
     return not args.quiet and sys.stderr.isatty()
 
 
