@@ -29,8 +29,8 @@ CASE_ID = "MP-2026-001"  # conftest's new_case
 WITNESS = "W. Bulk"
 WHO = ["--examiner-name", EXAMINER.name, "--examiner-id", EXAMINER.id]
 WHO += ["--examiner-agency", EXAMINER.agency]
-#: The folder: this many small files (32 to 96 KB, read by worker threads into one batch)
-#: and one over the 8 MiB above which a file is streamed and fsync'ed on its own.
+#: The folder: this many small files (32 to 96 KB, read whole by worker threads into one
+#: batch) and one over the 8 MiB above which a worker streams a file in pieces.
 SMALL_FILES = 400
 BIG = "d1/video.bin"  # sorted into the middle of the walk, not first or last
 #: What a killed folder import may leave: nothing a person did, only what repair handles.
@@ -330,3 +330,28 @@ def test_a_folder_import_beside_another_writer_loses_nothing(
     for exhibit in case.exhibits():
         assert sha256_of(exhibit.path) == exhibit.sha256, exhibit.label
         assert exhibit.path.stat().st_size == exhibit.size, exhibit.label
+
+
+@pytest.mark.timeout(60)
+def test_ctrl_c_while_publishing_leaves_the_recorded_hand_over_to_repair(
+    case: Case, root: Path, tmp_path: Path
+) -> None:
+    """SIGINT once blobs are being moved into place (the event is written): the parts not
+    yet moved must stay, for repair to finish the move, not be cleaned away."""
+    folder = tmp_path / "usb"
+    expected = fill_folder(folder, 7)
+    incoming = case.path / "blobs" / ".incoming"
+    run = subprocess.Popen(
+        import_command(folder, "interrupted"), env=cli_env(root), stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    wait_for(publishing_started(incoming), run)
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=30)
+    assert b"Traceback" not in err
+    [event] = handovers(case)  # the event was written before any blob was moved
+    report = case.verify()
+    assert report.kinds() <= IMPORT_RESIDUE, report.text()  # never blob-missing
+    case.repair(examiner=EXAMINER)
+    assert case.verify().ok and leftovers(case) == []
+    assert_whole(case, event, expected)

@@ -41,7 +41,6 @@ from .errors import (
     ImportSourceError,
     InvalidCaseField,
     OsintKitError,
-    RecordedNotPublished,
     SourceChanged,
 )
 from .examiner import Examiner
@@ -180,6 +179,7 @@ def _hand_over(
     batch = case.store.open_batch()
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-sync")
     finishing: Future[None] | None = None
+    writing: list[bool] = []  # set once the event is about to be written
     staging = _stage_all(handed, batch)
     try:
         for done, (item, outcome) in enumerate(staging, start=1):
@@ -214,15 +214,22 @@ def _hand_over(
             if failed is None:
                 raise error
             return replace(failed, error=error)
+        durable = finishing.result
+
+        def ready() -> None:  # called under the log's lock, just before the event is written
+            durable()
+            writing.append(True)
+
         result = record_acquisition(
-            case, artifacts, capture, actor, per_file=True, before_write=finishing.result
+            case, artifacts, capture, actor, per_file=True, before_write=ready
         )
-    except RecordedNotPublished:
-        raise  # on the record: the staged files stay for repair to finish the move
     except BaseException as exc:
         staging.close()  # its workers done before their parts are removed
         if finishing is not None:
             wait([finishing])  # never unlink parts under a sync that is still running
+        if writing:  # the event may be on the record (Ctrl-C while publishing, a full disk)
+            batch.leave()  # its parts stay: repair finishes the move, or removes them
+            raise
         batch.abandon()  # every part, taken or only reserved
         if isinstance(exc, OsintKitError):  # our side failed (a full disk): on the record
             record_failure(

@@ -246,6 +246,13 @@ class StagingBatch:
             raise StorageError(Path(self.incoming), exc.strerror or str(exc)) from exc
         self.lock.seal()
 
+    def leave(self) -> None:
+        """Drop the lock and leave every part where it is, for ``repair``: after the
+        event that names them may have been written, no part is removed here."""
+        for staged in self.staged:
+            staged._batch = None
+        self.lock.drop_all()
+
     def abandon(self) -> None:
         """Remove every part, registered or only reserved (a worker may have written it)."""
         for staged in self.staged:
