@@ -387,7 +387,7 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     fd, before = open_source(path)
     with os.fdopen(fd, "rb", buffering=0) as f:
         try:
-            data = f.read()
+            data = f.read(before.st_size + 1)  # one byte more tells a file that grew
         except OSError as exc:
             raise ImportSourceError(path, f"read failed: {exc.strerror or exc}") from None
         after = os.fstat(f.fileno())
@@ -412,6 +412,8 @@ def _copy_large(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
                 break
             h.update(view[:n])
             out.write(view[:n])
+            if out.written > before.st_size:  # still growing: never read to an end
+                break
         after = os.fstat(f.fileno())
         _unchanged(path, before, after, out.written)
     return h.hexdigest(), out.written, before
