@@ -11,12 +11,14 @@ they are. Pictures and videos get their technical metadata (``media.probe``), an
 photo's or video's own time (EXIF, QuickTime) is compared with its file time: a
 difference (a copy, a wrong camera clock, an edit) is shown, never corrected.
 
-Small files are read, hashed and written by worker threads into one staging batch
-made durable with one sync; large ones are streamed. The event is appended once, so
-the hand-over is recorded whole or not at all: a crash before the event leaves part
-files that ``repair`` removes (``verify`` reports them meanwhile). A file that cannot
-be read, or changes while it is copied, is not taken and is listed as such (the
-hand-over is then ``partial``), so one bad file does not cost the others.
+Worker threads read, hash and write every file (small ones whole, large ones in
+pieces) into one staging batch, made durable with one sync while the event is
+sealed; the event is written once that sync is done, so the hand-over is recorded
+whole or not at all. A crash before the event leaves part files that ``repair``
+removes (``verify`` reports them meanwhile); once the event may be written, the parts
+are never removed here, but left for ``repair`` to move into place. A file that
+cannot be read, or changes while it is copied, is not taken and is listed as such
+(the hand-over is then ``partial``), so one bad file does not cost the others.
 """
 
 from __future__ import annotations
@@ -37,12 +39,7 @@ from tqdm.auto import tqdm
 from .acquire import Artifact, record_acquisition, record_failure
 from .chain import as_event_value
 from .dates import parse_time_or_none, utc_now
-from .errors import (
-    ImportSourceError,
-    InvalidCaseField,
-    OsintKitError,
-    SourceChanged,
-)
+from .errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
 from .examiner import Examiner
 from .exhibits import Capture
 from .importer import (
