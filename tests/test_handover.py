@@ -77,15 +77,21 @@ def test_a_folder_import_refuses_what_is_not_a_folder(case: Case, tmp_path: Path
     assert len(case.events()) == 1
 
 
-def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
-    root: Path, tmp_path: Path
-) -> None:
+def new_case_from_the_cli(root: Path, case_id: str) -> dict[str, str]:
+    """A case made with ``osint-kit case new`` under ``root``; the environment to use."""
     env = {**os.environ, "OSINT_KIT_CASES": str(root)}
     subprocess.run(
-        [CLI, "case", "new", "W-1", "--title", "t", "--category", "crime-footage", *WHO,
+        [CLI, "case", "new", case_id, "--title", "t", "--category", "crime-footage", *WHO,
          "--authority", "A-1", "--approved-by", "Lt. X", "--approved-at", "2026-11-01"],
         check=True, env=env, capture_output=True,
     )  # fmt: skip
+    return env
+
+
+def test_the_cli_shows_the_hand_over_and_a_killed_one_is_repaired(
+    root: Path, tmp_path: Path
+) -> None:
+    env = new_case_from_the_cli(root, "W-1")
     usb = make_witness_folder(tmp_path / "usb")
     done = subprocess.run(
         [CLI, "import", "W-1", "--from", str(usb.root), "--handed-over-by", "W. Smith", *WHO],
@@ -179,12 +185,7 @@ def test_the_report_shows_paths_metadata_and_time_differences(case: Case, tmp_pa
 def test_a_large_hand_over_prints_its_flagged_files_and_counts_the_rest(
     root: Path, tmp_path: Path
 ) -> None:
-    env = {**os.environ, "OSINT_KIT_CASES": str(root)}
-    subprocess.run(
-        [CLI, "case", "new", "W-2", "--title", "t", "--category", "crime-footage", *WHO,
-         "--authority", "A-1", "--approved-by", "Lt. X", "--approved-at", "2026-11-01"],
-        check=True, env=env, capture_output=True,
-    )  # fmt: skip
+    env = new_case_from_the_cli(root, "W-2")
     usb = make_witness_folder(tmp_path / "usb")
     for n in range(60):
         (usb.root / "Backup" / f"doc{n:02d}.txt").parent.mkdir(exist_ok=True)
