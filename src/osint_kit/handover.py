@@ -228,7 +228,9 @@ def _hand_over(
             batch.leave()  # its parts stay: repair finishes the move, or removes them
             raise
         batch.abandon()  # every part, taken or only reserved
-        if isinstance(exc, OsintKitError):  # our side failed (a full disk): on the record
+        if isinstance(exc, OsintKitError) and not isinstance(exc, ImportSourceError):
+            # Our side failed (a full disk): on the record. (A source error reaches here
+            # only when recording the failed hand-over itself failed: not tried twice.)
             record_failure(
                 case,
                 {

@@ -64,8 +64,7 @@ def verify_case(
         identity = read_identity(case.path / "case.json")
     except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
         report.add("case-file", str(exc), path="case.json")
-    hashes = _BlobHashes(case, report)  # hashed on workers while the log is checked
-    try:
+    with _BlobHashes(case, report) as hashes:  # hashed on workers while the log is checked
         if _log_not_regular(case, report):
             _check_blobs(case, {}, report, hashes, log_missing=True, progress=progress)
             return report
@@ -79,8 +78,6 @@ def verify_case(
             return report
         heads, recorded, referenced, disposals = _check_log(case, report, identity, trust, progress)
         _check_blobs(case, referenced, report, hashes, progress=progress, disposals=disposals)
-    finally:
-        hashes.close()
     stamps = check_checkpoints(case, heads, report, tsa_ca)
     _keep_stamps(report, stamps, recorded)
     check_recorded_heads(recorded, heads, report)
