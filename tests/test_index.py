@@ -39,6 +39,12 @@ def test_index_follows_every_write_and_equals_a_rebuild(case: Case, files: dict[
     ]
     assert [r[0] for r in incremental["exhibits"]] == ["E0001", "E0002", "E0003"]
     assert [r[0] for r in incremental["captures"]] == ["C0001", "C0002"]
+    # Followed write by write (not rebuilt): it ends where the log ends, at its head.
+    db = sqlite3.connect(index)
+    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+    db.close()
+    assert int(meta["log_offset"]) == (case.path / "custody.jsonl").stat().st_size
+    assert meta["head_hash"] == case.log.head()[1]
     assert case.reindex() == index
     assert dump(index) == incremental
 
