@@ -366,7 +366,7 @@ def capture_html(c: Capture) -> str:
 
 
 class CaptureList(list[Capture]):
-    """What a batch (``capture_urls``, ``import_files``) returns: one row per capture, the
+    """What a batch (``capture_urls``) returns: one row per capture, the
     failures first in the count."""
 
     def _repr_html_(self) -> str:
