@@ -24,7 +24,7 @@ from typing import Any
 from timing import race, remove_tree, run_command, settle, write_random_file
 from workloads import MIB, OnRun, Scratch
 
-from osint_kit.bundle.verify import verify_bundle
+from osint_kit.disclosure.bundle.verify import verify_bundle
 
 #: export at most this many times the larger of ``cp`` + ``sync FILE`` and ``openssl dgst
 #: -sha256`` of the same bytes.

@@ -38,10 +38,10 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from workloads import Scratch
 
-import osint_kit.social.run as collect_module
-import osint_kit.social.telegram as telegram_module
+import osint_kit.acquire.social.run as collect_module
+import osint_kit.acquire.social.telegram as telegram_module
 from osint_kit import CollectSettings
-from osint_kit.social.snscrape_compat import snscrape_module
+from osint_kit.acquire.social.snscrape_compat import snscrape_module
 
 CHANNEL = "bench_channel"
 GOAL = 1.15  # issue 15: osint-kit collect at most 1.15x bare snscrape

@@ -5,7 +5,7 @@
 
 Measures, in one run on the same pictures:
 
-1. ``osint_kit.images.hash_bytes`` (pHash and dHash) on N photo-like JPEGs
+1. ``osint_kit.analysis.images.hash_bytes`` (pHash and dHash) on N photo-like JPEGs
    (1600x1200, quality 85) and N PNGs (800x600): pictures per second;
 2. the peer: what a hashing library does before its own arithmetic, Pillow's
    decode, greyscale and resize to 32x32 alone (``imagehash.phash`` is exactly
@@ -37,7 +37,7 @@ import numpy as np
 from PIL import Image
 
 from osint_kit import Authority, Case, Examiner
-from osint_kit.images import clusters_of, hash_bytes
+from osint_kit.analysis.images import clusters_of, hash_bytes
 
 OUT = Path(__file__).resolve().parent / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")

@@ -25,13 +25,13 @@ cases):
 
 Each run's result is checked: the file's size and SHA-256 (curl, yt-dlp), the
 capture's status and its exhibit's SHA-256 (osint-kit). One more osint-kit run is
-instrumented: functions of ``osint_kit.media.collect`` and the store are wrapped with
+instrumented: functions of ``osint_kit.acquire.media.collect`` and the store are wrapped with
 timers from here (nothing in ``src/`` changes), which says where the time goes.
 
 **Review.** A 60 s, 640x360, 25 fps H.264 + AAC video from ffmpeg's ``testsrc2`` whose
 picture changes (hue turned, colours inverted) every 5 s, so scene detection has 11
-cuts to find. Timed: ``osint_kit.media.probe.probe(path)`` and
-``osint_kit.media.review.keyframes(path, ...)``, and beside them bare ``ffprobe
+cuts to find. Timed: ``osint_kit.formats.probe.probe(path)`` and
+``osint_kit.formats.footage.keyframes(path, ...)``, and beside them bare ``ffprobe
 -show_format -show_streams`` and a bare ffmpeg scene-change pass
 (``select='eq(n,0)+gt(scene,0.3)'``: the first frame and every scene change,
 as JPEGs; ``keyframes`` does that, plus a probe and a perceptual hash per frame);
@@ -199,9 +199,9 @@ def _instrumented(download: Download) -> dict[str, float]:
     Nested phases are indented; their time is also in the phase above them."""
     from yt_dlp.downloader.http import HttpFD
 
-    import osint_kit.media.collect as collect
-    import osint_kit.media.probe as probe
-    import osint_kit.store as store
+    import osint_kit.acquire.media.collect as collect
+    import osint_kit.formats.probe as probe
+    import osint_kit.record.store as store
 
     patches: list[tuple[Any, str, str]] = [
         (collect._ReadOnly, "extract_info", "yt-dlp extract_info (finding formats)"),
@@ -305,14 +305,14 @@ def _best_of(fn: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
 
 
 def _keyframes_call(path: Path, out: Path) -> Callable[[], Any] | str:
-    """A call of ``osint_kit.media.review.keyframes`` on ``path``, or why there is none."""
+    """A call of ``osint_kit.formats.footage.keyframes`` on ``path``, or why there is none."""
     try:
-        from osint_kit.media import review
+        from osint_kit.formats import footage as review
     except ImportError as exc:
-        return f"osint_kit.media.review not importable: {exc}"
+        return f"osint_kit.formats.footage not importable: {exc}"
     fn = getattr(review, "keyframes", None)
     if fn is None:
-        return "osint_kit.media.review.keyframes does not exist"
+        return "osint_kit.formats.footage.keyframes does not exist"
     params = inspect.signature(fn).parameters
     kwargs: dict[str, Any] = {}
     for name in ("out", "out_dir", "dest", "folder", "directory"):
@@ -368,9 +368,9 @@ def measure_review(scratch: Scratch, seconds: int, repeat: int) -> dict[str, Any
     runs, found = _best_of(bare_scenes, repeat)
     record("bare ffmpeg scene pass (JPEGs)", runs, {"frames": found})
     try:
-        from osint_kit.media.probe import probe
+        from osint_kit.formats.probe import probe
     except ImportError as exc:
-        results["probe"] = f"osint_kit.media.probe not importable: {exc}"
+        results["probe"] = f"osint_kit.formats.probe not importable: {exc}"
     else:
         runs, _ = _best_of(lambda: probe(video), repeat)
         record("osint-kit probe(path)", runs)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit import Authority, Case, Examiner
-from osint_kit.index import index_path
+from osint_kit.analysis.index import index_path
 
 OUT = Path(__file__).resolve().parent / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")

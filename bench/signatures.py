@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit import Authority, Case, Examiner, TrustStore, create_signing_key
-from osint_kit.events import EventDraft
+from osint_kit.record.events import EventDraft
 
 OUT = Path(__file__).resolve().parent / "out"
 SIGNED_GOAL = 0.8

@@ -9,7 +9,7 @@ Measures, in one run on the same files:
    synthetic posts, against ``pandas.read_parquet`` of the same file (the peer), both
    with numpy dtypes and with ``dtype_backend="pyarrow"``; the issue's goal is at most
    1.2x the first;
-2. building the account network (``osint_kit.network.build_network``) from 3N
+2. building the account network (``osint_kit.analysis.network.build_network``) from 3N
    interactions read from ``interactions.parquet``: seconds and the process's peak
    memory (run in a child process each, so peaks do not mix).
 
@@ -37,8 +37,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from osint_kit import Authority, Case, Examiner
-from osint_kit.social.views import ACCOUNTS_SCHEMA, INTERACTIONS_SCHEMA, POSTS_SCHEMA
-from osint_kit.tables import FORMAT, MEDIA_SCHEMA
+from osint_kit.analysis.posts import ACCOUNTS_SCHEMA, INTERACTIONS_SCHEMA, POSTS_SCHEMA
+from osint_kit.analysis.tables import FORMAT, MEDIA_SCHEMA
 
 OUT = Path(__file__).resolve().parent / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")
@@ -162,7 +162,7 @@ def time_it(fn: Any, repeat: int) -> list[float]:
 _NETWORK = """
 import resource, sys, time
 import pyarrow.parquet as pq
-from osint_kit.network import build_network
+from osint_kit.analysis.network import build_network
 t0 = time.perf_counter()
 table = pq.read_table(sys.argv[1])
 t1 = time.perf_counter()

@@ -16,11 +16,11 @@ The fixture pages come from ``osint_kit_sandbox.site``. The long lazy-loading pa
 is made here (``LongLazySite``): 40 images over 20,000 px, half ``loading=lazy``,
 half set by an IntersectionObserver, each image answered after a short delay. On it,
 osint-kit is raced against bare Playwright doing the same scrolling (osint-kit's own
-``osint_kit.web.page.scroll``, told when requests are in flight by Playwright's
+``osint_kit.acquire.web.page.scroll``, told when requests are in flight by Playwright's
 request events) and against a plain loop that scrolls one viewport a step.
 
 One more run of osint-kit and of bare Playwright is instrumented: the functions of
-``osint_kit.web.capture`` / ``extract`` / ``proxy`` and the Playwright calls are
+``osint_kit.acquire.web.capture`` / ``extract`` / ``proxy`` and the Playwright calls are
 wrapped with timers from here (nothing in ``src/`` changes), which says how many
 milliseconds a page spends in each.
 """
@@ -62,13 +62,13 @@ from timing import Samples, race, remove_tree, settle
 from workloads import OnRun, Scratch, _goal
 
 from osint_kit import Case
-from osint_kit.store import BlobStore
-from osint_kit.web import capture as capture_mod
-from osint_kit.web import extract as extract_mod
-from osint_kit.web.browser import chromium_executable, launch_args
-from osint_kit.web.capture import CaptureOptions
-from osint_kit.web.page import scroll
-from osint_kit.web.proxy import RecordingProxy
+from osint_kit.acquire.web import capture as capture_mod
+from osint_kit.acquire.web import extract as extract_mod
+from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.page import scroll
+from osint_kit.acquire.web.proxy import RecordingProxy
+from osint_kit.formats.chromium import chromium_executable, launch_args
+from osint_kit.record.store import BlobStore
 from osint_kit_sandbox.site import serve
 
 #: The fixture pages, cycled to make the batch, with what each must give:

@@ -13,7 +13,7 @@ import bagit  # type: ignore[import-untyped]
 
 from conftest import EXAMINER
 from osint_kit import Case, ExportResult
-from osint_kit.bundle.bag import zip_folder
+from osint_kit.disclosure.bundle.bag import zip_folder
 
 
 def export(case: Case, dest: Path, **kwargs: Any) -> ExportResult:

@@ -21,8 +21,8 @@ from typing import Any
 import orjson
 
 from osint_kit import Case
-from osint_kit.chain import canonical_json, event_digest, link_hash
-from osint_kit.signing import REGISTERED, Signer, generate_key
+from osint_kit.record.chain import canonical_json, event_digest, link_hash
+from osint_kit.record.signing import REGISTERED, Signer, generate_key
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from osint_kit import Case, Examiner
-from osint_kit.chain import event_digest, link_hash
-from osint_kit.handover import import_files
+from osint_kit.acquire.handover.intake import import_files
+from osint_kit.record.chain import event_digest, link_hash
 
 
 def fill(

@@ -15,15 +15,9 @@ from hypothesis import strategies as st
 
 from conftest import AUTHORITY
 from forgeries import FORGERIES, Forgery, append_forged, events_of, reseal, write_events
-from osint_kit import (
-    Case,
-    Examiner,
-    SigningKeyRequired,
-    TrustStore,
-    create_signing_key,
-)
-from osint_kit.examiner import config_dir
-from osint_kit.signing import REGISTERED, generate_key, key_path
+from osint_kit import Case, Examiner, SigningKeyRequired, TrustStore, create_signing_key
+from osint_kit.record.examiner import config_dir
+from osint_kit.record.signing import REGISTERED, generate_key, key_path
 from osint_kit_sandbox.tsa import LocalTSA
 
 ALICE = Examiner(name="Alice Ray", id="A-1", agency="Example PD")
@@ -316,7 +310,7 @@ def test_thousands_of_signatures_are_checked_by_helper_processes(
     one bad signature among 1,500 is still found, at its line."""
     import threading
 
-    from osint_kit.events import EventDraft
+    from osint_kit.record.events import EventDraft
 
     create_signing_key(ALICE)
     case = Case.create(

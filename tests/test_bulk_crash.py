@@ -363,8 +363,8 @@ def test_a_blob_published_while_verify_lists_the_store_is_judged_not_missing(
     """Verification lists and hashes the store while it reads the log: a writer that
     records and publishes in between (its event read, its blob not listed) must not make
     its blob look missing. Driven through verify's own steps, in that order."""
-    from osint_kit.verification import VerificationReport
-    from osint_kit.verify import _BlobHashes, _check_blobs, _check_log
+    from osint_kit.integrity.verify import _BlobHashes, _check_blobs, _check_log
+    from osint_kit.record.findings import VerificationReport
 
     first, later = tmp_path / "first.bin", tmp_path / "later.bin"
     first.write_bytes(os.urandom(1000))

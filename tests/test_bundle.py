@@ -19,8 +19,8 @@ import bundles
 from bundles import rebag, rezip, unpack
 from conftest import EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Case, ExportResult, UnknownExhibit
-from osint_kit.bundle.bag import zip_folder
-from osint_kit.bundle.verify import verify_bundle
+from osint_kit.disclosure.bundle.bag import zip_folder
+from osint_kit.disclosure.bundle.verify import verify_bundle
 from osint_kit.errors import ExportRefused, OutputExists
 
 BIN = Path(sys.executable).parent

@@ -30,12 +30,12 @@ from hypothesis import strategies as st
 from bundles import edited, export, rebag, rezip, unpack
 from conftest import AUTHORITY, EXAMINER
 from osint_kit import Case, TrustStore, create_signing_key
-from osint_kit.bundle.verify import verify_bundle
-from osint_kit.chain import GENESIS, canonical_json, event_digest, link_hash
-from osint_kit.examiner import config_dir
-from osint_kit.signing import REGISTERED, generate_key
-from osint_kit.timestamp import TsaConfig
-from osint_kit.verification import VerificationReport
+from osint_kit.disclosure.bundle.verify import verify_bundle
+from osint_kit.record.chain import GENESIS, canonical_json, event_digest, link_hash
+from osint_kit.record.examiner import config_dir
+from osint_kit.record.findings import VerificationReport
+from osint_kit.record.signing import REGISTERED, generate_key
+from osint_kit.record.timestamp import TsaConfig
 from osint_kit_sandbox.tsa import LocalTSA
 
 EVENTS = "data/custody/events.jsonl"

@@ -25,8 +25,8 @@ import pytest
 from bundles import edited, export, unpack
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.bundle import sealed
-from osint_kit.bundle.verify import verify_bundle
+from osint_kit.disclosure.bundle import sealed
+from osint_kit.disclosure.bundle.verify import verify_bundle
 
 MARK = b"STORED-EXHIBIT-MARK"
 PHOTO = "data/exhibits/E0002/photo.jpg"

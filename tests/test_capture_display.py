@@ -19,8 +19,8 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.acquire import Artifact, record_acquisition, record_failure
-from osint_kit.capture_facts import CaptureFacts
+from osint_kit.folder.acquisition import Artifact, record_acquisition, record_failure
+from osint_kit.record.capture_facts import CaptureFacts
 
 CLI = str(Path(sys.executable).parent / "osint-kit")
 TLS_ERROR = "certificate verify failed: unable to get local issuer certificate (127.0.0.1)"

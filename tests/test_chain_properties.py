@@ -10,9 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osint_kit.chain import GENESIS, canonical_json, check_event_values, event_digest, link_hash
-from osint_kit.verification import VerificationReport
-from osint_kit.verify import check_log_lines
+from osint_kit.integrity.verify import check_log_lines
+from osint_kit.record.chain import (
+    GENESIS,
+    canonical_json,
+    check_event_values,
+    event_digest,
+    link_hash,
+)
+from osint_kit.record.findings import VerificationReport
 
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=12)
 scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | text
@@ -166,7 +172,7 @@ def test_the_fast_line_digest_is_the_reference_digest(value: Any, writer: str) -
     every non-ASCII character escaped), the fast digest of what it parses to is JCS's."""
     import rfc8785
 
-    from osint_kit.chain import line_digest, read_event_line
+    from osint_kit.record.chain import line_digest, read_event_line
 
     event = {"details": value, "seq": 1, "digest": "0" * 64, "signature": {"x": 1}}
     try:

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.timestamp import TsaConfig
+from osint_kit.record.timestamp import TsaConfig
 from osint_kit_sandbox.tsa import LocalTSA
 
 BIN = Path(sys.executable).parent
@@ -96,7 +96,7 @@ def test_cli_stamp(noted: Case, tsa: LocalTSA, examiner_env: object) -> None:
 def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
     noted: Case, tsa: LocalTSA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from osint_kit.bundle.verify import verify_bundle
+    from osint_kit.disclosure.bundle.verify import verify_bundle
 
     (tmp_path / "tip.txt").write_text("a tip\n")
     noted.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
@@ -144,8 +144,8 @@ def test_a_log_cut_below_a_bundles_head_is_caught(noted: Case, tmp_path: Path) -
 def test_a_signed_checkpoint_is_checked_against_the_registered_key(root: Path) -> None:
     from conftest import AUTHORITY
     from osint_kit import Examiner
-    from osint_kit.examiner import config_dir
-    from osint_kit.signing import generate_key
+    from osint_kit.record.examiner import config_dir
+    from osint_kit.record.signing import generate_key
 
     ann = Examiner(name="Ann", id="K-9", agency="PD")
     generate_key(config_dir(), ann.id, None, force=False)
@@ -166,7 +166,7 @@ def test_a_checkpoint_stopped_by_a_crash_is_crash_residue_and_repair_deals_with_
     """Files are written under pending names, the event appended, then the files moved:
     a crash leaves pending files, never a checkpoint file without its event (which is
     what removing the event looks like)."""
-    from osint_kit.checkpoint import pending_name
+    from osint_kit.folder.checkpoint import pending_name
 
     point = noted.stamp(examiner=EXAMINER)
     # A crash after the event, before the move:

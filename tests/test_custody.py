@@ -17,7 +17,7 @@ import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
 from osint_kit import Case, EventDraft, LogNeedsRepair, NewExhibit
-from osint_kit.verification import CRASH_RESIDUE
+from osint_kit.record.findings import CRASH_RESIDUE
 
 TESTS = Path(__file__).parent
 

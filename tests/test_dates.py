@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from osint_kit import InvalidTime, parse_time
-from osint_kit.dates import (
+from osint_kit.base.dates import (
     format_seconds,
     format_time,
     normalise_date_or_time,

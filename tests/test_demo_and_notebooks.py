@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 
 from conftest import last_event
 from osint_kit import Case, list_cases
-from osint_kit.bundle.verify import verify_bundle
+from osint_kit.disclosure.bundle.verify import verify_bundle
 
 ROOT = Path(__file__).parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

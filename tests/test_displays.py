@@ -14,7 +14,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.exhibits import CaptureList
+from osint_kit.record.exhibits import CaptureList
 from osint_kit_sandbox.platforms import FakePlatforms, synthetic_telegram_channel
 from social_helpers import settings_for
 
@@ -130,7 +130,7 @@ def test_long_lists_are_paged(case: Case, fake: FakePlatforms) -> None:
 def test_capture_records_of_the_wrong_shape_display_without_a_traceback(case: Case) -> None:
     """A plugin or a forger may write anything into a capture record: every display,
     the report and the CLI's log read it defensively."""
-    from osint_kit.events import EventDraft
+    from osint_kit.record.events import EventDraft
 
     odd = {
         "id": "C0009",

@@ -15,8 +15,15 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case, Event
-from osint_kit.derive import record_derived
-from osint_kit.dispose import (
+from osint_kit.analysis.derive import record_derived
+from osint_kit.errors import (
+    ExportRefused,
+    OutputExists,
+    RecordsRefused,
+    UnderLegalHold,
+    UnknownExhibit,
+)
+from osint_kit.lifecycle.dispose import (
     COMPLETED,
     INCOMPLETE,
     INTERRUPTED,
@@ -26,15 +33,8 @@ from osint_kit.dispose import (
     disposition_report,
     plan_disposal,
 )
-from osint_kit.errors import (
-    ExportRefused,
-    OutputExists,
-    RecordsRefused,
-    UnderLegalHold,
-    UnknownExhibit,
-)
-from osint_kit.records import close_case, lift_hold, place_hold
-from osint_kit.verification import CRASH_RESIDUE
+from osint_kit.lifecycle.records import close_case, lift_hold, place_hold
+from osint_kit.record.findings import CRASH_RESIDUE
 
 AUTH = "RM-2026-044"
 OFFICER = "R. Okafor, records officer"
@@ -261,7 +261,7 @@ def test_export_of_a_disposed_exhibit_is_refused(stocked: Case, tmp_path: Path) 
 CHILD = """
 import os, sys, time
 from osint_kit import Case, Examiner
-from osint_kit.dispose import dispose
+from osint_kit.lifecycle.dispose import dispose
 
 case = Case.open(sys.argv[1], root=sys.argv[2])
 who = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
@@ -352,7 +352,7 @@ def test_a_hold_placed_after_the_intent_stops_the_deletion(
     stocked: Case, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Someone places a hold between the disposition.started event and the deletion."""
-    import osint_kit.dispose as module
+    import osint_kit.lifecycle.dispose as module
 
     _close(stocked)
     real = module.carry_out

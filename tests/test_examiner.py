@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from osint_kit import Examiner, ExaminerNotConfigured, InvalidExaminer, resolve_examiner
-from osint_kit.examiner import config_path, save_examiner
+from osint_kit.record.examiner import config_path, save_examiner
 
 
 def test_nothing_set_is_refused_with_directions() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.verification import CRASH_RESIDUE
+from osint_kit.record.findings import CRASH_RESIDUE
 
 CHILD = """
 import sys

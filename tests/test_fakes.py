@@ -23,7 +23,7 @@ import pytest
 import requests
 import requests.adapters
 
-from osint_kit.social.snscrape_compat import snscrape_module
+from osint_kit.acquire.social.snscrape_compat import snscrape_module
 from osint_kit_sandbox.platforms import (
     FakePlatforms,
     synthetic_bluesky_actor,

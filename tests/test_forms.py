@@ -28,7 +28,7 @@ from osint_kit import (
     InvalidURL,
     verify_bundle,
 )
-from osint_kit.forms import Form, capture_form, collect_form, export_form, import_form
+from osint_kit.workbench.forms import Form, capture_form, collect_form, export_form, import_form
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.site import Site
 from social_helpers import exhibits_of, posts_of, settings_for

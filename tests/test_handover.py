@@ -145,7 +145,7 @@ def test_media_facts_for_every_picture_and_video_whatever_its_source(
     """Recorded by the hand-over (of a folder or of one file), or read from the blob once
     (an acquisition that recorded none) and kept in derived/; shown in case.media() and
     the exhibit table."""
-    from osint_kit.handover import import_files
+    from osint_kit.acquire.handover.intake import import_files
 
     usb = make_witness_folder(tmp_path / "usb")
     case.import_folder(usb.root, handed_over_by="W", examiner=EXAMINER, progress=False)

@@ -21,7 +21,7 @@ import pytest
 from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.errors import CorruptLog, LogNeedsRepair
-from osint_kit.signing import generate_key, key_path
+from osint_kit.record.signing import generate_key, key_path
 
 CLI = str(Path(sys.executable).parent / "osint-kit")
 WHO = ["--examiner-name", EXAMINER.name, "--examiner-id", EXAMINER.id]

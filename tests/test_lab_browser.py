@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
-from osint_kit import lab
 from osint_kit.errors import InvalidOption
-from osint_kit.folder import ENV_CASES
-from osint_kit.web.browser import ENV_CHROMIUM, launch_args
+from osint_kit.folder.read import ENV_CASES
+from osint_kit.formats.chromium import ENV_CHROMIUM, launch_args
+from osint_kit.workbench import lab
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "05-case-review.ipynb"

@@ -84,7 +84,7 @@ def test_dash_keeps_video_and_audio_apart_and_the_manifest(case: Case, host: Vid
     assert merged.details["derived"]["inputs"] == sorted(roles["video"] + roles["audio"])
     copy = case.exhibit(merged.exhibits[0])
     assert copy.role == "review-copy"
-    from osint_kit.media.probe import probe
+    from osint_kit.formats.probe import probe
 
     facts = probe(copy.path)
     assert facts.video_codec and facts.audio_codec and facts.readable

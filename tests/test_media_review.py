@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from osint_kit.analysis.images import distance, hash_bytes, to_hex
 from osint_kit.errors import InvalidOption, MediaUnreadable, OutputExists, ToolMissing
-from osint_kit.images import distance, hash_bytes, to_hex
-from osint_kit.media.review import (
+from osint_kit.formats.footage import (
     LABEL_H,
     PAD,
     TITLE_H,

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case, InvalidOption
-from osint_kit.network import (
+from osint_kit.analysis.network import (
     groups,
     most_active,
     most_targeted,

@@ -16,12 +16,12 @@ from tqdm import tqdm
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.bundle.build import export_bundle
-from osint_kit.bundle.layout import MARKING
-from osint_kit.bundle.verify import verify_bundle
-from osint_kit.printing import STAGES, print_pdf
-from osint_kit.provenance import render
-from osint_kit.verify import verify_case
+from osint_kit.disclosure.bundle.build import export_bundle
+from osint_kit.disclosure.bundle.layout import MARKING
+from osint_kit.disclosure.bundle.verify import verify_bundle
+from osint_kit.disclosure.provenance import render
+from osint_kit.formats.pdf import STAGES, print_pdf
+from osint_kit.integrity.verify import verify_case
 
 #: Three small files: the blob store then holds 60 bytes, printed exactly.
 SMALL = {"a.txt": b"x" * 10, "b.txt": b"y" * 20, "c.txt": b"z" * 30}

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import CHECKPOINT, EXAMINER, last_event
 from osint_kit import Capture, Case, TsaConfig
-from osint_kit.bundle.layout import MARKING
-from osint_kit.provenance import ProvenanceReport, render
-from osint_kit.verify import verify_case
+from osint_kit.disclosure.bundle.layout import MARKING
+from osint_kit.disclosure.provenance import ProvenanceReport, render
+from osint_kit.integrity.verify import verify_case
 from osint_kit_sandbox.demo import make_png
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.tsa import LocalTSA
@@ -37,7 +37,7 @@ def with_photo(case: Case, tmp_path: Path) -> Case:
 def _open_in_chromium(page_file: Path, shot: Path) -> str:
     from playwright.sync_api import sync_playwright
 
-    from osint_kit.web.browser import chromium_executable, launch_args
+    from osint_kit.formats.chromium import chromium_executable, launch_args
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_executable(), args=launch_args())

@@ -11,9 +11,8 @@ import pytest
 from conftest import EXAMINER, new_case
 from osint_kit import Case
 from osint_kit.errors import InvalidOption, InvalidSchedule, RecordsRefused, UnderLegalHold
-from osint_kit.events import EventDraft
-from osint_kit.folder import CATEGORIES as CASE_CATEGORIES
-from osint_kit.records import (
+from osint_kit.folder.read import CATEGORIES as CASE_CATEGORIES
+from osint_kit.lifecycle.records import (
     RecordsState,
     cases_due,
     close_case,
@@ -22,7 +21,7 @@ from osint_kit.records import (
     reopen_case,
     require_disposable,
 )
-from osint_kit.retention import (
+from osint_kit.lifecycle.retention import (
     CATEGORIES,
     ENV_RETENTION,
     Period,
@@ -30,6 +29,7 @@ from osint_kit.retention import (
     default_schedule,
     example_schedule,
 )
+from osint_kit.record.events import EventDraft
 
 RULES = {
     "missing-person": ("P90D", "review"),

@@ -14,9 +14,9 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import SEARCH_SCHEMA, Case, InvalidOption
-from osint_kit.fulltext import MAX_TEXT_CHARS
-from osint_kit.index import INDEX_VERSION, index_path
-from osint_kit.search import PATTERNS
+from osint_kit.analysis.fulltext import MAX_TEXT_CHARS
+from osint_kit.analysis.index import INDEX_VERSION, index_path
+from osint_kit.analysis.search import PATTERNS
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.site import serve
 from social_helpers import BIN, settings_for

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import AUTHORITY
 from osint_kit import Case, Examiner
-from osint_kit.chain import event_digest, link_hash
-from osint_kit.examiner import config_dir
-from osint_kit.signing import REGISTERED, generate_key
+from osint_kit.record.chain import event_digest, link_hash
+from osint_kit.record.examiner import config_dir
+from osint_kit.record.signing import REGISTERED, generate_key
 
 ALICE = Examiner(name="Alice Ray", id="A-1", agency="Example PD")
 BOB = Examiner(name="Bob Lee", id="B-2", agency="Example PD")
@@ -44,7 +44,7 @@ def _lines(case: Case) -> list[dict]:
 
 
 def _write(case: Case, events: list[dict]) -> None:
-    from osint_kit.chain import canonical_json
+    from osint_kit.record.chain import canonical_json
 
     case.log.path.chmod(0o644)
     case.log.path.write_bytes(b"".join(canonical_json(e) + b"\n" for e in events))
@@ -136,7 +136,7 @@ def test_a_rewritten_log_resigned_with_an_unregistered_key(
 
 
 def test_a_passphrase_protects_the_key(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
-    from osint_kit.signing import KeyUnavailable
+    from osint_kit.record.signing import KeyUnavailable
 
     generate_key(config_dir(), ALICE.id, "correct horse", force=False)
     with pytest.raises(KeyUnavailable, match="OSINT_KIT_KEY_PASSPHRASE"):
@@ -153,8 +153,8 @@ def test_a_bundle_carries_the_keys_and_its_signatures_are_checked(
 ) -> None:
     import zipfile
 
-    from osint_kit.bundle.bag import zip_folder
-    from osint_kit.bundle.verify import verify_bundle
+    from osint_kit.disclosure.bundle.bag import zip_folder
+    from osint_kit.disclosure.bundle.verify import verify_bundle
 
     result = signed_case.export_bundle(
         tmp_path / "b.zip", authorization="DA-1", recipient="DA", exhibits=["E0001"], examiner=ALICE
@@ -181,7 +181,7 @@ def test_cli_examiner_init_makes_a_private_key_only_its_owner_reads(examiner_env
     import os
     import stat
 
-    from osint_kit.signing import key_path
+    from osint_kit.record.signing import key_path
 
     cmd = [str(Path(sys.executable).parent / "osint-kit"), "examiner", "init"]
     r = subprocess.run(cmd, capture_output=True, text=True)

@@ -24,7 +24,7 @@ from osint_kit import (
     PlatformUnreachable,
     UnexpectedResponse,
 )
-from osint_kit.social.post import Post
+from osint_kit.record.post import Post
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, exhibits_of, posts_of, settings_for, warc_records, warcio_check
 
@@ -254,7 +254,7 @@ def test_retired_platforms_fail_clearly_and_on_the_record(case: Case, platform: 
 
 
 def test_post_fingerprint_ignores_counts_but_not_text() -> None:
-    from osint_kit.social.post import Author
+    from osint_kit.record.post import Author
 
     a = Post(
         "telegram", "1", "u", Author("c"), "2026-01-01T00:00:00Z", "hello", counts={"views": 1}
@@ -291,7 +291,7 @@ def test_snscrape_imports_without_the_api_python_3_12_removed(tmp_path: Path) ->
             print("plain import fails:", exc)
         for name in [m for m in sys.modules if m.startswith("snscrape.modules")]:
             del sys.modules[name]
-        from osint_kit.social.snscrape_compat import snscrape_module
+        from osint_kit.acquire.social.snscrape_compat import snscrape_module
         tg = snscrape_module("telegram")
         md = snscrape_module("mastodon")
         print("ok", tg.TelegramChannelScraper.name, md.MastodonProfileScraper.name)
@@ -505,7 +505,7 @@ def test_bluesky_server_error_on_the_second_page_keeps_the_first(
     [("7", 7.0), ("0", 0.0), (None, None), ("soon", None), ("Wed, 25 Nov 2026 10:00:30 GMT", 30.0)],
 )
 def test_retry_after_as_seconds_or_a_date(value: str | None, seconds: float | None) -> None:
-    from osint_kit.social.http import retry_after_seconds
+    from osint_kit.acquire.social.http import retry_after_seconds
 
     now = datetime(2026, 11, 25, 10, 0, 0, tzinfo=UTC)
     assert retry_after_seconds(value, now) == seconds
@@ -514,8 +514,8 @@ def test_retry_after_as_seconds_or_a_date(value: str | None, seconds: float | No
 def test_a_library_that_tries_to_write_is_stopped_before_anything_leaves(
     fake: FakePlatforms,
 ) -> None:
+    from osint_kit.acquire.social.http import PlatformHTTP
     from osint_kit.errors import WriteRefused
-    from osint_kit.social.http import PlatformHTTP
 
     http = PlatformHTTP(settings_for(fake))
     with pytest.raises(WriteRefused, match="read-only"):

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Capture, Case
-from osint_kit.social.post import account_key
+from osint_kit.record.post import account_key
 from osint_kit_sandbox.platforms import FakePlatforms
 from recordings import cassette, serve_fosstodon
 from social_helpers import exhibits_of, posts_of, settings_for
@@ -432,7 +432,7 @@ def test_real_bluesky_feed_mentions_replies_and_quotes_by_did(
 
 def test_the_reply_network_of_recorded_real_pages(fake: FakePlatforms, case: Case) -> None:
     """The network of what fosstodon.org really answered: one edge per named reply."""
-    from osint_kit.network import most_targeted
+    from osint_kit.analysis.network import most_targeted
 
     acct, _ = serve_fosstodon(fake)
     collect(case, fake, f"mastodon:@{acct['username']}@fosstodon.org")

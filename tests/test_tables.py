@@ -13,7 +13,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case
-from osint_kit.tables import MEDIA_FACTS_SCHEMA, MEDIA_SCHEMA, SCHEMAS
+from osint_kit.analysis.tables import MEDIA_FACTS_SCHEMA, MEDIA_SCHEMA, SCHEMAS
 from osint_kit_sandbox.demo import make_png
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
@@ -143,7 +143,7 @@ def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
     ],
 )
 def test_a_broken_post_record_is_skipped_or_read_never_a_crash(case: Case, record: bytes) -> None:
-    from osint_kit.acquire import Artifact, record_acquisition
+    from osint_kit.folder.acquisition import Artifact, record_acquisition
 
     staged = case.store.stage_bytes(record)
     capture = {"method": "social.telegram", "target": "telegram:x", "platform": "telegram"}

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import TIMELINE_SCHEMA, Case, InvalidOption
-from osint_kit.timeline import activity
+from osint_kit.analysis.timeline import activity
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from osint_kit.timestamp import TimestampError, TsaConfig, request_token, verify_token
+from osint_kit.record.timestamp import TimestampError, TsaConfig, request_token, verify_token
 from osint_kit_sandbox.tsa import LocalTSA, serve_tsa
 
 CHECKPOINT = b'{"case":"MP-2026-001","seq":42,"hash":"' + b"ab" * 32 + b'"}'

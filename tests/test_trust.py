@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from osint_kit.errors import InvalidKey, InvalidTrustStore
-from osint_kit.examiner import Examiner, config_path, create_signing_key, save_examiner
-from osint_kit.signing import key_id, public_pem
-from osint_kit.trust import (
+from osint_kit.record.examiner import Examiner, config_path, create_signing_key, save_examiner
+from osint_kit.record.signing import key_id, public_pem
+from osint_kit.record.trust import (
     ENV_TRUST,
     TrustedKey,
     TrustStore,

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint, new_case
 from osint_kit import Capture, Case, InvalidOption, InvalidURL
-from osint_kit.web.capture import CaptureOptions
+from osint_kit.acquire.web.capture import CaptureOptions
 from osint_kit_sandbox.site import PHOTO, Site, serve
 from osint_kit_sandbox.testca import TestCA, make_ca
 
@@ -167,8 +167,8 @@ def test_the_wacz_passes_wacz_validate_and_lists_the_page(
 def test_wacz_packing_is_deterministic() -> None:
     from datetime import UTC, datetime
 
-    from osint_kit.web.wacz import pack_wacz
-    from osint_kit.web.warc import Exchange, write_warc
+    from osint_kit.formats.wacz import pack_wacz
+    from osint_kit.formats.warc import Exchange, write_warc
 
     when = datetime(2026, 11, 25, 1, 2, 3, tzinfo=UTC)
     ex = Exchange(

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import EXAMINER
 from osint_kit import Case, LogNeedsRepair, OutputExists, RecordedNotPublished
-from osint_kit.acquire import Artifact, record_acquisition
+from osint_kit.folder.acquisition import Artifact, record_acquisition
 
 
 def _stage(case: Case, data: bytes) -> Artifact:

@@ -3,14 +3,35 @@
 Notebooks and the CLI use only what ``__all__`` lists.
 """
 
-from .bundle.build import ExportPlan, ExportResult
-from .bundle.verify import verify_bundle
-from .case import Authority, Case, CaseSummary, create_case, list_cases, open_case
-from .chain import canonical_json, event_digest, link_hash
-from .checkpoint import Checkpoint
-from .dates import parse_time
-from .dispose import DispositionPlan, DispositionReport
-from .errors import (
+from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
+from osint_kit.acquire.social.base import CollectionRun, Collector, CollectorOption, Target
+from osint_kit.acquire.social.registry import broken_collectors, collectors
+from osint_kit.acquire.social.settings import CollectSettings
+from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.analysis.images import (
+    CLUSTERS_SCHEMA,
+    IMAGE_HASHES_SCHEMA,
+    ImageHashList,
+    RepeatedImages,
+)
+from osint_kit.analysis.posts import (
+    ACCOUNTS_SCHEMA,
+    INTERACTIONS_SCHEMA,
+    POSTS_SCHEMA,
+    AccountList,
+    InteractionList,
+    PostList,
+)
+from osint_kit.analysis.search import PATTERNS as SEARCH_PATTERNS
+from osint_kit.analysis.search import SEARCH_SCHEMA, SearchHits
+from osint_kit.analysis.timeline import TIMELINE_SCHEMA, TimelineList
+from osint_kit.base.dates import parse_time
+from osint_kit.base.labels import label_runs
+from osint_kit.case.core import Authority, Case, CaseSummary, create_case, list_cases, open_case
+from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult
+from osint_kit.disclosure.bundle.verify import verify_bundle
+from osint_kit.disclosure.provenance import ProvenanceReport
+from osint_kit.errors import (
     EXIT_INTERRUPTED,
     EXIT_MEANING,
     EXIT_STATUS,
@@ -64,41 +85,37 @@ from .errors import (
     WriteRefused,
     exit_status,
 )
-from .events import Event, EventDraft, NewExhibit, Subject
-from .examiner import Examiner, SigningKey, create_signing_key, resolve_examiner, save_examiner
-from .examiner import config_path as examiner_config_path
-from .exhibits import Capture, CaptureList, Exhibit, ExhibitList
-from .folder import CATEGORIES
-from .folder import resolve_root as cases_root
-from .images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, ImageHashList, RepeatedImages
-from .lab import main as run_lab
-from .labels import label_runs
-from .media.collect import FORMAT as MEDIA_FORMAT
-from .media.summary import describe_difference
-from .provenance import ProvenanceReport
-from .records import Due, DueList, Hold, RecordsState, cases_due
-from .repair import RepairReport
-from .retention import RetentionRule, RetentionSchedule, default_schedule
-from .search import PATTERNS as SEARCH_PATTERNS
-from .search import SEARCH_SCHEMA, SearchHits
-from .social.base import CollectionRun, Collector, CollectorOption, Target
-from .social.post import Author, Media, Post
-from .social.registry import broken_collectors, collectors
-from .social.settings import CollectSettings
-from .social.views import (
-    ACCOUNTS_SCHEMA,
-    INTERACTIONS_SCHEMA,
-    POSTS_SCHEMA,
-    AccountList,
-    InteractionList,
-    PostList,
+from osint_kit.folder.checkpoint import Checkpoint
+from osint_kit.folder.read import CATEGORIES
+from osint_kit.folder.read import resolve_root as cases_root
+from osint_kit.formats.media_summary import describe_difference
+from osint_kit.integrity.repair import RepairReport
+from osint_kit.lifecycle.dispose import DispositionPlan, DispositionReport
+from osint_kit.lifecycle.records import Due, DueList, Hold, RecordsState, cases_due
+from osint_kit.lifecycle.retention import RetentionRule, RetentionSchedule, default_schedule
+from osint_kit.record.chain import canonical_json, event_digest, link_hash
+from osint_kit.record.events import Event, EventDraft, NewExhibit, Subject
+from osint_kit.record.examiner import (
+    Examiner,
+    SigningKey,
+    create_signing_key,
+    resolve_examiner,
+    save_examiner,
 )
-from .timeline import TIMELINE_SCHEMA, TimelineList
-from .timestamp import TsaConfig, tsa_config
-from .trust import TrustedKey, TrustStore, resolve_trust, save_trust_path, trust_store_path
-from .verification import KeyUse, Problem, VerificationReport
-from .version import __version__
-from .web.capture import CaptureOptions
+from osint_kit.record.examiner import config_path as examiner_config_path
+from osint_kit.record.exhibits import Capture, CaptureList, Exhibit, ExhibitList
+from osint_kit.record.findings import KeyUse, Problem, VerificationReport
+from osint_kit.record.post import Author, Media, Post
+from osint_kit.record.timestamp import TsaConfig, tsa_config
+from osint_kit.record.trust import (
+    TrustedKey,
+    TrustStore,
+    resolve_trust,
+    save_trust_path,
+    trust_store_path,
+)
+from osint_kit.version import __version__
+from osint_kit.workbench.lab import main as run_lab
 
 __all__ = [
     "ACCOUNTS_SCHEMA",
@@ -239,6 +256,6 @@ __all__ = [
 ]
 
 # In a notebook, an osint-kit error shows as one readable message (notebook.py).
-from .notebook import install as _install_notebook_errors
+from osint_kit.workbench.notebook import install as _install_notebook_errors
 
 _install_notebook_errors()

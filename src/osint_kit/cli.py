@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import (
+from osint_kit import (
     CATEGORIES,
     EXIT_INTERRUPTED,
     EXIT_MEANING,

@@ -16,8 +16,13 @@ compares with earlier runs, downloads media and records; the plugin never
 writes to the case.
 """
 
-from .dates import format_seconds, parse_time
-from .errors import (
+from osint_kit.acquire.social.base import CollectionRun, Collector, CollectorOption, Target
+from osint_kit.acquire.social.failures import for_status, from_exception, json_body
+from osint_kit.acquire.social.http import PlatformHTTP
+from osint_kit.acquire.social.registry import GROUP as ENTRY_POINT_GROUP
+from osint_kit.acquire.social.settings import CollectSettings
+from osint_kit.base.dates import format_seconds, parse_time
+from osint_kit.errors import (
     AccountNotFound,
     CollectionFailed,
     InvalidTarget,
@@ -27,12 +32,7 @@ from .errors import (
     TimedOut,
     UnexpectedResponse,
 )
-from .social.base import CollectionRun, Collector, CollectorOption, Target
-from .social.failures import for_status, from_exception, json_body
-from .social.http import PlatformHTTP
-from .social.post import Author, Media, Post
-from .social.registry import GROUP as ENTRY_POINT_GROUP
-from .social.settings import CollectSettings
+from osint_kit.record.post import Author, Media, Post
 
 __all__ = [
     "ENTRY_POINT_GROUP",

@@ -1,0 +1,2 @@
+"""Acquisition jobs: files handed over, web pages, social posts, video.
+"""

@@ -1,0 +1,2 @@
+"""Files handed over (witness footage, tips, a camera roll): one acquisition each.
+"""

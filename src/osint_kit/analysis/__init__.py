@@ -1,0 +1,2 @@
+"""Analysis of what a case holds: tables, networks, timelines, search, pictures.
+"""

@@ -1,0 +1,2 @@
+"""The ``Case`` facade that notebooks and the command line use.
+"""

@@ -1,0 +1,2 @@
+"""What leaves the case, authorised and recorded: evidence bundles, the provenance report.
+"""

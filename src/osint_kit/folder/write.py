@@ -1,0 +1,168 @@
+"""The one way to write to a case: ``CaseWriter.append``.
+
+Every module that writes (acquisition, import, web capture, social collection,
+bundle export, checkpoints, repair, notes, verification records) takes a
+``CaseWriter``, never the ``Case`` facade. ``append`` seals the events onto the
+chain (signing them when the examiner has a key) with one durable write,
+publishes the blobs they name, then refreshes every derived view, so no writer
+can forget a step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from osint_kit.analysis.index import Appended, rebuild_index, refresh_index
+from osint_kit.base.files import atomic_write, fsync_dir
+from osint_kit.errors import CaseExists, RecordedNotPublished, StorageError
+from osint_kit.folder.read import SUBDIRS, CaseFolder, resolve_root, validate_case_id
+from osint_kit.record.events import Event, EventDraft
+from osint_kit.record.ledger import record_head
+from osint_kit.record.store import StagedBlob
+
+
+class CaseWriter(CaseFolder):
+    """A case folder opened for writing."""
+
+    def append(
+        self,
+        draft: EventDraft,
+        actor: dict[str, Any],
+        *,
+        publish: Sequence[StagedBlob] = (),
+        keep_on_failure: bool = False,
+        before_write: Callable[[], object] | None = None,
+    ) -> Event:
+        """Append one event; then publish ``publish`` (blobs it names) and refresh views."""
+        return self.append_batch(
+            [draft],
+            actor,
+            publish=publish,
+            keep_on_failure=keep_on_failure,
+            before_write=before_write,
+        )[0]
+
+    def append_batch(
+        self,
+        drafts: Sequence[EventDraft],
+        actor: dict[str, Any],
+        *,
+        publish: Sequence[StagedBlob] = (),
+        keep_on_failure: bool = False,
+        before_write: Callable[[], object] | None = None,
+    ) -> list[Event]:
+        """Several events with one write and one fsync, then the blobs, then the views.
+        ``before_write``: see ``CustodyLog.append_batch``.
+
+        The events are durable before any blob is published at its content address:
+        a crash in between leaves staged parts that ``repair`` finishes, never a blob
+        the log does not name. When the append fails, the staged blobs are discarded
+        (unless ``keep_on_failure``: repair's blobs that earlier events already name);
+        when publishing fails after it, they stay for ``repair``
+        (``RecordedNotPublished``).
+        """
+        try:
+            events = self.log.append_batch(
+                drafts,
+                actor,
+                required=self.signatures_required,
+                vouched=_vouched,
+                before_write=before_write,
+            )
+        except BaseException:
+            if not keep_on_failure:
+                for staged in publish:  # never recorded: the staged bytes go
+                    self.store.discard(staged)
+            raise
+        self._remember_head()
+        if publish:
+            try:
+                self.store.publish_many(list(publish))
+            except StorageError as exc:
+                raise RecordedNotPublished(events[-1].seq, exc.path, exc.reason) from exc
+        self.refresh(appended=self._appended(events))
+        return events
+
+    def _appended(self, events: list[Event]) -> Appended | None:
+        """This write as the index may take it without reading it back."""
+        span = self.log.last_span
+        if span is None or not events or span[2] != len(events):
+            return None  # a key's registration was written too: read it back
+        return Appended(span[0], span[1], events)
+
+    @property
+    def signatures_required(self) -> bool:
+        """Recorded at creation (``case.json`` and the ``case.created`` event)."""
+        return self.identity.get("signatures") == "required"
+
+    def _remember_head(self) -> None:
+        """This write's head in the examiner's head ledger, outside the case."""
+        written = self.log.last_written
+        if written is not None and written[0] is not None:
+            record_head(written[0], self.id, written[1], written[2])
+
+    def refresh(self, appended: Appended | None = None) -> None:
+        """Bring every derived view up to the log's head (best effort: they are views).
+        ``appended``: the events this writer just wrote, and where."""
+        refresh_index(self, appended)
+
+    def rebuild(self) -> Path:
+        """Rebuild the derived views from scratch; returns the index's path."""
+        return rebuild_index(self)
+
+
+def create_folder(
+    root: Path | str | None, identity: dict[str, Any], actor: dict[str, Any]
+) -> CaseWriter:
+    """Make a case folder with ``case.json`` and its ``case.created`` event, atomically.
+
+    The folder is built beside its final place and renamed into it: no half-made
+    case is ever visible, and an existing case is never touched.
+    """
+    case_id = validate_case_id(identity["id"])
+    base = resolve_root(root)
+    final = base / case_id
+    if final.exists():
+        raise CaseExists(case_id, final)
+    base.mkdir(parents=True, exist_ok=True)
+    work = base / f".{case_id}.creating-{uuid.uuid4().hex}"
+    try:
+        work.mkdir()
+        for sub in SUBDIRS:
+            (work / sub).mkdir()
+        atomic_write(work / "case.json", json.dumps(identity, indent=2).encode() + b"\n")
+        building = CaseFolder(work, identity)
+        building.log.create()
+        building.log.append(
+            EventDraft("case.created", details=dict(identity)),
+            actor,
+            required=identity.get("signatures") == "required",
+        )
+        fsync_dir(work)
+        if final.exists():
+            raise CaseExists(case_id, final)
+        os.rename(work, final)
+        fsync_dir(base)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    writer = CaseWriter(final, identity)
+    writer.log.last_written = building.log.last_written
+    writer._remember_head()
+    writer.refresh()
+    return writer
+
+
+def _vouched(examiner_id: str, key_id: str) -> bool:
+    """Does the configured trust store vouch for ``key_id`` as ``examiner_id``'s key?"""
+    from osint_kit.record.trust import resolve_trust
+
+    store = resolve_trust()
+    entry = store.for_key(key_id) if store is not None else None
+    return entry is not None and entry.examiner == examiner_id

@@ -1,0 +1,2 @@
+"""A case's life after collection: closing, legal holds, retention, disposition.
+"""

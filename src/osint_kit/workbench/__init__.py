@@ -1,0 +1,2 @@
+"""The detective's workbench in JupyterLab: forms, the lab server, errors shown readably.
+"""
