@@ -37,7 +37,8 @@ import numpy as np
 from PIL import Image
 
 from osint_kit import Authority, Case, Examiner
-from osint_kit.analysis.images import clusters_of, hash_bytes
+from osint_kit.analysis.images import clusters_of
+from osint_kit.formats.picture_hash import hash_bytes
 
 OUT = Path(__file__).resolve().parent / "out"
 EXAMINER = Examiner(name="Bench Runner", id="BENCH-0001", agency="osint-kit benchmark")

@@ -111,7 +111,7 @@ def test_the_evidence_package_never_imports_the_sandbox() -> None:
 
 WRITERS = (
     "osint_kit.folder.acquisition",
-    "osint_kit.lifecycle.records",
+    "osint_kit.lifecycle.closing",
     "osint_kit.lifecycle.dispose",
     "osint_kit.acquire.handover.intake",
     "osint_kit.acquire.media.collect",

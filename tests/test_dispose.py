@@ -23,17 +23,10 @@ from osint_kit.errors import (
     UnderLegalHold,
     UnknownExhibit,
 )
-from osint_kit.lifecycle.dispose import (
-    COMPLETED,
-    INCOMPLETE,
-    INTERRUPTED,
-    STARTED,
-    DispositionReport,
-    dispose,
-    disposition_report,
-    plan_disposal,
-)
-from osint_kit.lifecycle.records import close_case, lift_hold, place_hold
+from osint_kit.lifecycle.certificate import DispositionReport, disposition_report
+from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold
+from osint_kit.lifecycle.dispose import dispose, plan_disposal
+from osint_kit.record.disposals import COMPLETED, INCOMPLETE, INTERRUPTED, STARTED
 from osint_kit.record.findings import CRASH_RESIDUE
 
 AUTH = "RM-2026-044"

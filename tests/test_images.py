@@ -18,8 +18,9 @@ from PIL import Image, ImageEnhance
 from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.analysis import images
-from osint_kit.analysis.images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, clusters_of, hash_bytes
+from osint_kit.analysis.images import CLUSTERS_SCHEMA, IMAGE_HASHES_SCHEMA, clusters_of
 from osint_kit.errors import InvalidOption
+from osint_kit.formats.picture_hash import hash_bytes
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.platforms.media import render
 from social_helpers import settings_for

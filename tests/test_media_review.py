@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from osint_kit.analysis.images import distance, hash_bytes, to_hex
 from osint_kit.errors import InvalidOption, MediaUnreadable, OutputExists, ToolMissing
 from osint_kit.formats.footage import (
     LABEL_H,
@@ -31,6 +30,7 @@ from osint_kit.formats.footage import (
     thumbnail,
     timecode,
 )
+from osint_kit.formats.picture_hash import distance, hash_bytes, to_hex
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("ffmpeg", "ffprobe")),

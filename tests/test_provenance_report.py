@@ -13,7 +13,7 @@ import pytest
 
 from conftest import CHECKPOINT, EXAMINER, last_event
 from osint_kit import Capture, Case, TsaConfig
-from osint_kit.disclosure.bundle.layout import MARKING
+from osint_kit.base.marking import MARKING
 from osint_kit.disclosure.provenance import ProvenanceReport, render
 from osint_kit.integrity.verify import verify_case
 from osint_kit_sandbox.demo import make_png

@@ -12,15 +12,8 @@ from conftest import EXAMINER, new_case
 from osint_kit import Case
 from osint_kit.errors import InvalidOption, InvalidSchedule, RecordsRefused, UnderLegalHold
 from osint_kit.folder.read import CATEGORIES as CASE_CATEGORIES
-from osint_kit.lifecycle.records import (
-    RecordsState,
-    cases_due,
-    close_case,
-    lift_hold,
-    place_hold,
-    reopen_case,
-    require_disposable,
-)
+from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold, reopen_case
+from osint_kit.lifecycle.due import cases_due
 from osint_kit.lifecycle.retention import (
     CATEGORIES,
     ENV_RETENTION,
@@ -29,6 +22,7 @@ from osint_kit.lifecycle.retention import (
     default_schedule,
     example_schedule,
 )
+from osint_kit.record.case_state import RecordsState, require_disposable
 from osint_kit.record.events import EventDraft
 
 RULES = {

@@ -90,9 +90,11 @@ from osint_kit.folder.read import CATEGORIES
 from osint_kit.folder.read import resolve_root as cases_root
 from osint_kit.formats.media_summary import describe_difference
 from osint_kit.integrity.repair import RepairReport
-from osint_kit.lifecycle.dispose import DispositionPlan, DispositionReport
-from osint_kit.lifecycle.records import Due, DueList, Hold, RecordsState, cases_due
+from osint_kit.lifecycle.certificate import DispositionReport
+from osint_kit.lifecycle.dispose import DispositionPlan
+from osint_kit.lifecycle.due import Due, DueList, cases_due
 from osint_kit.lifecycle.retention import RetentionRule, RetentionSchedule, default_schedule
+from osint_kit.record.case_state import Hold, RecordsState
 from osint_kit.record.chain import canonical_json, event_digest, link_hash
 from osint_kit.record.events import Event, EventDraft, NewExhibit, Subject
 from osint_kit.record.examiner import (

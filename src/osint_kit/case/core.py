@@ -48,9 +48,9 @@ from osint_kit.analysis.tables import CaseTables, MediaList
 from osint_kit.analysis.timeline import TimelineList, activity, activity_png, timeline_rows
 from osint_kit.base.dates import normalise_date_or_time, parse_time, utc_now
 from osint_kit.base.display import THUMBNAIL_BYTES
+from osint_kit.base.marking import MARKING
 from osint_kit.case.summary import case_summary_html
 from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult, export_bundle, plan_export
-from osint_kit.disclosure.bundle.layout import MARKING
 from osint_kit.disclosure.provenance import ProvenanceReport, is_report_of, render
 from osint_kit.errors import (
     CorruptCaseFile,
@@ -75,15 +75,12 @@ from osint_kit.folder.write import CaseWriter, create_folder
 from osint_kit.formats.pdf import print_pdf
 from osint_kit.integrity.repair import RepairReport, repair_case
 from osint_kit.integrity.verify import verify_case
-from osint_kit.lifecycle.dispose import (
-    DispositionPlan,
-    DispositionReport,
-    disposition_report,
-    plan_disposal,
-)
+from osint_kit.lifecycle.certificate import DispositionReport, disposition_report
+from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold, reopen_case
+from osint_kit.lifecycle.dispose import DispositionPlan, plan_disposal
 from osint_kit.lifecycle.dispose import dispose as dispose_of
-from osint_kit.lifecycle.records import RecordsState, close_case, lift_hold, place_hold, reopen_case
 from osint_kit.lifecycle.retention import RetentionSchedule, default_schedule
+from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner, resolve_examiner
 from osint_kit.record.exhibits import Capture, CaptureList, Exhibit, ExhibitList

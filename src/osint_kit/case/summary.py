@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.base.display import badge, facts, verdict
-from osint_kit.lifecycle.records import RecordsState
+from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event
 from osint_kit.record.findings import VerificationReport
 

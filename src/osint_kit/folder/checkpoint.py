@@ -30,6 +30,7 @@ from osint_kit.record.chain import canonical_json, events_with_action
 from osint_kit.record.events import EventDraft
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.findings import StampStatus, VerificationReport
+from osint_kit.record.signing import REGISTERED, check_signature
 from osint_kit.record.timestamp import (
     ENV_TSA_CA,
     StampCheck,
@@ -190,7 +191,6 @@ def checked_stamp(
 
 def _registered_keys(case: CaseFolder) -> dict[str, str]:
     """Key id -> public key of every registration (the other lines are not parsed)."""
-    from osint_kit.record.signing import REGISTERED
 
     return {
         str(e["details"].get("key_id")): str(e["details"].get("public_key"))
@@ -204,7 +204,6 @@ def _check_checkpoint_signature(
     sig_file = f.with_name(f.name.removesuffix(".json") + ".sig.json")
     if not sig_file.exists():
         return
-    from osint_kit.record.signing import check_signature
 
     try:
         signature = json.loads(sig_file.read_bytes())

@@ -25,6 +25,7 @@ from osint_kit.folder.read import SUBDIRS, CaseFolder, resolve_root, validate_ca
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.ledger import record_head
 from osint_kit.record.store import StagedBlob
+from osint_kit.record.trust import resolve_trust
 
 
 class CaseWriter(CaseFolder):
@@ -161,7 +162,6 @@ def create_folder(
 
 def _vouched(examiner_id: str, key_id: str) -> bool:
     """Does the configured trust store vouch for ``key_id`` as ``examiner_id``'s key?"""
-    from osint_kit.record.trust import resolve_trust
 
     store = resolve_trust()
     entry = store.for_key(key_id) if store is not None else None

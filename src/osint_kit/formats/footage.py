@@ -27,8 +27,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from osint_kit.analysis.images import MAX_PIXELS, hash_bytes, to_hex
 from osint_kit.errors import InvalidOption, MediaUnreadable, OutputExists
+from osint_kit.formats.picture_hash import MAX_PIXELS, hash_bytes, to_hex
 from osint_kit.formats.probe import (
     BLOCKING,
     MediaFacts,

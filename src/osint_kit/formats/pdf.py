@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from osint_kit.acquire.web.capture import run_coroutine
+from osint_kit.base.background import run_coroutine
 from osint_kit.base.files import atomic_write
 from osint_kit.errors import StorageError
 from osint_kit.formats.chromium import chromium_executable, launch_args

@@ -24,9 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files
+from osint_kit.folder.disposal import carry_out
 from osint_kit.folder.export_residue import clean_interrupted_exports, interrupted_exports
 from osint_kit.folder.write import CaseWriter
-from osint_kit.lifecycle.dispose import DisposalLedger, carry_out
+from osint_kit.record.disposals import DisposalLedger
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.store import StagedBlob, hash_file, is_batch_lock, remove_download
@@ -242,7 +244,6 @@ def _finish_disposals(
 
 def _pending_checkpoints(case: CaseWriter, report: RepairReport) -> list[tuple[Path, Path | None]]:
     """Each pending checkpoint file, and where it goes (None: removed)."""
-    from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files
 
     named = {
         str(e.details.get("file"))

@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from osint_kit.errors import CorruptCaseFile, UnsupportedFormatVersion
+from osint_kit.folder.checkpoint import (
+    check_against_bundle,
+    check_checkpoints,
+    checkpoint_of,
+    final_name,
+    pending_files,
+    pending_name,
+)
+from osint_kit.folder.export_residue import interrupted_exports, recorded_bundles
 from osint_kit.folder.read import CaseFolder, read_identity
-from osint_kit.lifecycle.dispose import INCOMPLETE, INTERRUPTED, DisposalLedger
 from osint_kit.record.authorship import SignatureCheck
 from osint_kit.record.chain import (
     GENESIS,
@@ -26,6 +34,7 @@ from osint_kit.record.chain import (
     link_hash,
     read_event_line,
 )
+from osint_kit.record.disposals import INCOMPLETE, INTERRUPTED, DisposalLedger
 from osint_kit.record.events import describe_rerouting, rerouted_hosts
 from osint_kit.record.findings import StampStatus, VerificationReport
 from osint_kit.record.ledger import Head, recorded_heads
@@ -54,7 +63,6 @@ def verify_case(
 
     What was found of each checkpoint's time stamp is in ``report.stamps`` (for the
     provenance report's "Trusted time")."""
-    from osint_kit.folder.checkpoint import check_against_bundle, check_checkpoints
 
     if trust is not None:
         trust.keys()  # an unreadable store is an error before anything is checked
@@ -158,7 +166,6 @@ def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:
 def _check_exports(case: CaseFolder, report: VerificationReport) -> None:
     """What a crash left of an export (crash residue), and a bundle in the case's
     ``exports/`` that no export.created records (an orphan: it left without a record)."""
-    from osint_kit.folder.export_residue import interrupted_exports, recorded_bundles
 
     for left in interrupted_exports(case):
         report.add(
@@ -326,7 +333,6 @@ def _check_checkpoint_files(
     case: CaseFolder, recorded: Iterable[RecordedHead], report: VerificationReport
 ) -> None:
     """Each checkpoint event's file is there, unchanged; each checkpoint file has its event."""
-    from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files, pending_name
 
     named = {}
     for r in recorded:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from osint_kit.base.text import one_line
+
 CLOSED = "case.closed"
 REOPENED = "case.reopened"
 HOLD_PLACED = "hold.placed"
@@ -51,10 +53,3 @@ def describe(action: str, details: Mapping[str, Any]) -> str:
             f"{one_line(d.get('reason'))}"
         )
     return action
-
-
-def one_line(value: object) -> str:
-    """A value read back from the log as one line of text ("" for none, or a non-string)."""
-    if not isinstance(value, str):
-        return ""
-    return " ".join(value.split())

@@ -49,6 +49,7 @@ from osint_kit.base.dates import parse_time_or_none, utc_now
 from osint_kit.errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
 from osint_kit.folder.acquisition import Artifact, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
+from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
@@ -445,7 +446,6 @@ def _describe(item: Handed, before: os.stat_result, sha256: str, size: int) -> d
 def _read_metadata(artifacts: list[Artifact], files: list[dict[str, Any]]) -> None:
     """Technical metadata of every picture, video and sound, two at a time (ffprobe and
     exiftool are separate processes), and the time check."""
-    from osint_kit.formats.probe import probe
 
     jobs = [
         (a, f) for a, f in zip(artifacts, files, strict=True)

@@ -42,8 +42,8 @@ from tqdm.auto import tqdm
 from yt_dlp.networking import Request
 from yt_dlp.utils import DownloadError, YoutubeDLError
 
-from osint_kit.acquire.web.capture import validate_url
 from osint_kit.base.dates import utc_now
+from osint_kit.base.urls import validate_url
 from osint_kit.errors import (
     AccountNotFound,
     CollectionFailed,
@@ -57,6 +57,7 @@ from osint_kit.errors import (
 )
 from osint_kit.folder.acquisition import Artifact, discard, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
+from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
@@ -534,7 +535,6 @@ def _without_cookies(value: Any) -> Any:
 
 
 def _facts(staged: StagedBlob) -> dict[str, Any]:
-    from osint_kit.formats.probe import probe
 
     try:
         return probe(staged.part).to_json()

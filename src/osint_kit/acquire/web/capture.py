@@ -23,12 +23,11 @@ partial, and then stop.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import logging
 import re
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,6 +39,8 @@ from osint_kit.acquire.web import extract
 from osint_kit.acquire.web.extract import PageArtifact
 from osint_kit.acquire.web.page import CALL_S, PageWatch, Unresponsive, bounded, freeze, now, scroll
 from osint_kit.acquire.web.proxy import OWN_ANSWER, RecordingProxy
+from osint_kit.base.background import Interrupt, run_coroutine
+from osint_kit.base.urls import validate_url
 from osint_kit.errors import CaptureNotRecorded, InvalidOption, InvalidURL
 from osint_kit.folder.acquisition import Artifact, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
@@ -113,29 +114,6 @@ class CaptureOptions:
         }
 
 
-def validate_url(url: str) -> str:
-    """Only absolute http(s) URLs with a host; anything else is refused before a browser starts."""
-    if not isinstance(url, str) or not url.strip():
-        raise InvalidURL(str(url), "it is empty")
-    text = url.strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError as exc:
-        raise InvalidURL(text, f"it is not a URL ({exc})") from None
-    if parts.scheme.lower() not in ("http", "https"):
-        shown = (
-            f"the scheme {parts.scheme + ':'!r} is not captured"
-            if parts.scheme
-            else ("it has no scheme")
-        )
-        raise InvalidURL(text, f"{shown}; only http: and https: are")
-    if not parts.hostname:
-        raise InvalidURL(text, "it has no host")
-    if any(c.isspace() for c in text):
-        raise InvalidURL(text, "it contains white space")
-    return text
-
-
 @dataclass
 class PageResult:
     url: str
@@ -153,61 +131,6 @@ class PageResult:
         """Partial, for the first reason given (a later one does not replace it)."""
         if self.status == "complete":
             self.status, self.reason, self.limit = "partial", reason, limit
-
-
-class Interrupt:
-    """Set from the calling thread (Ctrl-C, SIGTERM); every page under way then ends."""
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
-
-    def bind(self) -> asyncio.Event:
-        self._loop = asyncio.get_running_loop()
-        self._event = asyncio.Event()
-        if self.reason is not None:
-            self._event.set()
-        return self._event
-
-    def set(self, reason: str) -> None:
-        self.reason = reason
-        if self._loop is not None and self._event is not None:
-            self._loop.call_soon_threadsafe(self._event.set)
-
-
-def run_coroutine(coro: Coroutine[Any, Any, T], interrupt: Interrupt | None = None) -> T:
-    """Run ``coro`` on a private event loop in a worker thread.
-
-    Works the same from a script and from a notebook, whose kernel already runs a
-    loop in the main thread. A KeyboardInterrupt in the calling thread sets
-    ``interrupt`` and waits for the coroutine to wind down before it goes on.
-    """
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        future = pool.submit(asyncio.run, coro)
-        try:
-            return future.result()
-        except KeyboardInterrupt:
-            if interrupt is None:
-                raise
-            interrupt.set("interrupted by the examiner (Ctrl-C or SIGTERM)")
-            _wait_out(future)
-            raise
-    finally:
-        pool.shutdown(wait=False)
-
-
-def _wait_out(future: concurrent.futures.Future[Any]) -> None:
-    """Wait for the captures to record themselves; a second Ctrl-C still waits (briefly)."""
-    for _ in range(3):
-        try:
-            future.result(timeout=GRACE_S + 30)
-            return
-        except KeyboardInterrupt:
-            continue
-        except Exception:
-            return
 
 
 def capture_urls(
@@ -252,6 +175,7 @@ def capture_urls(
         run_coroutine(
             _capture_all(checked, opts, parallel, bar.update, record, interrupt),
             interrupt,
+            wind_down_s=GRACE_S + 30,  # each page's snapshot and close, then its recording
         )
     if problems:
         raise problems[0]

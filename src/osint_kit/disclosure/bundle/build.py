@@ -43,6 +43,7 @@ from osint_kit.base.dates import utc_now
 from osint_kit.base.display import facts
 from osint_kit.base.files import atomic_write, fsync_dir
 from osint_kit.base.labels import label_runs
+from osint_kit.base.marking import MARKING
 from osint_kit.disclosure.bundle import layout, sealed
 from osint_kit.disclosure.bundle.bag import ContentMismatch, make_bag, zip_folder
 from osint_kit.disclosure.bundle.caseuco import case_graph
@@ -54,13 +55,14 @@ from osint_kit.errors import (
     LogNeedsRepair,
     OutputExists,
     StorageError,
+    UnknownExhibit,
 )
 from osint_kit.folder.checkpoint import VERIFIED, Checkpoint, make_checkpoint
 from osint_kit.folder.export_residue import WORK, clean_interrupted_exports
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
-from osint_kit.lifecycle.dispose import disposed_exhibits
 from osint_kit.record.chain import read_event_line
+from osint_kit.record.disposals import disposed_exhibits
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Exhibit
@@ -211,7 +213,7 @@ def export_bundle(
             "Contact-Name": f"{examiner.name} ({examiner.id})",
             "External-Identifier": case.id,
             "External-Description": f"osint-kit evidence bundle from case {case.id}",
-            "Marking": layout.MARKING,
+            "Marking": MARKING,
             "Authorization": authorization,
             "Recipient": recipient,
             "Purpose": purpose or "",
@@ -261,7 +263,7 @@ def export_bundle(
             "events_in_full": [e["seq"] for e in events if concerns(e)],
             "encrypted_to": list(encrypt_to),
             "zip_sha256": plain_sha,
-            "marking": layout.MARKING,
+            "marking": MARKING,
         },
         subjects=[
             Subject(ex.sha256, ex.size, "exported", ex.label, ex.media_type) for ex in chosen
@@ -336,7 +338,7 @@ def _write_report(
         case.identity,
         [Event.from_json(e) for e in full],
         in_bag,
-        marking=layout.MARKING,
+        marking=MARKING,
         withheld=total - len(full),
         stamps=[stamp] if stamp is not None else None,
     )
@@ -481,7 +483,6 @@ def _select(case: CaseFolder, labels: list[str] | None) -> list[Exhibit]:
     chosen = []
     for label in dict.fromkeys(labels):
         if label not in by_label:
-            from osint_kit.errors import UnknownExhibit
 
             raise UnknownExhibit(label, case.id)
         if label in gone:
@@ -531,7 +532,7 @@ def _copy_exhibits(case: CaseWriter, chosen: list[Exhibit], work: Path) -> list[
 
 
 def _readme(case_id: str, info: dict[str, str], records: list[dict[str, Any]]) -> str:
-    return f"""{layout.MARKING}
+    return f"""{MARKING}
 
 Evidence bundle from case {case_id}
 Authorisation: {info["Authorization"]}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 FORMAT = "osint-kit-bundle/1"
-MARKING = "LAW ENFORCEMENT SENSITIVE - NOT FOR PUBLIC DISSEMINATION"
 EVENTS = "custody/events.jsonl"  # full events that concern the bundle; seq + digest of others
 HEAD = "custody/head.json"
 CHECKPOINT = "custody/checkpoint.json"  # when a TSA is configured: stamped at export

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 from osint_kit.disclosure.bundle import layout, sealed
 from osint_kit.disclosure.bundle.zipread import KEEP_BYTES, BagContents, bagit_problems, read_bag
 from osint_kit.errors import CannotOpen, UnsafeBundle
+from osint_kit.folder.checkpoint import check_stamp, check_vouched
 from osint_kit.record.authorship import check_authenticity
 from osint_kit.record.chain import (
     GENESIS,
@@ -153,7 +154,6 @@ def _check_stamp(bag: BagContents, report: VerificationReport, tsa_ca: Path | No
 
     Asked for trusted time (``tsa_ca``), a bundle without a stamp fails: removing the
     checkpoint must not be a way to pass."""
-    from osint_kit.folder.checkpoint import check_stamp, check_vouched
 
     data = bag.read(f"data/{layout.CHECKPOINT}")
     expected = "expected trusted time, found none"

@@ -1,0 +1,187 @@
+"""Cases due for review or disposal: every closed case whose retention date has come
+(or comes within a horizon), with the holds that stop it."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from osint_kit.base.dates import parse_time
+from osint_kit.base.display import badge, table
+from osint_kit.base.text import one_line
+from osint_kit.errors import (
+    InvalidOption,
+    InvalidSchedule,
+    OsintKitError,
+)
+from osint_kit.folder.read import CaseFolder, resolve_root
+from osint_kit.lifecycle.retention import RetentionSchedule, default_schedule
+from osint_kit.record.case_state import Hold, RecordsState
+
+
+@dataclass(frozen=True)
+class Due:
+    """A closed case whose review or disposal date has come, or a case that could not be
+    read (``problem``). ``state``: ``due``, ``held`` (the date has come but a legal hold
+    stands: not to be disposed of) or ``problem``."""
+
+    case_id: str
+    path: Path
+    state: str
+    title: str | None = None
+    category: str | None = None
+    closed_at: str | None = None
+    closed_seq: int | None = None
+    due_on: date | None = None
+    action: str | None = None
+    holds: tuple[Hold, ...] = ()
+    #: Where the date comes from: the close's record, or a schedule applied now.
+    basis: str = ""
+    problem: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return bool(self.holds)
+
+
+_STATE_KIND = {"due": "warn", "held": "bad", "problem": "bad"}
+
+
+class DueList(list[Due]):
+    """What ``cases_due`` returns: one row per case, oldest date first, problems last."""
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        rows = [
+            {
+                "case": d.case_id,
+                "state": d.state,
+                "action": d.action,
+                "due_on": d.due_on,
+                "title": d.title,
+                "category": d.category,
+                "closed_at": d.closed_at,
+                "holds": ", ".join(f"{h.id} ({h.authority})" for h in d.holds),
+                "basis": d.basis,
+                "problem": d.problem,
+            }
+            for d in self
+        ]
+        return pd.DataFrame(rows).set_index("case") if rows else pd.DataFrame(rows)
+
+    def _repr_html_(self) -> str:
+        rows = [
+            (
+                f"<b>{html.escape(d.case_id)}</b>",
+                badge(d.state, _STATE_KIND.get(d.state, "info")),
+                html.escape(f"{d.action or ''} {d.due_on or ''}".strip()),
+                html.escape(d.title or ""),
+                html.escape(", ".join(f"{h.id} ({h.authority})" for h in d.holds)),
+                html.escape(d.problem or d.basis),
+            )
+            for d in self
+        ]
+        return (
+            f"<div class='osint-kit-due'><p>{len(self):,} case(s) due or to look at</p>"
+            + table(("case", "state", "what, when", "title", "legal holds", "basis"), rows)
+            + "</div>"
+        )
+
+
+def cases_due(
+    root: Path | str | None = None,
+    schedule: RetentionSchedule | None = None,
+    *,
+    today: date | None = None,
+    within_days: int = 0,
+) -> DueList:
+    """Every closed case under ``root`` whose review or disposal date has come (or comes
+    within ``within_days`` of ``today``, by default the UTC date now).
+
+    The date is the one recorded when the case was closed; ``schedule`` (by default
+    ``default_schedule()``) only gives one to a case closed without a schedule, and
+    says so in ``basis``. A held case is listed as ``held``, never as due for disposal.
+    A case that cannot be read is listed with its problem, never skipped.
+    """
+    if not isinstance(within_days, int) or within_days < 0:
+        raise InvalidOption("within_days", f"{within_days!r} is not a number of days (0 or more)")
+    base = resolve_root(root)
+    today = today or datetime.now(UTC).date()
+    horizon = today + timedelta(days=within_days)
+    fallback: list[RetentionSchedule] = [schedule] if schedule is not None else []
+    found: list[Due] = []
+    if not base.is_dir():
+        return DueList()
+    for entry in sorted(base.iterdir()):
+        if entry.name.startswith(".") or not (entry / "case.json").is_file():
+            continue
+        try:
+            due = _due(entry, base, fallback, horizon)
+        except (OsintKitError, OSError, ValueError) as exc:
+            due = Due(entry.name, entry, "problem", problem=str(exc) or type(exc).__name__)
+        if due is not None:
+            found.append(due)
+    found.sort(key=lambda d: (d.state == "problem", d.due_on or date.max, d.case_id))
+    return DueList(found)
+
+
+def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: date) -> Due | None:
+    folder = CaseFolder.locate(path.name, base)
+    state = RecordsState.of(folder.log.events())
+    if not state.is_closed or state.closed_at is None:
+        return None
+    identity = folder.identity
+    category = identity.get("category")
+    category = category if isinstance(category, str) else None
+    known = Due(
+        folder.id,
+        path,
+        "held" if state.held else "due",
+        title=one_line(identity.get("title")),
+        category=category,
+        closed_at=state.closed_at,
+        closed_seq=state.closed_seq,
+        holds=state.holds,
+    )
+    recorded = state.retention
+    if recorded is not None:
+        action = one_line(recorded.get("action"))
+        try:
+            due_on = parse_time(one_line(recorded.get("due_on")), what="due_on").date()
+        except ValueError:
+            return replace(
+                known,
+                state="problem",
+                problem=f"the close at seq {state.closed_seq} records no readable due date",
+            )
+        schedule = recorded.get("schedule")
+        name = one_line(schedule.get("name")) if isinstance(schedule, Mapping) else ""
+        basis = f"recorded at closing: {one_line(recorded.get('period'))} under {name or '?'}"
+    else:
+        try:
+            if not fallback:
+                fallback.append(default_schedule())
+            current = fallback[0]
+            closed_on = parse_time(state.closed_at, what="closed_at").date()
+            due_on, action = current.due_date(str(category), closed_on)
+        except InvalidSchedule as exc:
+            return replace(
+                known,
+                state="problem",
+                problem=f"closed without a retention schedule, and {exc}",
+            )
+        basis = f"closed without a schedule; computed now from {current.name}"
+    if action not in ("review", "dispose"):
+        return replace(
+            known,
+            state="problem",
+            problem=f"the close at seq {state.closed_seq} records an unknown action {action!r}",
+        )
+    if due_on > horizon:
+        return None
+    return replace(known, due_on=due_on, action=action, basis=basis)
