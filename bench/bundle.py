@@ -49,7 +49,7 @@ def measure_bundle(scratch: Scratch, size_mib: int, repeat: int, on_run: OnRun) 
         dest = scratch.root / f"bundle-{next(counter)}.zip"
         settle(scratch.cold)
         t0 = perf_counter()
-        case.export_bundle(
+        case.disclosure.export(
             dest,
             authorization="BENCH",
             recipient="bench",

@@ -15,7 +15,7 @@ Measures, in one run on the same pictures:
 3. clustering M hashes (a tenth of them near copies of others) with
    ``clusters_of`` (every pair compared, vectorised in blocks), and a BK-tree on
    the first 5,000 of them, the approach measured and not taken;
-4. ``case.repeated_images()`` on a case of N imported pictures: first call
+4. ``case.analysis.repeated_images()`` on a case of N imported pictures: first call
    (hashes every picture) and again after a new note (the log moved, the hashes
    come from the cache).
 """
@@ -179,14 +179,14 @@ def in_a_case(n: int) -> dict[str, Any]:
             examiner=EXAMINER,
         )
         case.import_files(paths, handed_over_by="bench", examiner=EXAMINER, progress=False)
-        case.media()  # the tables first, so only the pictures are timed
+        case.analysis.media()  # the tables first, so only the pictures are timed
         start = time.perf_counter()
-        first = case.repeated_images()
+        first = case.analysis.repeated_images()
         first_s = time.perf_counter() - start
         case.add_note("moved on", examiner=EXAMINER)
-        case.media()
+        case.analysis.media()
         start = time.perf_counter()
-        case.repeated_images()
+        case.analysis.repeated_images()
         cached_s = time.perf_counter() - start
     result = {
         "pictures": n,

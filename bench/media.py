@@ -18,7 +18,7 @@ cases):
 - bare yt-dlp: ``YoutubeDL({...}).extract_info(URL, download=True)`` to a file, as
   osint-kit drives it (``fixup: never``, no post-processors), then ``os.fsync`` of the
   file; the time before the fsync is reported too;
-- osint-kit: ``case.collect_media(URL, examiner=..., progress=False)`` into a fresh
+- osint-kit: ``case.media.collect(URL, examiner=..., progress=False)`` into a fresh
   case (created before and deleted after the timed region): yt-dlp, the recording
   of every request, adopting the file into the store (hash, fsync, rename), ffprobe,
   the info JSON, the custody event.
@@ -150,7 +150,7 @@ class Download:
         case = self.scratch.new_case()
         settle(self.scratch.cold)
         start = perf_counter()
-        capture = case.collect_media(self.url, examiner=self.scratch.examiner, progress=False)
+        capture = case.media.collect(self.url, examiner=self.scratch.examiner, progress=False)
         seconds = perf_counter() - start
         files = capture.record.get("files", [])
         kept = [f for f in files if f.get("sha256") == self.sha256]

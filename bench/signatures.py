@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from osint_kit import Authority, Case, Examiner, TrustStore, create_signing_key
+from osint_kit import Authority, Case, Examiner
+from osint_kit.record import TrustStore, create_signing_key
 from osint_kit.record.events import EventDraft
 
 OUT = Path(__file__).resolve().parent / "out"

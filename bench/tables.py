@@ -5,7 +5,7 @@
 
 Measures, in one run on the same files:
 
-1. ``case.posts().to_frame()`` of a case whose ``derived/tables/posts.parquet`` holds N
+1. ``case.analysis.posts().to_frame()`` of a case whose ``derived/tables/posts.parquet`` holds N
    synthetic posts, against ``pandas.read_parquet`` of the same file (the peer), both
    with numpy dtypes and with ``dtype_backend="pyarrow"``; the issue's goal is at most
    1.2x the first;
@@ -192,8 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         case = make_case(Path(tmp), posts, interactions)
         made = time.perf_counter() - t0
         path = case.path / "derived" / "tables" / "posts.parquet"
-        assert len(case.posts()) == args.posts
-        ours = time_it(lambda: case.posts().to_frame(), args.repeat)
+        assert len(case.analysis.posts()) == args.posts
+        ours = time_it(lambda: case.analysis.posts().to_frame(), args.repeat)
         peer = time_it(lambda: pd.read_parquet(path), args.repeat)
         peer_arrow = time_it(lambda: pd.read_parquet(path, dtype_backend="pyarrow"), args.repeat)
         child = subprocess.run(
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     (OUT / "results-tables.json").write_text(json.dumps(result, indent=2))
     med = statistics.median
     print(f"{args.posts:,} posts, {3 * args.posts:,} interactions (synthesised in {made:.1f} s)")
-    print(f"  case.posts().to_frame()                 {med(ours):.3f} s  {ours}")
+    print(f"  case.analysis.posts().to_frame()                 {med(ours):.3f} s  {ours}")
     print(f"  pandas.read_parquet (numpy dtypes)      {med(peer):.3f} s")
     print(f"  pandas.read_parquet (pyarrow dtypes)    {med(peer_arrow):.3f} s")
     ratio = result["ratio_vs_read_parquet"]

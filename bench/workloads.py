@@ -17,7 +17,8 @@ from typing import Any
 
 from timing import Samples, race, remove_tree, run_command, settle
 
-from osint_kit import Authority, Case, EventDraft, Examiner
+from osint_kit import Authority, Case, Examiner
+from osint_kit.record import EventDraft
 
 AUTHORITY = Authority.of("BENCH-1", "bench", "2026-11-25")
 MIB = 1 << 20

@@ -25,7 +25,7 @@ def export(case: Case, dest: Path, **kwargs: Any) -> ExportResult:
         "examiner": EXAMINER,
     }
     values.update(kwargs)
-    return case.export_bundle(dest, **values)
+    return case.disclosure.export(dest, **values)
 
 
 def unpack(zipped: Path, where: Path) -> Path:

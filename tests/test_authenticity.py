@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from conftest import AUTHORITY
 from forgeries import FORGERIES, Forgery, append_forged, events_of, reseal, write_events
-from osint_kit import Case, Examiner, SigningKeyRequired, TrustStore, create_signing_key
+from osint_kit import Case, Examiner
+from osint_kit.errors import SigningKeyRequired
+from osint_kit.record import TrustStore, create_signing_key
 from osint_kit.record.examiner import config_dir
 from osint_kit.record.signing import REGISTERED, generate_key, key_path
 from osint_kit_sandbox.tsa import LocalTSA
@@ -37,7 +39,7 @@ def _signed_case(root: Path, trust: Path, tsa: LocalTSA, files: dict[str, Path])
     from osint_kit import TsaConfig
 
     case.stamp(tsa=TsaConfig(tsa.url, tsa.ca_pem), examiner=ALICE)
-    case.export_bundle(
+    case.disclosure.export(
         root.parent / "to-da.zip",
         authorization="DA-1",
         recipient="DA",
@@ -344,7 +346,7 @@ def test_the_report_says_per_event_who_signed_it_and_whether_the_key_is_trusted(
     signed_case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     [key] = signed_case.verify().keys
-    html = signed_case.report().html
+    html = signed_case.disclosure.report().html
     timeline = html.split("<h2>Custody timeline</h2>", 1)[1].split("</table>", 1)[0]
     assert "<th>Signed with</th>" in timeline
     rows = timeline.count("<tr>") - 1
@@ -354,5 +356,5 @@ def test_the_report_says_per_event_who_signed_it_and_whether_the_key_is_trusted(
     other = tmp_path / "other-trust"
     other.mkdir()
     monkeypatch.setenv("OSINT_KIT_TRUST", str(other))
-    html = signed_case.report().html
+    html = signed_case.disclosure.report().html
     assert html.count(f"<td class='bad'>{key.key_id}: A-1, NOT TRUSTED</td>") == rows

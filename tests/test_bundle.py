@@ -18,10 +18,10 @@ import pytest
 import bundles
 from bundles import rebag, rezip, unpack
 from conftest import EXAMINER, assert_ends_with_checkpoint
-from osint_kit import Case, ExportResult, UnknownExhibit
+from osint_kit import Case, ExportResult
 from osint_kit.disclosure.bundle.bag import zip_folder
 from osint_kit.disclosure.bundle.verify import verify_bundle
-from osint_kit.errors import ExportRefused, OutputExists
+from osint_kit.errors import ExportRefused, OutputExists, UnknownExhibit
 
 BIN = Path(sys.executable).parent
 
@@ -346,7 +346,7 @@ def test_an_encrypted_bundle_opens_with_age_and_verifies_with_the_key(
 
 def test_bad_recipient_keys_and_names_are_refused(filled: Case, tmp_path: Path) -> None:
     before = len(filled.events())
-    from osint_kit import InvalidKey, InvalidOption
+    from osint_kit.errors import InvalidKey, InvalidOption
 
     with pytest.raises(InvalidKey, match="not an age public key"):
         export(filled, tmp_path / "x.zip.age", encrypt_to=["age1notakey"])

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, LogNeedsRepair
+from osint_kit import Case
+from osint_kit.errors import LogNeedsRepair
 
 EXE = str(Path(sys.executable).parent / "osint-kit")
 
@@ -41,11 +42,11 @@ def two_witnesses(case: Case, tmp_path: Path) -> Case:
 def test_an_exhibit_with_the_same_bytes_from_someone_else_stays_out(
     two_witnesses: Case, tmp_path: Path
 ) -> None:
-    plan = two_witnesses.export_plan(exhibits=["E0001"])
+    plan = two_witnesses.disclosure.plan(exhibits=["E0001"])
     actions = [(action, what) for _, action, what in plan.in_full]
     assert [a for a, _ in actions] == ["case.created", "evidence.acquired", "note.added"]
     assert not any("bus driver" in what for _, what in actions)
-    result = two_witnesses.export_bundle(
+    result = two_witnesses.disclosure.export(
         tmp_path / "out.zip",
         authorization="DA-1",
         recipient="DA",
@@ -80,7 +81,7 @@ def test_export_of_a_log_with_a_torn_last_line_is_refused(
     with open(two_witnesses.log.path, "ab") as f:
         f.write(b'{"seq": 99, "half an ev')
     with pytest.raises(LogNeedsRepair):
-        two_witnesses.export_bundle(
+        two_witnesses.disclosure.export(
             tmp_path / "x.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
         )
     r = subprocess.run(

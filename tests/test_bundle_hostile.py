@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 
 from bundles import edited, export, rebag, rezip, unpack
 from conftest import AUTHORITY, EXAMINER
-from osint_kit import Case, TrustStore, create_signing_key
+from osint_kit import Case
 from osint_kit.disclosure.bundle.verify import verify_bundle
+from osint_kit.record import TrustStore, create_signing_key
 from osint_kit.record.chain import GENESIS, canonical_json, event_digest, link_hash
 from osint_kit.record.examiner import config_dir
 from osint_kit.record.findings import VerificationReport

@@ -220,7 +220,7 @@ def test_case_show_groups_imports_too(case: Case, tmp_path: Path) -> None:
 
 
 def test_report_shows_capture_facts_escaped(batch: Case) -> None:
-    page = batch.report(verify=False).html
+    page = batch.disclosure.report(verify=False).html
     for said in (
         "Web capture C0001",
         "https://start.example/a",
@@ -251,7 +251,7 @@ def test_wrong_typed_record_shows_without_traceback(case: Case) -> None:
     assert "page captured ? to ?" in log
     show = _cli("case", "show", case.id)
     assert "C0001 web.browser  [?]" in show
-    page = case.report(verify=False).html
+    page = case.disclosure.report(verify=False).html
     assert "Web capture C0001" in page and "Web capture C0002" in page
     facts = CaptureFacts.of(WRONG_TYPES)
     assert facts.redirects == () and facts.blocked == () and facts.target is None

@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import AUTHORITY, EXAMINER
-from osint_kit import (
-    Authority,
-    Case,
+from osint_kit import Authority, Case, list_cases
+from osint_kit.errors import (
     CaseExists,
     CaseNotFound,
     CorruptCaseFile,
@@ -20,7 +19,6 @@ from osint_kit import (
     InvalidCaseField,
     InvalidCaseId,
     UnsupportedFormatVersion,
-    list_cases,
 )
 
 

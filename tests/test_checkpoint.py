@@ -102,7 +102,7 @@ def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
     noted.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
     monkeypatch.setenv("OSINT_KIT_TSA_URL", tsa.url)
     monkeypatch.setenv("OSINT_KIT_TSA_CA", str(tsa.ca_pem))
-    result = noted.export_bundle(
+    result = noted.disclosure.export(
         tmp_path / "b.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
     )
     actions = [e.action for e in noted.events()][-3:]
@@ -124,7 +124,7 @@ def test_an_export_is_stamped_and_the_bundle_carries_its_trusted_time(
 def test_a_log_cut_below_a_bundles_head_is_caught(noted: Case, tmp_path: Path) -> None:
     (tmp_path / "tip.txt").write_text("a tip\n")
     noted.import_files([tmp_path / "tip.txt"], handed_over_by="W", examiner=EXAMINER)
-    bundle = noted.export_bundle(
+    bundle = noted.disclosure.export(
         tmp_path / "b.zip", authorization="DA-1", recipient="DA", examiner=EXAMINER
     ).path
     report = noted.verify(against=[bundle])

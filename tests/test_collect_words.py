@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, CollectSettings, TimedOut, label_runs
+from osint_kit import Case, CollectSettings
+from osint_kit.errors import TimedOut
+from osint_kit.record import label_runs
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN
 

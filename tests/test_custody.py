@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
-from osint_kit import Case, EventDraft, LogNeedsRepair, NewExhibit
+from osint_kit import Case
+from osint_kit.errors import LogNeedsRepair
+from osint_kit.record import EventDraft, NewExhibit
 from osint_kit.record.findings import CRASH_RESIDUE
 
 TESTS = Path(__file__).parent
@@ -275,7 +277,7 @@ def test_log_json_lines_parse(case: Case) -> None:
 
 
 def test_a_missing_log_is_never_recreated_by_a_writer(case: Case) -> None:
-    from osint_kit import CorruptLog
+    from osint_kit.errors import CorruptLog
 
     case.log.path.unlink()
     with pytest.raises(CorruptLog, match="the custody log is missing"):

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osint_kit import InvalidTime, parse_time
 from osint_kit.base.dates import (
     format_seconds,
     format_time,
@@ -17,6 +16,8 @@ from osint_kit.base.dates import (
     parse_http_date,
     parse_openssl_time,
 )
+from osint_kit.errors import InvalidTime
+from osint_kit.record import parse_time
 
 moments = st.datetimes(
     min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)

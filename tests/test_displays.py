@@ -34,7 +34,7 @@ def _collected(case: Case, fake: FakePlatforms) -> tuple[str, str]:
     first = case.collect("telegram:elm_street_board", settings=settings, examiner=EXAMINER)
     assert first.status == "complete"
     ids = [p.id for p in channel.posts]
-    posts = {p["id"]: p["exhibit"] for p in case.posts("telegram:elm_street_board")}
+    posts = {p["id"]: p["exhibit"] for p in case.analysis.posts("telegram:elm_street_board")}
     channel.edit(ids[-2], text="Correction: the library, not the bus shelter.")
     channel.delete(ids[-4])
     channel.add_post(date=datetime.now(UTC), text="Please stop sharing the photo.")
@@ -56,14 +56,14 @@ def test_exhibits_carry_badges_for_what_later_runs_said(case: Case, fake: FakePl
     frame = exhibits.to_frame()
     assert frame.loc[edited, "superseded_by"] == newer and frame.loc[deleted, "deleted_upstream"]
     # the posts table shows the media of a post as thumbnails of the pictures it carries
-    posts = case.posts()
+    posts = case.analysis.posts()
     with_media = [p for p in posts if p["media"]]
     assert with_media
     shown = posts._repr_html_()
     assert shown.count("class='osint-kit-thumb'") >= 1
     assert "DELETED upstream" in shown
     # a media table row starts with its thumbnail
-    media = case.media()
+    media = case.analysis.media()
     assert "class='osint-kit-thumb'" in media._repr_html_()
 
 
@@ -99,7 +99,7 @@ def test_captures_and_the_log_read_as_tables(case: Case, fake: FakePlatforms) ->
     assert "1 complete" in page and "1 failed" in page and "nobody_here" in page
     one = failed._repr_html_()
     assert "osint-kit-capture" in one and (failed.reason or "@@") in one.replace("&#x27;", "'")
-    bundle = case.export_bundle(
+    bundle = case.disclosure.export(
         case.path / "exports" / "b.zip",
         authorization="PROS-1",
         recipient="DA <Moss>",
@@ -122,7 +122,7 @@ def test_long_lists_are_paged(case: Case, fake: FakePlatforms) -> None:
     )
     page = many._repr_html_()
     assert page.count("<tr>") == 101 and "900 more" in page
-    posts = case.posts()
+    posts = case.analysis.posts()
     rows = type(posts)(list(posts) * 40)
     assert "more (slice the list" in rows._repr_html_()
 
@@ -146,6 +146,6 @@ def test_capture_records_of_the_wrong_shape_display_without_a_traceback(case: Ca
     assert "C0009" in case.log._repr_html_()
     case.exhibits()._repr_html_()
     case._repr_html_()
-    assert "C0009" in case.report().html
+    assert "C0009" in case.disclosure.report().html
     (cap,) = [c for c in case.captures() if c.id == "C0009"]
     assert "C0009" in cap._repr_html_()

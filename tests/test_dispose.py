@@ -159,7 +159,7 @@ def test_disposing_exhibits_takes_their_derived_ones_and_keeps_shared_bytes(stoc
     _close(stocked)
     sha = {ex.label: ex.sha256 for ex in stocked.exhibits()}
     assert sha["E0002"] == sha["E0004"]
-    assert len(stocked.search("station")) == 1  # the tip, in the full-text index
+    assert len(stocked.analysis.search("station")) == 1  # the tip, in the full-text index
     plan = plan_disposal(
         stocked.writer, ["E0001", "E0002", "E0003"], reason="retention period over"
     )
@@ -190,7 +190,7 @@ def test_disposing_exhibits_takes_their_derived_ones_and_keeps_shared_bytes(stoc
     assert (stocked.path / "custody.jsonl").read_bytes().startswith(log_before)
     # Every exhibit is still listed (the log names them); the index no longer has the text.
     assert [e.label for e in stocked.exhibits()] == [f"E000{n}" for n in range(1, 7)]
-    assert len(stocked.search("station")) == 0
+    assert len(stocked.analysis.search("station")) == 0
     assert (stocked.path / "derived" / "index.sqlite").is_file()
     report_v = stocked.verify(progress=False)
     assert report_v.ok, report_v.text()
@@ -243,7 +243,7 @@ def test_export_of_a_disposed_exhibit_is_refused(stocked: Case, tmp_path: Path) 
     _close(stocked)
     _dispose(stocked, ["E0001"])
     with pytest.raises(ExportRefused, match="E0001"):
-        stocked.export_bundle(
+        stocked.disclosure.export(
             tmp_path / "x.zip", authorization="DA-1", recipient="DA", exhibits=["E0001"],
             examiner=EXAMINER, progress=False,
         )  # fmt: skip
@@ -377,7 +377,7 @@ def test_a_whole_case_disposal_keeps_the_log_and_verifies_and_certifies(
     stocked: Case, tmp_path: Path
 ) -> None:
     bundle = tmp_path / "to-da.zip"
-    stocked.export_bundle(
+    stocked.disclosure.export(
         bundle, authorization="DA-REQ-7", recipient="District Attorney <Unit 3>",
         exhibits=["E0001", "E0004"], examiner=EXAMINER, progress=False,
     )  # fmt: skip

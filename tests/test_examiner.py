@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from osint_kit import Examiner, ExaminerNotConfigured, InvalidExaminer, resolve_examiner
+from osint_kit import Examiner
+from osint_kit.errors import ExaminerNotConfigured, InvalidExaminer
+from osint_kit.record import resolve_examiner
 from osint_kit.record.examiner import config_path, save_examiner
 
 

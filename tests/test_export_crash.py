@@ -27,7 +27,7 @@ from osint_kit import Case, Examiner
 case = Case.open(sys.argv[1], root=sys.argv[2])
 who = Examiner(name="Jane Doe", id="B-1234", agency="Example PD")
 print("ready", flush=True)
-case.export_bundle(Path(sys.argv[3]), authorization="DA-1", recipient="DA",
+case.disclosure.export(Path(sys.argv[3]), authorization="DA-1", recipient="DA",
                    exhibits=["E0001"], examiner=who, encrypt_to=[sys.argv[4]])
 print("done", flush=True)
 """
@@ -105,7 +105,7 @@ def test_a_crash_after_the_record_is_finished_by_repair_and_an_orphan_is_reporte
     exports = case.path / "exports"
     exports.mkdir(exist_ok=True)
     dest = exports / "to-da.zip"
-    result = case.export_bundle(dest, authorization="DA-1", recipient="DA", examiner=EXAMINER)
+    result = case.disclosure.export(dest, authorization="DA-1", recipient="DA", examiner=EXAMINER)
     assert stat.S_IMODE(dest.stat().st_mode) == 0o600  # the bundle is the owner's alone
     assert case.verify().ok
     # The state a crash between export.created and the move leaves:

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EXAMINER
-from osint_kit import Case, canonical_json
+from osint_kit import Case
+from osint_kit.record import canonical_json
 from tampers import TAMPERS, fill
 
 DOC = Path(__file__).parents[1] / "docs" / "format.md"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from conftest import AUTHORITY, EXAMINER, assert_ends_with_checkpoint, events_without_checkpoints
-from osint_kit import (
-    Case,
+from osint_kit import Case, verify_bundle
+from osint_kit.errors import (
     CollectionFailed,
     ExportRefused,
     ImportSourceError,
@@ -26,7 +26,6 @@ from osint_kit import (
     InvalidTarget,
     InvalidTime,
     InvalidURL,
-    verify_bundle,
 )
 from osint_kit.workbench.forms import Form, capture_form, collect_form, export_form, import_form
 from osint_kit_sandbox.platforms import FakePlatforms

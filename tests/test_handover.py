@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, ImportSourceError, describe_difference
+from osint_kit import Case
+from osint_kit.analysis import describe_difference
+from osint_kit.errors import ImportSourceError
 from osint_kit_sandbox.video import make_witness_folder
 
 pytestmark = pytest.mark.skipif(
@@ -143,7 +145,7 @@ def test_media_facts_for_every_picture_and_video_whatever_its_source(
     case: Case, tmp_path: Path
 ) -> None:
     """Recorded by the hand-over (of a folder or of one file), or read from the blob once
-    (an acquisition that recorded none) and kept in derived/; shown in case.media() and
+    (an acquisition that recorded none) and kept in derived/; shown in case.analysis.media() and
     the exhibit table."""
     from osint_kit.acquire.handover.intake import import_files
 
@@ -161,7 +163,7 @@ def test_media_facts_for_every_picture_and_video_whatever_its_source(
         metadata=False,
     )  # fmt: skip
     assert not (case.path / "derived" / "tables" / "media_facts.json").exists()
-    media = {(m["source"] or m["name"]): m for m in case.media()}
+    media = {(m["source"] or m["name"]): m for m in case.analysis.media()}
     video = media["DCIM/100APPLE/IMG_0003.MOV"]
     assert video["duration_s"] == pytest.approx(3.0, abs=0.2) and video["video_codec"] == "h264"
     assert media["alone.jpg"]["gps_lat"] == pytest.approx(51.50072, abs=1e-4)
@@ -170,13 +172,13 @@ def test_media_facts_for_every_picture_and_video_whatever_its_source(
     assert (case.path / "derived" / "tables" / "media_facts.json").is_file()
     page = case.exhibits()._repr_html_()
     assert "3.0 s" in page and "file time differs" in page
-    assert "2026-11-20T21:38:12Z" in case.media()._repr_html_()
+    assert "2026-11-20T21:38:12Z" in case.analysis.media()._repr_html_()
 
 
 def test_the_report_shows_paths_metadata_and_time_differences(case: Case, tmp_path: Path) -> None:
     usb = make_witness_folder(tmp_path / "usb")
     case.import_folder(usb.root, handed_over_by="W", examiner=EXAMINER, progress=False)
-    page = case.report().html
+    page = case.disclosure.report().html
     assert "Path in the hand-over" in page and "DCIM/100APPLE/IMG_0002.JPG" in page
     assert "DIFFERS: file time 2026-11-21T03:10:47" in page and "5 h 31 min later" in page
     assert "Technical metadata" in page and "Apple iPhone 14" in page

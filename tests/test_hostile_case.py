@@ -89,7 +89,7 @@ def test_deep_line_is_corrupt_log_for_every_reader(
     with pytest.raises(CorruptLog):
         Case.open(case.id, root=root).reindex()
     with pytest.raises(CorruptLog):
-        Case.open(case.id, root=root).export_bundle(
+        Case.open(case.id, root=root).disclosure.export(
             tmp_path / "out.zip", authorization="W-1", recipient="DA", examiner=EXAMINER
         )
     assert case.log.path.stat().st_size == size, "something was appended"
@@ -127,7 +127,7 @@ def test_export_of_a_torn_log_is_refused(
     with open(case.log.path, "ab") as f:
         f.write(b'{"seq":2,"id":"half an ev')
     with pytest.raises((LogNeedsRepair, CorruptLog)):
-        case.export_bundle(
+        case.disclosure.export(
             tmp_path / "a.zip", authorization="W-1", recipient="DA", examiner=EXAMINER
         )
     done = _run(
@@ -314,15 +314,15 @@ def test_log_json_of_a_signature_that_is_not_an_object(case: Case, root: Path) -
 
 def test_one_string_where_a_list_is_expected_is_refused(case: Case, tmp_path: Path) -> None:
     """("ok.txt" would be six files, "E0001" five exhibits, a URL one per character.)"""
-    from osint_kit import InvalidOption
+    from osint_kit.errors import InvalidOption
 
     size = case.log.path.stat().st_size
     calls = [
         lambda: case.import_files("ok.txt", handed_over_by="W", examiner=EXAMINER),
         lambda: case.import_files(Path("ok.txt"), handed_over_by="W", examiner=EXAMINER),
         lambda: case.capture_urls("http://127.0.0.1:9/", examiner=EXAMINER),
-        lambda: case.export_plan(exhibits="E0001"),
-        lambda: case.export_bundle(
+        lambda: case.disclosure.plan(exhibits="E0001"),
+        lambda: case.disclosure.export(
             tmp_path / "b.zip", authorization="A", recipient="R", exhibits="E0001",
             examiner=EXAMINER,
         ),

@@ -207,7 +207,7 @@ def labels_by_name(case: Case) -> dict[str, str]:
 
 
 def test_copies_of_one_picture_are_one_cluster(imported: Case) -> None:
-    found = imported.repeated_images()
+    found = imported.analysis.repeated_images()
     names = labels_by_name(imported)
     assert found.to_arrow().schema.equals(CLUSTERS_SCHEMA, check_metadata=False)
     assert len(found) == 1
@@ -221,13 +221,13 @@ def test_copies_of_one_picture_are_one_cluster(imported: Case) -> None:
     assert "truncated" in reasons[names["truncated.jpg"]]
     assert "unreadable" in reasons[names["corrupt.jpg"]]
     assert len(reasons) == 2
-    strict = imported.repeated_images(threshold=0)  # identical pHashes only
+    strict = imported.analysis.repeated_images(threshold=0)  # identical pHashes only
     assert all(c["size"] < 5 and c["max_distance"] == 0 for c in strict)
     assert 0 < cluster["max_distance"] <= 20
 
 
 def test_image_hashes_table_and_its_cache(imported: Case, tmp_path: Path) -> None:
-    hashes = imported.image_hashes()
+    hashes = imported.analysis.image_hashes()
     assert hashes.to_arrow().schema.equals(IMAGE_HASHES_SCHEMA, check_metadata=False)
     assert len(hashes) == 10
     frame = hashes.to_frame()
@@ -240,32 +240,32 @@ def test_image_hashes_table_and_its_cache(imported: Case, tmp_path: Path) -> Non
     stamp = cache.stat().st_mtime_ns
 
     imported.add_note("Looked at the pictures.", examiner=EXAMINER)
-    assert imported.image_hashes() == hashes  # the log moved, the bytes did not
+    assert imported.analysis.image_hashes() == hashes  # the log moved, the bytes did not
     assert cache.stat().st_mtime_ns == stamp  # nothing new to hash: not written
 
     extra = write(tmp_path, "another.png", encode(picture(30)))
     imported.import_files([extra], handed_over_by="Witness", examiner=EXAMINER, progress=False)
-    assert len(imported.image_hashes()) == 11
+    assert len(imported.analysis.image_hashes()) == 11
     assert pq.read_table(cache).num_rows == 11
 
     cache.write_bytes(b"not parquet")  # a damaged cache is made again
-    assert imported.image_hashes().to_frame()["phash"].tolist() == (
-        [*hashes.to_frame()["phash"].tolist(), imported.image_hashes()[-1]["phash"]]
+    assert imported.analysis.image_hashes().to_frame()["phash"].tolist() == (
+        [*hashes.to_frame()["phash"].tolist(), imported.analysis.image_hashes()[-1]["phash"]]
     )
 
 
 def test_an_empty_case_has_no_repeated_images(case: Case) -> None:
-    found = case.repeated_images()
+    found = case.analysis.repeated_images()
     assert len(found) == 0 and found.skipped == []
     assert list(found.to_frame().columns) == CLUSTERS_SCHEMA.names
-    assert list(case.image_hashes().to_frame().columns) == IMAGE_HASHES_SCHEMA.names
+    assert list(case.analysis.image_hashes().to_frame().columns) == IMAGE_HASHES_SCHEMA.names
     with pytest.raises(InvalidOption):
-        case.repeated_images(threshold=65)
+        case.analysis.repeated_images(threshold=65)
 
 
 def test_the_cluster_list_is_a_derived_exhibit(imported: Case) -> None:
     seq, head = imported.log.head()
-    exported = imported.export_repeated_images(threshold=10, examiner=EXAMINER)
+    exported = imported.analysis.export_repeated_images(threshold=10, examiner=EXAMINER)
     event = imported.events()[-1]
     assert event.action == "analysis.derived"
     derived = event.details["derived"]
@@ -276,14 +276,14 @@ def test_the_cluster_list_is_a_derived_exhibit(imported: Case) -> None:
     assert exported.role == "derived" and exported.media_type == "application/json"
     body = json.loads(exported.path.read_bytes())
     assert body["threshold"] == 10 and len(body["clusters"]) == 1
-    assert body["clusters"][0]["exhibits"] == imported.repeated_images()[0]["exhibits"]
+    assert body["clusters"][0]["exhibits"] == imported.analysis.repeated_images()[0]["exhibits"]
     assert {s["exhibit"] for s in body["skipped"]} == {
         labels_by_name(imported)[n] for n in ("truncated.jpg", "corrupt.jpg")
     }
     assert imported.verify().ok
     # A drawn export is not a picture of the case: not hashed, not clustered.
-    imported.export_activity("D", examiner=EXAMINER)
-    assert len(imported.image_hashes()) == 10
+    imported.analysis.export_activity("D", examiner=EXAMINER)
+    assert len(imported.analysis.image_hashes()) == 10
 
 
 # -- from the platforms ----------------------------------------------------------
@@ -319,11 +319,11 @@ def test_a_photo_spreading_across_accounts_is_found_with_its_first_appearance(
         examiner=EXAMINER,
         progress=False,
     )
-    media = case.media().to_frame()
+    media = case.analysis.media().to_frame()
     photo_sha = media[media["source"].str.endswith("/missing-girl.jpg", na=False)]["sha256"].iloc[0]
     imported = media[media["name"] == "from-whatsapp.png"]["exhibit"].iloc[0]
 
-    found = case.repeated_images()
+    found = case.analysis.repeated_images()
     cluster = next(c for c in found if photo_sha in c["sha256"])
     assert imported in cluster["exhibits"] and cluster["distinct"] >= 2
     assert cluster["accounts"] == [
@@ -335,4 +335,5 @@ def test_a_photo_spreading_across_accounts_is_found_with_its_first_appearance(
     assert cluster["first_seen"] == START - timedelta(hours=2)
     on_mastodon = media[media["platforms"].map(lambda p: "mastodon" in list(p))]
     assert cluster["first_exhibit"] in on_mastodon["exhibit"].tolist()
-    assert len(case.image_hashes()) == len(media[media["media_type"].str.startswith("image/")])
+    pictures = media[media["media_type"].str.startswith("image/")]
+    assert len(case.analysis.image_hashes()) == len(pictures)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER, assert_ends_with_checkpoint
-from osint_kit import Case, ImportSourceError, SourceChanged, StorageError
+from osint_kit import Case
+from osint_kit.errors import ImportSourceError, SourceChanged, StorageError
 
 
 def blobs(case: Case) -> list[Path]:
@@ -225,7 +226,7 @@ def test_one_file_changing_does_not_cost_the_others(
 
 
 def test_handed_over_by_is_required(case: Case, files: dict[str, Path]) -> None:
-    from osint_kit import InvalidCaseField
+    from osint_kit.errors import InvalidCaseField
 
     with pytest.raises(InvalidCaseField, match="handed_over_by"):
         case.import_file(files["tip.txt"], handed_over_by=" ", examiner=EXAMINER)

@@ -106,7 +106,7 @@ def test_a_damaged_log_line_is_a_problem_or_a_refusal_never_a_crash(
     for call in (
         case.events,
         case.exhibits,
-        lambda: case.export_plan(),
+        lambda: case.disclosure.plan(),
         lambda: case.add_note("after the damage", examiner=EXAMINER),
         lambda: case.repair(examiner=EXAMINER),
         case.verify,

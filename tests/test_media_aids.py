@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, InvalidOption, MediaUnreadable
+from osint_kit import Case
+from osint_kit.errors import InvalidOption, MediaUnreadable
 from osint_kit_sandbox.video import VideoHost, video_host
 
 pytestmark = pytest.mark.skipif(
@@ -34,10 +35,10 @@ def _media(case: Case, cap_id: str) -> str:
 
 
 def test_review_aids_are_derived_exhibits_naming_the_video(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
     video = _media(case, cap.id)
     before = case.exhibit(video).read_bytes()
-    made = case.review_video(video, examiner=EXAMINER)
+    made = case.media.review(video, examiner=EXAMINER)
     roles = [e.role for e in made]
     assert roles[:2] == ["thumbnail", "contact-sheet"] and roles.count("keyframe") >= 1
     event = case.events()[-1]
@@ -51,33 +52,33 @@ def test_review_aids_are_derived_exhibits_naming_the_video(case: Case, host: Vid
     assert page.count(">derived<") >= len(made)
     # The keyframes are pictures of the case: the repeated-image analysis hashes them,
     # not the thumbnail or the contact sheet.
-    hashed = {h["exhibit"] for h in case.image_hashes()}
+    hashed = {h["exhibit"] for h in case.analysis.image_hashes()}
     assert {e.label for e in made if e.role == "keyframe"} <= hashed
     assert not {e.label for e in made if e.role in ("thumbnail", "contact-sheet")} & hashed
     assert case.verify().ok
 
 
 def test_a_clip_records_the_offsets_cut(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
     video = _media(case, cap.id)
-    made = case.clip(video, 1.0, 3.0, examiner=EXAMINER)
+    made = case.media.clip(video, 1.0, 3.0, examiner=EXAMINER)
     assert made.role == "clip" and made.media_type == "video/mp4"
     item = case.events()[-1].details["derived"]["items"][0]
     assert float(item["start_s"]) == pytest.approx(1.0, abs=0.05)
     assert float(item["duration_s"]) == pytest.approx(2.0, abs=0.1)
     with pytest.raises(InvalidOption):
-        case.clip(video, 3.0, 1.0, examiner=EXAMINER)
+        case.media.clip(video, 3.0, 1.0, examiner=EXAMINER)
 
 
 def test_an_undecodable_video_gets_no_aids_and_says_why(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/truncated.mp4"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/truncated.mp4"), examiner=EXAMINER, progress=False)
     video = _media(case, cap.id)
     events = len(case.events())
     with pytest.raises(MediaUnreadable, match="cannot be read as media"):
-        case.review_video(video, examiner=EXAMINER)
+        case.media.review(video, examiner=EXAMINER)
     assert len(case.events()) == events  # nothing recorded
     with pytest.raises(InvalidOption, match="not a video"):
-        case.review_video(cap.exhibits[-1], examiner=EXAMINER)  # the info JSON
+        case.media.review(cap.exhibits[-1], examiner=EXAMINER)  # the info JSON
     cli = str(Path(sys.executable).parent / "osint-kit")
     who = ["--examiner-name", EXAMINER.name, "--examiner-id", EXAMINER.id]
     who += ["--examiner-agency", EXAMINER.agency, "--root", str(case.path.parent)]

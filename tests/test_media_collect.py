@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, CollectionFailed, InvalidURL
+from osint_kit import Case
+from osint_kit.errors import CollectionFailed, InvalidURL
 from osint_kit_sandbox.video import VideoHost, video_host
 
 pytestmark = pytest.mark.skipif(
@@ -47,7 +48,7 @@ def _files(case: Case, cap_id: str) -> dict[str, list[str]]:
 
 
 def test_a_plain_mp4_is_kept_as_served_with_its_metadata(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/clip.mp4"), examiner=EXAMINER, progress=False)
     assert cap.status == "complete", cap.reason
     roles = _files(case, cap.id)
     (media,) = roles["media"]
@@ -70,7 +71,7 @@ def test_a_plain_mp4_is_kept_as_served_with_its_metadata(case: Case, host: Video
 
 
 def test_dash_keeps_video_and_audio_apart_and_the_manifest(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/dash/manifest.mpd"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/dash/manifest.mpd"), examiner=EXAMINER, progress=False)
     assert cap.status == "complete", cap.reason
     roles = _files(case, cap.id)
     assert len(roles["video"]) == 1 and len(roles["audio"]) == 1  # not merged
@@ -91,7 +92,7 @@ def test_dash_keeps_video_and_audio_apart_and_the_manifest(case: Case, host: Vid
 
 
 def test_hls_segments_are_joined_byte_for_byte(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/hls/index.m3u8"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/hls/index.m3u8"), examiner=EXAMINER, progress=False)
     assert cap.status == "complete", cap.reason
     roles = _files(case, cap.id)
     playlist = host.served("/hls/index.m3u8").decode()
@@ -104,7 +105,7 @@ def test_hls_segments_are_joined_byte_for_byte(case: Case, host: VideoHost) -> N
 
 
 def test_a_video_page_is_captured_in_the_browser_too(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(host.url("/watch.html"), examiner=EXAMINER, progress=False)
+    cap = case.media.collect(host.url("/watch.html"), examiner=EXAMINER, progress=False)
     assert cap.status == "complete", cap.reason
     page = cap.record["page_capture"]
     (web,) = [c for c in case.captures() if c.id == page["id"]]
@@ -114,7 +115,7 @@ def test_a_video_page_is_captured_in_the_browser_too(case: Case, host: VideoHost
 
 
 def test_a_playlist_is_bounded_by_the_limit(case: Case, host: VideoHost) -> None:
-    cap = case.collect_media(
+    cap = case.media.collect(
         host.url("/playlist.html?n=1000"),
         examiner=EXAMINER,
         limit=5,
@@ -129,28 +130,28 @@ def test_a_playlist_is_bounded_by_the_limit(case: Case, host: VideoHost) -> None
 
 
 def test_bad_input_is_recorded_with_its_reason(case: Case, host: VideoHost) -> None:
-    html = case.collect_media(host.url("/article.html"), examiner=EXAMINER, progress=False)
+    html = case.media.collect(host.url("/article.html"), examiner=EXAMINER, progress=False)
     assert html.failed and "no video" in (html.reason or "")
     assert isinstance(html.error, CollectionFailed)
     with pytest.raises(CollectionFailed):
         html.raise_for_status()
-    cut = case.collect_media(host.url("/cut.mp4"), examiner=EXAMINER, progress=False)
+    cut = case.media.collect(host.url("/cut.mp4"), examiner=EXAMINER, progress=False)
     assert cut.status == "partial" and "403" in (cut.reason or "")
     (kept,) = [f for f in cut.record["files"] if f.get("sha256")]
     assert kept["truncated"] and 0 < kept["size"] < len(host.served("/cut.mp4"))
     first_part = case.exhibit(_files(case, cut.id)["media"][0]).read_bytes()
     assert host.served("/cut.mp4").startswith(first_part)
-    broken = case.collect_media(host.url("/truncated.mp4"), examiner=EXAMINER, progress=False)
+    broken = case.media.collect(host.url("/truncated.mp4"), examiner=EXAMINER, progress=False)
     (file,) = [f for f in broken.record["files"] if f.get("sha256")]
     assert file["facts"]["problems"]  # kept as it came, and recorded as unreadable
-    over = case.collect_media(
+    over = case.media.collect(
         host.url("/big.mp4?mb=8"), examiner=EXAMINER, max_mb=2, progress=False
     )
     assert over.status == "partial" and "byte limit" in (over.reason or "")
     (part,) = [f for f in over.record["files"] if f.get("sha256")]
     assert 2 * 2**20 <= part["size"] < 8 * 2**20
     with pytest.raises(InvalidURL):
-        case.collect_media("file:///etc/passwd", examiner=EXAMINER)
+        case.media.collect("file:///etc/passwd", examiner=EXAMINER)
     failed = [e for e in case.events() if e.action == "collection.failed"]
     assert [e.capture["target"] for e in failed if e.capture] == [host.url("/article.html")]
     assert case.verify().ok
@@ -164,7 +165,7 @@ def test_cookies_are_used_only_when_given_and_recorded_without_their_content(
         "# Netscape HTTP Cookie File\n127.0.0.1\tFALSE\t/\tFALSE\t0\tsession\tsecret-value\n"
     )
     before = jar.read_bytes()
-    cap = case.collect_media(host.url("/clip.mp4"), examiner=EXAMINER, cookies=jar, progress=False)
+    cap = case.media.collect(host.url("/clip.mp4"), examiner=EXAMINER, cookies=jar, progress=False)
     assert cap.record["cookies"]["sha256"] == _sha(before)
     assert jar.read_bytes() == before  # yt-dlp read a private copy
     for label in cap.exhibits:
@@ -220,9 +221,9 @@ def test_the_cli_collects_and_a_killed_download_is_repaired(
 def test_the_report_says_how_each_file_was_chosen_and_what_was_cut(
     case: Case, host: VideoHost
 ) -> None:
-    case.collect_media(host.url("/dash/manifest.mpd"), examiner=EXAMINER, progress=False)
-    case.collect_media(host.url("/cut.mp4"), examiner=EXAMINER, progress=False)
-    page = case.report().html
+    case.media.collect(host.url("/dash/manifest.mpd"), examiner=EXAMINER, progress=False)
+    case.media.collect(host.url("/cut.mp4"), examiner=EXAMINER, progress=False)
+    page = case.disclosure.report().html
     assert page.count("Format chosen") >= 3 and "bv*+ba/b" in page
     assert "TRUNCATED" in page and "403" in page
     assert "Technical metadata" in page and "h264" in page

@@ -13,7 +13,7 @@ import networkx as nx
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, InvalidOption
+from osint_kit import Case
 from osint_kit.analysis.network import (
     groups,
     most_active,
@@ -22,6 +22,7 @@ from osint_kit.analysis.network import (
     timeline_of,
     to_graphml,
 )
+from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
 
@@ -63,21 +64,21 @@ def harassed(fake: FakePlatforms, case: Case) -> Case:
 
 
 def test_the_network_has_one_edge_per_interaction(harassed: Case) -> None:
-    graph = harassed.network()
+    graph = harassed.analysis.network()
     assert isinstance(graph, nx.MultiDiGraph)
     replies = [(s, t) for s, t, d in graph.edges(data=True) if d["kind"] == "reply"]
     assert replies.count((key("troll1"), key("student"))) == 3
     assert (key("friend2"), key("friend1")) in replies
     edge = next(d for _, _, d in graph.edges(data=True) if d["kind"] == "mention")
     assert edge["post_exhibit"].startswith("E") and edge["time"].endswith("Z")
-    only_replies = harassed.network(kinds=("reply",))
+    only_replies = harassed.analysis.network(kinds=("reply",))
     assert {d["kind"] for _, _, d in only_replies.edges(data=True)} == {"reply"}
     with pytest.raises(InvalidOption, match="choose from"):
-        harassed.network(kinds=("likes",))
+        harassed.analysis.network(kinds=("likes",))
 
 
 def test_who_targets_whom_and_the_most_targeted(harassed: Case) -> None:
-    graph = harassed.network()
+    graph = harassed.analysis.network()
     weighted = targeting(graph)
     # troll1 replied 3 times and mentioned the student 3 times
     assert weighted[key("troll1")][key("student")]["weight"] == 6
@@ -93,7 +94,7 @@ def test_who_targets_whom_and_the_most_targeted(harassed: Case) -> None:
 
 
 def test_one_targets_timeline(harassed: Case) -> None:
-    rows = timeline_of(harassed.network(), key("student"))
+    rows = timeline_of(harassed.analysis.network(), key("student"))
     assert len(rows) == 12 and rows == sorted(rows, key=lambda r: r["time"])
     assert {r["source"] for r in rows} == {key("troll1"), key("troll2"), key("troll3")}
     assert rows[0]["time"] == "2026-11-02T18:07:00Z"
@@ -101,37 +102,37 @@ def test_one_targets_timeline(harassed: Case) -> None:
 
 def test_exports_are_derived_exhibits_naming_their_inputs(harassed: Case) -> None:
     before = len(harassed.events())
-    graphml = harassed.export_network("graphml", examiner=EXAMINER)
-    gexf = harassed.export_network("gexf", examiner=EXAMINER)
-    png = harassed.export_network("png", kinds=("reply",), examiner=EXAMINER)
+    graphml = harassed.analysis.export_network("graphml", examiner=EXAMINER)
+    gexf = harassed.analysis.export_network("gexf", examiner=EXAMINER)
+    png = harassed.analysis.export_network("png", kinds=("reply",), examiner=EXAMINER)
     events = harassed.events()[before:]
     assert [e.action for e in events] == ["analysis.derived"] * 3
     derived = events[0].details["derived"]
-    posts = {p["exhibit"] for p in harassed.posts()}
+    posts = {p["exhibit"] for p in harassed.analysis.posts()}
     assert derived["method"] == "network.graphml" and set(derived["inputs"]) <= posts
     assert derived["head"]["seq"] == before and len(derived["inputs"]) >= 8
     assert graphml.role == "derived" and graphml.media_type == "application/graphml+xml"
     back = nx.read_graphml(graphml.path)
-    assert back.number_of_edges() == harassed.network().number_of_edges()
+    assert back.number_of_edges() == harassed.analysis.network().number_of_edges()
     ET.parse(gexf.path)  # well-formed GEXF
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.name == "network-reply.png"
     assert harassed.verify().ok
     row = next(r for r in harassed.exhibits().to_frame().itertuples() if r.Index == png.label)
     assert row.role == "derived"
     with pytest.raises(InvalidOption):
-        harassed.export_network("svg", examiner=EXAMINER)
+        harassed.analysis.export_network("svg", examiner=EXAMINER)
     assert json.loads(json.dumps(derived))  # plain JSON on the record
 
 
 def test_an_empty_case_has_an_empty_network(case: Case) -> None:
-    graph = case.network()
+    graph = case.analysis.network()
     assert graph.number_of_nodes() == 0 and most_targeted(graph) == [] and groups(graph) == []
     assert b"<graphml" in to_graphml(graph)
 
 
 def test_the_report_says_a_derived_exhibit_is_not_collected(harassed: Case) -> None:
-    exhibit = harassed.export_network("gexf", examiner=EXAMINER)
-    html = harassed.report().html
+    exhibit = harassed.analysis.export_network("gexf", examiner=EXAMINER)
+    html = harassed.disclosure.report().html
     section = html.split(f"id='{exhibit.label}'")[1].split("</table>")[0]
     assert "DERIVED (not collected)" in section and "network.gexf of" in section
 
@@ -141,8 +142,8 @@ def test_a_derived_exhibit_travels_in_a_bundle_as_derived(harassed: Case, tmp_pa
 
     from osint_kit import verify_bundle
 
-    graphml = harassed.export_network("graphml", examiner=EXAMINER)
-    result = harassed.export_bundle(
+    graphml = harassed.analysis.export_network("graphml", examiner=EXAMINER)
+    result = harassed.disclosure.export(
         tmp_path / "to-prosecutor.zip",
         authorization="DA-7",
         recipient="Prosecutor",

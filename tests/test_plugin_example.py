@@ -16,14 +16,9 @@ from typing import Any
 
 import pytest
 
-from osint_kit import (
-    Case,
-    CollectionFailed,
-    InvalidOption,
-    PluginError,
-    broken_collectors,
-    collectors,
-)
+from osint_kit import Case
+from osint_kit.errors import CollectionFailed, InvalidOption, PluginError
+from osint_kit.plugin import broken_collectors, collectors
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "collectors.md"
 BIN = Path(sys.executable).parent
@@ -139,14 +134,14 @@ def test_the_example_collects_pages_posts_and_media(
     assert cap.record["collected"] == 4 and cap.record["options"] == {"max_pages": 10}
     roles = [case.exhibit(label).role for label in cap.exhibits]
     assert roles.count("post") == 4 and roles.count("media") == 1 and "profile" in roles
-    posts = case.posts(f"jsonfeed:{feed.url}/feed.json").to_frame()
+    posts = case.analysis.posts(f"jsonfeed:{feed.url}/feed.json").to_frame()
     assert len(posts) == 4 and set(posts["author_handle"]) == {"harbourwatch"}
     report = case.verify()
     assert report.ok
     # Fetched from where the URL says: nothing was rerouted, and nothing says so.
     assert "rerouted" not in cap.record and "REROUTED" not in case.events()[-1].summary()
     assert not any("rerouted" in n for n in report.notes)
-    assert "Rerouted captures" not in case.report().html
+    assert "Rerouted captures" not in case.disclosure.report().html
 
     again = case.collect(f"jsonfeed:{feed.url}/feed.json", options={"max_pages": 1}, progress=False)
     assert again.record["collected"] == 2 and again.record["changes"]["unchanged"] == 2

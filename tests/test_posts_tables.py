@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow as pa
 
 from conftest import EXAMINER
-from osint_kit import ACCOUNTS_SCHEMA, POSTS_SCHEMA, Case
+from osint_kit import Case
+from osint_kit.analysis import ACCOUNTS_SCHEMA, POSTS_SCHEMA
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, exhibits_of, settings_for
 
@@ -40,10 +41,10 @@ def _collect(case: Case, fake: FakePlatforms, **kwargs):  # type: ignore[no-unty
 
 
 def test_an_empty_case_has_the_same_columns_and_types(case: Case) -> None:
-    table = case.posts().to_arrow()
+    table = case.analysis.posts().to_arrow()
     assert table.schema.equals(POSTS_SCHEMA) and table.num_rows == 0
-    assert case.accounts().to_arrow().schema.equals(ACCOUNTS_SCHEMA)
-    frame = case.posts().to_frame()
+    assert case.analysis.accounts().to_arrow().schema.equals(ACCOUNTS_SCHEMA)
+    frame = case.analysis.posts().to_frame()
     assert list(frame.columns) == POSTS_SCHEMA.names
     assert all(isinstance(t, pd.ArrowDtype) for t in frame.dtypes)
 
@@ -51,16 +52,16 @@ def test_an_empty_case_has_the_same_columns_and_types(case: Case) -> None:
 def test_missing_is_null_never_nan(fake: FakePlatforms, case: Case) -> None:
     _channel(fake, 6)
     _collect(case, fake)
-    table = case.posts().to_arrow()
+    table = case.analysis.posts().to_arrow()
     assert table.schema.equals(POSTS_SCHEMA) and table.num_rows == 6
-    frame = case.posts().to_frame()
+    frame = case.analysis.posts().to_frame()
     assert frame["reply_to"].isna().all() and str(frame["reply_to"].dtype) == "string[pyarrow]"
     # no float NaN anywhere: a missing reply_to is <NA>, which no `if` takes for true
     assert not any(isinstance(v, float) for v in frame["reply_to"].tolist())
     assert str(frame["created_at"].dtype) == "timestamp[us, tz=UTC][pyarrow]"
     assert frame["created_at"].is_monotonic_decreasing
     assert set(frame["author_key"]) == {"telegram:@harbour_watch"}
-    accounts = case.accounts().to_frame().set_index("key")
+    accounts = case.analysis.accounts().to_frame().set_index("key")
     assert accounts.loc["telegram:@harbour_watch", "posts"] == 6
     assert accounts.loc["telegram:@harbour_watch", "first_post"] == pd.Timestamp(START)
 
@@ -73,10 +74,11 @@ def test_tables_are_readable_without_osint_kit(
     _channel(fake, 3)
     _collect(case, fake)
     path = f"{tmp_path}/posts.parquet"
-    pq.write_table(case.posts().to_arrow(), path, compression="zstd")
+    pq.write_table(case.analysis.posts().to_arrow(), path, compression="zstd")
     back = pq.read_table(path)
     assert back.schema.metadata[b"osint-kit.table"] == b"posts"
-    assert back.column("id").to_pylist() == case.posts().to_arrow().column("id").to_pylist()
+    posts = case.analysis.posts().to_arrow()
+    assert back.column("id").to_pylist() == posts.column("id").to_pylist()
     assert pa.types.is_list(back.schema.field("mentions").type)
 
 
@@ -97,7 +99,7 @@ def test_media_an_earlier_run_missed_are_fetched_again(fake: FakePlatforms, case
     assert (changes["new"], changes["changed"], changes["media_retried"]) == (0, 0, ["2"])
     media = exhibits_of(case, healed, "media")
     assert len(media) == 1 and media[0].source and media[0].source.endswith("pier-1.jpg")
-    row = case.posts().to_frame().set_index("id").loc[changes["media_retried"][0]]
+    row = case.analysis.posts().to_frame().set_index("id").loc[changes["media_retried"][0]]
     assert len(row["media"]) == 1 and len(row["media"][0]) == 64  # a hash now, not a URL
 
     again = _collect(case, fake)
@@ -114,7 +116,7 @@ def test_deleted_only_on_the_platforms_word_else_no_longer_listed(
     changes = second.record["changes"]
     assert [g["id"] for g in changes["deleted"]] == ["3"] and changes["no_longer_listed"] == []
     assert "Post not found" in second.record["deletion_evidence"]["3"]
-    posts = case.posts().to_frame().set_index("id")
+    posts = case.analysis.posts().to_frame().set_index("id")
     assert posts.loc["3", "deleted"] and not posts.loc["3", "listed"]
 
     # The platform says nothing (its lookup fails): only "no longer listed".
@@ -123,7 +125,7 @@ def test_deleted_only_on_the_platforms_word_else_no_longer_listed(
     third = _collect(case, fake)
     changes = third.record["changes"]
     assert changes["deleted"] == [] and [g["id"] for g in changes["no_longer_listed"]] == ["4"]
-    posts = case.posts().to_frame().set_index("id")
+    posts = case.analysis.posts().to_frame().set_index("id")
     assert not posts.loc["4", "deleted"] and not posts.loc["4", "listed"]
 
     env = {**os.environ, "OSINT_KIT_CASES": str(case.path.parent)}
@@ -147,12 +149,12 @@ def test_posts_in_a_notebook_read_whole_with_edits_and_deletions_marked(
     ch.edit(2, text="second sighting, corrected")
     ch.delete(3)
     case.collect("telegram:harbour_watch", **collect)
-    page = case.posts()._repr_html_()
+    page = case.analysis.posts()._repr_html_()
     assert "word59 &lt;b&gt;bold&lt;/b&gt;" in page  # whole, escaped: not cut at 120
     assert "second sighting, corrected" in page and "2 versions" in page
     assert "DELETED upstream" in page
     # The fake Telegram does not say when a post was edited; a row that does is badged.
-    row = dict(next(r for r in case.posts() if r["id"] == "1"))
+    row = dict(next(r for r in case.analysis.posts() if r["id"] == "1"))
     row.update(edited_at="2026-11-21T10:00:00Z", listed=False)
-    shown = type(case.posts())([row])._repr_html_()
+    shown = type(case.analysis.posts())([row])._repr_html_()
     assert "EDITED 2026-11-21T10:00:00Z" in shown and "no longer listed" in shown

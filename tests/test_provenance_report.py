@@ -56,7 +56,7 @@ def _open_in_chromium(page_file: Path, shot: Path) -> str:
 
 
 def test_case_report_reads_right_in_chromium(with_photo: Case, tmp_path: Path) -> None:
-    report = with_photo.report()
+    report = with_photo.disclosure.report()
     assert isinstance(report, ProvenanceReport) and report._repr_html_() == report.html
     assert "<script" not in report.html and "http://" not in report.html.split("<body>")[0]
     out = report.save(tmp_path / "report.html")
@@ -83,7 +83,7 @@ def test_case_report_reads_right_in_chromium(with_photo: Case, tmp_path: Path) -
 
 
 def test_bundle_report_shows_only_what_the_bundle_holds(with_photo: Case, tmp_path: Path) -> None:
-    result = with_photo.export_bundle(
+    result = with_photo.disclosure.export(
         tmp_path / "b.zip",
         authorization="DA-7",
         recipient="Prosecutor",
@@ -144,7 +144,7 @@ def test_a_damaged_exhibit_says_so_in_the_report(with_photo: Case) -> None:
     blob = with_photo.exhibit("E0002").path
     blob.chmod(0o644)
     blob.write_bytes(b"changed")
-    html = with_photo.report().html
+    html = with_photo.disclosure.report().html
     assert "PROBLEMS FOUND" in html
     section = html.split("id='E0002'")[1].split("</table>")[0]
     assert "verified: its bytes match its hash" not in section
@@ -181,7 +181,7 @@ def test_a_post_shows_its_text_and_every_later_version_and_deletion(
         )
 
     old, new, gone = post(first, "2"), post(second, "2"), post(first, "3")
-    html = case.report().html
+    html = case.disclosure.report().html
     block = {
         label: html.split(f"id='{label}'", 1)[1].split("<div class='exhibit'", 1)[0]
         for label in (old, new, gone)
@@ -314,8 +314,8 @@ def test_a_case_without_checkpoints_says_so(case: Case, no_tsa_env: None) -> Non
 def test_an_exhibit_lists_what_was_derived_from_it_and_where_it_was_exported(
     with_photo: Case, tmp_path: Path, no_tsa_env: None
 ) -> None:
-    derived = with_photo.export_repeated_images(examiner=EXAMINER)
-    result = with_photo.export_bundle(
+    derived = with_photo.analysis.export_repeated_images(examiner=EXAMINER)
+    result = with_photo.disclosure.export(
         tmp_path / "to-da.zip",
         authorization="DA-7 <urgent>",
         recipient="Prosecutor & Co",
@@ -337,7 +337,7 @@ def test_an_exhibit_lists_what_was_derived_from_it_and_where_it_was_exported(
 def test_a_bundle_report_shows_the_stamp_it_carries(
     with_photo: Case, tsa: LocalTSA, tmp_path: Path, no_tsa_env: None
 ) -> None:
-    result = with_photo.export_bundle(
+    result = with_photo.disclosure.export(
         tmp_path / "b.zip",
         authorization="DA-7",
         recipient="Prosecutor",
@@ -369,7 +369,7 @@ def test_an_export_of_many_exhibits_is_listed_in_full_once(
     case.import_files(
         sorted(folder.iterdir()), handed_over_by="Front desk", examiner=EXAMINER, progress=False
     )
-    result = case.export_bundle(
+    result = case.disclosure.export(
         tmp_path / "all.zip", authorization="DA-9", recipient="Court", examiner=EXAMINER
     )
     html = _report(case, verify=False)

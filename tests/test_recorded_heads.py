@@ -24,7 +24,7 @@ def busy(case: Case, files: dict[str, Path], tmp_path: Path) -> Case:
     case.add_note("Checked with the school.", examiner=EXAMINER)
     case.stamp(examiner=EXAMINER)
     case.verify(record=True, examiner=EXAMINER)
-    case.export_bundle(
+    case.disclosure.export(
         tmp_path / "out.zip",
         authorization="DA-1",
         recipient="DA",

@@ -515,8 +515,8 @@ def test_the_doc_shows_the_shipped_example_as_it_is() -> None:
 
 
 def test_the_case_display_shows_its_status_and_holds(case: Case) -> None:
-    case.place_hold(authority="COURT-7", reason="defence asked", examiner=EXAMINER)
-    case.close(reason="solved", approved_by="Lt. Ray", examiner=EXAMINER)
+    case.records.place_hold(authority="COURT-7", reason="defence asked", examiner=EXAMINER)
+    case.records.close(reason="solved", approved_by="Lt. Ray", examiner=EXAMINER)
     page = case._repr_html_()
     assert "osint-kit-hold" in page and "H001 under COURT-7" in page
     assert "closed since" in page and "due on" in page

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, UnderLegalHold, cases_due
+from osint_kit import Case, cases_due
+from osint_kit.errors import UnderLegalHold
 from osint_kit_sandbox.platforms import FakePlatforms, synthetic_telegram_channel
 from social_helpers import settings_for
 
@@ -28,8 +29,8 @@ def test_collect_close_hold_dispose_verify(case: Case, fake: FakePlatforms, root
     synthetic_telegram_channel(fake, "harbour_watch", 12, seed=4, media_every=3)
     cap = case.collect("telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER)
     assert cap.status == "complete"
-    activity = case.export_activity("h", examiner=EXAMINER)  # derived from the posts
-    bundle = case.export_bundle(
+    activity = case.analysis.export_activity("h", examiner=EXAMINER)  # derived from the posts
+    bundle = case.disclosure.export(
         case.path / "exports" / "to-da.zip",
         authorization="DA-9",
         recipient="District Attorney",
@@ -45,28 +46,28 @@ def test_collect_close_hold_dispose_verify(case: Case, fake: FakePlatforms, root
             for c in ("missing-person", "wanted-person", "online-crime", "crime-footage", "other")
         )
     )
-    case.close(
+    case.records.close(
         reason="no offence found", approved_by="Lt. Ray", schedule=schedule, examiner=EXAMINER
     )
-    due_on = date.fromisoformat(case.records().retention["due_on"])  # type: ignore[index]
-    hold = case.place_hold(authority="COURT-12", reason="civil claim", examiner=EXAMINER)
+    due_on = date.fromisoformat(case.records.state().retention["due_on"])  # type: ignore[index]
+    hold = case.records.place_hold(authority="COURT-12", reason="civil claim", examiner=EXAMINER)
     (listed,) = cases_due(root, today=due_on)
     assert listed.case_id == case.id and listed.state == "held"
     events = len(case.events())
     with pytest.raises(UnderLegalHold):
-        case.dispose(
+        case.records.dispose(
             authorization="RM-1",
             approved_by="Records Officer",
             reason="retention",
             examiner=EXAMINER,
         )
     assert len(case.events()) == events and all(e.path.exists() for e in case.exhibits())
-    case.lift_hold(
+    case.records.lift_hold(
         hold.details["hold"], authority="COURT-12", reason="claim settled", examiner=EXAMINER
     )
     (listed,) = cases_due(root, today=due_on)
     assert listed.state == "due"
-    report = case.dispose(
+    report = case.records.dispose(
         authorization="RM-1", approved_by="Records Officer", reason="retention", examiner=EXAMINER
     )
     disposed = {d.label for d in report.disposed}

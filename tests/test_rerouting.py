@@ -30,7 +30,7 @@ def test_a_rerouted_collection_is_flagged_everywhere(
     assert report.ok  # rerouting is not tampering: it is said, not failed
     assert any(f"capture {cap.id}" in n and "t.me -> http://127.0.0.1:" in n for n in report.notes)
 
-    html = case.report().html
+    html = case.disclosure.report().html
     assert "Rerouted captures" in html and "not from the real site" in html
 
     env = {**os.environ, "OSINT_KIT_CASES": str(case.path.parent)}

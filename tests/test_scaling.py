@@ -42,7 +42,7 @@ def cases(fake: FakePlatforms, root: Path) -> Path:
             case.collect(
                 f"telegram:{target}", settings=settings_for(fake), examiner=EXAMINER, progress=False
             )
-        case.posts()  # the tables are kept from the first read on
+        case.analysis.posts()  # the tables are kept from the first read on
     return root
 
 

@@ -13,10 +13,12 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import SEARCH_SCHEMA, Case, InvalidOption
+from osint_kit import Case
+from osint_kit.analysis import SEARCH_SCHEMA
 from osint_kit.analysis.fulltext import MAX_TEXT_CHARS
 from osint_kit.analysis.index import INDEX_VERSION, index_path
 from osint_kit.analysis.search import PATTERNS
+from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.site import serve
 from social_helpers import BIN, settings_for
@@ -44,32 +46,32 @@ def collected(fake: FakePlatforms, case: Case) -> Case:
 
 
 def test_an_empty_case_gives_an_empty_table_of_the_schema(case: Case) -> None:
-    hits = case.search("anything")
+    hits = case.analysis.search("anything")
     assert len(hits) == 0
     assert hits.to_arrow().schema.equals(SEARCH_SCHEMA)
     frame = hits.to_frame()
     assert list(frame.columns) == SEARCH_SCHEMA.names
     assert all(isinstance(t, pd.ArrowDtype) for t in frame.dtypes)
-    assert len(case.search(pattern="phone")) == 0
+    assert len(case.analysis.search(pattern="phone")) == 0
 
 
 def test_words_and_phrases_in_collected_posts(collected: Case) -> None:
-    words = collected.search("harbour bridge")
+    words = collected.analysis.search("harbour bridge")
     assert len(words) == 2
-    phrase = collected.search('"harbour bridge"')
+    phrase = collected.analysis.search('"harbour bridge"')
     assert len(phrase) == 1
     hit = phrase[0]
     assert hit["kind"] == "post" and hit["platform"] == "telegram"
-    assert hit["exhibit"] in {p["exhibit"] for p in collected.posts()}
+    assert hit["exhibit"] in {p["exhibit"] for p in collected.analysis.posts()}
     assert hit["account"] == "telegram:@harbour_watch"
     assert hit["time"] == START
     assert "«harbour» «bridge»" in hit["snippet"]
     assert hit["source"] and "harbour_watch" in hit["source"]
-    assert len(collected.search("harbour NOT closed")) == 1
-    assert len(collected.search("harb*")) == 2
-    assert len(collected.search("harbour", kinds=["note"])) == 0
-    assert len(collected.search("harbour", limit=1)) == 1
-    table = collected.search("harbour").to_arrow()
+    assert len(collected.analysis.search("harbour NOT closed")) == 1
+    assert len(collected.analysis.search("harb*")) == 2
+    assert len(collected.analysis.search("harbour", kinds=["note"])) == 0
+    assert len(collected.analysis.search("harbour", limit=1)) == 1
+    table = collected.analysis.search("harbour").to_arrow()
     assert table.schema.equals(SEARCH_SCHEMA) and table.num_rows == 2
 
 
@@ -82,9 +84,9 @@ def test_only_the_latest_version_of_an_edited_post_is_found(
     collected.collect(
         "telegram:harbour_watch", settings=settings_for(fake), examiner=EXAMINER, progress=False
     )
-    assert len(collected.search("returned")) == 1
-    assert len(collected.search('"harbour bridge"')) == 0
-    assert len(collected.search("harbour")) == 1
+    assert len(collected.analysis.search("returned")) == 1
+    assert len(collected.analysis.search('"harbour bridge"')) == 0
+    assert len(collected.analysis.search("harbour")) == 1
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,7 @@ def test_only_the_latest_version_of_an_edited_post_is_found(
     ],
 )
 def test_each_pattern_finds_its_kind(collected: Case, pattern: str, expected: str) -> None:
-    hits = collected.search(pattern=pattern)
+    hits = collected.analysis.search(pattern=pattern)
     assert [h["match"] for h in hits] == [expected]
     assert f"«{expected}»" in hits[0]["snippet"]
     assert hits[0]["exhibit"] and hits[0]["kind"] == "post"
@@ -126,27 +128,27 @@ def test_patterns_on_their_own(pattern: str, text: str, found: list[str] | None)
 
 
 def test_a_regex_of_ones_own_and_its_guards(collected: Case) -> None:
-    hits = collected.search(regex=r"red \w+")
+    hits = collected.analysis.search(regex=r"red \w+")
     assert [h["match"] for h in hits] == ["red coat"]
-    both = collected.search("harbour", pattern="phone")
+    both = collected.analysis.search("harbour", pattern="phone")
     assert [h["match"] for h in both] == ["+31 6 1234 5678"]
     for bad in (r"(a+)+$", r"(a|aa)*b", r"(x", "a" * 400):
         with pytest.raises(InvalidOption):
-            collected.search(regex=bad)
+            collected.analysis.search(regex=bad)
     with pytest.raises(InvalidOption):
-        collected.search(pattern="shoe size")
+        collected.analysis.search(pattern="shoe size")
 
 
 @pytest.mark.parametrize("query", ['"unterminated', "AND", "harbour OR", "nosuchcol:x", "e-mail"])
 def test_bad_fts_syntax_is_an_invalid_option(collected: Case, query: str) -> None:
     with pytest.raises(InvalidOption, match="FTS5 syntax"):
-        collected.search(query)
+        collected.analysis.search(query)
 
 
 def test_bad_arguments(case: Case) -> None:
     for kwargs in ({}, {"query": " "}, {"query": "x", "limit": 0}, {"query": "x", "kinds": ["x"]}):
         with pytest.raises(InvalidOption):
-            case.search(**kwargs)  # type: ignore[arg-type]
+            case.analysis.search(**kwargs)  # type: ignore[arg-type]
 
 
 def test_notes_and_imported_files_and_bad_bytes(case: Case, tmp_path: Path) -> None:
@@ -160,31 +162,31 @@ def test_notes_and_imported_files_and_bad_bytes(case: Case, tmp_path: Path) -> N
         case.import_file(path, handed_over_by="a witness", examiner=EXAMINER, progress=False)
     note = case.add_note("Witness mentions a blue bicycle", examiner=EXAMINER)
 
-    hits = case.search('"blue bicycle"')
+    hits = case.analysis.search('"blue bicycle"')
     assert sorted(h["kind"] for h in hits) == ["file", "note"]
     file_hit = next(h for h in hits if h["kind"] == "file")
     assert file_hit["source"] == "tip.txt" and file_hit["exhibit"] == "E0001"
     note_hit = next(h for h in hits if h["kind"] == "note")
     assert note_hit["seq"] == note.seq and note_hit["exhibit"] is None
-    assert len(case.search("station")) == 1  # the undecodable bytes did not lose the text
-    assert case.search("bicycle", kinds=["file"])[0]["exhibit"] == "E0001"  # no jpg
-    assert len(case.search("needleafterthecap")) == 0
-    big_hit = case.search("word", kinds="file")
+    assert len(case.analysis.search("station")) == 1  # the undecodable bytes did not lose the text
+    assert case.analysis.search("bicycle", kinds=["file"])[0]["exhibit"] == "E0001"  # no jpg
+    assert len(case.analysis.search("needleafterthecap")) == 0
+    big_hit = case.analysis.search("word", kinds="file")
     assert [h["truncated"] for h in big_hit] == [True]
 
 
 def test_the_index_follows_the_log_and_rebuilds_from_an_old_version(case: Case) -> None:
     case.add_note("first note about a kayak", examiner=EXAMINER)
-    assert len(case.search("kayak")) == 1
+    assert len(case.analysis.search("kayak")) == 1
     case.add_note("second note about a kayak", examiner=EXAMINER)
-    assert len(case.search("kayak")) == 2
+    assert len(case.analysis.search("kayak")) == 2
     db = sqlite3.connect(index_path(case.writer))
     db.execute("DROP TABLE texts_fts")
     db.execute("UPDATE meta SET value='1' WHERE key='index_version'")
     db.commit()
     db.close()
     assert INDEX_VERSION >= 2
-    assert len(case.search("kayak")) == 2  # an index of version 1 is rebuilt
+    assert len(case.analysis.search("kayak")) == 2  # an index of version 1 is rebuilt
 
 
 def test_the_command_line(collected: Case, examiner_env: object) -> None:
@@ -216,7 +218,7 @@ def test_the_command_line(collected: Case, examiner_env: object) -> None:
 def test_a_hit_in_a_captured_pages_text(case: Case) -> None:
     with serve() as site:
         cap = case.capture_url(site.url("/"), examiner=EXAMINER, progress=False)
-    hits = case.search('"last seen near the station"')
+    hits = case.analysis.search('"last seen near the station"')
     assert len(hits) == 1
     hit = hits[0]
     assert hit["kind"] == "page" and hit["capture"] == cap.id

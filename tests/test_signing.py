@@ -156,7 +156,7 @@ def test_a_bundle_carries_the_keys_and_its_signatures_are_checked(
     from osint_kit.disclosure.bundle.bag import zip_folder
     from osint_kit.disclosure.bundle.verify import verify_bundle
 
-    result = signed_case.export_bundle(
+    result = signed_case.disclosure.export(
         tmp_path / "b.zip", authorization="DA-1", recipient="DA", exhibits=["E0001"], examiner=ALICE
     )
     assert verify_bundle(result.path).ok

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
-from osint_kit import (
+from osint_kit import Case
+from osint_kit.errors import (
     AccountNotFound,
-    Case,
     InvalidTarget,
     PlatformError,
     PlatformRetired,
@@ -533,7 +533,7 @@ def test_case_posts_is_the_latest_version_of_each_with_deletions(
     ch.delete(9)
     collect(case, fake, "telegram:lost_dog_watch")
 
-    posts = case.posts("telegram:lost_dog_watch")
+    posts = case.analysis.posts("telegram:lost_dog_watch")
     assert len(posts) == 12 and posts[0]["id"] == "12"  # newest first
     row = {r["id"]: r for r in posts}
     assert row["4"]["text"] == "Sighting 3, corrected" and row["4"]["versions"] == 2
@@ -542,7 +542,7 @@ def test_case_posts_is_the_latest_version_of_each_with_deletions(
     assert list(frame.columns)[:4] == ["exhibit", "capture", "platform", "id"]
     assert str(frame["created_at"].dt.tz) == "UTC"
     assert "12 posts" in posts._repr_html_()
-    assert case.posts("telegram:someone_else") == []
+    assert case.analysis.posts("telegram:someone_else") == []
 
 
 def test_mastodon_3_single_toot_with_its_thread_and_a_missing_account(

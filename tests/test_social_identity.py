@@ -436,8 +436,8 @@ def test_the_reply_network_of_recorded_real_pages(fake: FakePlatforms, case: Cas
 
     acct, _ = serve_fosstodon(fake)
     collect(case, fake, f"mastodon:@{acct['username']}@fosstodon.org")
-    graph = case.network(kinds=("reply",))
-    posts = {p["id"]: p for p in case.posts()}
+    graph = case.analysis.network(kinds=("reply",))
+    posts = {p["id"]: p for p in case.analysis.posts()}
     expected = {
         (p["author_key"], p["reply_to_account"], p["exhibit"])
         for p in posts.values()

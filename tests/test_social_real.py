@@ -16,7 +16,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import EXAMINER
-from osint_kit import AccountNotFound, Case
+from osint_kit import Case
+from osint_kit.errors import AccountNotFound
 from osint_kit_sandbox.platforms import FakePlatforms
 from recordings import cassette, real_file, serve_fosstodon
 from social_helpers import exhibits_of, posts_of, settings_for, warc_records, warcio_check

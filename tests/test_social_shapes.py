@@ -26,8 +26,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import AUTHORITY, CHECKPOINT, EXAMINER, assert_ends_with_checkpoint
-from osint_kit import Capture, Case, CollectionFailed, UnexpectedResponse
-from osint_kit.errors import exit_status
+from osint_kit import Capture, Case
+from osint_kit.errors import CollectionFailed, UnexpectedResponse, exit_status
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import BIN, exhibits_of, posts_of, settings_for, warc_records
 

@@ -41,7 +41,7 @@ def collected(fake: FakePlatforms, case: Case, tmp_path: Path) -> Case:
 
 def test_tables_are_kept_as_parquet_and_reused_until_the_log_moves(collected: Case) -> None:
     folder = collected.path / "derived" / "tables"
-    assert collected.posts().to_arrow().num_rows == 4
+    assert collected.analysis.posts().to_arrow().num_rows == 4
     files = {name: folder / f"{name}.parquet" for name in SCHEMAS}
     assert all(f.is_file() for f in files.values())
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -49,26 +49,26 @@ def test_tables_are_kept_as_parquet_and_reused_until_the_log_moves(collected: Ca
     assert manifest["head"] == {"seq": seq, "hash": head}
     stamps = {name: f.stat().st_mtime_ns for name, f in files.items()}
 
-    collected.accounts(), collected.interactions(), collected.media()
+    collected.analysis.accounts(), collected.analysis.interactions(), collected.analysis.media()
     assert {name: f.stat().st_mtime_ns for name, f in files.items()} == stamps  # read, not made
 
     collected.add_note("Checked the pier.", examiner=EXAMINER)
-    collected.media()
+    collected.analysis.media()
     assert files["posts"].stat().st_mtime_ns != stamps["posts"]  # the log moved: made again
     assert json.loads((folder / "manifest.json").read_text())["head"]["seq"] == seq + 1
 
 
 def test_a_damaged_table_file_is_made_again(collected: Case) -> None:
-    collected.posts()
+    collected.analysis.posts()
     posts = collected.path / "derived" / "tables" / "posts.parquet"
     posts.write_bytes(b"not parquet")
-    assert collected.posts().to_arrow().num_rows == 4
+    assert collected.analysis.posts().to_arrow().num_rows == 4
     (collected.path / "derived" / "tables" / "manifest.json").unlink()
-    assert len(collected.posts()) == 4
+    assert len(collected.analysis.posts()) == 4
 
 
 def test_other_tools_read_the_tables_without_osint_kit(collected: Case) -> None:
-    collected.posts()
+    collected.analysis.posts()
     folder = collected.path / "derived" / "tables"
     script = (
         "import sys, pandas as pd, pyarrow.parquet as pq\n"
@@ -84,8 +84,8 @@ def test_other_tools_read_the_tables_without_osint_kit(collected: Case) -> None:
 
 
 def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
-    assert collected.media(facts=False).to_arrow().schema.equals(MEDIA_SCHEMA)
-    media = collected.media()
+    assert collected.analysis.media(facts=False).to_arrow().schema.equals(MEDIA_SCHEMA)
+    media = collected.analysis.media()
     assert media.to_arrow().schema.equals(MEDIA_FACTS_SCHEMA)
     rows = {r["exhibit"]: r for r in media}
     posted = [r for r in rows.values() if r["posts"]]
@@ -94,7 +94,7 @@ def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
     for row in posted:
         assert row["platforms"] == ["telegram"] and row["first_posted"] is not None
         assert row["accounts"] == sorted(
-            {p["author_key"] for p in collected.posts() if p["id"] in row["posts"]}
+            {p["author_key"] for p in collected.analysis.posts() if p["id"] in row["posts"]}
         )
     assert imported[0]["posts"] == [] and imported[0]["media_type"] == "image/png"
 
@@ -102,9 +102,9 @@ def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
 def test_an_empty_case_has_empty_tables_of_the_same_schema(case: Case) -> None:
     for name, schema in SCHEMAS.items():
         table = getattr(case, name)().to_arrow()
-        want = MEDIA_FACTS_SCHEMA if name == "media" else schema  # case.media() adds facts
+        want = MEDIA_FACTS_SCHEMA if name == "media" else schema  # case.analysis.media() adds facts
         assert table.num_rows == 0 and table.schema.equals(want)
-    assert case.posts() == [] and not case.media()
+    assert case.analysis.posts() == [] and not case.analysis.media()
 
 
 def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
@@ -115,7 +115,7 @@ def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
         for i in range(3):
             ch.add_post(date=START + timedelta(hours=i), text=f"{name} {i}")
         case.collect(f"telegram:{name}", settings=settings_for(fake), progress=False)
-    posts = case.posts()
+    posts = case.analysis.posts()
     assert len(posts) == 6
     assert {(p["author_key"], p["id"]) for p in posts} == {
         (f"telegram:@{name}", str(i))
@@ -124,7 +124,7 @@ def test_two_channels_with_the_same_post_numbers_are_two_sets_of_posts(
     }
     fake.telegram.get("station_watch").delete(2)
     case.collect("telegram:station_watch", settings=settings_for(fake), progress=False)
-    gone = {(p["author_key"], p["id"]) for p in case.posts() if p["deleted"]}
+    gone = {(p["author_key"], p["id"]) for p in case.analysis.posts() if p["deleted"]}
     assert gone == {("telegram:@station_watch", "2")}  # not harbour_watch's post 2
 
 
@@ -150,14 +150,15 @@ def test_a_broken_post_record_is_skipped_or_read_never_a_crash(case: Case, recor
     record_acquisition(
         case.writer, [Artifact(staged, "post", "application/json")], capture, EXAMINER.actor()
     )
-    posts = case.posts()
+    posts = case.analysis.posts()
     table = posts.to_arrow()
     assert table.schema.equals(SCHEMAS["posts"])
     if table.num_rows == 0:
-        direct = case.posts("telegram:x")
+        direct = case.analysis.posts("telegram:x")
         assert len(direct) == 0 and direct.skipped and direct.skipped[0][0] == "E0001"
     else:  # read as far as it makes sense: odd fields become null or empty
         row = next(iter(posts))
         assert row["created_at"] is None and row["author_key"] is None and row["text"] is None
-    assert case.accounts().to_arrow().num_rows >= 0 and case.network().number_of_nodes() >= 0
-    assert case.timeline().to_arrow().num_rows >= 1
+    assert case.analysis.accounts().to_arrow().num_rows >= 0
+    assert case.analysis.network().number_of_nodes() >= 0
+    assert case.analysis.timeline().to_arrow().num_rows >= 1

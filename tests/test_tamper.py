@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, VerificationFailed
+from osint_kit import Case
+from osint_kit.errors import VerificationFailed
 from tampers import TAMPERS, Tamper, fill, truncate_mid_line
 
 

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import TIMELINE_SCHEMA, Case, InvalidOption
+from osint_kit import Case
+from osint_kit.analysis import TIMELINE_SCHEMA
 from osint_kit.analysis.timeline import activity
+from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
 from social_helpers import settings_for
 
@@ -42,7 +44,7 @@ def missing(fake: FakePlatforms, case: Case, tmp_path: Path) -> Case:
 
 
 def test_one_time_axis_across_platforms_imports_and_notes(missing: Case) -> None:
-    timeline = missing.timeline()
+    timeline = missing.analysis.timeline()
     table = timeline.to_arrow()
     assert table.schema.equals(TIMELINE_SCHEMA)
     rows = list(timeline)
@@ -59,14 +61,14 @@ def test_one_time_axis_across_platforms_imports_and_notes(missing: Case) -> None
 
 
 def test_activity_per_account_and_its_picture(missing: Case) -> None:
-    daily = activity(missing.posts(), "D")
+    daily = activity(missing.analysis.posts(), "D")
     assert int(daily.to_numpy().sum()) == 4
     assert daily.loc[pd.Timestamp("2026-11-20", tz="UTC"), "telegram:@harbour_watch"] == 3
-    hourly = activity(missing.posts(), "h")
+    hourly = activity(missing.analysis.posts(), "h")
     assert len(hourly) == 3  # one row per busy hour: 17:00, 18:00 (two posts), 19:00
     assert int(hourly.loc[pd.Timestamp("2026-11-20 18:00", tz="UTC")].sum()) == 2
     before = len(missing.events())
-    exhibit = missing.export_activity("h", examiner=EXAMINER)
+    exhibit = missing.analysis.export_activity("h", examiner=EXAMINER)
     event = missing.events()[before]
     assert event.action == "analysis.derived" and event.details["derived"]["method"] == (
         "timeline.activity"
@@ -74,9 +76,9 @@ def test_activity_per_account_and_its_picture(missing: Case) -> None:
     assert len(event.details["derived"]["inputs"]) == 4
     assert exhibit.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(InvalidOption):
-        missing.export_activity("minute", examiner=EXAMINER)
+        missing.analysis.export_activity("minute", examiner=EXAMINER)
 
 
 def test_an_empty_case_has_an_empty_timeline(case: Case) -> None:
-    assert case.timeline().to_arrow().num_rows == 0
-    assert activity(case.posts(), "D").empty
+    assert case.analysis.timeline().to_arrow().num_rows == 0
+    assert activity(case.analysis.posts(), "D").empty

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER
-from osint_kit import Case, LogNeedsRepair, OutputExists, RecordedNotPublished
+from osint_kit import Case
+from osint_kit.errors import LogNeedsRepair, OutputExists, RecordedNotPublished
 from osint_kit.folder.acquisition import Artifact, record_acquisition
 
 
@@ -73,13 +74,13 @@ def test_every_append_refreshes_the_derived_views(case: Case) -> None:
 def test_write_report_replaces_its_own_view_but_not_a_users_file(
     case: Case, tmp_path: Path
 ) -> None:
-    default = case.write_report()
+    default = case.disclosure.write_report()
     assert default == case.path / "derived" / "report.html"
     default.write_text("stale")
-    assert case.id in case.write_report().read_text()
+    assert case.id in case.disclosure.write_report().read_text()
     mine = tmp_path / "mine.html"
     mine.write_text("keep")
     with pytest.raises(OutputExists):
-        case.write_report(mine)
+        case.disclosure.write_report(mine)
     assert mine.read_text() == "keep"
-    assert case.id in case.write_report(mine, force=True).read_text()
+    assert case.id in case.disclosure.write_report(mine, force=True).read_text()

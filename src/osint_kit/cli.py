@@ -20,46 +20,48 @@ from typing import Any
 
 from osint_kit import (
     CATEGORIES,
-    EXIT_INTERRUPTED,
-    EXIT_MEANING,
     MEDIA_FORMAT,
-    SEARCH_PATTERNS,
     Authority,
     CaptureOptions,
     Case,
-    CollectionFailed,
     CollectSettings,
-    CorruptLog,
     DispositionReport,
     Event,
     Examiner,
     Exhibit,
-    InvalidExaminer,
-    InvalidOption,
     OsintKitError,
-    OutputExists,
     RetentionSchedule,
-    TrustStore,
     __version__,
-    broken_collectors,
     cases_due,
     cases_root,
-    collectors,
-    create_signing_key,
-    describe_difference,
-    examiner_config_path,
     exit_status,
-    label_runs,
     list_cases,
+    verify_bundle,
+)
+from osint_kit.analysis import SEARCH_PATTERNS, describe_difference
+from osint_kit.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_MEANING,
+    CollectionFailed,
+    CorruptLog,
+    InvalidExaminer,
+    InvalidOption,
+    OutputExists,
+)
+from osint_kit.plugin import broken_collectors, collectors
+from osint_kit.record import (
+    TrustStore,
+    create_signing_key,
+    examiner_config_path,
+    label_runs,
     parse_time,
     resolve_examiner,
     resolve_trust,
-    run_lab,
     save_examiner,
     save_trust_path,
     tsa_config,
-    verify_bundle,
 )
+from osint_kit.workbench import run_lab
 
 #: Some URL or collection target could not be captured at all, or a file handed over was
 #: not taken (its failure is on the record).
@@ -123,7 +125,7 @@ def _actor_args(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_case_close(args: argparse.Namespace) -> int:
     case = _open(args)
-    event = case.close(
+    event = case.records.close(
         reason=args.reason,
         approved_by=args.approved_by,
         schedule=args.schedule,
@@ -136,21 +138,25 @@ def cmd_case_close(args: argparse.Namespace) -> int:
 
 def cmd_case_reopen(args: argparse.Namespace) -> int:
     case = _open(args)
-    event = case.reopen(reason=args.reason, approved_by=args.approved_by, **_actor_args(args))
+    event = case.records.reopen(
+        reason=args.reason, approved_by=args.approved_by, **_actor_args(args)
+    )
     _out(f"{case.id}: {event.summary()} (event {event.seq})")
     return 0
 
 
 def cmd_case_hold(args: argparse.Namespace) -> int:
     case = _open(args)
-    event = case.place_hold(authority=args.authority, reason=args.reason, **_actor_args(args))
+    event = case.records.place_hold(
+        authority=args.authority, reason=args.reason, **_actor_args(args)
+    )
     _out(f"{case.id}: {event.summary()} (event {event.seq})")
     return 0
 
 
 def cmd_case_lift_hold(args: argparse.Namespace) -> int:
     case = _open(args)
-    event = case.lift_hold(
+    event = case.records.lift_hold(
         args.hold, authority=args.authority, reason=args.reason, **_actor_args(args)
     )
     _out(f"{case.id}: {event.summary()} (event {event.seq})")
@@ -159,7 +165,7 @@ def cmd_case_lift_hold(args: argparse.Namespace) -> int:
 
 def cmd_case_records(args: argparse.Namespace) -> int:
     case = _open(args)
-    state = case.records()
+    state = case.records.state()
     _out(f"{case.id}: {state.status}")
     if state.closed_at:
         _out(f"  closed {state.closed_at} (event {state.closed_seq}): {state.close_reason}")
@@ -376,7 +382,7 @@ def cmd_media(args: argparse.Namespace) -> int:
     who = _examiner(args)
     failed = 0
     for url in args.urls:
-        cap = case.collect_media(
+        cap = case.media.collect(
             url,
             examiner=who,
             max_mb=args.max_mb,
@@ -404,7 +410,7 @@ def cmd_media(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     case = _open(args)
-    made = case.review_video(
+    made = case.media.review(
         args.exhibit, threshold=args.threshold, max_frames=args.max_frames, examiner=_examiner(args)
     )
     _out(f"review aids of {args.exhibit} (derived exhibits):")
@@ -414,7 +420,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def cmd_clip(args: argparse.Namespace) -> int:
     case = _open(args)
-    made = case.clip(args.exhibit, args.start, args.end, examiner=_examiner(args))
+    made = case.media.clip(args.exhibit, args.start, args.end, examiner=_examiner(args))
     _out(f"{made.label}  clip of {args.exhibit} from {args.start} s to {args.end} s")
     _out(f"    {made.size:,} bytes  sha256:{made.sha256}")
     return 0
@@ -522,10 +528,10 @@ def _print_collection(case: Any, cap: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     case = _open(args)
     if args.dry_run:
-        _out(case.export_plan(exhibits=args.exhibit or None).text())
+        _out(case.disclosure.plan(exhibits=args.exhibit or None).text())
         _out("dry run: nothing was written")
         return 0
-    result = case.export_bundle(
+    result = case.disclosure.export(
         args.to,
         authorization=args.authorization,
         recipient=args.recipient,
@@ -559,7 +565,7 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     case = _open(args)
-    out = case.write_report(
+    out = case.disclosure.write_report(
         args.out,
         force=args.force,
         pdf=args.pdf,
@@ -653,14 +659,14 @@ def cmd_dispose(args: argparse.Namespace) -> int:
     case = _open(args)
     chosen = args.exhibit or None
     if args.dry_run:
-        _out(case.disposal_plan(chosen, reason=args.reason).text())
+        _out(case.records.disposal_plan(chosen, reason=args.reason).text())
         _out("dry run: nothing was deleted or recorded")
         return 0
     if args.certificate is not None and not args.force:  # refused before anything is deleted
         for target in [args.certificate, *([args.certificate.with_suffix(".pdf")] * args.pdf)]:
             if target.exists():
                 raise OutputExists(target, "use --force to replace it")
-    report = case.dispose(
+    report = case.records.dispose(
         chosen,
         authorization=args.authorization,
         approved_by=args.approved_by,
@@ -675,7 +681,7 @@ def cmd_dispose(args: argparse.Namespace) -> int:
 
 def cmd_disposition(args: argparse.Namespace) -> int:
     case = _open(args)
-    report = case.disposition(args.seq)
+    report = case.records.disposition(args.seq)
     _out(report.text())
     if args.certificate is not None:
         _write_certificate(report, args)
@@ -707,7 +713,7 @@ def cmd_note(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     case = _open(args)
-    hits = case.search(
+    hits = case.analysis.search(
         args.query,
         pattern=args.pattern,
         regex=args.regex,

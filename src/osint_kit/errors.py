@@ -324,6 +324,16 @@ class PluginError(OsintKitError):
         super().__init__(f"collector plugin {plugin}: {reason}")
 
 
+class UndeclaredAction(OsintKitError):
+    """An event of a type no installed package declares (or one only the log itself
+    writes) was to be appended; nothing was written."""
+
+    def __init__(self, action: str, reason: str) -> None:
+        self.action = action
+        self.reason = reason
+        super().__init__(f"event type {action!r}: {reason}")
+
+
 class BagFailed(OsintKitError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -479,6 +489,7 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     ToolMissing: 9,
     MediaUnreadable: 5,
     PluginError: 10,
+    UndeclaredAction: 10,
     WriteRefused: 10,
     CollectionFailed: 11,
     PlatformRetired: 11,

@@ -1,4 +1,4 @@
-"""What a collector plugin needs, in one import.
+"""What a plugin needs, in one import: a collector, or event types of its own.
 
 A platform is one module and one entry point (docs/collectors.md shows a whole
 one). The module defines an object with ``platform``, ``retired``, ``options``,
@@ -13,13 +13,19 @@ goes into the run's WARC), yields ``Post`` records, and raises the
 ``CollectionFailed`` kinds below; ``for_status``, ``from_exception`` and
 ``json_body`` turn what the wire said into the right one. osint-kit stores,
 compares with earlier runs, downloads media and records; the plugin never
-writes to the case.
+writes to the case. ``collectors()`` and ``broken_collectors()`` say what is installed.
+
+A plugin that writes events of a type of its own declares each type once as an
+``ActionType`` (its meaning, who writes it, its details, its one-line summary, when a
+bundle carries it in full) under the ``osint_kit.actions`` entry points
+(``ACTIONS_ENTRY_POINT_GROUP``); docs/collectors.md#event-types shows one.
 """
 
 from osint_kit.acquire.social.base import CollectionRun, Collector, CollectorOption, Target
 from osint_kit.acquire.social.failures import for_status, from_exception, json_body
 from osint_kit.acquire.social.http import PlatformHTTP
 from osint_kit.acquire.social.registry import GROUP as ENTRY_POINT_GROUP
+from osint_kit.acquire.social.registry import broken_collectors, collectors
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.base.dates import format_seconds, parse_time
 from osint_kit.errors import (
@@ -32,17 +38,24 @@ from osint_kit.errors import (
     TimedOut,
     UnexpectedResponse,
 )
+from osint_kit.record.action_type import ActionType, Described, Disclosure
+from osint_kit.record.actions import GROUP as ACTIONS_ENTRY_POINT_GROUP
+from osint_kit.record.actions import registry as action_types
 from osint_kit.record.post import Author, Media, Post
 
 __all__ = [
+    "ACTIONS_ENTRY_POINT_GROUP",
     "ENTRY_POINT_GROUP",
     "AccountNotFound",
+    "ActionType",
     "Author",
     "CollectSettings",
     "CollectionFailed",
     "CollectionRun",
     "Collector",
     "CollectorOption",
+    "Described",
+    "Disclosure",
     "InvalidTarget",
     "Media",
     "PlatformError",
@@ -53,6 +66,9 @@ __all__ = [
     "Target",
     "TimedOut",
     "UnexpectedResponse",
+    "action_types",
+    "broken_collectors",
+    "collectors",
     "for_status",
     "format_seconds",
     "from_exception",

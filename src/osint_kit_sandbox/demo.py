@@ -37,11 +37,10 @@ from osint_kit import (
     Case,
     CollectSettings,
     Examiner,
-    TrustStore,
     TsaConfig,
-    create_signing_key,
     verify_bundle,
 )
+from osint_kit.record import TrustStore, create_signing_key
 
 from .pictures import make_png
 from .platforms import (
@@ -198,7 +197,7 @@ def run(root: Path, out: Sequence[str] | None = None) -> Case:
         shutil.copyfile(files.ca_pem, exports / DEMO_TSA_CA)
         with serve_tsa(files) as tsa:
             config = TsaConfig(tsa.url, exports / DEMO_TSA_CA)
-            case.export_bundle(  # stamped before (the bundle carries it) and after
+            case.disclosure.export(  # stamped before (the bundle carries it) and after
                 exports / f"{case.id}-to-prosecutor.zip",
                 authorization="DEMO-DA-2026-001",
                 recipient="Demo County Prosecutor",
@@ -216,11 +215,11 @@ def collect_footage(case: Case) -> None:
     over on a USB stick (one photo's file time 5 h 31 min after the photo's own)."""
     with tempfile.TemporaryDirectory(prefix="osint-kit-demo-video-") as tmp:
         with video_host(Path(tmp) / "host") as host:
-            cap = case.collect_media(
+            cap = case.media.collect(
                 host.url("/watch.html"), examiner=DEMO_EXAMINER, progress=False
             )
         video = next(label for label, role in cap.roles if role == "media")
-        case.review_video(video, examiner=DEMO_EXAMINER)
+        case.media.review(video, examiner=DEMO_EXAMINER)
         usb = make_witness_folder(Path(tmp) / "usb")
         case.import_folder(
             usb.root,

@@ -14,6 +14,7 @@ from typing import Any
 
 from osint_kit.folder.acquisition import Artifact
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import DERIVED
 from osint_kit.record.events import EventDraft, NewExhibit
 from osint_kit.record.exhibits import Exhibit
 
@@ -46,7 +47,7 @@ def record_derived(
     }
     event = case.append(
         EventDraft(
-            "analysis.derived",
+            DERIVED,
             details=details,
             subjects=[NewExhibit(staged.sha256, staged.size, ROLE, media_type, None)],
         ),

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.analysis.posts import parse_post_record, post_problem, post_row
+from osint_kit.record.builtin_actions import NOTE
 from osint_kit.record.events import Event
 
 log = logging.getLogger("osint_kit")
@@ -99,7 +100,7 @@ def add_texts(
     for event in events:
         cap = event.capture or {}
         method = str(cap.get("method", ""))
-        if event.action == "note.added":
+        if event.action == NOTE:
             text = event.details.get("text")
             if isinstance(text, str) and text.strip():
                 _put(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -33,6 +32,7 @@ from osint_kit.analysis.derive import ROLE as DERIVED
 from osint_kit.analysis.rows import TEXTS, TIME, Rows, table_schema
 from osint_kit.analysis.tables import CaseTables, MediaList
 from osint_kit.folder.read import CaseFolder
+from osint_kit.folder.views import DerivedViews
 from osint_kit.formats.picture_hash import hash_bytes, to_hex
 
 #: Derived pictures that are not pictures of the case: an analysis's drawings, and a
@@ -91,8 +91,8 @@ CLUSTERS_SCHEMA = table_schema(
 # -- the cache ---------------------------------------------------------------
 
 
-def _read_cache(folder: CaseFolder) -> dict[str, dict[str, Any]]:
-    path = folder.derived / "tables" / CACHE
+def _read_cache(views: DerivedViews) -> dict[str, dict[str, Any]]:
+    path = views.path("tables", CACHE)
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowInvalid):
@@ -105,18 +105,9 @@ def _read_cache(folder: CaseFolder) -> dict[str, dict[str, Any]]:
     return {row["sha256"]: row for row in table.to_pylist()}
 
 
-def _write_cache(folder: CaseFolder, rows: Iterable[Mapping[str, Any]]) -> None:
-    folder_path = folder.derived / "tables"
+def _write_cache(views: DerivedViews, rows: Iterable[Mapping[str, Any]]) -> None:
     table = pa.Table.from_pylist(sorted(rows, key=lambda r: str(r["sha256"])), schema=CACHE_SCHEMA)
-    tmp = folder_path / f".image_hashes-{uuid.uuid4().hex}.parquet"
-    try:
-        folder_path.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, folder_path / CACHE)
-    except OSError:
-        pass  # a view that cannot be kept is made again next time
-    finally:
-        tmp.unlink(missing_ok=True)
+    views.keep("tables", CACHE, make=lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def _hash_blob(folder: CaseFolder, sha256: str) -> dict[str, Any]:
@@ -145,18 +136,20 @@ class ImageHashList(Rows):
     what = "picture exhibits"
 
 
-def image_hashes(folder: CaseFolder, media: MediaList | None = None) -> ImageHashList:
+def image_hashes(
+    folder: CaseFolder, views: DerivedViews, media: MediaList | None = None
+) -> ImageHashList:
     """The hashes of every ``image/*`` exhibit but derived ones; only bytes not in the
-    cache are hashed."""
+    cache (``views``' ``tables/image_hashes.parquet``) are hashed."""
     if media is None:
-        media = MediaList.from_arrow(CaseTables(folder).table("media"))
+        media = MediaList.from_arrow(CaseTables(folder, views).table("media"))
     # An analysis's own drawings (role ``derived``) are not pictures of the case.
     images = [
         m
         for m in media
         if str(m["media_type"] or "").startswith("image/") and m["role"] not in NOT_PICTURES
     ]
-    cache = _read_cache(folder)
+    cache = _read_cache(views)
     new = [sha for sha in dict.fromkeys(str(m["sha256"]) for m in images) if sha not in cache]
     # Pillow decodes and resizes without the GIL: threads use every core.
     workers = min(len(new), os.cpu_count() or 1, 8)
@@ -168,7 +161,7 @@ def image_hashes(folder: CaseFolder, media: MediaList | None = None) -> ImageHas
     fresh = dict(zip(new, hashed, strict=True))
     kept = [r for r in fresh.values() if not str(r["skipped"] or "").startswith("blob not")]
     if kept:
-        _write_cache(folder, [*cache.values(), *kept])
+        _write_cache(views, [*cache.values(), *kept])
     known = {**cache, **fresh}
     rows = ImageHashList()
     for m in images:
@@ -278,11 +271,11 @@ def _appearance(row: Mapping[str, Any]) -> datetime | None:
 
 
 def repeated_images(
-    folder: CaseFolder, threshold: int = DEFAULT_THRESHOLD
+    folder: CaseFolder, views: DerivedViews, threshold: int = DEFAULT_THRESHOLD
 ) -> tuple[RepeatedImages, ImageHashList]:
     """Clusters of the same picture among the case's image exhibits, and their hashes."""
-    media = MediaList.from_arrow(CaseTables(folder).table("media"))
-    hashes = image_hashes(folder, media)
+    media = MediaList.from_arrow(CaseTables(folder, views).table("media"))
+    hashes = image_hashes(folder, views, media)
     by_label = {str(m["exhibit"]): m for m in media}
     by_phash: dict[int, list[Mapping[str, Any]]] = {}
     for h in hashes:

@@ -2,23 +2,23 @@
 
 The index is derived, never evidence. It remembers how far into ``custody.jsonl``
 it has read (byte offset and head hash); a refresh reads only what is new, and
-starts over when the log does not continue the chain it indexed.
+starts over when the log does not continue the chain it indexed. ``INDEX`` is the
+view the facade registers with the case's ``DerivedViews``, so every append refreshes
+it; search refreshes it too before it reads.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from osint_kit.analysis.fulltext import SCHEMA as TEXT_SCHEMA
 from osint_kit.analysis.fulltext import add_texts
 from osint_kit.errors import OsintKitError
 from osint_kit.folder.read import CaseFolder
+from osint_kit.folder.views import Appended, DerivedViews
 from osint_kit.record.chain import GENESIS
 from osint_kit.record.events import Event
 from osint_kit.record.exhibits import Capture, exhibits_from_events
@@ -50,8 +50,11 @@ CREATE INDEX exhibits_sha256 ON exhibits(sha256);
 """
 
 
-def index_path(case: CaseFolder) -> Path:
-    return case.path / "derived" / "index.sqlite"
+FILE = "index.sqlite"
+
+
+def index_path(views: DerivedViews) -> Path:
+    return views.path(FILE)
 
 
 def _meta(db: sqlite3.Connection) -> dict[str, str]:
@@ -116,12 +119,10 @@ def _add(db: sqlite3.Connection, events: list[Event], blob_path: Callable[[str],
     add_texts(db, events, blob_path)
 
 
-def rebuild_index(case: CaseFolder) -> Path:
+def rebuild_index(case: CaseFolder, views: DerivedViews) -> Path:
     """Build the index from scratch beside the old one, then swap it in atomically."""
-    final = index_path(case)
-    final.parent.mkdir(exist_ok=True)
-    tmp = final.with_name(f".index-{uuid.uuid4().hex}.sqlite")
-    try:
+
+    def build(tmp: Path) -> None:
         db = sqlite3.connect(tmp)
         try:
             db.executescript(SCHEMA + TEXT_SCHEMA)
@@ -140,28 +141,18 @@ def rebuild_index(case: CaseFolder) -> Path:
             db.commit()
         finally:
             db.close()
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return final
+
+    return views.write(FILE, make=build)
 
 
-@dataclass(frozen=True)
-class Appended:
-    """Events a writer has just appended, and the bytes of the log they took: the index
-    takes them as they are when they continue exactly where it stopped."""
-
-    start: int
-    end: int
-    events: list[Event]
-
-
-def refresh_index(case: CaseFolder, appended: Appended | None = None) -> None:
+def refresh_index(
+    case: CaseFolder, views: DerivedViews, appended: Appended | None = None
+) -> None:
     """Bring the index up to the log's head; best effort, since it is only a view."""
-    path = index_path(case)
+    path = index_path(views)
     try:
         if not path.exists():
-            rebuild_index(case)
+            rebuild_index(case, views)
             return
         db = sqlite3.connect(path, timeout=30)
         try:
@@ -191,6 +182,21 @@ def refresh_index(case: CaseFolder, appended: Appended | None = None) -> None:
         finally:
             db.close()
         if stale:
-            rebuild_index(case)
+            rebuild_index(case, views)
     except (OSError, sqlite3.Error, OsintKitError) as exc:
         log.warning("derived/index.sqlite of %s not refreshed (%s); run reindex", case.id, exc)
+
+
+class IndexView:
+    """The index as a view the case's ``DerivedViews`` keeps up to date."""
+
+    name = "index"
+
+    def refresh(self, folder: CaseFolder, views: DerivedViews, appended: Appended | None) -> None:
+        refresh_index(folder, views, appended)
+
+    def rebuild(self, folder: CaseFolder, views: DerivedViews) -> Path:
+        return rebuild_index(folder, views)
+
+
+INDEX = IndexView()

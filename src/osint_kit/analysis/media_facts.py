@@ -11,8 +11,6 @@ record.
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -22,6 +20,7 @@ import pyarrow as pa
 from osint_kit.analysis.tables import FACT_FIELDS, MEDIA_FACTS_SCHEMA
 from osint_kit.errors import OsintKitError
 from osint_kit.folder.read import CaseFolder
+from osint_kit.folder.views import DerivedViews
 from osint_kit.formats.probe import FORMAT, MediaFacts, probe
 from osint_kit.record.events import Event
 
@@ -46,7 +45,11 @@ def recorded_facts(events: Iterable[Event]) -> dict[str, Mapping[str, Any]]:
 
 
 def media_facts(
-    folder: CaseFolder, wanted: Iterable[tuple[str, str | None]], *, read: bool = True
+    folder: CaseFolder,
+    views: DerivedViews,
+    wanted: Iterable[tuple[str, str | None]],
+    *,
+    read: bool = True,
 ) -> dict[str, MediaFacts]:
     """Facts for each (sha256, media type) of ``wanted`` that is a picture, video or
     sound: recorded, else cached, else (with ``read``) read from the blob now."""
@@ -54,7 +57,7 @@ def media_facts(
     shas = list(dict.fromkeys(shas))
     out: dict[str, MediaFacts] = {}
     recorded = recorded_facts(folder.log.events())
-    cache = _read_cache(folder)
+    cache = _read_cache(views)
     missing = []
     for sha in shas:
         data = recorded.get(sha) or cache.get(sha)
@@ -67,7 +70,7 @@ def media_facts(
             fresh = dict(zip(missing, pool.map(lambda s: _probe(folder, s), missing), strict=True))
         kept = {sha: f.to_json() for sha, f in fresh.items() if f is not None}
         if kept:
-            _write_cache(folder, {**cache, **kept})
+            _write_cache(views, {**cache, **kept})
         out.update({sha: f for sha, f in fresh.items() if f is not None})
     return out
 
@@ -80,9 +83,9 @@ def _probe(folder: CaseFolder, sha256: str) -> MediaFacts | None:
         return None
 
 
-def _read_cache(folder: CaseFolder) -> dict[str, Mapping[str, Any]]:
+def _read_cache(views: DerivedViews) -> dict[str, Mapping[str, Any]]:
     try:
-        data = json.loads((folder.derived / "tables" / CACHE).read_bytes())
+        data = json.loads(views.path("tables", CACHE).read_bytes())
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -95,17 +98,9 @@ def _read_cache(folder: CaseFolder) -> dict[str, Mapping[str, Any]]:
     )
 
 
-def _write_cache(folder: CaseFolder, facts: Mapping[str, Any]) -> None:
-    path = folder.derived / "tables"
-    tmp = path / f".media_facts-{uuid.uuid4().hex}.json"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"format": FORMAT, "facts": facts}, sort_keys=True))
-        os.replace(tmp, path / CACHE)
-    except OSError:
-        pass  # a view that cannot be kept is read again next time
-    finally:
-        tmp.unlink(missing_ok=True)
+def _write_cache(views: DerivedViews, facts: Mapping[str, Any]) -> None:
+    data = json.dumps({"format": FORMAT, "facts": facts}, sort_keys=True).encode()
+    views.keep("tables", CACHE, make=lambda tmp: tmp.write_bytes(data))
 
 
 def with_facts(table: pa.Table, facts: Mapping[str, MediaFacts]) -> pa.Table:

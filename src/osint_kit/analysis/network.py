@@ -40,7 +40,8 @@ def build_network(
 ) -> nx.MultiDiGraph:
     """One node per account, one edge per interaction of the chosen ``kinds``.
 
-    Takes the tables (``case.interactions()``, ``case.accounts()``) as Arrow tables or
+    Takes the tables (``case.analysis.interactions()``, ``case.analysis.accounts()``) as
+    Arrow tables or
     as rows; an Arrow table is read column by column, which is what makes millions of
     interactions a matter of seconds.
     """

@@ -21,6 +21,7 @@ from osint_kit.folder.acquisition import Artifact
 from osint_kit.folder.write import CaseWriter
 from osint_kit.formats.footage import clip as cut_clip
 from osint_kit.formats.footage import contact_sheet, keyframes, run_ffmpeg, thumbnail
+from osint_kit.record.builtin_actions import DERIVED
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.events import EventDraft, NewExhibit
 from osint_kit.record.exhibits import Exhibit
@@ -166,7 +167,7 @@ def _record(
     }
     event = case.append(
         EventDraft(
-            "analysis.derived",
+            DERIVED,
             details=details,
             subjects=[
                 NewExhibit(a.staged.sha256, a.staged.size, a.role, a.media_type, None)

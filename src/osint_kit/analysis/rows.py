@@ -1,5 +1,6 @@
-"""Tables of rows with one fixed Arrow schema each: what ``case.posts()``,
-``case.media()``, ``case.timeline()``, ``case.search()`` and the others return.
+"""Tables of rows with one fixed Arrow schema each: what ``case.analysis.posts()``,
+``case.analysis.media()``, ``case.analysis.timeline()``, ``case.analysis.search()`` and the
+others return.
 
 ``Rows`` is a list of dicts (what a notebook iterates) that can also stand on an
 Arrow table read from ``derived/tables/`` and turn it into dicts only when asked;

@@ -25,6 +25,7 @@ from osint_kit.analysis.rows import TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time
 from osint_kit.errors import InvalidOption, StorageError
 from osint_kit.folder.read import CaseFolder
+from osint_kit.folder.views import DerivedViews
 
 #: What marks the matched words in a snippet.
 MARK = ("«", "»")
@@ -260,16 +261,16 @@ def _fts_error(query: str, exc: sqlite3.OperationalError) -> InvalidOption:
     )
 
 
-def _open(case: CaseFolder) -> sqlite3.Connection:
-    refresh_index(case)
-    path = index_path(case)
+def _open(case: CaseFolder, views: DerivedViews) -> sqlite3.Connection:
+    refresh_index(case, views)
+    path = index_path(views)
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         db.execute("SELECT 1 FROM texts_fts LIMIT 0")
         return db
     except sqlite3.Error:  # an index the refresh could not bring up to date
         try:
-            rebuild_index(case)
+            rebuild_index(case, views)
             return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         except (OSError, sqlite3.Error) as exc:  # e.g. a read-only copy of a case
             raise StorageError(
@@ -279,6 +280,7 @@ def _open(case: CaseFolder) -> sqlite3.Connection:
 
 def search(
     case: CaseFolder,
+    views: DerivedViews,
     query: str | None = None,
     *,
     pattern: str | None = None,
@@ -305,7 +307,7 @@ def search(
     elif regex is not None:
         compiled = _check_regex(regex)
     marks = ",".join("?" * len(chosen))
-    db = _open(case)
+    db = _open(case, views)
     try:
         if pattern is None and regex is None:
             assert query is not None

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -31,8 +30,8 @@ from osint_kit.analysis.posts import (
 )
 from osint_kit.analysis.rows import TABLES_VERSION, TEXTS, TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time
-from osint_kit.base.files import atomic_write
 from osint_kit.folder.read import CaseFolder
+from osint_kit.folder.views import DerivedViews
 from osint_kit.record.exhibits import Exhibit
 
 MEDIA_KINDS = ("image/", "video/", "audio/")
@@ -58,7 +57,7 @@ MEDIA_SCHEMA = table_schema(
     ],
 )
 
-#: Technical metadata of each media exhibit, which ``case.media()`` adds (media/facts.py).
+#: Technical metadata of each media exhibit, which ``case.analysis.media()`` adds (media/facts.py).
 FACT_FIELDS = [
     pa.field("duration_s", pa.float64()),
     pa.field("width", pa.int32()),
@@ -75,7 +74,7 @@ FACT_FIELDS = [
     pa.field("model", pa.string()),
     pa.field("media_problems", pa.string()),
 ]
-#: ``case.media()``: the media table and each exhibit's technical metadata.
+#: ``case.analysis.media()``: the media table and each exhibit's technical metadata.
 MEDIA_FACTS_SCHEMA = table_schema("media", [*MEDIA_SCHEMA, *FACT_FIELDS])
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -152,9 +151,10 @@ class MediaList(Rows):
 class CaseTables:
     """The four tables of one case folder, from ``derived/tables/`` while they are fresh."""
 
-    def __init__(self, folder: CaseFolder) -> None:
+    def __init__(self, folder: CaseFolder, views: DerivedViews) -> None:
         self.folder = folder
-        self.path = folder.derived / "tables"
+        self.views = views
+        self.path = views.path("tables")
 
     def manifest(self) -> dict[str, Any] | None:
         try:
@@ -208,17 +208,10 @@ class CaseTables:
         return tables
 
     def _write(self, tables: Mapping[str, pa.Table], seq: int, head: str) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / MANIFEST).unlink(missing_ok=True)  # stale until the new one is in place
+        self.views.remove("tables", MANIFEST)  # stale until the new one is in place
         files = {}
         for name, table in tables.items():
-            final = self.path / f"{name}.parquet"
-            tmp = self.path / f".{name}-{uuid.uuid4().hex}.parquet"
-            try:
-                pq.write_table(table, tmp, compression="zstd")
-                os.replace(tmp, final)
-            finally:
-                tmp.unlink(missing_ok=True)
+            final = self.views.write("tables", f"{name}.parquet", make=_parquet(table))
             files[name] = {"file": final.name, "rows": table.num_rows}
         manifest = {
             "format": FORMAT,
@@ -227,6 +220,14 @@ class CaseTables:
             "tables_version": TABLES_VERSION,
             "tables": files,
         }
-        atomic_write(
-            self.path / MANIFEST, json.dumps(manifest, indent=2).encode() + b"\n", mode=0o644
-        )
+        data = json.dumps(manifest, indent=2).encode() + b"\n"
+        self.views.write_bytes("tables", MANIFEST, data=data)
+
+
+def _parquet(table: pa.Table) -> Callable[[Path], None]:
+    """Writes ``table`` as zstd Parquet at the path it is given."""
+
+    def write(path: Path) -> None:
+        pq.write_table(table, path, compression="zstd")
+
+    return write

@@ -3,7 +3,7 @@
 For a missing person's last-seen picture the question is *what happened when*:
 the times posts were written, pages were captured, files handed over were last
 modified (as their file system said) and imported, and what examiners noted.
-``case.timeline()`` puts them in one table; ``activity`` counts posts per
+``case.analysis.timeline()`` puts them in one table; ``activity`` counts posts per
 account by hour or day, and ``activity_png`` draws it.
 """
 
@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from osint_kit.analysis.rows import TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time_or_none
+from osint_kit.record.builtin_actions import ACQUIRED, NOTE
 from osint_kit.record.events import Event
 
 TIMELINE_SCHEMA = table_schema(
@@ -80,7 +81,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
         cap = event.capture or {}
         method = str(cap.get("method", ""))
         first = event.exhibits[0] if event.exhibits else None
-        if event.action == "note.added":
+        if event.action == NOTE:
             add(
                 parse_time_or_none(event.time),
                 "note",
@@ -88,7 +89,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                 event.seq,
                 exhibit=first,
             )
-        elif method == "file.import" and event.action == "evidence.acquired":
+        elif method == "file.import" and event.action == ACQUIRED:
             files = cap.get("files")
             if isinstance(files, list):  # a hand-over: its files in the event's order
                 handed = [f for f in files if isinstance(f, Mapping)]
@@ -135,7 +136,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                 exhibit=first,
                 capture=cap.get("id"),
             )
-        elif method == "web.browser" and event.action == "evidence.acquired":
+        elif method == "web.browser" and event.action == ACQUIRED:
             add(
                 parse_time_or_none(cap.get("started") or event.time),
                 "page-captured",
@@ -144,7 +145,7 @@ def timeline_rows(events: Iterable[Event], posts: Iterable[Mapping[str, Any]]) -
                 exhibit=first,
                 capture=cap.get("id"),
             )
-        elif method.startswith("social.") and event.action == "evidence.acquired":
+        elif method.startswith("social.") and event.action == ACQUIRED:
             add(
                 parse_time_or_none(cap.get("started") or event.time),
                 "collected",

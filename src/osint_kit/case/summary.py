@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.base.display import badge, facts, verdict
+from osint_kit.record.builtin_actions import CHECKPOINT, DERIVED, EXPORTED
 from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event
 from osint_kit.record.findings import VerificationReport
@@ -28,7 +29,7 @@ def case_summary_html(
     signers: set[str] = set()
     derived_labels: set[str] = set()
     for e in events:
-        if e.action == "analysis.derived":
+        if e.action == DERIVED:
             derived_labels.update(e.exhibits)
         for s in e.subjects:
             if s.exhibit:
@@ -36,8 +37,8 @@ def case_summary_html(
         if e.capture is not None:
             status = str(e.capture.get("status", "unknown"))
             statuses[status] = statuses.get(status, 0) + 1
-        exports += e.action == "export.created"
-        if e.action == "log.checkpoint":
+        exports += e.action == EXPORTED
+        if e.action == CHECKPOINT:
             checkpoints += 1
             stamped += bool(e.details.get("trusted_time"))
         if e.signature:

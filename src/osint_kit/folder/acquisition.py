@@ -15,6 +15,7 @@ from typing import Any
 
 from osint_kit.errors import OsintKitError, RecordedNotPublished
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import ACQUIRED, FAILED
 from osint_kit.record.events import EventDraft, NewExhibit
 from osint_kit.record.exhibits import Capture
 from osint_kit.record.store import StagedBlob
@@ -64,7 +65,7 @@ def record_acquisition(
         for a in artifacts
     ]
     event = case.append(
-        EventDraft("evidence.acquired", details=details, subjects=subjects, capture=capture),
+        EventDraft(ACQUIRED, details=details, subjects=subjects, capture=capture),
         actor,
         publish=[a.staged for a in artifacts],
         before_write=before_write,
@@ -96,7 +97,7 @@ def record_failure(
     ]
     try:
         event = case.append(
-            EventDraft("collection.failed", subjects=subjects, capture=capture),
+            EventDraft(FAILED, subjects=subjects, capture=capture),
             actor,
             publish=[a.staged for a in artifacts],
         )

@@ -26,6 +26,7 @@ from osint_kit.base.dates import utc_now
 from osint_kit.base.files import atomic_write, fsync_dir
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.chain import canonical_json, events_with_action
 from osint_kit.record.events import EventDraft
 from osint_kit.record.examiner import Examiner
@@ -109,7 +110,7 @@ def make_checkpoint(case: CaseWriter, examiner: Examiner, tsa: TsaConfig | None)
             }
         )
     try:
-        case.append(EventDraft("log.checkpoint", details=details), actor)
+        case.append(EventDraft(CHECKPOINT, details=details), actor)
     except BaseException:
         for final in files:
             pending_name(final).unlink(missing_ok=True)

@@ -6,7 +6,6 @@ crash interrupted) both finish a disposal here."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,7 +41,7 @@ def carry_out(
     ledger = DisposalLedger.of(events)
     renamed = [s for s in disposal.blobs if ledger.named_after(s, disposal.seq)]
     deleted, missing, size = _delete_blobs(case, [s for s in disposal.blobs if s not in renamed])
-    views = _remove_derived_views(case)
+    views = case.views.remove_all()  # they may hold the disposed content
     details = {
         "started": disposal.seq,
         "authorization": disposal.authorization,
@@ -70,7 +69,7 @@ def _cancel(
         "already_gone": missing,
         "kept_named_again": [],
         "bytes_deleted": 0,
-        "derived_views_removed": _remove_derived_views(case) if missing else [],
+        "derived_views_removed": case.views.remove_all() if missing else [],
         "completed_by_repair": by_repair,
     }
     return case.append(EventDraft(COMPLETED, details=details), examiner.actor())
@@ -109,21 +108,3 @@ def _delete_blobs(case: CaseFolder, shas: Sequence[str]) -> tuple[list[str], lis
     for folder in sorted(folders):
         fsync_dir(folder)
     return deleted, missing, size
-
-
-def _remove_derived_views(case: CaseFolder) -> list[str]:
-    """Everything in ``derived/`` (index, tables, caches, a report with thumbnails): it may
-    hold the disposed content, and all of it is made again from what remains. A
-    ``derived`` that is a link is not followed."""
-    folder = case.derived
-    if folder.is_symlink() or not folder.is_dir():
-        return []
-    removed = []
-    for entry in sorted(folder.iterdir()):
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink(missing_ok=True)
-        removed.append(f"derived/{entry.name}")
-    fsync_dir(folder)
-    return removed

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.folder.read import CaseFolder
+from osint_kit.record.builtin_actions import EXPORTED
 from osint_kit.record.chain import events_with_action
 from osint_kit.record.store import hash_file
 
@@ -29,7 +30,7 @@ WORK = ".exports-in-progress"
 def recorded_bundles(case: CaseFolder) -> set[tuple[str, str]]:
     """(path, SHA-256) of every bundle an export.created event records."""
     found = set()
-    for _, event in events_with_action(case.log.raw_lines(), "export.created"):
+    for _, event in events_with_action(case.log.raw_lines(), EXPORTED):
         bundle = event["details"].get("bundle")
         if isinstance(bundle, dict):
             found.add((str(bundle.get("path")), str(bundle.get("sha256"))))

@@ -114,11 +114,6 @@ class CaseFolder:
             )
         return cls(path, identity)
 
-    @property
-    def derived(self) -> Path:
-        """``derived/``: views rebuildable from the log and the blobs."""
-        return self.path / "derived"
-
     def events(self) -> list[Event]:
         return list(self.log.events())
 

@@ -4,8 +4,10 @@ Every module that writes (acquisition, import, web capture, social collection,
 bundle export, checkpoints, repair, notes, verification records) takes a
 ``CaseWriter``, never the ``Case`` facade. ``append`` seals the events onto the
 chain (signing them when the examiner has a key) with one durable write,
-publishes the blobs they name, then refreshes every derived view, so no writer
-can forget a step.
+publishes the blobs they name, then refreshes the derived views registered with
+its ``DerivedViews`` (the index), so no writer can forget a step. Views made
+lazily by their readers (tables, caches) are written through the same
+``DerivedViews`` (``folder/views.py``).
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from osint_kit.analysis.index import Appended, rebuild_index, refresh_index
 from osint_kit.base.files import atomic_write, fsync_dir
-from osint_kit.errors import CaseExists, RecordedNotPublished, StorageError
+from osint_kit.errors import CaseExists, RecordedNotPublished, StorageError, UndeclaredAction
 from osint_kit.folder.read import SUBDIRS, CaseFolder, resolve_root, validate_case_id
+from osint_kit.folder.views import Appended, DerivedViews
+from osint_kit.record.actions import GROUP as ACTIONS_GROUP
+from osint_kit.record.actions import action_type
+from osint_kit.record.builtin_actions import CREATED
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.ledger import record_head
 from osint_kit.record.store import StagedBlob
@@ -29,7 +34,14 @@ from osint_kit.record.trust import resolve_trust
 
 
 class CaseWriter(CaseFolder):
-    """A case folder opened for writing."""
+    """A case folder opened for writing, with the writer of its derived views."""
+
+    def __init__(
+        self, path: Path, identity: dict[str, Any], views: DerivedViews | None = None
+    ) -> None:
+        super().__init__(path, identity)
+        #: Everything written under ``derived/`` goes through it.
+        self.views = views if views is not None else DerivedViews(path)
 
     def append(
         self,
@@ -69,6 +81,8 @@ class CaseWriter(CaseFolder):
         (``RecordedNotPublished``).
         """
         try:
+            for draft in drafts:
+                _require_declared(draft.action)
             events = self.log.append_batch(
                 drafts,
                 actor,
@@ -109,17 +123,20 @@ class CaseWriter(CaseFolder):
             record_head(written[0], self.id, written[1], written[2])
 
     def refresh(self, appended: Appended | None = None) -> None:
-        """Bring every derived view up to the log's head (best effort: they are views).
-        ``appended``: the events this writer just wrote, and where."""
-        refresh_index(self, appended)
+        """Bring the registered derived views up to the log's head (best effort: they are
+        views). ``appended``: the events this writer just wrote, and where."""
+        self.views.refresh(self, appended)
 
-    def rebuild(self) -> Path:
-        """Rebuild the derived views from scratch; returns the index's path."""
-        return rebuild_index(self)
+    def rebuild(self) -> list[Path]:
+        """Rebuild the registered derived views from scratch; where they are."""
+        return self.views.rebuild(self)
 
 
 def create_folder(
-    root: Path | str | None, identity: dict[str, Any], actor: dict[str, Any]
+    root: Path | str | None,
+    identity: dict[str, Any],
+    actor: dict[str, Any],
+    views: Callable[[Path], DerivedViews] = DerivedViews,
 ) -> CaseWriter:
     """Make a case folder with ``case.json`` and its ``case.created`` event, atomically.
 
@@ -141,7 +158,7 @@ def create_folder(
         building = CaseFolder(work, identity)
         building.log.create()
         building.log.append(
-            EventDraft("case.created", details=dict(identity)),
+            EventDraft(CREATED, details=dict(identity)),
             actor,
             required=identity.get("signatures") == "required",
         )
@@ -153,7 +170,7 @@ def create_folder(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    writer = CaseWriter(final, identity)
+    writer = CaseWriter(final, identity, views(final))
     writer.log.last_written = building.log.last_written
     writer._remember_head()
     writer.refresh()
@@ -166,3 +183,17 @@ def _vouched(examiner_id: str, key_id: str) -> bool:
     store = resolve_trust()
     entry = store.for_key(key_id) if store is not None else None
     return entry is not None and entry.examiner == examiner_id
+
+
+def _require_declared(action: str) -> None:
+    """Every event on the record has a declared type (its meaning, summary and
+    disclosure rule); the types the log writes itself are not for callers."""
+    declared = action_type(action)
+    if declared is None:
+        raise UndeclaredAction(
+            action,
+            f"no installed package declares it (entry point group {ACTIONS_GROUP}; "
+            "docs/collectors.md#event-types)",
+        )
+    if declared.internal:
+        raise UndeclaredAction(action, "only the custody log itself writes it")

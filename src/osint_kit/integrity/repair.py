@@ -28,6 +28,7 @@ from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files
 from osint_kit.folder.disposal import carry_out
 from osint_kit.folder.export_residue import clean_interrupted_exports, interrupted_exports
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import CHECKPOINT, REPAIRED
 from osint_kit.record.disposals import DisposalLedger
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
@@ -200,7 +201,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     }
     if report.left_alone:
         details["left_alone"] = report.left_alone
-    draft = EventDraft("log.repaired", details=details, subjects=subjects)
+    draft = EventDraft(REPAIRED, details=details, subjects=subjects)
     finished = [
         StagedBlob(sha256=sha, size=size, part=part, _fd=-1) for part, sha, size in pending if sha
     ]
@@ -248,7 +249,7 @@ def _pending_checkpoints(case: CaseWriter, report: RepairReport) -> list[tuple[P
     named = {
         str(e.details.get("file"))
         for e in case.log.events()
-        if e.action == "log.checkpoint" and isinstance(e.details.get("file"), str)
+        if e.action == CHECKPOINT and isinstance(e.details.get("file"), str)
     }
     moves: list[tuple[Path, Path | None]] = []
     for pending in pending_files(case):

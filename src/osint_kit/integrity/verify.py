@@ -25,6 +25,7 @@ from osint_kit.folder.checkpoint import (
 from osint_kit.folder.export_residue import interrupted_exports, recorded_bundles
 from osint_kit.folder.read import CaseFolder, read_identity
 from osint_kit.record.authorship import SignatureCheck
+from osint_kit.record.capture_facts import describe_rerouting, rerouted_hosts
 from osint_kit.record.chain import (
     GENESIS,
     event_shape_problem,
@@ -35,7 +36,6 @@ from osint_kit.record.chain import (
     read_event_line,
 )
 from osint_kit.record.disposals import INCOMPLETE, INTERRUPTED, DisposalLedger
-from osint_kit.record.events import describe_rerouting, rerouted_hosts
 from osint_kit.record.findings import StampStatus, VerificationReport
 from osint_kit.record.ledger import Head, recorded_heads
 from osint_kit.record.signing import REGISTERED

@@ -20,6 +20,7 @@ from osint_kit.base.text import text_of, texts_of
 from osint_kit.errors import OutputExists, RecordsRefused, StorageError
 from osint_kit.folder.read import CaseFolder
 from osint_kit.formats.pdf import print_pdf
+from osint_kit.record.builtin_actions import EXPORTED
 from osint_kit.record.case_state import RecordsState
 from osint_kit.record.disposals import (
     Disposal,
@@ -304,7 +305,7 @@ def disposition_report(case: CaseFolder, seq: int | None = None) -> DispositionR
     covered = set(disposal.labels)
     exports = []
     for e in events:
-        if e.action != "export.created" or e.seq >= seq:
+        if e.action != EXPORTED or e.seq >= seq:
             continue
         bundle = e.details.get("bundle")
         bundle = bundle if isinstance(bundle, Mapping) else {}

@@ -30,10 +30,10 @@ from osint_kit.errors import (
 )
 from osint_kit.folder.write import CaseWriter
 from osint_kit.lifecycle.retention import RetentionSchedule
+from osint_kit.record.builtin_actions import CLOSED, HOLD_LIFTED, HOLD_PLACED, REOPENED
 from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.examiner import Examiner
-from osint_kit.record.summaries import CLOSED, HOLD_LIFTED, HOLD_PLACED, REOPENED
 
 log = logging.getLogger("osint_kit")
 

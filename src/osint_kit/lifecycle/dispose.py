@@ -34,6 +34,7 @@ from osint_kit.folder.export_residue import WORK
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
 from osint_kit.lifecycle.certificate import DispositionReport, _exhibit_line, disposition_report
+from osint_kit.record.builtin_actions import DERIVED
 from osint_kit.record.case_state import RecordsState, require_disposable
 from osint_kit.record.disposals import (
     STARTED,
@@ -116,7 +117,7 @@ def _plan(
                 )
             doomed[label] = ()
     for event in events:  # in log order: a derived exhibit comes after its inputs
-        if event.action != "analysis.derived":
+        if event.action != DERIVED:
             continue
         spec = event.details.get("derived")
         inputs = spec.get("inputs") if isinstance(spec, Mapping) else None

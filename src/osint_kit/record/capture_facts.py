@@ -285,3 +285,18 @@ def describe_roles(pairs: Iterable[tuple[str, str]], most_runs: int = 4) -> str:
         )
         parts.append(f"{role} {shown}" if len(labels) == 1 else f"{role} ({len(labels)}) {shown}")
     return ", ".join(parts)
+
+
+def rerouted_hosts(capture: object) -> dict[str, str]:
+    """A capture record's ``rerouted`` member (host -> where it went), read defensively."""
+    if not isinstance(capture, Mapping):
+        return {}
+    found = capture.get("rerouted")
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(host): str(to) for host, to in found.items()}
+
+
+def describe_rerouting(rerouted: Mapping[str, str]) -> str:
+    """``t.me -> http://127.0.0.1:5000, …``: what a reader must see before trusting a capture."""
+    return ", ".join(f"{host} -> {to}" for host, to in sorted(rerouted.items()))

@@ -20,15 +20,14 @@ from osint_kit.errors import (
     RecordsRefused,
     UnderLegalHold,
 )
-from osint_kit.record.events import Event
-from osint_kit.record.summaries import (
+from osint_kit.record.builtin_actions import (
     CLOSED,
     HOLD_LIFTED,
     HOLD_PLACED,
     RECORDS_ACTIONS,
     REOPENED,
-    describe,
 )
+from osint_kit.record.events import Event
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ class RecordsState:
             if action not in RECORDS_ACTIONS:
                 continue
             d = event.details if isinstance(event.details, Mapping) else {}
-            line = describe(action, d)
+            line = event.summary()
             if action == CLOSED:
                 if status == "closed":
                     line += " (not counted: the case was already closed)"

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from osint_kit.base.text import text_of, texts_of
+from osint_kit.record.builtin_actions import DISPOSAL_COMPLETED, DISPOSAL_STARTED
 from osint_kit.record.chain import is_hex64
 from osint_kit.record.events import Event
 
-STARTED = "disposition.started"
+STARTED = DISPOSAL_STARTED
 
 
-COMPLETED = "disposition.completed"
+COMPLETED = DISPOSAL_COMPLETED
 
 
 #: The role of a disposed exhibit among the started event's subjects.

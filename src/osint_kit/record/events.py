@@ -7,32 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from osint_kit.record.capture_facts import CaptureFacts, describe_roles
-from osint_kit.record.chain import is_hex64
-from osint_kit.record.summaries import CLOSED, HOLD_LIFTED, HOLD_PLACED, REOPENED
-from osint_kit.record.summaries import describe as describe_records
-
-#: Actions osint-kit writes. Outside collectors may add their own dotted verbs.
-#: Records-management actions, read by ``records_text``.
-LIFECYCLE = (CLOSED, REOPENED, HOLD_PLACED, HOLD_LIFTED)
-KNOWN_ACTIONS = (
-    "case.created",
-    "evidence.acquired",
-    "collection.failed",
-    "analysis.derived",
-    "note.added",
-    "export.created",
-    "case.verified",
-    "log.repaired",
-    "log.checkpoint",
-    "examiner.key.registered",
-    "case.closed",
-    "case.reopened",
-    "hold.placed",
-    "hold.lifted",
-    "disposition.started",
-    "disposition.completed",
+from osint_kit.record.actions import summarize
+from osint_kit.record.capture_facts import (
+    CaptureFacts,
+    describe_roles,
+    rerouted_hosts,
 )
+from osint_kit.record.chain import is_hex64
 
 
 @dataclass(frozen=True)
@@ -194,79 +175,8 @@ class Event:
         return facts.detail_lines() if facts is not None and facts.is_web else []
 
     def summary(self) -> str:
-        """One readable line: what happened, to what."""
-        d = self.details
-        cap = self.capture
-        if self.action == "case.created":
-            return f"case created: {d.get('title', '')} [{d.get('category', '')}]"
-        if cap is not None:
-            facts = CaptureFacts.of(cap)
-            text = " ".join(x for x in (facts.id, facts.method, facts.target) if x)
-            changes = cap.get("changes")
-            if isinstance(changes, Mapping):
-                text += (
-                    f": {cap.get('collected', 0)} posts, {changes.get('new', 0)} new, "
-                    f"{changes.get('changed', 0)} changed, "
-                    f"{_count(changes.get('deleted'))} deleted"
-                )
-                for word, key in (
-                    ("no longer listed", "no_longer_listed"),
-                    ("reappeared", "reappeared"),
-                ):
-                    if n := _count(changes.get(key)):
-                        text += f", {n} {word}"
-            if facts.is_web and (said := facts.headline()):
-                text += f": {said}"
-            if exhibits := self.exhibit_roles():
-                text += f" -> {exhibits}"
-            if facts.status and facts.status != "complete":
-                text += f" ({facts.status}: {facts.reason or ''})"
-            if facts.tls is not None and facts.tls.warning:
-                text += f" [{facts.tls.warning}]"
-            if self.rerouted:
-                text += f" [REROUTED: {describe_rerouting(self.rerouted)}]"
-            return text
-        if self.action == "note.added":
-            return f"note: {d.get('text', '')}"
-        if self.action == "log.checkpoint":
-            stamp = f", trusted time {d.get('gen_time')}" if d.get("trusted_time") else ""
-            return f"checkpoint of seq {d.get('seq')} ({str(d.get('hash', ''))[:16]}…){stamp}"
-        if self.action == "examiner.key.registered":
-            return f"signing key {d.get('key_id')} of examiner {d.get('examiner')} registered"
-        if self.action == "export.created":
-            bundle = d.get("bundle") or {}
-            return (
-                f"export of {', '.join(self.exhibits)} to {d.get('recipient', '')} "
-                f"under {d.get('authorization', '')}: {bundle.get('name', '')} "
-                f"sha256 {str(bundle.get('sha256', ''))[:16]}…"
-            )
-        if self.action == "disposition.started":
-            shown = ", ".join(self.exhibits[:5]) + (" …" if len(self.exhibits) > 5 else "")
-            return (
-                f"disposition of {len(self.exhibits)} exhibit(s) ({shown}) under "
-                f"{d.get('authorization', '')}, approved by {d.get('approved_by', '')}: "
-                f"{_count(d.get('blobs'))} blob(s) to delete"
-            )
-        if self.action == "disposition.completed":
-            how = " by repair" if d.get("completed_by_repair") is True else ""
-            if d.get("cancelled"):
-                return f"disposition of seq {d.get('started')} cancelled{how}: {d.get('cancelled')}"
-            return (
-                f"disposition of seq {d.get('started')} completed{how}: "
-                f"{_count(d.get('deleted'))} blob(s), {d.get('bytes_deleted')} bytes deleted"
-            )
-        if self.action in LIFECYCLE:
-            return describe_records(self.action, d)
-        if self.action == "analysis.derived":
-            derived = d.get("derived")
-            derived = derived if isinstance(derived, Mapping) else {}
-            inputs = derived.get("inputs")
-            named = ", ".join(map(str, inputs[:5])) if isinstance(inputs, list) else ""
-            made = self.exhibit_roles() or ", ".join(self.exhibits)
-            return f"{derived.get('method', 'derived')} of {named or '-'} -> {made}"
-        if self.action == "log.repaired":
-            return f"log repaired: {d.get('summary', '')}"
-        return ", ".join(self.exhibits) or ""
+        """One readable line: what happened, to what (its type's summary, ``actions.py``)."""
+        return summarize(self)
 
     def _repr_html_(self) -> str:
         return (
@@ -275,10 +185,6 @@ class Event:
         )
 
 
-def _count(value: object) -> int:
-    """How many a ``changes`` member lists: a list's length, else 0 (a log may hold
-    anything a plugin or a forger wrote)."""
-    return len(value) if isinstance(value, list) else 0
 
 
 def event_row_html(event: Event) -> str:
@@ -298,21 +204,6 @@ def event_row_html(event: Event) -> str:
         signed,
     )
     return "<tr>" + "".join(f"<td style='text-align:left'>{c}</td>" for c in cells) + "</tr>"
-
-
-def rerouted_hosts(capture: object) -> dict[str, str]:
-    """A capture record's ``rerouted`` member (host -> where it went), read defensively."""
-    if not isinstance(capture, Mapping):
-        return {}
-    found = capture.get("rerouted")
-    if not isinstance(found, Mapping):
-        return {}
-    return {str(host): str(to) for host, to in found.items()}
-
-
-def describe_rerouting(rerouted: Mapping[str, str]) -> str:
-    """``t.me -> http://127.0.0.1:5000, …``: what a reader must see before trusting a capture."""
-    return ", ".join(f"{host} -> {to}" for host, to in sorted(rerouted.items()))
 
 
 def _signature(value: Any) -> dict[str, Any] | None:

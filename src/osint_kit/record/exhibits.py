@@ -14,6 +14,7 @@ from osint_kit.base.display import THUMBNAIL_BYTES, badge, facts, table, thumb, 
 from osint_kit.errors import CollectionFailed, OsintKitError
 from osint_kit.formats.media_summary import facts_line
 from osint_kit.formats.probe import MediaFacts
+from osint_kit.record.builtin_actions import DERIVED
 from osint_kit.record.capture_facts import CaptureFacts, describe_roles
 from osint_kit.record.events import Event
 
@@ -154,7 +155,7 @@ def exhibit_states(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
         for s in event.subjects:
             if s.exhibit:
                 first.setdefault(s.sha256, s.exhibit)
-        if event.action == "analysis.derived":
+        if event.action == DERIVED:
             for label in event.exhibits:
                 states.setdefault(label, {})["derived"] = True
         cap = event.capture

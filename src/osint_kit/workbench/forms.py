@@ -21,9 +21,9 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import HTML, clear_output, display
 
-from osint_kit import Case  # the facade, through the package (as cli.py reaches it)
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.case import Case
 from osint_kit.disclosure.bundle.build import ExportResult
 from osint_kit.errors import InvalidOption, OsintKitError, exit_status
 from osint_kit.record.examiner import Examiner, resolve_examiner
@@ -387,7 +387,7 @@ def export_form(
         if not v["exhibits"]:
             raise InvalidOption("exhibits", "choose at least one exhibit to export")
         dest = _required(v["dest"], "save as", "give the bundle's path")
-        return case.export_bundle(
+        return case.disclosure.export(
             Path(dest).expanduser(),
             authorization=authorization,
             recipient=recipient,

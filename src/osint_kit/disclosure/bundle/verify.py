@@ -39,6 +39,7 @@ from osint_kit.disclosure.bundle.zipread import KEEP_BYTES, BagContents, bagit_p
 from osint_kit.errors import CannotOpen, UnsafeBundle
 from osint_kit.folder.checkpoint import check_stamp, check_vouched
 from osint_kit.record.authorship import check_authenticity
+from osint_kit.record.builtin_actions import CREATED
 from osint_kit.record.chain import (
     GENESIS,
     event_shape_problem,
@@ -274,7 +275,7 @@ def _check_chain(
                 report.add("chain-case", f"the event belongs to case {event['case']!r}", seq=seq)
             full.append((n, event))
             _name_exhibits(event, n, named, report)
-        if seq == 1 and (not in_full or event["action"] != "case.created"):
+        if seq == 1 and (not in_full or event["action"] != CREATED):
             report.add(
                 "chain-start",
                 "the first event is not the case's creation in full (every bundle carries "
@@ -291,7 +292,7 @@ def _check_chain(
     required = (
         first is not None
         and first["seq"] == 1
-        and first["action"] == "case.created"
+        and first["action"] == CREATED
         and first["details"].get("signatures") == "required"
     )
     # against the keys the bundle's registrations carry, and the trust store if given
