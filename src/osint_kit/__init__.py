@@ -3,7 +3,7 @@
 Notebooks and the CLI use only what ``__all__`` lists.
 """
 
-from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
+from osint_kit.acquire.media.ytdlp import FORMAT as MEDIA_FORMAT
 from osint_kit.acquire.social.base import CollectionRun, Collector, CollectorOption, Target
 from osint_kit.acquire.social.registry import broken_collectors, collectors
 from osint_kit.acquire.social.settings import CollectSettings

@@ -19,8 +19,9 @@ from typing import Any
 import networkx as nx
 
 from osint_kit.acquire.handover.intake import import_files, import_folder
-from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
-from osint_kit.acquire.media.collect import MediaOptions, collect_media
+from osint_kit.acquire.media.collect import collect_media
+from osint_kit.acquire.media.ytdlp import FORMAT as MEDIA_FORMAT
+from osint_kit.acquire.media.ytdlp import MediaOptions
 from osint_kit.acquire.social.run import collect
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.capture import CaptureOptions, capture_urls
