@@ -25,8 +25,9 @@ cases):
 
 Each run's result is checked: the file's size and SHA-256 (curl, yt-dlp), the
 capture's status and its exhibit's SHA-256 (osint-kit). One more osint-kit run is
-instrumented: functions of ``osint_kit.acquire.media.collect`` and the store are wrapped with
-timers from here (nothing in ``src/`` changes), which says where the time goes.
+instrumented: functions of ``osint_kit.acquire.media.collect``, ``.ytdlp``,
+``osint_kit.formats.probe`` and the store are wrapped with timers from here (nothing in
+``src/`` changes), which says where the time goes.
 
 **Review.** A 60 s, 640x360, 25 fps H.264 + AAC video from ffmpeg's ``testsrc2`` whose
 picture changes (hue turned, colours inverted) every 5 s, so scene detection has 11
@@ -200,20 +201,21 @@ def _instrumented(download: Download) -> dict[str, float]:
     from yt_dlp.downloader.http import HttpFD
 
     import osint_kit.acquire.media.collect as collect
+    import osint_kit.acquire.media.ytdlp as ytdlp
     import osint_kit.formats.probe as probe
     import osint_kit.record.store as store
 
     patches: list[tuple[Any, str, str]] = [
-        (collect._ReadOnly, "extract_info", "yt-dlp extract_info (finding formats)"),
-        (collect._ReadOnly, "process_ie_result", "yt-dlp process_ie_result"),
-        (collect, "_download", "download (_download: ydl.dl)"),
+        (ytdlp.ReadOnlyYoutubeDL, "extract_info", "yt-dlp extract_info (finding formats)"),
+        (ytdlp.ReadOnlyYoutubeDL, "process_ie_result", "yt-dlp process_ie_result"),
+        (collect, "download_format", "download (download_format: ydl.dl)"),
         (HttpFD, "real_download", "  yt-dlp HttpFD.real_download"),
         (store.BlobStore, "adopt", "adopt into the store (move, hash, fsync)"),
         (os, "fsync", "  os.fsync (every caller)"),
         (collect, "_facts", "technical metadata (_facts: probe)"),
         (probe, "_ffprobe", "  ffprobe"),
-        (probe, "_exiftool", "  exiftool"),
-        (probe, "_check_decoding", "  decode check (two ffprobe runs)"),
+        (probe, "read_exiftool", "  exiftool"),
+        (probe, "check_decoding", "  decode check (two ffprobe runs)"),
         (collect, "_manifest", "manifest"),
         (collect, "_info_json", "info JSON"),
         (collect, "record_acquisition", "custody event (record_acquisition)"),

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from osint_kit.errors import MediaUnreadable, ToolMissing
-from osint_kit.formats.probe import MediaFacts, probe
+from osint_kit.formats.media_facts import MediaFacts
+from osint_kit.formats.probe import probe
 
 pytestmark = pytest.mark.skipif(
     not all(shutil.which(t) for t in ("ffmpeg", "ffprobe", "exiftool")),

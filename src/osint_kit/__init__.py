@@ -18,7 +18,7 @@ Names that were here before and moved still answer for one release, with a
 import importlib
 from typing import Any
 
-from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
+from osint_kit.acquire.media.ytdlp import FORMAT as MEDIA_FORMAT
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.capture import CaptureOptions
 from osint_kit.base.deprecation import moved

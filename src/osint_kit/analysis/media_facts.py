@@ -21,7 +21,8 @@ from osint_kit.analysis.tables import FACT_FIELDS, MEDIA_FACTS_SCHEMA
 from osint_kit.errors import OsintKitError
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.views import DerivedViews
-from osint_kit.formats.probe import FORMAT, MediaFacts, probe
+from osint_kit.formats.media_facts import FORMAT, MediaFacts
+from osint_kit.formats.probe import probe
 from osint_kit.record.events import Event
 
 CACHE = "media_facts.json"

@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
-from osint_kit.acquire.media.collect import MediaOptions, collect_media
+from osint_kit.acquire.media.collect import collect_media
+from osint_kit.acquire.media.ytdlp import FORMAT as MEDIA_FORMAT
+from osint_kit.acquire.media.ytdlp import MediaOptions
 from osint_kit.acquire.web.capture import capture_urls
 from osint_kit.analysis.review_aids import clip as cut_clip
 from osint_kit.analysis.review_aids import review_copy, review_video

@@ -27,8 +27,8 @@ from osint_kit.base.dates import utc_now
 from osint_kit.base.files import atomic_write
 from osint_kit.errors import InvalidOption, StorageError
 from osint_kit.folder.checkpoint import FAILED, NO_STAMP, NOT_CHECKED, VERIFIED
+from osint_kit.formats.media_facts import MediaFacts
 from osint_kit.formats.media_summary import describe_difference, facts_line
-from osint_kit.formats.probe import MediaFacts
 from osint_kit.record.capture_facts import CaptureFacts, describe_rerouting, rerouted_hosts, text
 from osint_kit.record.events import Event
 from osint_kit.record.exhibits import Exhibit

@@ -28,16 +28,10 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from osint_kit.errors import InvalidOption, MediaUnreadable, OutputExists
+from osint_kit.formats.media_facts import BLOCKING, MediaFacts
+from osint_kit.formats.media_tools import clean_error, find_tool, media_input, run_tool
 from osint_kit.formats.picture_hash import MAX_PIXELS, hash_bytes, to_hex
-from osint_kit.formats.probe import (
-    BLOCKING,
-    MediaFacts,
-    clean_error,
-    find_tool,
-    media_input,
-    probe,
-    run_tool,
-)
+from osint_kit.formats.probe import probe
 
 #: Contact sheet layout, in pixels: the margin round each picture, the caption under
 #: it, the title strip on top (only with a title).

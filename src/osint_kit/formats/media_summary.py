@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from osint_kit.formats.probe import MediaFacts
+from osint_kit.formats.media_facts import MediaFacts
 
 
 def facts_line(facts: MediaFacts) -> str:

@@ -12,8 +12,8 @@ from typing import Any
 from osint_kit.base.dates import parse_time
 from osint_kit.base.display import THUMBNAIL_BYTES, badge, facts, table, thumb, wrapped
 from osint_kit.errors import CollectionFailed, OsintKitError
+from osint_kit.formats.media_facts import MediaFacts
 from osint_kit.formats.media_summary import facts_line
-from osint_kit.formats.probe import MediaFacts
 from osint_kit.record.builtin_actions import DERIVED
 from osint_kit.record.capture_facts import CaptureFacts, describe_roles
 from osint_kit.record.events import Event

@@ -1,2 +1,2 @@
-"""Crime footage: technical metadata of videos and pictures (probe.py) and review aids
-(review.py), pure functions on files; the case records their results."""
+"""Videos collected with yt-dlp: yt-dlp driven read-only (ytdlp.py) and the acquisition
+kept and recorded (collect.py)."""

@@ -22,6 +22,10 @@ content); yt-dlp reads a private copy, so the examiner's file is never rewritten
 
 Limits: ``max_bytes`` over all files (a file cut there is kept, partial, with the
 reason), ``limit`` playlist items (the rest counted), ``timeout_s`` per request.
+
+This module decides what to fetch and what to keep, and records it; how yt-dlp is
+driven (its options, the read-only guard, downloading one format) is
+``acquire.media.ytdlp``.
 """
 
 from __future__ import annotations
@@ -33,144 +37,48 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yt_dlp
 from tqdm.auto import tqdm
-from yt_dlp.networking import Request
 from yt_dlp.utils import DownloadError, YoutubeDLError
 
+from osint_kit.acquire.media.ytdlp import (
+    FORMAT,
+    WHY,
+    MediaOptions,
+    OverLimit,
+    ReadOnlyYoutubeDL,
+    YtDlpLog,
+    collection_failure,
+    download_format,
+    failure_reason,
+    format_role,
+    info_text,
+    ytdlp_params,
+)
 from osint_kit.base.dates import utc_now
 from osint_kit.base.urls import validate_url
-from osint_kit.errors import (
-    AccountNotFound,
-    CollectionFailed,
-    InvalidOption,
-    MediaUnreadable,
-    OsintKitError,
-    PlatformError,
-    PlatformUnreachable,
-    ToolMissing,
-    WriteRefused,
-)
+from osint_kit.errors import CollectionFailed, MediaUnreadable, OsintKitError, ToolMissing
 from osint_kit.folder.acquisition import Artifact, discard, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
 from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
-from osint_kit.record.store import DownloadArea, HashFollower, StagedBlob
+from osint_kit.record.store import DownloadArea, StagedBlob
 
 log = logging.getLogger("osint_kit")
 
 METHOD = "media.ytdlp"
-#: yt-dlp's own default: the best video, with the best audio when they come apart.
-FORMAT = "bv*+ba/b"
-WHY = (
-    "yt-dlp's default choice: the best video stream, and the best audio stream when the "
-    "site serves them apart (both kept, not merged); else the best single file"
-)
 #: The largest manifest kept as an exhibit.
 MAX_MANIFEST = 16 * 2**20
 
 
-@dataclass(frozen=True)
-class MediaOptions:
-    """How a media collection runs; recorded with it."""
-
-    max_bytes: int | None = 4 * 2**30
-    limit: int = 100
-    timeout_s: float = 30.0
-    retries: int = 3
-    format: str = FORMAT
-    cookies: Path | None = None
-    capture_page: bool = True
-
-    def __post_init__(self) -> None:
-        if self.max_bytes is not None and self.max_bytes <= 0:
-            raise InvalidOption("max_mb", f"{self.max_bytes}: must be above 0")
-        if not isinstance(self.limit, int) or self.limit < 1:
-            raise InvalidOption("limit", f"{self.limit!r}: must be a whole number above 0")
-        if self.timeout_s <= 0:
-            raise InvalidOption("timeout", f"{self.timeout_s}: must be above 0")
-        if self.retries < 0:
-            raise InvalidOption("retries", f"{self.retries}: must be 0 or more")
-        if self.cookies is not None and not Path(self.cookies).is_file():
-            raise InvalidOption("cookies", f"{self.cookies}: no such file")
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "max_bytes": self.max_bytes,
-            "limit": self.limit,
-            "timeout_s": self.timeout_s,
-            "retries": self.retries,
-            "format": self.format,
-            "capture_page": self.capture_page,
-        }
-
-
 #: What ends a collection as a recorded failure rather than an exception.
 FAILURES = (CollectionFailed, DownloadError, YoutubeDLError, OSError)
-
-
-class _OverLimit(Exception):
-    """Raised from a progress hook to stop a download at the byte limit."""
-
-
-class _Log:
-    """yt-dlp's messages: warnings and errors go on the record, the rest to debug."""
-
-    def __init__(self) -> None:
-        self.warnings: list[str] = []
-
-    def debug(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def info(self, msg: str) -> None:
-        log.debug("yt-dlp: %s", msg)
-
-    def warning(self, msg: str) -> None:
-        if len(self.warnings) < 100:
-            self.warnings.append(str(msg)[:500])
-
-    def error(self, msg: str) -> None:
-        self.warning(msg)
-
-
-class _ReadOnly(yt_dlp.YoutubeDL):  # type: ignore[misc]
-    """yt-dlp whose every request passes here: GET and HEAD go out (and are listed),
-    anything else is refused before it is sent."""
-
-    def __init__(self, params: dict[str, Any]) -> None:
-        super().__init__(params)
-        self.exchanges: list[dict[str, Any]] = []
-        self.refused: list[dict[str, str]] = []
-
-    def urlopen(self, req: Any) -> Any:
-        if isinstance(req, str):
-            req = Request(req)
-        method = str(getattr(req, "method", None) or "GET").upper()
-        url = str(getattr(req, "url", req))
-        if method not in ("GET", "HEAD"):
-            self.refused.append({"method": method, "url": url, "time": utc_now()})
-            raise WriteRefused(method, url)
-        entry: dict[str, Any] = {"method": method, "url": url, "time": utc_now()}
-        if len(self.exchanges) < 10_000:
-            self.exchanges.append(entry)
-        try:
-            response = super().urlopen(req)
-        except Exception as exc:
-            entry["error"] = str(exc)[:300]
-            raise
-        entry["status"] = getattr(response, "status", None)
-        headers = getattr(response, "headers", {}) or {}
-        entry["content_type"] = headers.get("Content-Type")
-        entry["content_length"] = headers.get("Content-Length")
-        if getattr(response, "url", url) != url:
-            entry["final_url"] = response.url
-        return response
 
 
 def collect_media(
@@ -213,39 +121,6 @@ def collect_media(
             return _run(case, url, opts, record, actor, area, cookies, page, progress)
 
 
-def _params(opts: MediaOptions, area: DownloadArea, cookies: Path | None, logger: _Log) -> Any:
-    return {
-        "quiet": True,
-        "no_warnings": False,
-        "noprogress": True,
-        "logger": logger,
-        "format": opts.format,
-        "fixup": "never",  # keep what came: no remux, no "repair"
-        "postprocessors": [],
-        "noplaylist": False,
-        "playlistend": opts.limit,
-        "lazy_playlist": True,
-        "socket_timeout": opts.timeout_s,
-        "retries": opts.retries,
-        "fragment_retries": opts.retries,
-        "skip_unavailable_fragments": False,
-        "continuedl": True,
-        "nopart": False,
-        "overwrites": True,
-        "updatetime": False,
-        "cachedir": False,
-        "paths": {"home": str(area.path), "temp": str(area.path)},
-        "outtmpl": {"default": "%(id)s.%(ext)s"},
-        "cookiefile": str(cookies) if cookies else None,
-        "hls_prefer_native": True,
-        "concurrent_fragment_downloads": 1,
-        "check_formats": False,
-        "color": "no_color",
-        "http_chunk_size": None,
-        "compat_opts": set(),
-    }
-
-
 def _run(
     case: CaseWriter,
     url: str,
@@ -257,14 +132,14 @@ def _run(
     capture_page: Callable[[str], Capture] | None,
     progress: bool,
 ) -> Capture:
-    logger = _Log()
+    logger = YtDlpLog()
     artifacts: list[Artifact] = []
     files: list[dict[str, Any]] = []
     infos: list[Any] = []
     failure: CollectionFailed | None = None
     bar = tqdm(desc="media", unit="B", unit_scale=True, disable=not progress)
     done = 0
-    ydl = _ReadOnly(_params(opts, area, cookies, logger))
+    ydl = ReadOnlyYoutubeDL(ytdlp_params(opts, area, cookies, logger))
     try:
         with ydl:
             current = {"bytes": 0}
@@ -274,18 +149,18 @@ def _run(
                 bar.update(max(0, got - current["bytes"]))
                 current["bytes"] = got
                 if opts.max_bytes is not None and done + got > opts.max_bytes:
-                    raise _OverLimit
+                    raise OverLimit
 
             ydl.add_progress_hook(hook)
             try:
                 raw = ydl.extract_info(url, download=False, process=False)
             except (DownloadError, YoutubeDLError) as exc:
-                raise _failure(url, exc) from None
+                raise collection_failure(url, exc) from None
             entries, total = _entries(raw, opts.limit)
             record["found"] = {
                 "type": raw.get("_type", "video"),
                 "extractor": raw.get("extractor_key") or raw.get("extractor"),
-                "title": _text(raw.get("title")),
+                "title": info_text(raw.get("title")),
                 "items": total,
             }
             if total is None or total > len(entries):  # more than the limit
@@ -297,15 +172,15 @@ def _run(
                 try:
                     info = ydl.process_ie_result(dict(entry), download=False)
                 except (DownloadError, YoutubeDLError) as exc:
-                    files.append({"item": index, "status": "failed", "reason": _reason(exc)})
-                    failure = failure or _failure(url, exc)
+                    files.append({"item": index, "status": "failed", "reason": failure_reason(exc)})
+                    failure = failure or collection_failure(url, exc)
                     continue
                 infos.append(ydl.sanitize_info(info))
                 chosen = list(info.get("requested_formats") or [info])
                 files.append(_selection(index, info, chosen, opts.format))
                 for fmt in chosen:
                     current["bytes"] = 0
-                    outcome = _download(ydl, area, index, info, fmt)
+                    outcome = download_format(ydl, area, index, info, fmt)
                     done += current["bytes"]
                     got = outcome.pop("_path", None)
                     hashed = outcome.pop("_hashed", None)
@@ -330,7 +205,7 @@ def _run(
                 if any(f.get("status") == "over-limit" for f in files):
                     break
     except FAILURES as exc:
-        failure = exc if isinstance(exc, CollectionFailed) else _failure(url, exc)
+        failure = exc if isinstance(exc, CollectionFailed) else collection_failure(url, exc)
     except BaseException:
         discard(case, artifacts)
         raise
@@ -417,9 +292,9 @@ def _selection(
     ][:200]
     return {
         "item": index,
-        "id": _text(info.get("id")),
-        "title": _text(info.get("title")),
-        "webpage_url": _text(info.get("webpage_url")),
+        "id": info_text(info.get("id")),
+        "title": info_text(info.get("title")),
+        "webpage_url": info_text(info.get("webpage_url")),
         "selection": {
             "expression": spec,
             "why": WHY if spec == FORMAT else "the examiner's format expression",
@@ -429,19 +304,9 @@ def _selection(
     }
 
 
-def _role(fmt: Mapping[str, Any]) -> str:
-    video = fmt.get("vcodec") not in (None, "none")
-    audio = fmt.get("acodec") not in (None, "none")
-    if video and not audio and fmt.get("acodec") == "none":
-        return "video"
-    if audio and not video and fmt.get("vcodec") == "none":
-        return "audio"
-    return "media"
-
-
 def _mime(fmt: Mapping[str, Any]) -> str:
     ext = str(fmt.get("ext") or "")
-    kind = "audio" if _role(fmt) == "audio" else "video"
+    kind = "audio" if format_role(fmt) == "audio" else "video"
     return {
         "mp4": f"{kind}/mp4",
         "m4a": "audio/mp4",
@@ -455,51 +320,7 @@ def _mime(fmt: Mapping[str, Any]) -> str:
     }.get(ext, "application/octet-stream")
 
 
-def _download(
-    ydl: _ReadOnly, area: DownloadArea, index: int, info: Mapping[str, Any], fmt: Mapping[str, Any]
-) -> dict[str, Any]:
-    """Download one format, unaltered; what happened (and ``_path`` when a file is kept)."""
-    fid = str(fmt.get("format_id") or "0")
-    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in fid)[:40]
-    ext = "".join(c for c in str(fmt.get("ext") or "bin") if c.isalnum())[:8] or "bin"
-    dest = area.path / f"{index:04d}-{safe}.{ext}"
-    outcome: dict[str, Any] = {
-        "item": index,
-        "format_id": fid,
-        "role": _role(fmt),
-        "url": _text(fmt.get("url")),
-        "protocol": _text(fmt.get("protocol")),
-        "ext": ext,
-        "announced_size": fmt.get("filesize") if isinstance(fmt.get("filesize"), int) else None,
-    }
-    job = {**{k: v for k, v in info.items() if k != "requested_formats"}, **fmt}
-    part = dest.with_name(dest.name + ".part")
-    follower = HashFollower(part, dest)  # hashed as it arrives, not read a second time
-    try:
-        finished, _ = ydl.dl(str(dest), job)
-    except _OverLimit:
-        outcome.update(status="over-limit", reason="stopped at the byte limit (--max-mb)")
-        finished = False
-    except (DownloadError, YoutubeDLError, OSError) as exc:
-        outcome.update(status="partial", reason=_reason(exc))
-        finished = False
-    finally:
-        outcome["_hashed"] = follower.finish()
-    if finished and dest.is_file():
-        outcome["status"] = "complete"
-        outcome["_path"] = dest
-    elif dest.is_file() or part.is_file():
-        outcome.setdefault("status", "partial")
-        outcome.setdefault("reason", "the download did not finish")
-        outcome["truncated"] = True
-        outcome["_path"] = dest if dest.is_file() else part
-    else:
-        outcome.setdefault("status", "failed")
-        outcome.setdefault("reason", "nothing was downloaded")
-    return outcome
-
-
-def _manifest(case: CaseWriter, ydl: _ReadOnly, url: str) -> Artifact | None:
+def _manifest(case: CaseWriter, ydl: ReadOnlyYoutubeDL, url: str) -> Artifact | None:
     try:
         with ydl.urlopen(url) as response:
             data = response.read(MAX_MANIFEST + 1)
@@ -540,28 +361,3 @@ def _facts(staged: StagedBlob) -> dict[str, Any]:
         return probe(staged.part).to_json()
     except (MediaUnreadable, OsintKitError) as exc:
         return {"problems": [str(exc)]}
-
-
-def _failure(url: str, exc: BaseException) -> CollectionFailed:
-    reason = _reason(exc)
-    low = reason.lower()
-    if "unsupported url" in low:
-        failed = CollectionFailed(url, f"no video found there ({reason})")
-        failed.kind = "unsupported"
-        return failed
-    if "http error 404" in low or "http error 410" in low:
-        return AccountNotFound(url, reason)
-    if "http error" in low:
-        return PlatformError(url, reason)
-    if any(w in low for w in ("connection refused", "timed out", "unable to connect", "resolve")):
-        return PlatformUnreachable(url, reason)
-    return CollectionFailed(url, reason)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).replace("ERROR: ", "").strip()
-    return (text or type(exc).__name__)[:500]
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)[:1000]
