@@ -24,7 +24,7 @@ from osint_kit.errors import CaseExists, RecordedNotPublished, StorageError
 from osint_kit.folder.read import SUBDIRS, CaseFolder, resolve_root, validate_case_id
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.ledger import record_head
-from osint_kit.record.store import StagedBlob
+from osint_kit.record.staging import StagedBlob
 from osint_kit.record.trust import resolve_trust
 
 
