@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from osint_kit import Case
-from osint_kit.record.store import HashFollower
+from osint_kit.record.file_hash import HashFollower
 
 
 def _write_slowly(path: Path, blocks: list[bytes], truncate_after: int | None = None) -> None:

@@ -18,7 +18,7 @@ from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import ACQUIRED, FAILED
 from osint_kit.record.events import EventDraft, NewExhibit
 from osint_kit.record.exhibits import Capture
-from osint_kit.record.store import StagedBlob
+from osint_kit.record.staging import StagedBlob
 
 log = logging.getLogger("osint_kit")
 

@@ -22,7 +22,7 @@ from typing import Any
 from osint_kit.folder.read import CaseFolder
 from osint_kit.record.builtin_actions import EXPORTED
 from osint_kit.record.chain import events_with_action
-from osint_kit.record.store import hash_file
+from osint_kit.record.file_hash import hash_file
 
 WORK = ".exports-in-progress"
 

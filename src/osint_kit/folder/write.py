@@ -29,7 +29,7 @@ from osint_kit.record.actions import action_type
 from osint_kit.record.builtin_actions import CREATED
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.ledger import record_head
-from osint_kit.record.store import StagedBlob
+from osint_kit.record.staging import StagedBlob
 from osint_kit.record.trust import resolve_trust
 
 

@@ -30,9 +30,11 @@ from osint_kit.folder.export_residue import clean_interrupted_exports, interrupt
 from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import CHECKPOINT, REPAIRED
 from osint_kit.record.disposals import DisposalLedger
+from osint_kit.record.downloads import remove_download
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
-from osint_kit.record.store import StagedBlob, hash_file, is_batch_lock, remove_download
+from osint_kit.record.file_hash import hash_file
+from osint_kit.record.staging import StagedBlob, is_batch_lock
 
 
 @dataclass

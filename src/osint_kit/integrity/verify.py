@@ -36,10 +36,11 @@ from osint_kit.record.chain import (
     read_event_line,
 )
 from osint_kit.record.disposals import INCOMPLETE, INTERRUPTED, DisposalLedger
+from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import StampStatus, VerificationReport
 from osint_kit.record.ledger import Head, recorded_heads
 from osint_kit.record.signing import REGISTERED
-from osint_kit.record.store import hash_file, is_batch_lock
+from osint_kit.record.staging import is_batch_lock
 
 if TYPE_CHECKING:
     from osint_kit.record.trust import TrustStore

@@ -4,6 +4,9 @@ Appends hold an exclusive ``flock`` on the log file, read whatever other
 processes appended since this object last looked, seal the new events onto the
 chain, write them with one ``write``, then flush and fsync before returning. An
 event is acknowledged only once its bytes are on disk.
+
+What an append must know of the log is folded line by line in ``log_state``; who
+may append with which key is decided in ``signing_policy``.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import re
 import stat
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,18 +28,17 @@ from osint_kit.base.dates import parse_time, utc_now
 from osint_kit.base.display import TABLE_STYLE
 from osint_kit.base.files import atomic_write, write_all
 from osint_kit.base.tooling import tool_info
-from osint_kit.errors import CorruptLog, LogNeedsRepair, SigningKeyRequired, StorageError
+from osint_kit.errors import CorruptLog, LogNeedsRepair, StorageError
 from osint_kit.record.chain import (
-    GENESIS,
     canonical_json,
     check_event_values,
     event_digest,
-    is_hex64,
     link_hash,
     read_event_line,
 )
 from osint_kit.record.events import Event, EventDraft, NewExhibit, Subject, event_row_html
-from osint_kit.record.signing import ALGORITHM, REGISTERED, Signer
+from osint_kit.record.log_state import LogState, NotAnEvent, fold_event
+from osint_kit.record.signing_policy import registration_draft, signing_policy
 
 log = logging.getLogger("osint_kit")
 
@@ -45,96 +47,6 @@ ACTION = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 #: Events a notebook shows of a log at once (the latest).
 LOG_PAGE = 200
-
-
-@dataclass
-class LogState:
-    """What the writer must know to append: the head, and the numbers handed out."""
-
-    offset: int = 0
-    lines: int = 0
-    seq: int = 0
-    hash: str = GENESIS
-    last_exhibit: int = 0
-    last_capture: int = 0
-    #: sha256 -> first exhibit number that holds it (to say "same bytes as E0003").
-    first_exhibit: dict[str, str] = field(default_factory=dict)
-    #: Signing keys registered in this case (key id -> examiner id).
-    keys: dict[str, str] = field(default_factory=dict)
-    #: The ``id`` of the first event (case.created): the case's uuid.
-    case_uuid: str | None = None
-    torn: bytes = b""
-
-
-def _number(label: str, prefix: str) -> int:
-    if isinstance(label, str) and label.startswith(prefix) and label[1:].isdigit():
-        return int(label[1:])
-    return 0
-
-
-def _registration(
-    signer: Signer, actor: dict[str, Any], endorsement: dict[str, str] | None
-) -> EventDraft:
-    details: dict[str, Any] = {
-        "key_id": signer.key_id,
-        "algorithm": ALGORITHM,
-        "public_key": signer.public_pem,
-        "examiner": str(actor.get("id")),
-    }
-    if endorsement is not None:  # the examiner's earlier key hands over to this one
-        details["endorsement"] = endorsement
-    return EventDraft(REGISTERED, details=details)
-
-
-def _signing_policy(
-    st: LogState,
-    actor: dict[str, Any],
-    required: bool,
-    vouched: Callable[[str, str], bool] | None,
-) -> tuple[bool, dict[str, str] | None]:
-    """May ``actor`` write here? Returns (register the signer's key, its endorsement).
-
-    Refuses (``SigningKeyRequired``) to write as an examiner who signs in this case
-    without their key, unsigned to a case that requires signatures, or with a second
-    key that neither their earlier key endorses nor the trust store vouches for.
-    """
-    signer = getattr(actor, "signer", None)
-    who = str(actor.get("id"))
-    theirs = [k for k, examiner in st.keys.items() if examiner == who]
-    if signer is None:
-        if theirs:
-            raise SigningKeyRequired(
-                who,
-                f"they sign in this case with key {theirs[-1]}, which this machine does not "
-                "hold (osint-kit examiner init made it in their config folder: keys/)",
-            )
-        if required:
-            raise SigningKeyRequired(
-                who, "this case requires signed events; osint-kit examiner init makes a key"
-            )
-        return False, None
-    if signer.key_id in st.keys:
-        if st.keys[signer.key_id] != who:
-            raise SigningKeyRequired(
-                who,
-                f"the key {signer.key_id} is registered in this case for examiner "
-                f"{st.keys[signer.key_id]!r}",
-            )
-        return False, None
-    if not theirs:
-        return True, None
-    endorse = getattr(actor, "endorse", None)
-    for old in reversed(theirs):
-        given = endorse(old, signer.key_id) if endorse is not None else None
-        if given is not None:
-            return True, given
-    if vouched is not None and vouched(who, signer.key_id):
-        return True, None
-    raise SigningKeyRequired(
-        who,
-        f"they sign in this case with key {theirs[-1]}; this machine's key {signer.key_id} is "
-        "neither endorsed by it (the old key is not in keys/retired/) nor in the trust store",
-    )
 
 
 class CustodyLog:
@@ -161,8 +73,8 @@ class CustodyLog:
         for raw in data[:end].splitlines():
             st.lines += 1
             try:
-                _fold(st, read_event_line(raw))
-            except _NotAnEvent as exc:
+                fold_event(st, read_event_line(raw))
+            except NotAnEvent as exc:
                 self._state = LogState()  # half-folded: the next look starts over
                 raise CorruptLog(self.path, st.lines, str(exc)) from None
             except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
@@ -309,13 +221,13 @@ class CustodyLog:
             signer = getattr(actor, "signer", None)
             drafts = list(drafts)
             asked = len(drafts)
-            register, endorsement = _signing_policy(st, actor, required, vouched)
+            register, endorsement = signing_policy(st, actor, required, vouched)
             if signer is not None and register:
                 # First write with this key: put the public key on the record, signed with
                 # it, in the same write (after the events, so a case still opens with
                 # case.created); verification reads every registration before checking.
                 self._keep_public_key(signer.key_id, signer.public_pem)
-                drafts.append(_registration(signer, actor, endorsement))
+                drafts.append(registration_draft(signer, actor, endorsement))
             for draft in drafts:
                 if not ACTION.fullmatch(draft.action):
                     raise ValueError(f"action {draft.action!r} is not a dotted verb (note.added)")
@@ -437,38 +349,6 @@ class CustodyLog:
         """A copy of the writer's state after catching up (for tests and tools)."""
         with self._locked(fcntl.LOCK_SH) as f:
             return replace(self._catch_up(f))
-
-
-_TEXT_FIELDS = ("id", "time", "case", "action", "digest", "prev")
-
-
-class _NotAnEvent(Exception):
-    """A line that parses but is not an event the writer can continue from."""
-
-
-def _fold(st: LogState, obj: Any) -> None:
-    """Fold one parsed line into the writer's state (raises on a line that is no event)."""
-    seq, hsh = obj["seq"], obj["hash"]
-    subjects = obj.get("subjects", [])
-    capture = obj.get("details", {}).get("capture") or {}
-    if not isinstance(seq, int) or not is_hex64(hsh):
-        raise _NotAnEvent("event without a valid seq and hash")
-    for key in _TEXT_FIELDS:  # what Event.from_json turns into text: a str, nothing nested
-        if type(obj.get(key)) is not str:
-            raise _NotAnEvent(f"event whose {key!r} is not a string")
-    st.seq, st.hash = seq, hsh
-    for s in subjects:
-        label = s.get("exhibit") if isinstance(s, dict) else None
-        if isinstance(label, str) and label:
-            st.last_exhibit = max(st.last_exhibit, _number(label, "E"))
-            st.first_exhibit.setdefault(str(s.get("sha256")), label)
-    if isinstance(capture, dict) and capture.get("id"):
-        st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
-    if st.lines == 1 and isinstance(obj.get("id"), str):
-        st.case_uuid = obj["id"]
-    if obj.get("action") == REGISTERED:
-        registered = obj.get("details", {})
-        st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))
 
 
 def _event(raw: bytes) -> Event:

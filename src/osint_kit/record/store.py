@@ -11,38 +11,47 @@ without an event that records it:
 2. After the custody event is on disk, ``publish()`` renames the part file to its
    content address (or drops it when that content is already stored), makes it
    read-only and fsyncs the directory.
+
+What this module leaves to others: staging many blobs at once (``staging``), the
+folders downloaders write into (``downloads``), hashing files (``file_hash``), and
+looking at folder entries without following them (``file_checks``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
 import fcntl
 import hashlib
 import io
 import os
-import shutil
-import stat
-import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from osint_kit.base.files import fsync_dir, write_all
 from osint_kit.errors import StorageError
 from osint_kit.record.chain import is_hex64
+from osint_kit.record.downloads import (
+    DownloadArea,
+    adopt_download,
+    open_download_area,
+    stale_download_folders,
+)
+from osint_kit.record.file_checks import file_kind, is_locked
+from osint_kit.record.file_hash import CHUNK, FollowedHash
+from osint_kit.record.staging import (
+    LOCK_SUFFIX,
+    PART_SUFFIX,
+    WRITEBACK_EVERY,
+    StagedBlob,
+    StagingBatch,
+    abandon_part,
+    sync_filesystem,
+)
 
-CHUNK = 4 << 20
-WRITEBACK_EVERY = 32 << 20
 INCOMING = ".incoming"
-#: Folders that downloaders (yt-dlp) write into, one per collection, each beside its
-#: ``<id>.lock``: their files are adopted into ``.incoming`` when complete.
-DOWNLOADS = ".downloads"
-PART_SUFFIX = ".part"
-LOCK_SUFFIX = ".lock"
 
 
 @dataclass(frozen=True)
@@ -52,306 +61,6 @@ class StoredBlob:
     path: Path
     #: False when identical content was already in the store.
     created: bool
-
-
-@dataclass
-class StagedBlob:
-    """Bytes hashed and fsync'ed in ``.incoming``, not yet at their address."""
-
-    sha256: str
-    size: int
-    part: Path
-    _fd: int = field(repr=False)
-    #: For parts staged together: the one lock that stands for all of them.
-    _batch: _BatchLock | None = field(default=None, repr=False)
-
-    def release(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)  # also drops the flock
-            self._fd = -1
-        if self._batch is not None:
-            self._batch.release_one()
-            self._batch = None
-
-
-@dataclass(frozen=True)
-class FollowedHash:
-    """A file's SHA-256 taken as it was written, and what the file was when it was done."""
-
-    sha256: str
-    size: int
-    inode: int
-    mtime_ns: int
-
-    def matches(self, st: os.stat_result) -> bool:
-        return (st.st_ino, st.st_size, st.st_mtime_ns) == (self.inode, self.size, self.mtime_ns)
-
-
-class HashFollower:
-    """Hashes a file while a downloader writes it (on a thread of its own), so that a
-    large download is not read a second time. It follows the first of ``paths`` that
-    appears (``x.part``, then ``x``; a rename keeps the inode), starts again when the
-    file is truncated, and ``finish()`` reads what is left; ``adopt`` checks the
-    result against the file before it trusts it."""
-
-    def __init__(self, *paths: Path) -> None:
-        self._paths = paths
-        self._stop = threading.Event()
-        self._fd: int | None = None
-        self._hash = hashlib.sha256()
-        self._pos = 0
-        self._thread = threading.Thread(target=self._run, name="osint-kit-follow", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while True:
-                last = self._stop.is_set()
-                self._read()
-                if last:
-                    return
-                self._stop.wait(0.02)
-        except OSError:
-            self._pos = -1  # unusable: the file is read again when adopted
-
-    def _read(self) -> None:
-        if self._fd is None:
-            for path in self._paths:
-                try:
-                    self._fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-                    break
-                except FileNotFoundError:
-                    continue
-            if self._fd is None:
-                return
-        if os.fstat(self._fd).st_size < self._pos:  # truncated: start again
-            self._hash, self._pos = hashlib.sha256(), 0
-        while chunk := os.pread(self._fd, CHUNK, self._pos):
-            self._hash.update(chunk)
-            self._pos += len(chunk)
-
-    def finish(self) -> FollowedHash | None:
-        """Stop following (the writer is done); the hash, or None when unusable."""
-        self._stop.set()
-        self._thread.join()
-        fd, self._fd = self._fd, None
-        if fd is None:
-            return None
-        try:
-            st = os.fstat(fd)
-        finally:
-            os.close(fd)
-        if self._pos != st.st_size:
-            return None
-        return FollowedHash(self._hash.hexdigest(), self._pos, st.st_ino, st.st_mtime_ns)
-
-
-class DownloadArea:
-    """A downloader's own folder (``path``), held until ``close()``, which removes it with
-    whatever was not adopted."""
-
-    def __init__(self, path: Path, lock: Path, fd: int) -> None:
-        self.path = path
-        self._lock = lock
-        self._fd = fd
-
-    def close(self) -> None:
-        shutil.rmtree(self.path, ignore_errors=True)
-        self._lock.unlink(missing_ok=True)
-        os.close(self._fd)
-
-    def __enter__(self) -> DownloadArea:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def remove_download(folder: Path) -> None:
-    """Remove a stale download folder and its lock (repair)."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.with_name(folder.name + LOCK_SUFFIX).unlink(missing_ok=True)
-
-
-class _BatchLock:
-    """The flock'ed ``<batch>.lock``: removed when the batch is finished and all parts released."""
-
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path = path
-        self.fd = fd
-        self.left = 0
-        self.sealed = False
-
-    def release_one(self) -> None:
-        self.left -= 1
-        if self.sealed and self.left <= 0:
-            self.drop_all()
-
-    def seal(self) -> None:
-        self.sealed = True
-        if self.left <= 0:
-            self.drop_all()
-
-    def drop_all(self) -> None:
-        if self.fd >= 0:
-            self.path.unlink(missing_ok=True)
-            os.close(self.fd)
-            self.fd = -1
-
-
-class StagingBatch:
-    """Parts written one by one under one lock; see ``BlobStore.open_batch``."""
-
-    def __init__(self, incoming: Path) -> None:
-        self.incoming = str(incoming)
-        self.name = uuid.uuid4().hex
-        lock = incoming / f"{self.name}{LOCK_SUFFIX}"
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        except OSError as exc:
-            raise StorageError(lock, exc.strerror or str(exc)) from exc
-        self.lock = _BatchLock(lock, fd)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self.lock.drop_all()
-            raise StorageError(lock, exc.strerror or str(exc)) from exc
-        self.staged: list[StagedBlob] = []
-        self.reserved = 0
-
-    def add(self, data: bytes) -> StagedBlob:
-        """Write ``data`` as the next part."""
-        part = self.reserve()
-        write_part(part, data)
-        return self.added(part, hashlib.sha256(data).hexdigest(), len(data))
-
-    def reserve(self) -> Path:
-        """The name of the next part, for a worker thread to write (``write_part``); then
-        ``added`` registers it, in the order reserved."""
-        part = Path(f"{self.incoming}/{self.name}.{self.reserved}{PART_SUFFIX}")
-        self.reserved += 1
-        return part
-
-    def added(self, part: Path, sha256: str, size: int) -> StagedBlob:
-        self.lock.left += 1
-        staged = StagedBlob(sha256, size, part, -1, self.lock)
-        self.staged.append(staged)
-        return staged
-
-    def finish(self) -> None:
-        """Make every part durable (one syncfs); the lock goes when the last part does."""
-        try:
-            sync_filesystem(Path(self.incoming), [s.part for s in self.staged])
-        except OSError as exc:
-            raise StorageError(Path(self.incoming), exc.strerror or str(exc)) from exc
-        self.lock.seal()
-
-    def leave(self) -> None:
-        """Drop the lock and leave every part where it is, for ``repair``: after the
-        event that names them may have been written, no part is removed here."""
-        for staged in self.staged:
-            staged._batch = None
-        self.lock.drop_all()
-
-    def abandon(self) -> None:
-        """Remove every part, registered or only reserved (a worker may have written it)."""
-        for staged in self.staged:
-            staged._batch = None
-        for n in range(self.reserved):
-            Path(f"{self.incoming}/{self.name}.{n}{PART_SUFFIX}").unlink(missing_ok=True)
-        self.lock.drop_all()
-
-
-def write_part(part: Path, data: bytes) -> None:
-    """Write a batch's part (a name from ``StagingBatch.reserve``); not synced here."""
-    try:
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
-        try:
-            write_all(fd, data)
-            # Its writeback starts now, without waiting: the batch's one sync then has
-            # little left to do, and a large hand-over does not fill memory with copies.
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        part.unlink(missing_ok=True)
-        raise StorageError(part, exc.strerror or str(exc)) from exc
-
-
-_buffers = threading.local()
-
-
-def _read_buffer() -> memoryview:
-    """This thread's read buffer, made once: a fresh 4 MiB buffer for each of thousands
-    of small files costs more (zeroing it) than hashing them."""
-    view: memoryview | None = getattr(_buffers, "view", None)
-    if view is None:
-        view = _buffers.view = memoryview(bytearray(CHUNK))
-    return view
-
-
-class PartWriter:
-    """A batch's part (a name from ``StagingBatch.reserve``) written in pieces, for a
-    file too large to hold whole: not synced here (the batch's one sync does that), but
-    its writeback is started every ``WRITEBACK_EVERY`` bytes, so that sync waits for the
-    tail only and the page cache is not flooded. Errors are ``StorageError``s."""
-
-    def __init__(self, part: Path) -> None:
-        self.part = part
-        self.written = self._flushed = 0
-        try:
-            self._fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o444)
-        except OSError as exc:
-            raise StorageError(part, exc.strerror or str(exc)) from exc
-
-    def write(self, chunk: memoryview | bytes) -> None:
-        try:
-            write_all(self._fd, chunk)
-            self.written += len(chunk)
-            if self.written - self._flushed >= WRITEBACK_EVERY:
-                os.posix_fadvise(
-                    self._fd, self._flushed, self.written - self._flushed, os.POSIX_FADV_DONTNEED
-                )
-                self._flushed = self.written
-        except OSError as exc:
-            raise StorageError(self.part, exc.strerror or str(exc)) from exc
-
-    def close(self) -> None:
-        os.close(self._fd)
-
-    def __enter__(self) -> PartWriter:
-        return self
-
-    def __exit__(self, kind: object, *exc: object) -> None:
-        self.close()
-        if kind is not None:
-            self.part.unlink(missing_ok=True)
-
-
-def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
-    """SHA-256 and size of a regular file, read once in large chunks.
-
-    Anything else (a FIFO, a device, a directory; with ``follow=False`` a symbolic
-    link) raises OSError instead of being read: opened with O_NONBLOCK, a FIFO cannot
-    make the caller wait for a writer that never comes.
-    """
-    h = hashlib.sha256()
-    size = 0
-    view = _read_buffer()
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
-    fd = os.open(path, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        os.set_blocking(fd, True)
-    except BaseException:
-        os.close(fd)
-        raise
-    with open(fd, "rb", buffering=0) as f:
-        while n := f.readinto(view):
-            h.update(view[:n])
-            size += n
-    return h.hexdigest(), size
 
 
 class BlobStore:
@@ -388,13 +97,13 @@ class BlobStore:
             digest, size = _copy_hashing(source, fd)
             os.fsync(fd)
         except _SourceReadError as exc:
-            _abandon(fd, part)
+            abandon_part(fd, part)
             raise exc.original from None  # the caller knows what the source was
         except OSError as exc:
-            _abandon(fd, part)
+            abandon_part(fd, part)
             raise StorageError(part, exc.strerror or str(exc)) from exc
         except BaseException:
-            _abandon(fd, part)
+            abandon_part(fd, part)
             raise
         return StagedBlob(sha256=digest, size=size, part=part, _fd=fd)
 
@@ -430,7 +139,7 @@ class BlobStore:
         except BaseException:
             batch.abandon()
             for s in staged:
-                if s._batch is None:
+                if not s.batched:
                     self.discard(s)
             raise
         return staged
@@ -484,7 +193,7 @@ class BlobStore:
         shard = f"{self.root}/sha256/{staged.sha256[:2]}"
         final = f"{shard}/{staged.sha256}"
         try:
-            if _file_kind(final) == "file":  # a link planted there is replaced
+            if file_kind(final) == "file":  # a link planted there is replaced
                 staged.part.unlink(missing_ok=True)
                 return final, False
             if shards is None or shard not in shards:
@@ -494,7 +203,7 @@ class BlobStore:
                         fsync_dir(Path(shard).parent)
                 if shards is not None:
                     shards.add(shard)
-            if staged._batch is None:  # a batch's parts are written read-only already
+            if not staged.batched:  # a batch's parts are written read-only already
                 os.chmod(staged.part, 0o444)
             os.rename(staged.part, final)
             if durable:
@@ -507,68 +216,16 @@ class BlobStore:
             staged.release()
 
     def downloads(self) -> DownloadArea:
-        """A fresh folder under ``blobs/.downloads`` for a downloader to write into, held
-        (flock'ed) while it is open: ``repair`` removes only folders nobody holds."""
-        root = self.root / DOWNLOADS
-        root.mkdir(parents=True, exist_ok=True)
-        name = uuid.uuid4().hex
-        lock = root / f"{name}{LOCK_SUFFIX}"
-        try:
-            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            (root / name).mkdir()
-        except OSError as exc:
-            raise StorageError(root, exc.strerror or str(exc)) from exc
-        return DownloadArea(root / name, lock, fd)
+        """A fresh folder for a downloader to write into (``open_download_area``)."""
+        return open_download_area(self.root)
 
     def adopt(self, path: Path, hashed: FollowedHash | None = None) -> StagedBlob:
-        """Stage a file a downloader wrote (in a ``downloads()`` folder, on the same file
-        system) without copying it: locked, moved into ``.incoming``, hashed, fsync'ed.
-
-        ``hashed``: its hash as taken while it was written (``HashFollower``); used
-        only when the file is still that inode, that size and that modification time,
-        else the file is read again."""
-        self.incoming_dir.mkdir(parents=True, exist_ok=True)
-        part = self.incoming_dir / f"{uuid.uuid4().hex}{PART_SUFFIX}"
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except OSError as exc:
-            raise StorageError(path, exc.strerror or str(exc)) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # before the move: never unheld
-            os.rename(path, part)
-            st = os.fstat(fd)
-            if hashed is not None and hashed.matches(st):
-                digest, size = hashed.sha256, hashed.size
-            else:
-                h = hashlib.sha256()
-                size = 0
-                buffer = memoryview(bytearray(CHUNK))
-                while n := os.readv(fd, [buffer]):
-                    h.update(buffer[:n])
-                    size += n
-                digest = h.hexdigest()
-            os.fsync(fd)
-        except OSError as exc:
-            _abandon(fd, part)
-            raise StorageError(path, exc.strerror or str(exc)) from exc
-        except BaseException:
-            _abandon(fd, part)
-            raise
-        return StagedBlob(sha256=digest, size=size, part=part, _fd=fd)
+        """Stage a downloaded file without copying it (``adopt_download``)."""
+        return adopt_download(self.incoming_dir, path, hashed)
 
     def stale_downloads(self) -> list[Path]:
-        """Download folders whose downloader is gone (a crash): nothing in them was
-        recorded, so ``repair`` removes them."""
-        root = self.root / DOWNLOADS
-        if not root.is_dir():
-            return []
-        return [
-            entry
-            for entry in sorted(root.iterdir())
-            if _file_kind(entry) == "a directory"
-            and not _is_locked(root / f"{entry.name}{LOCK_SUFFIX}")
-        ]
+        """Download folders whose downloader is gone (``stale_download_folders``)."""
+        return stale_download_folders(self.root)
 
     def discard(self, staged: StagedBlob) -> None:
         staged.part.unlink(missing_ok=True)
@@ -596,12 +253,12 @@ class BlobStore:
             return []
         found = []
         for entry in sorted(self.incoming_dir.iterdir()):
-            if _file_kind(entry) != "file":
+            if file_kind(entry) != "file":
                 continue
             lock = entry
             if entry.name.endswith(PART_SUFFIX) and entry.name.count(".") == 2:
                 lock = entry.with_name(entry.name.split(".", 1)[0] + LOCK_SUFFIX)
-            found.append((entry, _is_locked(lock)))
+            found.append((entry, is_locked(lock)))
         return found
 
     def not_regular_incoming(self) -> list[tuple[Path, str]]:
@@ -612,76 +269,8 @@ class BlobStore:
         return [
             (entry, kind)
             for entry in sorted(self.incoming_dir.iterdir())
-            if (kind := _file_kind(entry)) not in ("file", "gone")
+            if (kind := file_kind(entry)) not in ("file", "gone")
         ]
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISLNK, "a symbolic link"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-)
-
-
-def is_batch_lock(path: Path) -> bool:
-    """Is ``path`` (in ``.incoming``) the lock file of a staging batch, not a part?"""
-    return path.name.endswith(LOCK_SUFFIX)
-
-
-def _file_kind(path: Path | str) -> str:
-    """What ``path`` is: "file" (a regular file, links not followed), "gone", or else a
-    description ("a FIFO")."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return "gone"
-    if stat.S_ISREG(mode):
-        return "file"
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
-def sync_filesystem(directory: Path, files: Sequence[Path]) -> None:
-    """Make ``files`` durable: one ``syncfs`` of their file system where Linux offers it."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        syncfs = libc.syncfs
-    except (OSError, AttributeError):
-        syncfs = None
-    if syncfs is not None:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            if syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    for path in files:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _abandon(fd: int, part: Path) -> None:
-    os.close(fd)
-    part.unlink(missing_ok=True)
-
-
-def _is_locked(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError as exc:
-        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN)
-    finally:
-        os.close(fd)
-    return False
 
 
 class _SourceReadError(OSError):

@@ -53,7 +53,7 @@ from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
-from osint_kit.record.store import PartWriter, StagedBlob, StagingBatch, write_part
+from osint_kit.record.staging import PartWriter, StagedBlob, StagingBatch, write_part
 
 log = logging.getLogger("osint_kit")
 

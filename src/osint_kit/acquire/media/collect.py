@@ -66,9 +66,10 @@ from osint_kit.folder.acquisition import Artifact, discard, record_acquisition, 
 from osint_kit.folder.write import CaseWriter
 from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
+from osint_kit.record.downloads import DownloadArea
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
-from osint_kit.record.store import DownloadArea, StagedBlob
+from osint_kit.record.staging import StagedBlob
 
 log = logging.getLogger("osint_kit")
 

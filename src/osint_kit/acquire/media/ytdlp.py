@@ -29,7 +29,8 @@ from osint_kit.errors import (
     PlatformUnreachable,
     WriteRefused,
 )
-from osint_kit.record.store import DownloadArea, HashFollower
+from osint_kit.record.downloads import DownloadArea
+from osint_kit.record.file_hash import HashFollower
 
 log = logging.getLogger("osint_kit")
 

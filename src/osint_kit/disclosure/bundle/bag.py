@@ -28,7 +28,7 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from osint_kit.errors import BagFailed, UnsafeBundle
-from osint_kit.record.store import hash_file
+from osint_kit.record.file_hash import hash_file
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: Bytes read at a time while zipping (stored exhibits are copied in these).

@@ -66,9 +66,9 @@ from osint_kit.record.disposals import disposed_exhibits
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Exhibit
+from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import StampStatus
 from osint_kit.record.signing import REGISTERED
-from osint_kit.record.store import hash_file
 from osint_kit.record.timestamp import TsaConfig
 
 #: Media types the standard table does not know.
