@@ -28,9 +28,10 @@ from osint_kit.analysis.timeline import TIMELINE_SCHEMA, TimelineList
 from osint_kit.base.dates import parse_time
 from osint_kit.base.labels import label_runs
 from osint_kit.case.core import Authority, Case, CaseSummary, create_case, list_cases, open_case
-from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult
+from osint_kit.disclosure.bundle.build import ExportResult
+from osint_kit.disclosure.bundle.plan import ExportPlan
 from osint_kit.disclosure.bundle.verify import verify_bundle
-from osint_kit.disclosure.provenance import ProvenanceReport
+from osint_kit.disclosure.report.document import ProvenanceReport
 from osint_kit.errors import (
     EXIT_INTERRUPTED,
     EXIT_MEANING,

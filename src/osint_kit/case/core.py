@@ -50,8 +50,10 @@ from osint_kit.base.dates import normalise_date_or_time, parse_time, utc_now
 from osint_kit.base.display import THUMBNAIL_BYTES
 from osint_kit.base.marking import MARKING
 from osint_kit.case.summary import case_summary_html
-from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult, export_bundle, plan_export
-from osint_kit.disclosure.provenance import ProvenanceReport, is_report_of, render
+from osint_kit.disclosure.bundle.build import ExportResult, export_bundle
+from osint_kit.disclosure.bundle.plan import ExportPlan, plan_export
+from osint_kit.disclosure.report.document import ProvenanceReport, is_report_of
+from osint_kit.disclosure.report.page import render
 from osint_kit.errors import (
     CorruptCaseFile,
     InvalidCaseField,
