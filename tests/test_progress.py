@@ -19,7 +19,7 @@ from osint_kit import Case
 from osint_kit.base.marking import MARKING
 from osint_kit.disclosure.bundle.build import export_bundle
 from osint_kit.disclosure.bundle.verify import verify_bundle
-from osint_kit.disclosure.provenance import render
+from osint_kit.disclosure.report.page import render
 from osint_kit.formats.pdf import STAGES, print_pdf
 from osint_kit.integrity.verify import verify_case
 

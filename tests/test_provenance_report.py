@@ -14,7 +14,8 @@ import pytest
 from conftest import CHECKPOINT, EXAMINER, last_event
 from osint_kit import Capture, Case, TsaConfig
 from osint_kit.base.marking import MARKING
-from osint_kit.disclosure.provenance import ProvenanceReport, render
+from osint_kit.disclosure.report.document import ProvenanceReport
+from osint_kit.disclosure.report.page import render
 from osint_kit.integrity.verify import verify_case
 from osint_kit_sandbox.demo import make_png
 from osint_kit_sandbox.platforms import FakePlatforms

@@ -23,9 +23,10 @@ from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.capture import CaptureOptions
 from osint_kit.base.deprecation import moved
 from osint_kit.case import Authority, Case, CaseSummary, create_case, list_cases, open_case
-from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult
+from osint_kit.disclosure.bundle.build import ExportResult
+from osint_kit.disclosure.bundle.plan import ExportPlan
 from osint_kit.disclosure.bundle.verify import verify_bundle
-from osint_kit.disclosure.provenance import ProvenanceReport
+from osint_kit.disclosure.report.document import ProvenanceReport
 from osint_kit.errors import OsintKitError, exit_status
 from osint_kit.folder.checkpoint import Checkpoint
 from osint_kit.folder.read import CATEGORIES

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from osint_kit.analysis.media_facts import media_facts
 from osint_kit.base.marking import MARKING
 from osint_kit.case.runs import checkpointed, many
-from osint_kit.disclosure.bundle.build import ExportPlan, ExportResult, export_bundle, plan_export
-from osint_kit.disclosure.provenance import ProvenanceReport, is_report_of, render
+from osint_kit.disclosure.bundle.build import ExportResult, export_bundle
+from osint_kit.disclosure.bundle.plan import ExportPlan, plan_export
+from osint_kit.disclosure.report.document import ProvenanceReport, is_report_of
+from osint_kit.disclosure.report.page import render
 from osint_kit.errors import InvalidOption, OutputExists
 from osint_kit.formats.pdf import print_pdf
 from osint_kit.record.examiner import Examiner, resolve_examiner

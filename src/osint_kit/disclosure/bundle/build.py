@@ -15,8 +15,9 @@ Its payload (``data/``):
   another witness, stays out), or it is the case's creation or a key
   registration; otherwise only ``seq`` and ``digest``. The recipient can
   recompute every link of the chain up to the head without seeing what other
-  events say (other suspects, other victims). ``plan_export`` (``--dry-run``)
-  shows that list before anything is written, and ``export.created`` records it;
+  events say (other suspects, other victims). That choice is made in plan.py:
+  ``plan_export`` (``--dry-run``) shows the list before anything is written, this
+  module writes exactly it, and ``export.created`` records it;
 - ``custody/head.json``: the case, the head ``seq`` and ``hash``, when, by whom;
 - ``README.txt``: how to verify it.
 
@@ -28,7 +29,6 @@ bundle's SHA-256.
 
 from __future__ import annotations
 
-import html
 import json
 import mimetypes
 import os
@@ -47,28 +47,18 @@ from osint_kit.base.marking import MARKING
 from osint_kit.disclosure.bundle import layout, sealed
 from osint_kit.disclosure.bundle.bag import ContentMismatch, make_bag, zip_folder
 from osint_kit.disclosure.bundle.caseuco import case_graph
-from osint_kit.disclosure.provenance import render
-from osint_kit.errors import (
-    CorruptLog,
-    ExportRefused,
-    InvalidOption,
-    LogNeedsRepair,
-    OutputExists,
-    StorageError,
-    UnknownExhibit,
-)
+from osint_kit.disclosure.bundle.plan import in_full, read_log, select_exhibits
+from osint_kit.disclosure.report.page import render
+from osint_kit.errors import ExportRefused, InvalidOption, OutputExists, StorageError
 from osint_kit.folder.checkpoint import VERIFIED, Checkpoint, make_checkpoint
 from osint_kit.folder.export_residue import WORK, clean_interrupted_exports
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
-from osint_kit.record.chain import read_event_line
-from osint_kit.record.disposals import disposed_exhibits
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Exhibit
 from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import StampStatus
-from osint_kit.record.signing import REGISTERED
 from osint_kit.record.timestamp import TsaConfig
 
 #: Media types the standard table does not know.
@@ -139,14 +129,14 @@ def export_bundle(
         raise OutputExists(dest)
     if not dest.parent.is_dir():
         raise ExportRefused(f"the folder {dest.parent} does not exist")
-    chosen = _select(case, exhibits)
+    chosen = select_exhibits(case, exhibits)
     point = make_checkpoint(case, examiner, tsa) if tsa is not None else None
-    lines, events = _read_log(case)
+    lines, events = read_log(case)
     head = events[-1]
     labels = {ex.label for ex in chosen}
 
     def concerns(event: dict[str, Any]) -> bool:
-        return _in_full(event, labels)
+        return in_full(event, labels)
 
     clean_interrupted_exports(case)  # what a crash left: never on the record
     private = _private_folder(case)
@@ -374,124 +364,6 @@ def _bundle_stamp(
         event_seq=recorded,
         tsa_url=tsa.url,
     )
-
-
-def _in_full(event: dict[str, Any], labels: set[str]) -> bool:
-    """Does the bundle carry this event in full? Its creation, the examiners' keys, and
-    the events one of whose subjects is an exported exhibit (by number: an exhibit
-    with the same bytes from someone else does not count)."""
-    if event["action"] in ("case.created", REGISTERED):
-        return True
-    return any(
-        isinstance(s, dict) and s.get("exhibit") in labels for s in event.get("subjects", [])
-    )
-
-
-def _read_log(case: CaseFolder) -> tuple[list[bytes], list[dict[str, Any]]]:
-    """Every line and event of the log, refusing a torn or unreadable one (an export of a
-    log that does not read cleanly would carry its damage on)."""
-    if case.log.torn_tail():
-        raise LogNeedsRepair(case.log.path, len(case.log.torn_tail()))
-    lines: list[bytes] = []
-    events: list[dict[str, Any]] = []
-    for n, raw in case.log.raw_lines():
-        try:
-            event = read_event_line(raw)
-        except ValueError as exc:
-            raise CorruptLog(case.log.path, n, f"unreadable event ({exc})") from None
-        if not (
-            isinstance(event, dict)
-            and isinstance(event.get("seq"), int)
-            and isinstance(event.get("action"), str)
-            and isinstance(event.get("digest"), str)
-            and isinstance(event.get("subjects"), list)
-        ):
-            raise CorruptLog(case.log.path, n, "not an event; osint-kit verify says more")
-        lines.append(raw)
-        events.append(event)
-    if not events:
-        raise ExportRefused("the case log is empty")
-    return lines, events
-
-
-@dataclass(frozen=True)
-class ExportPlan:
-    """What an export would send: the exhibits, and which events go in full (the rest
-    go as seq and digest only). Shown before anything is written (``--dry-run``)."""
-
-    case: str
-    exhibits: tuple[Exhibit, ...]
-    #: (seq, action, what) of every event the bundle carries in full.
-    in_full: tuple[tuple[int, str, str], ...]
-    as_digest: int
-    head_seq: int
-
-    def text(self) -> str:
-        lines = [
-            f"export plan for case {self.case}, up to seq {self.head_seq}:",
-            f"  {len(self.exhibits)} exhibit(s):",
-        ]
-        lines += [
-            f"    {ex.label}  {ex.size:>12,}  {ex.media_type or '':<24} {ex.name or ''}"
-            for ex in self.exhibits
-        ]
-        lines.append(f"  {len(self.in_full)} event(s) in full (everything they say goes out):")
-        lines += [f"    {seq:>5}  {action:<22} {what}" for seq, action, what in self.in_full]
-        lines.append(f"  {self.as_digest} other event(s) as seq and digest only")
-        return "\n".join(lines)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "case": self.case,
-            "head_seq": self.head_seq,
-            "exhibits": [ex.label for ex in self.exhibits],
-            "events_in_full": [
-                {"seq": seq, "action": action, "what": what} for seq, action, what in self.in_full
-            ],
-            "events_as_digest": self.as_digest,
-        }
-
-    def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
-
-
-def plan_export(case: CaseFolder, exhibits: list[str] | None) -> ExportPlan:
-    """The export of ``exhibits`` (all when None) as it would be made now."""
-    chosen = _select(case, exhibits)
-    _, events = _read_log(case)
-    labels = {ex.label for ex in chosen}
-    full = [e for e in events if _in_full(e, labels)]
-    return ExportPlan(
-        case.id,
-        tuple(chosen),
-        tuple((e["seq"], e["action"], Event.from_json(e).summary()) for e in full),
-        len(events) - len(full),
-        events[-1]["seq"],
-    )
-
-
-def _select(case: CaseFolder, labels: list[str] | None) -> list[Exhibit]:
-    every = case.exhibits()
-    gone = disposed_exhibits(case.log.events())  # their bytes are gone by decision
-    if not labels:
-        left = [ex for ex in every if ex.label not in gone]
-        if not left:
-            disposed = " that was not disposed of" if gone else ""
-            raise ExportRefused(f"case {case.id} has no exhibits{disposed} to export")
-        return left
-    by_label = {ex.label: ex for ex in every}
-    chosen = []
-    for label in dict.fromkeys(labels):
-        if label not in by_label:
-
-            raise UnknownExhibit(label, case.id)
-        if label in gone:
-            raise ExportRefused(
-                f"exhibit {label} was disposed of (disposition at seq {gone[label].seq}, under "
-                f"{gone[label].authorization}): its bytes are no longer in the case"
-            )
-        chosen.append(by_label[label])
-    return chosen
 
 
 def _copy_exhibits(case: CaseWriter, chosen: list[Exhibit], work: Path) -> list[dict[str, Any]]:
