@@ -122,6 +122,9 @@ WRITERS = (
     "osint_kit.integrity.repair",
     "osint_kit.analysis.index",
     "osint_kit.integrity.verify",
+    "osint_kit.integrity.store_check",
+    "osint_kit.integrity.anchors",
+    "osint_kit.integrity.crash_residue",
 )
 
 

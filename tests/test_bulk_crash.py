@@ -363,7 +363,8 @@ def test_a_blob_published_while_verify_lists_the_store_is_judged_not_missing(
     """Verification lists and hashes the store while it reads the log: a writer that
     records and publishes in between (its event read, its blob not listed) must not make
     its blob look missing. Driven through verify's own steps, in that order."""
-    from osint_kit.integrity.verify import _BlobHashes, _check_blobs, _check_log
+    from osint_kit.integrity.store_check import BlobHashes, check_blobs
+    from osint_kit.integrity.verify import _check_log
     from osint_kit.record.findings import VerificationReport
 
     first, later = tmp_path / "first.bin", tmp_path / "later.bin"
@@ -371,10 +372,10 @@ def test_a_blob_published_while_verify_lists_the_store_is_judged_not_missing(
     later.write_bytes(os.urandom(2000))
     case.import_file(first, handed_over_by=WITNESS, examiner=EXAMINER, progress=False)
     report = VerificationReport(target=f"case {case.id}")
-    with _BlobHashes(case.writer, report) as hashes:  # the store as it was: one blob
+    with BlobHashes(case.writer, report) as hashes:  # the store as it was: one blob
         assert len(hashes.present) == 1
         case.import_file(later, handed_over_by=WITNESS, examiner=EXAMINER, progress=False)
         _, _, referenced, disposals = _check_log(case.writer, report, None, None, False)
-        _check_blobs(case.writer, referenced, report, hashes, disposals=disposals)
+        check_blobs(case.writer, referenced, report, hashes, disposals=disposals)
     assert report.ok, report.text()
     assert report.blobs_checked == 2 and report.bytes_checked == 3000

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from osint_kit.integrity.verify import check_log_lines
+from osint_kit.integrity.log_check import check_log_lines
 from osint_kit.record.chain import (
     GENESIS,
     canonical_json,

@@ -1,0 +1,184 @@
+"""The log held against heads kept outside it: checkpoint files and their time stamp
+tokens, heads events recorded, this machine's head ledger, heads a reviewer brings.
+
+Separate because these are what show a log rewritten or cut short from its end, which
+the chain alone cannot: a consistent log can still be a shorter or a different one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files, pending_name
+from osint_kit.folder.read import CaseFolder
+from osint_kit.integrity.log_check import RecordedHead
+from osint_kit.record.chain import read_event_line
+from osint_kit.record.file_hash import hash_file
+from osint_kit.record.findings import VerificationReport
+from osint_kit.record.ledger import Head, recorded_heads
+
+
+def check_ledger(case: CaseFolder, heads: dict[int, str], report: VerificationReport) -> None:
+    uuid = _case_uuid(case)
+    path, known = recorded_heads(uuid) if uuid else (None, [])
+    if not known:
+        report.notes.append(
+            "this machine's head ledger has no write to this case: events cut off the end "
+            "since its last checkpoint would not show (verify --expect-head SEQ:HASH checks "
+            "a head you hold)"
+        )
+        return
+    last = max(known, key=lambda h: h.seq)
+    failed = check_outside_head(last, heads, report)
+    for head in known:
+        if head is not last and head.seq in heads and not head.matches(heads[head.seq]):
+            failed = check_outside_head(head, heads, report) or failed
+            break  # one rewritten seq is enough to say it; the first found
+    if not failed:
+        report.notes.append(
+            f"the log reaches the last head this machine wrote (seq {last.seq}, {path})"
+        )
+
+
+def _case_uuid(case: CaseFolder) -> str | None:
+    """The ``id`` of the first event, read without trusting the rest of the log."""
+    for _, raw in case.log.raw_lines():
+        try:
+            first = read_event_line(raw)
+        except ValueError:
+            return None
+        uid = first.get("id") if isinstance(first, dict) else None
+        return uid if isinstance(uid, str) else None
+    return None
+
+
+def check_outside_head(head: Head, heads: dict[int, str], report: VerificationReport) -> bool:
+    """Does the log still hold ``head``? Adds a problem and returns True when it does not."""
+    end = max(heads, default=0)
+    where = (
+        "this machine's head ledger"
+        if head.source.endswith(".jsonl")
+        else f"the head given ({head.source})"
+    )
+    if head.seq > end:
+        report.add(
+            "log-truncated",
+            f"{where} says the log reached seq {head.seq} (hash {head.hash[:16]}…), but it "
+            f"ends at seq {end}: events were cut off the end",
+            seq=head.seq,
+        )
+        return True
+    if not head.matches(heads.get(head.seq)):
+        report.add(
+            "head-mismatch",
+            f"{where} has hash {head.hash[:16]}… at seq {head.seq}; the log has "
+            f"{str(heads.get(head.seq))[:16]}…: the log was rewritten from there",
+            seq=head.seq,
+        )
+        return True
+    if not head.source.endswith(".jsonl"):
+        report.notes.append(f"the log holds the expected head seq {head.seq} ({head.source})")
+    return False
+
+
+def check_recorded_heads(
+    recorded: Iterable[RecordedHead], heads: dict[int, str], report: VerificationReport
+) -> None:
+    """Every head an event recorded must be the chain's at that seq, and before the event:
+    a log rewritten after a checkpoint or an export no longer matches what they recorded."""
+    for r in recorded:
+        where = f"event {r.event_seq} ({r.action}) records seq {r.seq}"
+        if r.seq >= r.event_seq:
+            report.add(
+                "recorded-head-impossible",
+                f"{where}, which is not before it",
+                seq=r.event_seq,
+            )
+        elif heads.get(r.seq) != r.hash:
+            report.add(
+                "recorded-head-mismatch",
+                f"{where} with a hash that is not the log's: the log was rewritten after "
+                "that event was written",
+                seq=r.event_seq,
+            )
+
+
+def check_checkpoint_files(
+    case: CaseFolder, recorded: Iterable[RecordedHead], report: VerificationReport
+) -> None:
+    """Each checkpoint event's file is there, unchanged; each checkpoint file has its event."""
+
+    named = {}
+    for r in recorded:
+        if r.action != "log.checkpoint" or not r.file:
+            continue
+        named[r.file] = r
+        path = case.path / r.file
+        if ".." in Path(r.file).parts or not path.is_file():
+            if pending_name(path).is_file():
+                continue  # the crash case, reported with the pending files below
+            report.add(
+                "checkpoint-missing",
+                f"event {r.event_seq} recorded the checkpoint {r.file}, which is gone",
+                seq=r.event_seq,
+                path=r.file,
+            )
+            continue
+        if r.file_sha256 and hash_file(path)[0] != r.file_sha256:
+            report.add(
+                "checkpoint-altered",
+                f"{r.file} is not the checkpoint event {r.event_seq} recorded",
+                seq=r.event_seq,
+                path=r.file,
+            )
+        if r.token_sha256:
+            _check_token_file(path.with_suffix(".tsr"), r, case, report)
+    for pending in pending_files(case):
+        rel = str(pending.relative_to(case.path))
+        owner = named.get(str(checkpoint_of(final_name(pending)).relative_to(case.path)))
+        report.add(
+            "interrupted-checkpoint",
+            f"a checkpoint stopped by a crash after event {owner.event_seq} recorded it; "
+            "osint-kit repair moves its file into place"
+            if owner
+            else "a checkpoint stopped by a crash before it was recorded; osint-kit repair "
+            "removes it (on the record)",
+            path=rel,
+            seq=owner.event_seq if owner else None,
+        )
+    folder = case.path / "timestamps"
+    if folder.is_dir():
+        for f in sorted(folder.glob("*.json")):
+            rel = str(f.relative_to(case.path))
+            if not f.name.endswith(".sig.json") and rel not in named:
+                report.add(
+                    "checkpoint-unrecorded",
+                    f"{rel} has no log.checkpoint event: its event was removed, or the file "
+                    "was put there",
+                    path=rel,
+                )
+
+
+def _check_token_file(
+    token: Path, r: RecordedHead, case: CaseFolder, report: VerificationReport
+) -> None:
+    """A checkpoint recorded as stamped must keep its token, byte for byte: removing the
+    ``.tsr`` must not quietly turn trusted time into "no trusted time"."""
+    rel = str(token.relative_to(case.path))
+    if not token.is_file() and token.with_name(f".{token.name}.pending").is_file():
+        return  # a crash before the move: reported as interrupted-checkpoint
+    if not token.is_file():
+        report.add(
+            "timestamp-missing",
+            f"event {r.event_seq} recorded a trusted time stamp for {r.file}; its token "
+            f"{rel} is gone",
+            seq=r.event_seq,
+            path=rel,
+        )
+    elif hash_file(token)[0] != r.token_sha256:
+        report.add(
+            "timestamp-altered",
+            f"{rel} is not the token event {r.event_seq} recorded",
+            seq=r.event_seq,
+            path=rel,
+        )
