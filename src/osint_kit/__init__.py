@@ -7,7 +7,7 @@ from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
 from osint_kit.acquire.social.base import CollectionRun, Collector, CollectorOption, Target
 from osint_kit.acquire.social.registry import broken_collectors, collectors
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.analysis.images import (
     CLUSTERS_SCHEMA,
     IMAGE_HASHES_SCHEMA,

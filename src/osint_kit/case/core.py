@@ -23,7 +23,8 @@ from osint_kit.acquire.media.collect import FORMAT as MEDIA_FORMAT
 from osint_kit.acquire.media.collect import MediaOptions, collect_media
 from osint_kit.acquire.social.run import collect
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions, capture_urls
+from osint_kit.acquire.web.capture import capture_urls
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.analysis.derive import record_derived
 from osint_kit.analysis.images import ImageHashList, RepeatedImages, clusters_json
 from osint_kit.analysis.images import image_hashes as hash_images

@@ -23,7 +23,7 @@ from IPython.display import HTML, clear_output, display
 
 from osint_kit import Case  # the facade, through the package (as cli.py reaches it)
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.disclosure.bundle.build import ExportResult
 from osint_kit.errors import InvalidOption, OsintKitError, exit_status
 from osint_kit.record.examiner import Examiner, resolve_examiner
