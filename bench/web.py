@@ -20,9 +20,9 @@ osint-kit is raced against bare Playwright doing the same scrolling (osint-kit's
 request events) and against a plain loop that scrolls one viewport a step.
 
 One more run of osint-kit and of bare Playwright is instrumented: the functions of
-``osint_kit.acquire.web.capture`` / ``extract`` / ``proxy`` and the Playwright calls are
-wrapped with timers from here (nothing in ``src/`` changes), which says how many
-milliseconds a page spends in each.
+``osint_kit.acquire.web.capture`` / ``page_capture`` / ``capture_record`` / ``extract`` /
+``proxy`` / ``recorder`` and the Playwright calls are wrapped with timers from here
+(nothing in ``src/`` changes), which says how many milliseconds a page spends in each.
 """
 
 from __future__ import annotations
@@ -63,10 +63,13 @@ from workloads import OnRun, Scratch, _goal
 
 from osint_kit import Case
 from osint_kit.acquire.web import capture as capture_mod
+from osint_kit.acquire.web import capture_record as capture_record_mod
 from osint_kit.acquire.web import extract as extract_mod
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web import page_capture as page_capture_mod
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.acquire.web.page import scroll
 from osint_kit.acquire.web.proxy import RecordingProxy
+from osint_kit.acquire.web.recorder import ExchangeRecorder
 from osint_kit.formats.chromium import chromium_executable, launch_args
 from osint_kit.record.store import BlobStore
 from osint_kit_sandbox.site import serve
@@ -457,30 +460,30 @@ class OsintKitRuns:
 
 # -- instrumentation ----------------------------------------------------------------------
 
-#: osint-kit's own functions, timed where ``capture.py`` looks them up.
+#: osint-kit's own functions, timed where the module that calls them looks them up.
 OUR_FUNCTIONS: tuple[tuple[Any, str], ...] = (
     (capture_mod, "_capture_all"),
-    (capture_mod, "_capture_page"),
-    (capture_mod, "_run_until_limit"),
-    (capture_mod, "_load"),
-    (capture_mod, "_loaded"),
-    (capture_mod, "scroll"),
-    (capture_mod, "freeze"),
-    (capture_mod, "_render_again"),
+    (capture_mod, "capture_page"),
+    (page_capture_mod, "_run_until_limit"),
+    (page_capture_mod, "_load"),
+    (page_capture_mod, "_loaded"),
+    (page_capture_mod, "scroll"),
+    (page_capture_mod, "freeze"),
+    (page_capture_mod, "_render_again"),
     (extract_mod, "page_facts"),
     (extract_mod, "page_artifacts"),
-    (capture_mod, "_traffic"),
+    (page_capture_mod, "add_traffic"),
     (extract_mod, "media_artifacts"),
     (extract_mod, "downloads"),
-    (capture_mod, "_archives"),
-    (capture_mod, "write_warc"),
-    (capture_mod, "pack_wacz"),
-    (capture_mod, "_record"),
-    (capture_mod, "record_acquisition"),
+    (capture_record_mod, "_archives"),
+    (capture_record_mod, "write_warc"),
+    (capture_record_mod, "pack_wacz"),
+    (capture_mod, "record_capture"),
+    (capture_record_mod, "record_acquisition"),
     (BlobStore, "stage_bytes"),
     (RecordingProxy, "start"),
     (RecordingProxy, "close"),
-    (RecordingProxy, "_exchange"),
+    (ExchangeRecorder, "record_exchange"),
 )
 #: Playwright calls, timed wherever they are made (ours and bare Playwright's alike).
 PLAYWRIGHT_CALLS: tuple[tuple[Any, str], ...] = (
@@ -512,7 +515,7 @@ class Probe:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, label: str, seconds: float) -> None:
-        with self._lock:  # _record runs in a worker thread
+        with self._lock:  # record_capture runs in a worker thread
             self.seconds[label] += seconds
             self.calls[label] += 1
 

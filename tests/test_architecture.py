@@ -116,6 +116,7 @@ WRITERS = (
     "osint_kit.acquire.handover.intake",
     "osint_kit.acquire.media.collect",
     "osint_kit.acquire.web.capture",
+    "osint_kit.acquire.web.capture_record",
     "osint_kit.acquire.social.run",
     "osint_kit.disclosure.bundle.build",
     "osint_kit.folder.checkpoint",

@@ -3,7 +3,7 @@ writes, ignored TLS errors, the page's own times, and exhibits grouped by role, 
 ``log``, ``case show`` and the provenance report.
 
 The captures are recorded through the real writing path (``record_acquisition`` with
-the case's ``CaseWriter``) with records shaped as ``web/capture.py`` writes them, so
+the case's ``CaseWriter``) with records shaped as ``web/capture_record.py`` writes them, so
 no browser is needed; the CLI runs as a real process.
 """
 

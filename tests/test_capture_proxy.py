@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from osint_kit.acquire.web.proxy import OWN_ANSWER, RecordingProxy
+from osint_kit.acquire.web.guard import OWN_ANSWER
+from osint_kit.acquire.web.proxy import RecordingProxy
 from osint_kit_sandbox.site import PAGES, Site
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")

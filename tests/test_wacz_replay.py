@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMINER, new_case
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit_sandbox.site import PAGES, PHOTO, Site
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint, new_case
 from osint_kit import Capture, Case
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.errors import InvalidOption, InvalidURL
 from osint_kit_sandbox.site import PHOTO, Site, serve
 from osint_kit_sandbox.testca import TestCA, make_ca

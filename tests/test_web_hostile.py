@@ -19,7 +19,8 @@ import pytest
 
 from conftest import EXAMINER, new_case
 from osint_kit import Capture, Case
-from osint_kit.acquire.web.capture import GRACE_S, CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
+from osint_kit.acquire.web.page_capture import GRACE_S
 from osint_kit_sandbox.site import Site, big_page
 
 pytestmark = pytest.mark.slow

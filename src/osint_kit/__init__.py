@@ -20,7 +20,7 @@ from typing import Any
 
 from osint_kit.acquire.media.ytdlp import FORMAT as MEDIA_FORMAT
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.base.deprecation import moved
 from osint_kit.case import Authority, Case, CaseSummary, create_case, list_cases, open_case
 from osint_kit.disclosure.bundle.build import ExportResult

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from osint_kit.acquire.handover.intake import import_files, import_folder
 from osint_kit.acquire.social.run import collect
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions, capture_urls
+from osint_kit.acquire.web.capture import capture_urls
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.analysis.index import INDEX
 from osint_kit.base.dates import normalise_date_or_time, parse_time, utc_now
 from osint_kit.base.deprecation import moved

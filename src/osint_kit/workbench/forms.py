@@ -22,7 +22,7 @@ import ipywidgets as w
 from IPython.display import HTML, clear_output, display
 
 from osint_kit.acquire.social.settings import CollectSettings
-from osint_kit.acquire.web.capture import CaptureOptions
+from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.case import Case
 from osint_kit.disclosure.bundle.build import ExportResult
 from osint_kit.errors import InvalidOption, OsintKitError, exit_status
