@@ -21,8 +21,9 @@ from typing import Any
 import orjson
 
 from osint_kit import Case
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.chain import canonical_json, event_digest, link_hash
-from osint_kit.record.signing import REGISTERED, Signer, generate_key
+from osint_kit.record.signing import Signer, generate_key
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def replace_blob_and_resign(case: Case) -> None:
     events = _without_checkpoints(case, events_of(case))
     _replace_blob(case, events)
     for e in events:
-        if e["action"] == REGISTERED:
+        if e["action"] == KEY_REGISTERED:
             e["details"].update(key_id=forger.key_id, public_key=forger.public_pem)
     write_events(case, reseal(events, sign=forger, fix_heads=True))
 

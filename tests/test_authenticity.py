@@ -18,8 +18,9 @@ from forgeries import FORGERIES, Forgery, append_forged, events_of, reseal, writ
 from osint_kit import Case, Examiner
 from osint_kit.errors import SigningKeyRequired
 from osint_kit.record import TrustStore, create_signing_key
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.examiner import config_dir
-from osint_kit.record.signing import REGISTERED, generate_key, key_path
+from osint_kit.record.signing import generate_key, key_path
 from osint_kit_sandbox.tsa import LocalTSA
 
 ALICE = Examiner(name="Alice Ray", id="A-1", agency="Example PD")
@@ -152,7 +153,7 @@ def test_a_rotated_key_is_endorsed_by_the_old_one(signed_case: Case) -> None:
     new = create_signing_key(ALICE, force=True)  # the old key goes to keys/retired/
     TrustStore(Path(str(signed_case.path.parents[1] / "trust"))).add(new.public_key, ALICE.id)
     signed_case.add_note("After the rotation.", examiner=ALICE)
-    reg = [e for e in signed_case.events() if e.action == REGISTERED][-1]
+    reg = [e for e in signed_case.events() if e.action == KEY_REGISTERED][-1]
     assert reg.details["endorsement"]["key_id"] == old
     report = signed_case.verify()
     assert report.ok, report.text()
@@ -168,9 +169,9 @@ def test_a_second_key_without_endorsement_or_trust_is_refused_and_caught(
         signed_case.add_note("With a new key.", examiner=ALICE)
     # Written anyway by a tool that does not refuse: verification says so.
     other = generate_key(tmp_path / "other", ALICE.id, None, force=False)
-    registered = next(e for e in signed_case.events() if e.action == REGISTERED).details
+    registered = next(e for e in signed_case.events() if e.action == KEY_REGISTERED).details
     details = {**registered, "key_id": other.key_id, "public_key": other.public_pem}
-    append_forged(signed_case, REGISTERED, details, sign=other)
+    append_forged(signed_case, KEY_REGISTERED, details, sign=other)
     append_forged(signed_case, "note.added", {"text": "with the new key"}, sign=other)
     report = signed_case.verify()
     assert report.kinds() == {"key-rotation-unsigned", "key-untrusted"}, report.text()
@@ -181,7 +182,7 @@ def test_a_trust_store_that_vouches_for_another_examiner_is_a_problem(
 ) -> None:
     key = signed_case.verify().keys[0].key_id
     store = TrustStore(tmp_path / "other-trust")
-    pem = next(e for e in signed_case.events() if e.action == REGISTERED).details["public_key"]
+    pem = next(e for e in signed_case.events() if e.action == KEY_REGISTERED).details["public_key"]
     store.add(pem, "Z-9")
     monkeypatch.setenv("OSINT_KIT_TRUST", str(store.path))
     report = signed_case.verify()
@@ -294,7 +295,7 @@ def test_any_change_deletion_or_key_substitution_is_a_problem(
     else:
         forger = generate_key(tmp_path / "forger", ALICE.id, None, force=True)
         for e in events:
-            if e["action"] == REGISTERED:
+            if e["action"] == KEY_REGISTERED:
                 e["details"].update(key_id=forger.key_id, public_key=forger.public_pem)
         events = reseal(events, sign=forger if resealed else None)
     write_events(case, events)

@@ -32,10 +32,11 @@ from conftest import AUTHORITY, EXAMINER
 from osint_kit import Case
 from osint_kit.disclosure.bundle.verify import verify_bundle
 from osint_kit.record import TrustStore, create_signing_key
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.chain import GENESIS, canonical_json, event_digest, link_hash
 from osint_kit.record.examiner import config_dir
 from osint_kit.record.findings import VerificationReport
-from osint_kit.record.signing import REGISTERED, generate_key
+from osint_kit.record.signing import generate_key
 from osint_kit.record.timestamp import TsaConfig
 from osint_kit_sandbox.tsa import LocalTSA
 
@@ -504,7 +505,7 @@ def test_a_bundle_re_keyed_and_resealed_fails_only_against_the_trust_store(
         prev = GENESIS
         for e in lines:
             if set(e) != {"seq", "digest"}:
-                if e["action"] == REGISTERED:
+                if e["action"] == KEY_REGISTERED:
                     e["details"].update(key_id=mallory.key_id, public_key=mallory.public_pem)
                 e["prev"] = prev
                 e["digest"] = event_digest(e)

@@ -26,7 +26,8 @@ from osint_kit.errors import (
 from osint_kit.lifecycle.certificate import DispositionReport, disposition_report
 from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold
 from osint_kit.lifecycle.dispose import dispose, plan_disposal
-from osint_kit.record.disposals import COMPLETED, INCOMPLETE, INTERRUPTED, STARTED
+from osint_kit.record.builtin_actions import DISPOSAL_COMPLETED, DISPOSAL_STARTED
+from osint_kit.record.disposals import INCOMPLETE, INTERRUPTED
 from osint_kit.record.findings import CRASH_RESIDUE
 
 AUTH = "RM-2026-044"
@@ -174,7 +175,7 @@ def test_disposing_exhibits_takes_their_derived_ones_and_keeps_shared_bytes(stoc
     assert [(x.label, x.kept_for) for x in report.kept] == [("E0002", ("E0004",))]
     events = stocked.events()
     started, completed = events[report.started_seq - 1], events[report.completed_seq - 1]
-    assert (started.action, completed.action) == (STARTED, COMPLETED)
+    assert (started.action, completed.action) == (DISPOSAL_STARTED, DISPOSAL_COMPLETED)
     assert started.details["authorization"] == AUTH and started.details["approved_by"] == OFFICER
     assert completed.details["started"] == started.seq
     assert completed.details["completed_by_repair"] is False
@@ -289,7 +290,7 @@ def _kill_midway(case: Case) -> Event:
     _, err = child.communicate(timeout=30)
     assert child.returncode == -signal.SIGKILL, err
     started = case.events()[-1]
-    assert started.action == STARTED  # intent on the record, no completion
+    assert started.action == DISPOSAL_STARTED  # intent on the record, no completion
     listed = [b["sha256"] for b in started.details["blobs"]]
     assert 0 < sum(s in _blobs(case) for s in listed) < len(listed)  # killed halfway
     return started
@@ -310,7 +311,7 @@ def test_a_disposal_killed_midway_is_crash_residue_that_repair_finishes(stocked:
     assert repaired.repaired and repaired.dispositions[0]["started"] == started.seq
     assert "finished the disposal" in repaired.text()
     done = stocked.events()[-1]
-    assert done.action == COMPLETED and done.details["completed_by_repair"] is True
+    assert done.action == DISPOSAL_COMPLETED and done.details["completed_by_repair"] is True
     assert done.details["started"] == started.seq
     assert not set(listed) & set(_blobs(stocked))
     after = stocked.verify(progress=False)
@@ -332,7 +333,7 @@ def test_a_hold_placed_before_repair_cancels_the_rest_of_an_interrupted_disposal
     repaired = stocked.repair(examiner=EXAMINER)
     assert "cancelled the disposal" in repaired.text() and "legal hold" in repaired.text()
     done = stocked.events()[-1]
-    assert done.action == COMPLETED and "legal hold" in done.details["cancelled"]
+    assert done.action == DISPOSAL_COMPLETED and "legal hold" in done.details["cancelled"]
     assert done.details["already_gone"] == gone and done.details["deleted"] == []
     assert set(_blobs(stocked)) == set(listed) - set(gone)  # nothing more was deleted
     found = stocked.verify(progress=False)
@@ -360,7 +361,8 @@ def test_a_hold_placed_after_the_intent_stops_the_deletion(
         _dispose(stocked, ["E0001"])
     assert _blobs(stocked) == before
     *_, started, hold, done = stocked.events()
-    assert (started.action, hold.action, done.action) == (STARTED, "hold.placed", COMPLETED)
+    actions = (started.action, hold.action, done.action)
+    assert actions == (DISPOSAL_STARTED, "hold.placed", DISPOSAL_COMPLETED)
     assert done.details["cancelled"] and done.details["deleted"] == []
     assert stocked.verify(progress=False).ok
     assert stocked.exhibit("E0001").path.is_file()

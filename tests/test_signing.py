@@ -12,9 +12,10 @@ import pytest
 
 from conftest import AUTHORITY
 from osint_kit import Case, Examiner
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.chain import event_digest, link_hash
 from osint_kit.record.examiner import config_dir
-from osint_kit.record.signing import REGISTERED, generate_key
+from osint_kit.record.signing import generate_key
 
 ALICE = Examiner(name="Alice Ray", id="A-1", agency="Example PD")
 BOB = Examiner(name="Bob Lee", id="B-2", agency="Example PD")
@@ -55,16 +56,16 @@ def test_every_event_is_signed_and_each_key_registered_once(signed_case: Case, k
     actions = [e["action"] for e in events]
     assert actions == [
         "case.created",
-        REGISTERED,
+        KEY_REGISTERED,
         "evidence.acquired",
         "log.checkpoint",  # after every acquisition run
         "note.added",
-        REGISTERED,
+        KEY_REGISTERED,
     ]
     assert all(e["signature"]["alg"] == "Ed25519" for e in events)
     by_examiner = {e["actor"]["id"]: e["signature"]["key_id"] for e in events}
     assert by_examiner == keys
-    registered = [e["details"] for e in events if e["action"] == REGISTERED]
+    registered = [e["details"] for e in events if e["action"] == KEY_REGISTERED]
     assert [r["examiner"] for r in registered] == ["A-1", "B-2"]
     for r in registered:
         pem = signed_case.path / "examiners" / f"{r['key_id'].replace(':', '-')}.pem"
@@ -75,7 +76,7 @@ def test_every_event_is_signed_and_each_key_registered_once(signed_case: Case, k
 
 def test_a_signature_verifies_with_openssl(signed_case: Case, tmp_path: Path) -> None:
     event = _lines(signed_case)[2]
-    key = next(e for e in _lines(signed_case) if e["action"] == REGISTERED)["details"]
+    key = next(e for e in _lines(signed_case) if e["action"] == KEY_REGISTERED)["details"]
     (tmp_path / "pub.pem").write_text(key["public_key"])
     (tmp_path / "msg").write_bytes(bytes.fromhex(event["hash"]))
     (tmp_path / "sig").write_bytes(base64.b64decode(event["signature"]["value"]))
@@ -164,7 +165,7 @@ def test_a_bundle_carries_the_keys_and_its_signatures_are_checked(
         zf.extractall(tmp_path / "x")
     events = tmp_path / "x" / "b" / "data" / "custody" / "events.jsonl"
     lines = [json.loads(x) for x in events.read_text().splitlines()]
-    assert [e.get("action") for e in lines if "action" in e][:2] == ["case.created", REGISTERED]
+    assert [e.get("action") for e in lines if "action" in e][:2] == ["case.created", KEY_REGISTERED]
     sig = next(e for e in lines if e.get("action") == "evidence.acquired")["signature"]
     sig["value"] = base64.b64encode(bytes(64)).decode()
     events.chmod(0o644)

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,19 +24,17 @@ from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.capture import capture_urls
 from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.analysis.index import INDEX
-from osint_kit.base.dates import normalise_date_or_time, parse_time, utc_now
+from osint_kit.base.dates import parse_time, utc_now
 from osint_kit.base.deprecation import moved
 from osint_kit.case.analysis import CaseAnalysis
+from osint_kit.case.authority import Authority
 from osint_kit.case.disclosure import CaseDisclosure
 from osint_kit.case.media import CaseMedia
 from osint_kit.case.records import CaseRecords
 from osint_kit.case.runs import checkpointed, many
 from osint_kit.case.summary import case_summary_html
 from osint_kit.errors import (
-    CorruptCaseFile,
     InvalidCaseField,
-    InvalidTime,
-    UnsupportedFormatVersion,
 )
 from osint_kit.folder.checkpoint import Checkpoint, make_checkpoint
 from osint_kit.folder.read import (
@@ -45,8 +42,6 @@ from osint_kit.folder.read import (
     FORMAT_NAME,
     FORMAT_VERSION,
     CaseFolder,
-    read_identity,
-    resolve_root,
 )
 from osint_kit.folder.views import DerivedViews
 from osint_kit.folder.write import CaseWriter, create_folder
@@ -62,45 +57,6 @@ from osint_kit.record.timestamp import TsaConfig, tsa_config
 from osint_kit.record.trust import resolve_trust
 
 log = logging.getLogger("osint_kit")
-
-
-@dataclass(frozen=True)
-class Authority:
-    """The written permission behind the case: reference, who approved it, when."""
-
-    reference: str
-    approved_by: str
-    approved_at: str
-
-    @classmethod
-    def of(cls, reference: str, approved_by: str, approved_at: str | date | datetime) -> Authority:
-        for name, value in (("reference", reference), ("approved_by", approved_by)):
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidCaseField(f"authority {name}", "is required (the written approval)")
-        try:
-            when = normalise_date_or_time(approved_at, what="authority approved_at")
-        except InvalidTime as exc:
-            raise InvalidCaseField(
-                "authority approved_at", f"{exc.value!r}: {exc.reason}"
-            ) from None
-        return cls(reference.strip(), approved_by.strip(), when)
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "reference": self.reference,
-            "approved_by": self.approved_by,
-            "approved_at": self.approved_at,
-        }
-
-
-@dataclass(frozen=True)
-class CaseSummary:
-    id: str
-    path: Path
-    title: str | None
-    category: str | None
-    created_at: str | None
-    problem: str | None = None
 
 
 class Case:
@@ -489,27 +445,3 @@ def create_case(case_id: str, **kwargs: Any) -> Case:
 
 def open_case(case_id: str, *, root: Path | str | None = None) -> Case:
     return Case.open(case_id, root=root)
-
-
-def list_cases(root: Path | str | None = None) -> list[CaseSummary]:
-    """Every case folder under ``root``; an unreadable one is listed with its problem."""
-    base = resolve_root(root)
-    if not base.is_dir():
-        return []
-    found = []
-    for entry in sorted(base.iterdir()):
-        if entry.name.startswith(".") or not (entry / "case.json").is_file():
-            continue
-        try:
-            data = read_identity(entry / "case.json")
-        except (CorruptCaseFile, UnsupportedFormatVersion) as exc:
-            found.append(CaseSummary(entry.name, entry, None, None, None, problem=str(exc)))
-            continue
-        if data["id"] != entry.name:
-            problem = f"case.json names case {data['id']!r}, not the folder's name"
-            found.append(CaseSummary(entry.name, entry, None, None, None, problem=problem))
-            continue
-        found.append(
-            CaseSummary(data["id"], entry, data["title"], data["category"], data["created_at"])
-        )
-    return found

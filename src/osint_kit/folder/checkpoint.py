@@ -26,12 +26,12 @@ from osint_kit.base.dates import utc_now
 from osint_kit.base.files import atomic_write, fsync_dir
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
-from osint_kit.record.builtin_actions import CHECKPOINT
+from osint_kit.record.builtin_actions import CHECKPOINT, KEY_REGISTERED
 from osint_kit.record.chain import canonical_json, events_with_action
 from osint_kit.record.events import EventDraft
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.findings import StampStatus, VerificationReport
-from osint_kit.record.signing import REGISTERED, check_signature
+from osint_kit.record.signing import check_signature
 from osint_kit.record.timestamp import (
     ENV_TSA_CA,
     StampCheck,
@@ -195,7 +195,7 @@ def _registered_keys(case: CaseFolder) -> dict[str, str]:
 
     return {
         str(e["details"].get("key_id")): str(e["details"].get("public_key"))
-        for _, e in events_with_action(case.log.raw_lines(), REGISTERED)
+        for _, e in events_with_action(case.log.raw_lines(), KEY_REGISTERED)
     }
 
 

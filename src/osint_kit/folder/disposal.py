@@ -14,12 +14,9 @@ from osint_kit.base.files import fsync_dir
 from osint_kit.errors import RecordsRefused, StorageError
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import DISPOSAL_COMPLETED
 from osint_kit.record.case_state import RecordsState, require_disposable
-from osint_kit.record.disposals import (
-    COMPLETED,
-    Disposal,
-    DisposalLedger,
-)
+from osint_kit.record.disposals import Disposal, DisposalLedger
 from osint_kit.record.events import Event, EventDraft
 from osint_kit.record.examiner import Examiner
 
@@ -52,7 +49,7 @@ def carry_out(
         "derived_views_removed": views,
         "completed_by_repair": by_repair,
     }
-    return case.append(EventDraft(COMPLETED, details=details), examiner.actor())
+    return case.append(EventDraft(DISPOSAL_COMPLETED, details=details), examiner.actor())
 
 
 def _cancel(
@@ -72,7 +69,7 @@ def _cancel(
         "derived_views_removed": case.views.remove_all() if missing else [],
         "completed_by_repair": by_repair,
     }
-    return case.append(EventDraft(COMPLETED, details=details), examiner.actor())
+    return case.append(EventDraft(DISPOSAL_COMPLETED, details=details), examiner.actor())
 
 
 def _delete_blobs(case: CaseFolder, shas: Sequence[str]) -> tuple[list[str], list[str], int]:

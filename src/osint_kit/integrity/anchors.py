@@ -12,6 +12,7 @@ from pathlib import Path
 from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files, pending_name
 from osint_kit.folder.read import CaseFolder
 from osint_kit.integrity.log_check import RecordedHead
+from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.chain import read_event_line
 from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import VerificationReport
@@ -110,7 +111,7 @@ def check_checkpoint_files(
 
     named = {}
     for r in recorded:
-        if r.action != "log.checkpoint" or not r.file:
+        if r.action != CHECKPOINT or not r.file:
             continue
         named[r.file] = r
         path = case.path / r.file

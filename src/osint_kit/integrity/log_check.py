@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
+from osint_kit.record.actions import registry as action_types
 from osint_kit.record.authorship import SignatureCheck
+from osint_kit.record.builtin_actions import CHECKPOINT, CREATED, KEY_REGISTERED
 from osint_kit.record.capture_facts import describe_rerouting, rerouted_hosts
 from osint_kit.record.chain import (
     GENESIS,
@@ -27,7 +29,6 @@ from osint_kit.record.chain import (
 )
 from osint_kit.record.disposals import DisposalLedger
 from osint_kit.record.findings import VerificationReport
-from osint_kit.record.signing import REGISTERED
 
 if TYPE_CHECKING:
     from osint_kit.record.trust import TrustStore
@@ -55,7 +56,7 @@ def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
     details: dict[str, Any] = given if isinstance(given, dict) else {}
     found = []
     candidates: list[Any]
-    if obj.get("action") == "log.checkpoint":
+    if obj.get("action") == CHECKPOINT:
         candidates = [details]
     else:
         derived = details.get("derived")
@@ -66,7 +67,7 @@ def heads_recorded_by(obj: dict[str, Any]) -> list[RecordedHead]:
             continue
         seq, hsh = head.get("seq"), head.get("hash")
         if isinstance(seq, int) and not isinstance(seq, bool) and isinstance(hsh, str):
-            point = obj.get("action") == "log.checkpoint"
+            point = obj.get("action") == CHECKPOINT
             file = details.get("file") if point else None
             token = details.get("token_sha256") if point and details.get("trusted_time") else None
             found.append(
@@ -149,12 +150,14 @@ def _check_log_lines(
     referenced: dict[str, BlobRef] = {}
     labels: dict[str, str] = {}  # exhibit -> sha256
     ids: dict[str, int] = {}
+    types = action_types().types  # read once: a plugin's types, where one is installed
+    undeclared: dict[str, list[int]] = {}
     seqs: dict[int, int] = {}  # seq -> first line it appeared on
     prev_hash, prev_seq, prev_line = GENESIS, 0, 0
     parsed: list[tuple[int, dict[str, Any]]] = []
     lines = list(lines)  # read once (the log's lock is released), registrations first:
     signatures = SignatureCheck(
-        list(events_with_action(lines, REGISTERED)), report, required=required, trust=trust
+        list(events_with_action(lines, KEY_REGISTERED)), report, required=required, trust=trust
     )
     for n, raw in tqdm(lines, desc="verify log", unit="event", disable=not progress):
         if not raw.endswith(b"\n"):
@@ -184,7 +187,7 @@ def _check_log_lines(
         parsed.append((n, obj))
         signatures.see(n, obj)
         if recorded is not None and (
-            obj["action"] == "log.checkpoint" or not _NO_HEAD.isdisjoint(obj["details"])
+            obj["action"] == CHECKPOINT or not _NO_HEAD.isdisjoint(obj["details"])
         ):
             recorded.extend(heads_recorded_by(obj))
         if heads is not None:
@@ -233,11 +236,21 @@ def _check_log_lines(
             report.add(
                 "event-wrong-case", f"event belongs to case {obj['case']!r}", line=n, seq=seq
             )
-        if n == 1 and obj["action"] != "case.created":
+        if n == 1 and obj["action"] != CREATED:
             report.add("log-start", "the first event is not case.created", line=n, seq=seq)
+        declared = types.get(obj["action"])
+        if declared is None:
+            undeclared.setdefault(obj["action"], []).append(seq)
+        elif declared.first_only and n != 1:
+            report.add(
+                "event-out-of-place",
+                f"{obj['action']} is only ever the log's first event",
+                line=n,
+                seq=seq,
+            )
         if disposals is not None and obj["action"].startswith("disposition."):
             disposals.see(obj)
-        if n == 1 and obj["action"] == "case.created" and identity not in (None, obj["details"]):
+        if n == 1 and obj["action"] == CREATED and identity not in (None, obj["details"]):
             report.add(
                 "case-file",
                 "case.json differs from the identity recorded when the case was created",
@@ -278,8 +291,21 @@ def _check_log_lines(
     _report_missing_seqs(seqs, report)
     signatures.finish()
     note_rerouted(parsed, report)
+    note_undeclared(undeclared, report)
     report.head_seq, report.head_hash = prev_seq, prev_hash
     return referenced
+
+
+def note_undeclared(undeclared: dict[str, list[int]], report: VerificationReport) -> None:
+    """Events of a type no installed package declares: they verify like any other, but
+    nothing here says what they mean (a plugin not installed on this machine, or a
+    forgery): the reader should know."""
+    for action, seqs in sorted(undeclared.items()):
+        shown = ", ".join(map(str, seqs[:5])) + (f" … ({len(seqs)})" if len(seqs) > 5 else "")
+        report.notes.append(
+            f"events of type {action!r} (seq {shown}) are of a type no installed package "
+            "declares: their seals are checked, their meaning is not known here"
+        )
 
 
 def note_rerouted(parsed: list[tuple[int, dict[str, Any]]], report: VerificationReport) -> None:

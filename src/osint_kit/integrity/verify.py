@@ -25,6 +25,7 @@ from osint_kit.integrity.anchors import (
 from osint_kit.integrity.crash_residue import check_exports
 from osint_kit.integrity.log_check import BlobRef, RecordedHead, check_log_lines
 from osint_kit.integrity.store_check import BlobHashes, check_blobs
+from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.disposals import DisposalLedger
 from osint_kit.record.findings import StampStatus, VerificationReport
 from osint_kit.record.ledger import Head
@@ -121,7 +122,7 @@ def _keep_stamps(
     report: VerificationReport, stamps: list[StampStatus], recorded: Iterable[RecordedHead]
 ) -> None:
     """Each checkpoint's stamp, with the event that recorded it, on the report."""
-    events = {r.file: r.event_seq for r in recorded if r.action == "log.checkpoint" and r.file}
+    events = {r.file: r.event_seq for r in recorded if r.action == CHECKPOINT and r.file}
     found = [replace(s, event_seq=events.get(s.file)) for s in stamps]
     # VerificationReport.stamps, set through vars() so that this works before and after
     # verification.py declares the field (then this is ``report.stamps = found``).

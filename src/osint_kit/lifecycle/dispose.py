@@ -34,15 +34,9 @@ from osint_kit.folder.export_residue import WORK
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
 from osint_kit.lifecycle.certificate import DispositionReport, _exhibit_line, disposition_report
-from osint_kit.record.builtin_actions import DERIVED
+from osint_kit.record.builtin_actions import DERIVED, DISPOSAL_STARTED
 from osint_kit.record.case_state import RecordsState, require_disposable
-from osint_kit.record.disposals import (
-    STARTED,
-    SUBJECT_ROLE,
-    Disposal,
-    DisposalLedger,
-    DisposedExhibit,
-)
+from osint_kit.record.disposals import SUBJECT_ROLE, Disposal, DisposalLedger, DisposedExhibit
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Exhibit, exhibits_from_events
@@ -204,7 +198,8 @@ def dispose(
     subjects = [
         Subject(x.sha256, x.size, SUBJECT_ROLE, x.label, x.media_type) for x in plan.exhibits
     ]
-    started = case.append(EventDraft(STARTED, details=details, subjects=subjects), examiner.actor())
+    draft = EventDraft(DISPOSAL_STARTED, details=details, subjects=subjects)
+    started = case.append(draft, examiner.actor())
     disposal = Disposal.read(started.to_json())
     assert disposal is not None
     carry_out(case, disposal, examiner, by_repair=False)

@@ -28,8 +28,9 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.findings import KeyUse, VerificationReport
-from osint_kit.record.signing import REGISTERED, key_of, public_key, rotation_digest, verify_raw
+from osint_kit.record.signing import key_of, public_key, rotation_digest, verify_raw
 
 if TYPE_CHECKING:
     from osint_kit.record.trust import TrustStore
@@ -57,7 +58,7 @@ def check_authenticity(
 ) -> None:
     """Check every event's signature and every key, and say who signed what."""
     check = SignatureCheck(
-        [(n, obj) for n, obj in parsed if obj["action"] == REGISTERED],
+        [(n, obj) for n, obj in parsed if obj["action"] == KEY_REGISTERED],
         report,
         required=required,
         trust=trust,
@@ -255,7 +256,7 @@ def _registrations(
     regs: dict[str, _Registration] = {}
     by_examiner: dict[str, list[_Registration]] = {}
     for n, obj in parsed:
-        if obj["action"] != REGISTERED:
+        if obj["action"] != KEY_REGISTERED:
             continue
         d = obj["details"]
         kid, pem, who = str(d.get("key_id")), str(d.get("public_key")), str(d.get("examiner"))

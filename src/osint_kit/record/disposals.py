@@ -13,12 +13,6 @@ from osint_kit.record.builtin_actions import DISPOSAL_COMPLETED, DISPOSAL_STARTE
 from osint_kit.record.chain import is_hex64
 from osint_kit.record.events import Event
 
-STARTED = DISPOSAL_STARTED
-
-
-COMPLETED = DISPOSAL_COMPLETED
-
-
 #: The role of a disposed exhibit among the started event's subjects.
 SUBJECT_ROLE = "disposed"
 
@@ -171,7 +165,7 @@ class DisposalLedger:
             if s.exhibit and s.exhibit not in self._labels:
                 self._labels.add(s.exhibit)
                 self.introduce(s.sha256, event.seq)
-        if event.action in (STARTED, COMPLETED):
+        if event.action in (DISPOSAL_STARTED, DISPOSAL_COMPLETED):
             self.see(
                 {
                     "seq": event.seq,
@@ -189,11 +183,11 @@ class DisposalLedger:
     def see(self, obj: Mapping[str, Any]) -> None:
         """A ``disposition.*`` event as parsed from the log (others are ignored)."""
         action, seq = obj.get("action"), obj.get("seq")
-        if action == STARTED and type(seq) is int:
+        if action == DISPOSAL_STARTED and type(seq) is int:
             found = Disposal.read(obj)
             if found is not None:
                 self.disposals.setdefault(seq, found)
-        elif action == COMPLETED and type(seq) is int:
+        elif action == DISPOSAL_COMPLETED and type(seq) is int:
             d = obj.get("details")
             d = d if isinstance(d, Mapping) else {}
             at = d.get("started")

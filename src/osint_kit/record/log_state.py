@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.chain import GENESIS, is_hex64
-from osint_kit.record.signing import REGISTERED
 
 
 @dataclass
@@ -67,6 +67,6 @@ def fold_event(st: LogState, obj: Any) -> None:
         st.last_capture = max(st.last_capture, _number(capture["id"], "C"))
     if st.lines == 1 and isinstance(obj.get("id"), str):
         st.case_uuid = obj["id"]
-    if obj.get("action") == REGISTERED:
+    if obj.get("action") == KEY_REGISTERED:
         registered = obj.get("details", {})
         st.keys[str(registered.get("key_id"))] = str(registered.get("examiner"))

@@ -30,11 +30,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from osint_kit.errors import KeyUnavailable, OutputExists
-from osint_kit.record.builtin_actions import KEY_REGISTERED
 
 ALGORITHM = "Ed25519"
 ENV_PASSPHRASE = "OSINT_KIT_KEY_PASSPHRASE"
-REGISTERED = KEY_REGISTERED
 
 
 def key_id(public: Ed25519PublicKey) -> str:

@@ -13,9 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from osint_kit.errors import SigningKeyRequired
+from osint_kit.record.builtin_actions import KEY_REGISTERED
 from osint_kit.record.events import EventDraft
 from osint_kit.record.log_state import LogState
-from osint_kit.record.signing import ALGORITHM, REGISTERED, Signer
+from osint_kit.record.signing import ALGORITHM, Signer
 
 
 def registration_draft(
@@ -31,7 +32,7 @@ def registration_draft(
     }
     if endorsement is not None:  # the examiner's earlier key hands over to this one
         details["endorsement"] = endorsement
-    return EventDraft(REGISTERED, details=details)
+    return EventDraft(KEY_REGISTERED, details=details)
 
 
 def signing_policy(

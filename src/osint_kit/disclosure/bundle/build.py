@@ -54,6 +54,7 @@ from osint_kit.folder.checkpoint import VERIFIED, Checkpoint, make_checkpoint
 from osint_kit.folder.export_residue import WORK, clean_interrupted_exports
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
+from osint_kit.record.builtin_actions import CHECKPOINT, EXPORTED
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Exhibit
@@ -242,7 +243,7 @@ def export_bundle(
         raise
     sha, size = hash_file(partial) if encrypt_to else (plain_sha, plain_size)
     draft = EventDraft(
-        "export.created",
+        EXPORTED,
         details={
             "bundle": {"name": dest.name, "path": str(dest.resolve()), "sha256": sha, "size": size},
             "format": layout.FORMAT,
@@ -347,7 +348,7 @@ def _bundle_stamp(
         (
             e["seq"]
             for e in reversed(events)
-            if e["action"] == "log.checkpoint" and (e.get("details") or {}).get("file") == rel
+            if e["action"] == CHECKPOINT and (e.get("details") or {}).get("file") == rel
         ),
         None,
     )

@@ -12,18 +12,21 @@ from typing import Any
 
 from osint_kit.errors import CorruptLog, ExportRefused, LogNeedsRepair, UnknownExhibit
 from osint_kit.folder.read import CaseFolder
+from osint_kit.record.action_type import Disclosure
+from osint_kit.record.actions import disclosure_of
 from osint_kit.record.chain import read_event_line
 from osint_kit.record.disposals import disposed_exhibits
 from osint_kit.record.events import Event
 from osint_kit.record.exhibits import Exhibit
-from osint_kit.record.signing import REGISTERED
 
 
 def in_full(event: dict[str, Any], labels: set[str]) -> bool:
-    """Does the bundle carry this event in full? Its creation, the examiners' keys, and
-    the events one of whose subjects is an exported exhibit (by number: an exhibit
-    with the same bytes from someone else does not count)."""
-    if event["action"] in ("case.created", REGISTERED):
+    """Does the bundle carry this event in full? As its type's disclosure rule says
+    (``record/builtin_actions.py``): always (the case's creation, the examiners' keys),
+    or when one of its subjects is an exported exhibit (by number: an exhibit with the
+    same bytes from someone else does not count). An undeclared type goes with the
+    exhibits it concerns."""
+    if disclosure_of(str(event["action"])) is Disclosure.ALWAYS:
         return True
     return any(
         isinstance(s, dict) and s.get("exhibit") in labels for s in event.get("subjects", [])

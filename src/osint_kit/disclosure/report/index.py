@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osint_kit.disclosure.report.markup import as_list, as_mapping, esc
+from osint_kit.record.builtin_actions import EXPORTED
 from osint_kit.record.events import Event
 from osint_kit.record.exhibits import Exhibit
 
@@ -67,7 +68,7 @@ class ExhibitIndex:
                 index.by_label.setdefault(label, []).append(e)
             for sha in shas:
                 index.by_sha.setdefault(sha, []).append(e)
-            if e.action == "export.created":
+            if e.action == EXPORTED:
                 for label in labels:
                     index.exports.setdefault(label, []).append(e)
             derived = as_mapping(e.details.get("derived"))

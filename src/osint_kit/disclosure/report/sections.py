@@ -9,6 +9,7 @@ from typing import Any
 
 from osint_kit.disclosure.report.markup import esc, table_rows
 from osint_kit.folder.checkpoint import FAILED, NO_STAMP, NOT_CHECKED, VERIFIED
+from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.capture_facts import CaptureFacts, describe_rerouting, text
 from osint_kit.record.events import Event
 from osint_kit.record.findings import StampStatus
@@ -23,7 +24,7 @@ def trusted_time(
     """One row per checkpoint: its event, the log seq and hash it covers, the TSA, the
     token's time, and whether the token verified against the configured TSA CA."""
     by_event = {s.event_seq: s for s in stamps or () if s.event_seq is not None}
-    points = [e for e in events if e.action == "log.checkpoint"]
+    points = [e for e in events if e.action == CHECKPOINT]
     shown = {e.seq for e in points}
     rows = []
     for e in points:
