@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lab bench lock clean-venv
+.PHONY: setup demo test lab bench docs lock clean-venv
 
 setup: $(STAMP)
 
@@ -30,7 +30,7 @@ demo: setup
 	$(PY) -m osint_kit_sandbox.demo
 
 test: setup
-	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff check src tests bench tools
 	$(PY) -m mypy
 	$(PY) -m pytest
 
@@ -41,6 +41,11 @@ lab: setup
 
 bench: setup
 	$(PY) bench/run.py
+
+# The parts of docs/ made from the code (layers and modules, custody event types);
+# a test fails while they are stale.
+docs: setup
+	$(PY) tools/gendocs.py
 
 # Maintainers: re-pin every dependency (needs network to PyPI).
 lock:

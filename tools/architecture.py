@@ -167,16 +167,17 @@ def place(module: str) -> tuple[int, str] | None:
     best: tuple[int, str] | None = None
     for index, layer in enumerate(LAYERS):
         for unit in layer.units:
-            if module == unit or (unit != "osint_kit" and module.startswith(unit + ".")):
-                if best is None or len(unit) > len(best[1]):
-                    best = (index, unit)
+            named = module == unit or (unit != "osint_kit" and module.startswith(unit + "."))
+            if named and (best is None or len(unit) > len(best[1])):
+                best = (index, unit)
     return best
 
 
-def violations() -> list[str]:
-    """Every import that goes up a layer, or from one job to another."""
+def violations(imports: list[Import] | None = None) -> list[str]:
+    """Every import (of the source tree, or those given) that goes up a layer, or from one
+    job to another."""
     found = []
-    for i in import_list():
+    for i in import_list() if imports is None else imports:
         if not i.source.startswith("osint_kit") or i.source.startswith("osint_kit_"):
             continue
         here, there = place(i.source), place(i.target)

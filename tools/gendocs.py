@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import architecture  # noqa: E402
+import architecture
 
-from osint_kit.record.action_type import ActionType  # noqa: E402
-from osint_kit.record.builtin_actions import BUILTIN  # noqa: E402
+from osint_kit.record.action_type import ActionType
+from osint_kit.record.builtin_actions import BUILTIN
 
 DOCS = architecture.ROOT / "docs"
 
@@ -68,11 +68,16 @@ def stale() -> list[str]:
     return found
 
 
+def _between(made: str) -> Callable[[re.Match[str]], str]:
+    """The block's markers kept, ``made`` between them."""
+    return lambda m: m.group(1) + made + m.group(3)
+
+
 def write() -> None:
     for (doc, name), make in PARTS.items():
         path = DOCS / doc
         text = path.read_text(encoding="utf-8")
-        new, n = block(name).subn(lambda m: m.group(1) + make() + m.group(3), text)
+        new, n = block(name).subn(_between(make()), text)
         if n != 1:
             raise SystemExit(f"docs/{doc} needs exactly one '{name}' block (found {n})")
         if new != text:

@@ -34,7 +34,7 @@ def record_derived(
 ) -> Exhibit:
     """Stage ``data``, record it as a derived exhibit of ``inputs``, publish it."""
     seq, head = case.log.head()
-    staged = case.store.stage_bytes(data)
+    staged = case.stage_bytes(data)
     artifact = Artifact(staged, ROLE, media_type)
     details = {
         "derived": {

@@ -148,7 +148,7 @@ def _record(
 ) -> list[Exhibit]:
     """One ``analysis.derived`` event for every file of ``items`` (path, role, what it is)."""
     seq, head = case.log.head()
-    staged = case.store.stage_files([path for path, _, _ in items])  # one sync for all
+    staged = case.stage_files([path for path, _, _ in items])  # one sync for all
     artifacts = [
         Artifact(blob, role, "video/mp4" if path.suffix == ".mp4" else "image/jpeg")
         for blob, (path, role, _) in zip(staged, items, strict=True)

@@ -77,7 +77,7 @@ def record_acquisition(
 
 def discard(case: CaseWriter, artifacts: Sequence[Artifact]) -> None:
     for a in artifacts:
-        case.store.discard(a.staged)
+        case.discard(a.staged)
 
 
 def record_failure(

@@ -27,9 +27,11 @@ from osint_kit.folder.views import Appended, DerivedViews
 from osint_kit.record.actions import GROUP as ACTIONS_GROUP
 from osint_kit.record.actions import action_type
 from osint_kit.record.builtin_actions import CREATED
+from osint_kit.record.downloads import DownloadArea, remove_download
 from osint_kit.record.events import Event, EventDraft
+from osint_kit.record.file_hash import FollowedHash
 from osint_kit.record.ledger import record_head
-from osint_kit.record.staging import StagedBlob
+from osint_kit.record.staging import StagedBlob, StagingBatch
 from osint_kit.record.trust import resolve_trust
 
 
@@ -103,6 +105,52 @@ class CaseWriter(CaseFolder):
                 raise RecordedNotPublished(events[-1].seq, exc.path, exc.reason) from exc
         self.refresh(appended=self._appended(events))
         return events
+
+    # -- staging: bytes hashed and made durable before the event that names them --------
+
+    def stage_bytes(self, data: bytes) -> StagedBlob:
+        return self.store.stage_bytes(data)
+
+    def stage_many(self, items: Sequence[bytes]) -> list[StagedBlob]:
+        """Several byte strings as one batch: one sync for all."""
+        return self.store.stage_many(items)
+
+    def stage_files(self, paths: Sequence[Path]) -> list[StagedBlob]:
+        """Files copied and hashed into staging (one sync for all)."""
+        return self.store.stage_files(paths)
+
+    def open_batch(self) -> StagingBatch:
+        """A batch its owner fills part by part (a hand-over's workers), one sync at its end."""
+        return self.store.open_batch()
+
+    def downloads(self) -> DownloadArea:
+        """A private folder for a downloader (yt-dlp) to write into, removed when done."""
+        return self.store.downloads()
+
+    def adopt(self, path: Path, hashed: FollowedHash | None = None) -> StagedBlob:
+        """A downloaded file staged as it is (moved, not copied)."""
+        return self.store.adopt(path, hashed)
+
+    def resume_part(self, part: Path, sha256: str, size: int) -> StagedBlob:
+        """A part a crash left, hashed again, staged to be published (``repair``)."""
+        return StagedBlob(sha256=sha256, size=size, part=part, _fd=-1)
+
+    def discard(self, staged: StagedBlob) -> None:
+        """Staged bytes that will not be recorded."""
+        self.store.discard(staged)
+
+    def remove_part(self, part: Path) -> None:
+        """A part a crash left that no event names (``repair``)."""
+        part.unlink(missing_ok=True)
+
+    def remove_download(self, folder: Path) -> None:
+        """A download folder a crash left, never recorded (``repair``)."""
+        remove_download(folder)
+
+    def cut_torn_tail(self, keep: Callable[[bytes], None]) -> bytes:
+        """Cut a torn last line off the log, after ``keep`` has kept its bytes (``repair``:
+        the only change to the log that is not an append, and it is itself recorded)."""
+        return self.log.cut_torn_tail(keep)
 
     def _appended(self, events: list[Event]) -> Appended | None:
         """This write as the index may take it without reading it back."""

@@ -30,7 +30,6 @@ from osint_kit.folder.export_residue import clean_interrupted_exports, interrupt
 from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import CHECKPOINT, REPAIRED
 from osint_kit.record.disposals import DisposalLedger
-from osint_kit.record.downloads import remove_download
 from osint_kit.record.events import Event, EventDraft, Subject
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.file_hash import hash_file
@@ -111,9 +110,9 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     kept: list[StagedBlob] = []
 
     def keep(data: bytes) -> None:
-        kept.append(case.store.stage_bytes(data))
+        kept.append(case.stage_bytes(data))
 
-    torn = case.log.cut_torn_tail(keep)
+    torn = case.cut_torn_tail(keep)
     subjects: list[Subject] = []
     if torn:
         staged = kept[0]
@@ -204,15 +203,13 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     if report.left_alone:
         details["left_alone"] = report.left_alone
     draft = EventDraft(REPAIRED, details=details, subjects=subjects)
-    finished = [
-        StagedBlob(sha256=sha, size=size, part=part, _fd=-1) for part, sha, size in pending if sha
-    ]
+    finished = [case.resume_part(part, sha, size) for part, sha, size in pending if sha]
     report.event = case.append(
         draft, examiner.actor(), publish=[*kept, *finished], keep_on_failure=True
     )
     for part, sha, _ in pending:
         if not sha:
-            part.unlink(missing_ok=True)
+            case.remove_part(part)
     for pending_file, target in moves:
         if target is None:
             pending_file.unlink(missing_ok=True)
@@ -221,7 +218,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     if exports:
         clean_interrupted_exports(case, finish=True)
     for folder in stale:
-        remove_download(folder)
+        case.remove_download(folder)
     _finish_disposals(case, examiner, ledger, report)
     return report
 

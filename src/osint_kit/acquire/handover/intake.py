@@ -174,7 +174,7 @@ def _hand_over(
         unit_divisor=1024,
         disable=not intake.progress,
     )
-    batch = case.store.open_batch()
+    batch = case.open_batch()
     syncing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="osint-kit-sync")
     finishing: Future[None] | None = None
     writing: list[bool] = []  # set once the event is about to be written

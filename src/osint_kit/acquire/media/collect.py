@@ -117,7 +117,7 @@ def collect_media(
             }
             cookies = Path(private) / "cookies.txt"
             cookies.write_bytes(data)
-        with case.store.downloads() as area:
+        with case.downloads() as area:
             page = capture_page if opts.capture_page else None
             return _run(case, url, opts, record, actor, area, cookies, page, progress)
 
@@ -187,7 +187,7 @@ def _run(
                     hashed = outcome.pop("_hashed", None)
                     files.append(outcome)
                     if got is not None:
-                        staged = case.store.adopt(got, hashed)
+                        staged = case.adopt(got, hashed)
                         outcome["sha256"], outcome["size"] = staged.sha256, staged.size
                         artifacts.append(
                             Artifact(staged, outcome["role"], _mime(fmt), fmt.get("url"))
@@ -335,13 +335,13 @@ def _manifest(case: CaseWriter, ydl: ReadOnlyYoutubeDL, url: str) -> Artifact | 
         if url.split("?")[0].endswith(".mpd")
         else ("application/vnd.apple.mpegurl")
     )
-    return Artifact(case.store.stage_bytes(data), "manifest", mime, url)
+    return Artifact(case.stage_bytes(data), "manifest", mime, url)
 
 
 def _info_json(case: CaseWriter, infos: list[Any]) -> Artifact:
     cleaned = _without_cookies(infos)
     data = json.dumps(cleaned, ensure_ascii=False, indent=1, default=str).encode()
-    return Artifact(case.store.stage_bytes(data), "info-json", "application/json")
+    return Artifact(case.stage_bytes(data), "info-json", "application/json")
 
 
 def _without_cookies(value: Any) -> Any:

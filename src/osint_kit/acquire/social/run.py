@@ -316,7 +316,7 @@ def _stage(
             }
         )
     record["posts"] = entries
-    staged = case.store.stage_many([b[0] for b in blobs])
+    staged = case.stage_many([b[0] for b in blobs])
     try:
         return [
             Artifact(s, role, media_type, source)
@@ -324,5 +324,5 @@ def _stage(
         ]
     except BaseException:
         for s in staged:
-            case.store.discard(s)
+            case.discard(s)
         raise

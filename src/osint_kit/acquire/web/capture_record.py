@@ -77,7 +77,7 @@ def record_capture(
             raise CaptureNotRecorded(result.url, result.reason or "the capture failed")
         return failed
     # One staging batch, made durable with one sync, not one fsync per file of the page.
-    staged = case.store.stage_many([a.data for a in result.artifacts])
+    staged = case.stage_many([a.data for a in result.artifacts])
     artifacts = [
         Artifact(blob, a.role, a.media_type, a.source)
         for blob, a in zip(staged, result.artifacts, strict=True)
