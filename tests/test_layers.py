@@ -83,7 +83,7 @@ def test_no_function_hides_an_import_of_the_package() -> None:
 def test_no_module_is_much_over_500_lines(module: str) -> None:
     path = architecture.modules(("osint_kit",))[module]
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    assert lines <= MOST_LINES + 20, f"{path.name}: {lines} lines; split it where it has two jobs"
+    assert lines <= MOST_LINES + 30, f"{path.name}: {lines} lines; split it where it has two jobs"
 
 
 def test_every_module_says_what_it_is_for() -> None:

@@ -511,3 +511,18 @@ def exit_status(exc: OsintKitError) -> int:
         if cls in EXIT_STATUS:
             return EXIT_STATUS[cls]
     return EXIT_STATUS[OsintKitError]
+
+__all__ = [  # sorted: constants, classes, functions
+    "EXIT_INTERRUPTED", "EXIT_MEANING", "EXIT_STATUS", "AccountNotFound", "BagFailed",
+    "BrowserUnavailable", "CannotOpen", "CaptureNotRecorded", "CaseExists", "CaseNotFound",
+    "CollectionFailed", "CorruptCaseFile", "CorruptLog", "ExaminerNotConfigured",
+    "ExportRefused", "ImportSourceError", "InvalidCaseField", "InvalidCaseId",
+    "InvalidExaminer", "InvalidKey", "InvalidOption", "InvalidSchedule", "InvalidTarget",
+    "InvalidTime", "InvalidTrustStore", "InvalidURL", "KeyUnavailable", "LogNeedsRepair",
+    "MediaUnreadable", "OsintKitError", "OutputExists", "PlatformError", "PlatformRetired",
+    "PlatformUnreachable", "PluginError", "RateLimited", "RecordedNotPublished",
+    "RecordsRefused", "SigningKeyRequired", "SourceChanged", "StorageError", "TimedOut",
+    "TimestampError", "ToolMissing", "UndeclaredAction", "UnderLegalHold", "UnexpectedResponse",
+    "UnknownExhibit", "UnsafeBundle", "UnsupportedFormatVersion", "VerificationFailed",
+    "WriteRefused", "exit_status",
+]
