@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -136,21 +137,15 @@ def test_the_writer_refuses_a_type_nobody_declares(case: Case) -> None:
     assert case.log.path.read_bytes() == before
 
 
-PLUGIN = '''
-from osint_kit.plugin import ActionType, Disclosure
+COLLECTORS_DOC = FORMAT_DOC.parent / "collectors.md"
 
-def _summary(event):
-    return f"watch run of {event.details.get('source', '?')}: {event.details.get('new', 0)} new"
 
-WATCH_RUN = ActionType(
-    "watch.run",
-    "A scheduled re-collection ran.",
-    "the watch plugin",
-    _summary,
-    Disclosure.ALWAYS,
-    {"source": "what was watched", "new": "how many new posts"},
-)
-'''
+def plugin_source() -> str:
+    """The example of docs/collectors.md#event-types, as written there."""
+    text = COLLECTORS_DOC.read_text(encoding="utf-8").split("## Event types", 1)[1]
+    match = re.search(r"```python\n(.*?)```", text, re.S)
+    assert match, "docs/collectors.md has no example event type"
+    return match.group(1)
 
 
 @pytest.fixture
@@ -158,7 +153,7 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A package declaring an event type through the entry point, on sys.path."""
     site = tmp_path / "site"
     site.mkdir()
-    (site / "osint_watch.py").write_text(PLUGIN, encoding="utf-8")
+    (site / "osint_watch.py").write_text(plugin_source(), encoding="utf-8")
     info = site / "osint_watch-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-watch\nVersion: 0.1\n")

@@ -43,7 +43,24 @@ def event_types_markdown(types: tuple[ActionType, ...] = BUILTIN) -> str:
     return "\n".join(out)
 
 
+def moved_markdown() -> str:
+    """The names that left ``osint_kit.__all__`` and the ``Case`` methods that went to an
+    area, with where each is now."""
+    import osint_kit
+    from osint_kit.case.core import MOVED
+
+    out = ["| was | is now |", "|---|---|"]
+    for old, (area, new) in sorted(MOVED.items()):
+        out.append(f"| `case.{old}()` | `case.{area}.{new}()` |")
+    out.append("| `case.records()` | `case.records.state()` |")
+    out.append("| `case.media()` | `case.analysis.media()` |")
+    for name, where in sorted(osint_kit.MOVED_TO.items(), key=lambda kv: (kv[1], kv[0])):
+        out.append(f"| `osint_kit.{name}` | `{where}.{name}` |")
+    return "\n".join(out) + "\n"
+
+
 PARTS: dict[tuple[str, str], Callable[[], str]] = {
+    ("api.md", "moved names"): moved_markdown,
     ("architecture.md", "modules"): architecture.markdown,
     ("format.md", "event types"): event_types_markdown,
 }

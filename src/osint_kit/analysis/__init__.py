@@ -16,6 +16,7 @@ from osint_kit.analysis.network import (
 )
 from osint_kit.analysis.network import (
     groups,
+    kinds_count,
     most_active,
     most_targeted,
     targeting,
@@ -32,7 +33,7 @@ from osint_kit.analysis.posts import (
 from osint_kit.analysis.search import PATTERNS as SEARCH_PATTERNS
 from osint_kit.analysis.search import SEARCH_SCHEMA, SearchHits
 from osint_kit.analysis.tables import FACT_FIELDS, MEDIA_FACTS_SCHEMA, MEDIA_SCHEMA, MediaList
-from osint_kit.analysis.timeline import TIMELINE_SCHEMA, TimelineList
+from osint_kit.analysis.timeline import TIMELINE_SCHEMA, TimelineList, activity
 from osint_kit.formats.media_summary import describe_difference
 
 __all__ = [
@@ -56,8 +57,10 @@ __all__ = [
     "RepeatedImages",
     "SearchHits",
     "TimelineList",
+    "activity",
     "describe_difference",
     "groups",
+    "kinds_count",
     "most_active",
     "most_targeted",
     "targeting",
