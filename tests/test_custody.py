@@ -98,7 +98,8 @@ def test_two_processes_appending_lose_nothing(case: Case, tmp_path: Path) -> Non
     code = f"""
     import os, sys
     from conftest import EXAMINER
-    from osint_kit import Case, EventDraft
+    from osint_kit import Case
+    from osint_kit.record import EventDraft
     case = Case.open({case.id!r}, root={str(case.path.parent)!r})
     who = sys.argv[1]
     src = os.path.join({str(tmp_path)!r}, who)
@@ -139,7 +140,8 @@ def test_two_processes_appending_lose_nothing(case: Case, tmp_path: Path) -> Non
 CRASH_CHILD = """
 import os, random, sys
 from conftest import EXAMINER
-from osint_kit import Case, EventDraft
+from osint_kit import Case
+from osint_kit.record import EventDraft
 case = Case.open(sys.argv[1], root=sys.argv[2])
 print("ready", flush=True)
 src, rnd = sys.argv[3], random.Random(int(sys.argv[4]))

@@ -243,7 +243,8 @@ os.makedirs(mnt)
 subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt], check=True)
 try:
     from conftest import AUTHORITY, EXAMINER
-    from osint_kit import Case, StorageError
+    from osint_kit import Case
+    from osint_kit.errors import StorageError
     case = Case.create("FULL-1", title="t", category="other", authority=AUTHORITY,
                        root=mnt, examiner=EXAMINER)
     big = {str(tmp_path / "big.bin")!r}
@@ -292,7 +293,8 @@ sys.path.insert(0, {str(Path(__file__).parent)!r})
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
 from conftest import EXAMINER
-from osint_kit import Case, StorageError
+from osint_kit import Case
+from osint_kit.errors import StorageError
 case = Case.open({case.id!r}, root={str(case.path.parent)!r})
 try:
     case.add_note("a note too long to fit under the limit " * 5, examiner=EXAMINER)
