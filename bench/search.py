@@ -97,7 +97,7 @@ def main() -> None:
             root=tmp,
             examiner=EXAMINER,
         )
-        path = index_path(case.writer)
+        path = index_path(case.writer.views)
         t0 = time.perf_counter()
         db = sqlite3.connect(path)
         fill(db, args.posts)

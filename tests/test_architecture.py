@@ -1,64 +1,50 @@
-"""The shape of the code: imports run one way, writers never see the facade, the CLI is thin.
+"""The shape of the code beyond its layers (tests/test_layers.py): no cycles, the sandbox
+apart, jobs that see a writer or a folder and never the facade, one door to the record
+and one to the derived views, a command line made of the public API only.
 
-Read from the source with ``ast`` (every import counts: module level, inside a
-function, or under ``TYPE_CHECKING``), so a cycle hidden in a function body or a
-type-only import fails here as surely as one Python would trip over.
+Read from the source with ``ast`` (tools/architecture.py): every import counts, at
+module level, inside a function or under ``TYPE_CHECKING``.
 """
 
 from __future__ import annotations
 
 import ast
 import importlib
-from collections.abc import Iterator
+import sys
 from pathlib import Path
 
 import pytest
 
-SRC = Path(__file__).resolve().parent.parent / "src"
-PACKAGES = ("osint_kit", "osint_kit_sandbox")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
+import architecture
+from architecture import SRC, graph, modules, place
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(SRC).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def modules() -> dict[str, Path]:
-    found = {}
-    for package in PACKAGES:
-        for path in sorted((SRC / package).rglob("*.py")):
-            found[module_name(path)] = path
-    return found
-
-
-def imports_of(name: str, path: Path, known: dict[str, Path]) -> Iterator[tuple[str, int]]:
-    """(imported module, line) for every import in the file that names one of ours."""
-    is_package = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = name.split(".") if is_package else name.split(".")[:-1]
-                base = base[: len(base) - (node.level - 1)]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            candidates = [f"{target}.{alias.name}" for alias in node.names]
-            # `from .pkg import mod` imports the module; `from .mod import name` the module.
-            hits = [c for c in candidates if c in known] or ([target] if target in known else [])
-        elif isinstance(node, ast.Import):
-            hits = [alias.name for alias in node.names if alias.name in known]
-        else:
-            continue
-        for hit in hits:
-            if hit != name:
-                yield hit, node.lineno
-
-
-def graph() -> dict[str, set[str]]:
-    known = modules()
-    return {name: {t for t, _ in imports_of(name, path, known)} for name, path in known.items()}
+#: The public API: what notebooks, plugins and the command line import (docs/api.md).
+PUBLIC_MODULES = (
+    "osint_kit",
+    "osint_kit.analysis",
+    "osint_kit.record",
+    "osint_kit.lifecycle",
+    "osint_kit.errors",
+    "osint_kit.plugin",
+    "osint_kit.workbench",
+)
+#: The writing methods of the custody log and the blob store: only the case folder and
+#: the record layers call them (``CaseWriter`` is the door everyone else uses).
+LOG_WRITES = {"append", "append_batch", "cut_torn_tail", "create"}
+STORE_WRITES = {
+    "stage",
+    "stage_bytes",
+    "stage_many",
+    "stage_files",
+    "open_batch",
+    "publish",
+    "publish_many",
+    "downloads",
+    "adopt",
+    "discard",
+}
 
 
 def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
@@ -91,83 +77,118 @@ def test_the_cycle_finder_finds_cycles() -> None:
 
 def test_the_import_graph_of_src_has_no_cycle() -> None:
     edges = graph()
-    assert len(edges) > 60, "the source tree was not found"
+    assert len(edges) > 100, "the source tree was not found"
     cycle = find_cycle(edges)
     assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
 
 
 def test_the_evidence_package_never_imports_the_sandbox() -> None:
-    edges = graph()
     bad = {
         (m, t)
-        for m, ts in edges.items()
-        if m.startswith("osint_kit.")
+        for m, ts in graph().items()
+        if m.startswith("osint_kit.") or m == "osint_kit"
         for t in ts
         if t.startswith("osint_kit_sandbox")
     }
     assert not bad
 
 
-WRITERS = (
-    "osint_kit.folder.acquisition",
-    "osint_kit.lifecycle.closing",
-    "osint_kit.lifecycle.dispose",
-    "osint_kit.acquire.handover.intake",
-    "osint_kit.acquire.media.collect",
-    "osint_kit.acquire.web.capture",
-    "osint_kit.acquire.web.capture_record",
-    "osint_kit.acquire.social.run",
-    "osint_kit.disclosure.bundle.build",
-    "osint_kit.folder.checkpoint",
-    "osint_kit.integrity.repair",
-    "osint_kit.analysis.index",
-    "osint_kit.integrity.verify",
-    "osint_kit.integrity.store_check",
-    "osint_kit.integrity.anchors",
-    "osint_kit.integrity.crash_residue",
-)
+def layer_name(module: str) -> str:
+    placed = place(module)
+    assert placed is not None, module
+    return architecture.LAYERS[placed[0]].name
 
 
-def test_only_the_package_and_the_cli_see_the_case_facade() -> None:
-    edges = graph()
-    users = {m for m, ts in edges.items() if "osint_kit.case.core" in ts}
-    assert users == {"osint_kit"}, users  # cli.py reaches Case through the package
-    for writer in WRITERS:
-        assert writer in edges, writer
+def test_only_the_public_surface_and_the_workbench_see_the_case_facade() -> None:
+    users = {
+        m
+        for m, ts in graph().items()
+        if m.startswith("osint_kit")
+        and not m.startswith("osint_kit.case")
+        and any(t == "osint_kit.case" or t.startswith("osint_kit.case.") for t in ts)
+    }
+    assert users == {"osint_kit", "osint_kit.workbench.forms"}, users
 
 
-@pytest.mark.parametrize("name", WRITERS)
-def test_writers_and_readers_take_the_writer_layer_not_case(name: str) -> None:
-    path = modules()[name]
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    annotations = [
-        ast.unparse(a.annotation)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        for a in node.args.args + node.args.kwonlyargs
-        if a.annotation is not None and a.arg == "case"
-    ]
-    assert annotations, f"{name} takes no case"
-    assert set(annotations) <= {"CaseWriter", "CaseFolder"}, annotations
-
-
-def test_only_the_writer_layer_appends_to_the_log() -> None:
-    """``log.append`` (custody.py) is called by writer.py alone: one path to the record."""
-    offenders = []
-    for name, path in modules().items():
-        if name in ("osint_kit.folder.write", "osint_kit.record.custody"):
+def functions_taking_a_case() -> list[tuple[str, str, str]]:
+    """(module, function, annotation) for every parameter named ``case`` in the jobs, the
+    case folder and the record layers."""
+    found = []
+    for name, path in modules(("osint_kit",)).items():
+        if layer_name(name) not in ("jobs", "case folder", "record"):
             continue
-        if name.startswith("osint_kit_"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for a in node.args.args + node.args.kwonlyargs:
+                    if a.arg == "case" and a.annotation is not None:
+                        found.append((name, node.name, ast.unparse(a.annotation)))
+    return found
+
+
+def test_jobs_take_a_writer_or_a_folder_never_the_facade() -> None:
+    found = functions_taking_a_case()
+    assert len({m for m, _, _ in found}) > 20, "no job takes a case: the scan found nothing"
+    wrong = [f"{m}.{f}: {a}" for m, f, a in found if a not in ("CaseWriter", "CaseFolder")]
+    assert wrong == []
+
+
+def calls_of(methods: set[str], on: str) -> list[str]:
+    """``X.on.method(...)`` calls outside the case folder and record layers."""
+    offenders = []
+    for name, path in modules(("osint_kit",)).items():
+        if layer_name(name) in ("case folder", "record"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Attribute)
-                and node.attr in ("append", "append_batch")
+                and node.attr in methods
                 and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "log"
+                and node.value.attr == on
             ):
-                offenders.append(f"{name}:{node.lineno}")
-    assert not offenders, offenders
+                offenders.append(f"{name}:{node.lineno} .{on}.{node.attr}")
+    return offenders
+
+
+def test_only_the_writer_writes_the_log() -> None:
+    """Sealing, signing, the ledger and the views happen in ``CaseWriter.append``; a job
+    that called the log itself could skip them."""
+    assert calls_of(LOG_WRITES, "log") == []
+
+
+def test_only_the_writer_stages_and_publishes_blobs() -> None:
+    assert calls_of(STORE_WRITES, "store") == []
+
+
+def test_the_scan_for_writes_sees_one() -> None:
+    tree = ast.parse("case.log.append(draft, actor)\ncase.store.stage_bytes(b'')\n")
+    seen = [
+        (n.value.attr, n.attr)  # type: ignore[attr-defined]
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Attribute)
+    ]
+    assert ("log", "append") in seen and ("store", "stage_bytes") in seen
+
+
+def paths_into_derived() -> list[str]:
+    """Places that build a path with a ``"derived"`` component (``x / "derived"``,
+    ``joinpath("derived")``), outside the derived-view writer."""
+    found = []
+    for name, path in modules(("osint_kit",)).items():
+        if name == "osint_kit.folder.views":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            parts: list[ast.expr] = []
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+                parts = [node.left, node.right]
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "joinpath":
+                parts = list(node.args)
+            if any(isinstance(p, ast.Constant) and p.value == "derived" for p in parts):
+                found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_only_the_derived_view_writer_makes_paths_into_derived() -> None:
+    assert paths_into_derived() == []
 
 
 def test_nothing_calls_a_private_member_of_case_from_outside() -> None:
@@ -183,32 +204,14 @@ def test_nothing_calls_a_private_member_of_case_from_outside() -> None:
         assert not [p for p in private if f".{p}(" in text], name
 
 
-#: The modules the CLI may import from, each through its ``__all__``.
-PUBLIC_MODULES = (
-    "osint_kit",
-    "osint_kit.analysis",
-    "osint_kit.record",
-    "osint_kit.lifecycle",
-    "osint_kit.errors",
-    "osint_kit.plugin",
-    "osint_kit.workbench",
-)
-
-
 def public_names(module: str) -> set[str]:
-    """The module's ``__all__``; for one without it (osint_kit.errors), the public names
-    it defines itself (not those it imports)."""
-    loaded = importlib.import_module(module)
-    if hasattr(loaded, "__all__"):
-        return set(loaded.__all__)
-    names = set()
-    for node in ast.parse(Path(str(loaded.__file__)).read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names |= {n.id for n in targets if isinstance(n, ast.Name)}
-    return {n for n in names if not n.startswith("_")}
+    names: set[str] = set(importlib.import_module(module).__all__)
+    return names
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_every_public_module_lists_its_names(module: str) -> None:
+    assert public_names(module)
 
 
 def test_the_cli_uses_only_the_public_api() -> None:

@@ -251,7 +251,10 @@ def test_ctrl_c_stops_the_server_and_its_kernels(tmp_path: Path) -> None:
     """``main`` as a user runs it: Ctrl-C ends server and kernel, with exit status 0."""
     env = isolated_env(tmp_path)
     port = lab.free_port()
-    code = f"import sys; from osint_kit.workbench import lab; sys.exit(lab.main(port={port}, token='t'))"
+    code = (
+        "import sys; from osint_kit.workbench import lab; "
+        f"sys.exit(lab.main(port={port}, token='t'))"
+    )
     (tmp_path / "nb").mkdir()
     runner = subprocess.Popen(
         [sys.executable, "-c", code],

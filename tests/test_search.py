@@ -180,7 +180,7 @@ def test_the_index_follows_the_log_and_rebuilds_from_an_old_version(case: Case) 
     assert len(case.analysis.search("kayak")) == 1
     case.add_note("second note about a kayak", examiner=EXAMINER)
     assert len(case.analysis.search("kayak")) == 2
-    db = sqlite3.connect(index_path(case.writer))
+    db = sqlite3.connect(index_path(case.writer.views))
     db.execute("DROP TABLE texts_fts")
     db.execute("UPDATE meta SET value='1' WHERE key='index_version'")
     db.commit()

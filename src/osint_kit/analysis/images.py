@@ -312,7 +312,7 @@ def repeated_images(
     return rows, hashes
 
 
-def clusters_json(rows: RepeatedImages, *, case: str, threshold: int) -> bytes:
+def clusters_json(rows: RepeatedImages, *, case_id: str, threshold: int) -> bytes:
     """The cluster list as JSON, for a derived exhibit."""
 
     def plain(value: Any) -> Any:
@@ -320,7 +320,7 @@ def clusters_json(rows: RepeatedImages, *, case: str, threshold: int) -> bytes:
 
     body = {
         "format": "osint-kit.repeated-images/1",
-        "case": case,
+        "case": case_id,
         "threshold": threshold,
         "hash": "phash-dct32-8x8-median",
         "clusters": [{k: plain(v) for k, v in row.items()} for row in rows],

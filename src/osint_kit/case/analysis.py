@@ -229,7 +229,7 @@ class CaseAnalysis:
         clusters, hashes = find_repeated_images(self._writer, self._writer.views, threshold)
         return record_derived(
             self._writer,
-            clusters_json(clusters, case=self._writer.id, threshold=threshold),
+            clusters_json(clusters, case_id=self._writer.id, threshold=threshold),
             media_type="application/json",
             name=f"repeated-images-t{threshold}.json",
             method="images.repeated",
