@@ -16,6 +16,7 @@ from pathlib import Path
 
 from osint_kit import Case, Examiner
 from osint_kit.acquire.handover.intake import import_files
+from osint_kit.case.runs import checkpointed
 from osint_kit.record.chain import event_digest, link_hash
 
 
@@ -24,7 +25,7 @@ def fill(
 ) -> Case:
     """The case every tamper expects: three hand-overs of one file each, checkpointed
     once (as one run), then three notes."""
-    with case._checkpointed(who):
+    with checkpointed(case.writer, who):
         for name in ("tip.txt", "photo.jpg", "clip.mp4"):
             import_files(
                 case.writer, [files[name]], handed_over_by=handed_over_by, note=note,

@@ -101,7 +101,7 @@ def test_the_media_table_ties_exhibits_to_posts(collected: Case) -> None:
 
 def test_an_empty_case_has_empty_tables_of_the_same_schema(case: Case) -> None:
     for name, schema in SCHEMAS.items():
-        table = getattr(case, name)().to_arrow()
+        table = getattr(case.analysis, name)().to_arrow()
         want = MEDIA_FACTS_SCHEMA if name == "media" else schema  # case.analysis.media() adds facts
         assert table.num_rows == 0 and table.schema.equals(want)
     assert case.analysis.posts() == [] and not case.analysis.media()

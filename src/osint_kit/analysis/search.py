@@ -1,6 +1,6 @@
 """Full-text search over a case's posts, captured pages, imported text files and notes.
 
-The texts sit in ``derived/index.sqlite`` (``fulltext.py`` keeps them there, in
+The texts sit in ``derived/index.sqlite`` (``analysis/fulltext.py`` keeps them there, in
 an SQLite FTS5 table, as the log grows). A query is FTS5's own language:
 words (all must occur), ``"a quoted phrase"``, ``OR``, ``NOT``, ``prefix*``,
 ``NEAR(a b, 5)``. Patterns (phone numbers, e-mail addresses, URLs, vehicle

@@ -1,7 +1,7 @@
 """``derived/tables/``: the case's tables as Parquet, rebuilt only when the log has moved on.
 
 Four tables, each one Arrow schema fixed in code and in docs/tables.md: posts,
-accounts, interactions (social/views.py) and media (here). They are built
+accounts, interactions (analysis/posts.py) and media (here). They are built
 together from the custody log and the blobs, written with zstd beside a
 ``manifest.json`` that names the log head they were built at, and read back
 while the log's head is still that one. Any Parquet reader (pandas, pyarrow,
@@ -57,7 +57,8 @@ MEDIA_SCHEMA = table_schema(
     ],
 )
 
-#: Technical metadata of each media exhibit, which ``case.analysis.media()`` adds (media/facts.py).
+#: Technical metadata of each media exhibit, which ``case.analysis.media()`` adds
+#: (analysis/media_facts.py).
 FACT_FIELDS = [
     pa.field("duration_s", pa.float64()),
     pa.field("width", pa.int32()),

@@ -1,7 +1,7 @@
 """A case folder on disk, read side: identity, custody log, blob store, exhibits.
 
 ``CaseFolder`` is what readers take (verification, the index, reports); the
-writer layer (``writer.py``) adds the one way to append, and ``case.py`` puts
+writer (``folder/write.py``) adds the one way to write, and the ``case`` package puts
 the notebook and CLI facade on top. Nothing here writes.
 """
 

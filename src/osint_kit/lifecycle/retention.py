@@ -10,9 +10,9 @@ that month does not have becomes its last (31 January + ``P1M`` = 28 or 29
 February): a retention date is a date in the calendar, not a count of seconds.
 
 This module knows schedules and dates only; a case's records (closing, holds,
-what is due) are in ``records.py``, which records the schedule's name, SHA-256
-and the rule applied at closing, so a later change of schedule never silently
-moves a closed case's date.
+what is due) are in ``lifecycle/closing.py`` and ``lifecycle/due.py``. Closing
+records the schedule's name, SHA-256 and the rule applied, so a later change of
+schedule never silently moves a closed case's date.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from osint_kit.folder.read import CATEGORIES
 
 ENV_RETENTION = "OSINT_KIT_RETENTION"
 
-#: The case categories (``case.py`` refuses any other); a schedule gives each a rule.
+#: The case categories (``Case.create`` refuses any other); a schedule gives each a rule.
 ACTIONS = ("review", "dispose")
 EXAMPLE = "retention-example.toml"
 

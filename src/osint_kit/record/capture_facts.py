@@ -18,7 +18,7 @@ from typing import Any
 from osint_kit.base.dates import format_seconds, parse_time_or_none
 from osint_kit.base.labels import label_runs
 
-#: The method of a capture made in headless Chromium (``web/capture_record.py`` writes it).
+#: The method of a capture made in headless Chromium (``acquire/web/capture_record.py`` writes it).
 WEB_METHOD = "web.browser"
 #: Longest piece of a record shown on one line; the record itself keeps it all.
 MAX_TEXT = 300
