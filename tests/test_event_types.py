@@ -196,6 +196,29 @@ def test_a_plugins_type_is_declared_once_and_read_everywhere(
     assert run.seq not in [seq for seq, _, _ in plan.in_full]  # it names no exported exhibit
 
 
+def test_a_plugin_installed_while_running_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry points are read once and kept, but a package installed into a folder of
+    sys.path afterwards (pip install in a notebook's kernel) is seen at once."""
+    site = tmp_path / "site-later"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    assert action_types().get("watch.run") is None  # read and kept, without the plugin
+    (site / "osint_watch.py").write_text(plugin_source(), encoding="utf-8")
+    info = site / "osint_watch-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-watch\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[osint_kit.actions]\nwatch-run = osint_watch:WATCH_RUN\n"
+    )
+    os.utime(site, ns=(0, 10**18))  # the folder changed, whatever the clock's resolution
+    try:
+        assert action_types().get("watch.run") is not None
+    finally:
+        sys.modules.pop("osint_watch", None)
+
+
 def test_a_broken_plugin_does_not_stop_the_log_being_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
 ) -> None:

@@ -12,13 +12,19 @@ event on the record has a meaning, a summary and a disclosure rule. Reading a lo
 needs the plugin: an event of an unknown type still verifies, shows its exhibits, and
 goes in a bundle when it concerns a disclosed exhibit.
 
-Built-in names are looked up in a constant table; entry points are read only for a
-name that is not built in (plugins may be installed while a notebook kernel runs).
+Built-in names are looked up in a constant table. Reading the entry points means
+scanning every installed distribution (milliseconds), so what they declare is kept,
+keyed on ``sys.path`` and the modification time of each of its folders: installing or
+removing a plugin (while a notebook kernel runs, too) changes that key, and the
+entry points are read again.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -48,7 +54,24 @@ class ActionRegistry:
 
 
 def registry() -> ActionRegistry:
-    """The built-in types and every type installed plugins declare (read afresh)."""
+    """The built-in types and every type installed plugins declare."""
+    return _read_registry(_installed_state())
+
+
+def _installed_state() -> tuple[tuple[str, int], ...]:
+    """``sys.path`` with each folder's modification time (a package installed or removed
+    there changes it)."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, -1))
+    return tuple(state)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_registry(state: tuple[tuple[str, int], ...]) -> ActionRegistry:
     found = dict(_BUILTIN)
     broken: dict[str, str] = {}
     for ep in entry_points(group=GROUP):
