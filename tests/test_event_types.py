@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import plugins
 from conftest import AUTHORITY, EXAMINER
 from osint_kit import Case
 from osint_kit.errors import UndeclaredAction
@@ -138,6 +139,8 @@ def test_the_writer_refuses_a_type_nobody_declares(case: Case) -> None:
 
 
 COLLECTORS_DOC = FORMAT_DOC.parent / "collectors.md"
+#: The entry point docs/collectors.md tells the example's package to declare.
+WATCH = {"osint_kit.actions": {"watch-run": "osint_watch:WATCH_RUN"}}
 
 
 def plugin_source() -> str:
@@ -151,15 +154,7 @@ def plugin_source() -> str:
 @pytest.fixture
 def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A package declaring an event type through the entry point, on sys.path."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "osint_watch.py").write_text(plugin_source(), encoding="utf-8")
-    info = site / "osint_watch-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-watch\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[osint_kit.actions]\nwatch-run = osint_watch:WATCH_RUN\n"
-    )
+    site = plugins.install(tmp_path / "site", "osint_watch", plugin_source(), WATCH)
     monkeypatch.syspath_prepend(str(site))
     yield site
     sys.modules.pop("osint_watch", None)
@@ -205,13 +200,7 @@ def test_a_plugin_installed_while_running_is_seen(
     site.mkdir()
     monkeypatch.syspath_prepend(str(site))
     assert action_types().get("watch.run") is None  # read and kept, without the plugin
-    (site / "osint_watch.py").write_text(plugin_source(), encoding="utf-8")
-    info = site / "osint_watch-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-watch\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[osint_kit.actions]\nwatch-run = osint_watch:WATCH_RUN\n"
-    )
+    plugins.install(site, "osint_watch", plugin_source(), WATCH)
     os.utime(site, ns=(0, 10**18))  # the folder changed, whatever the clock's resolution
     try:
         assert action_types().get("watch.run") is not None
@@ -222,13 +211,12 @@ def test_a_plugin_installed_while_running_is_seen(
 def test_a_broken_plugin_does_not_stop_the_log_being_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: Case
 ) -> None:
-    site = tmp_path / "broken"
-    site.mkdir()
-    (site / "osint_broken.py").write_text("raise RuntimeError('a bug in the plugin')\n")
-    info = site / "osint_broken-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-broken\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[osint_kit.actions]\nx = osint_broken:X\n")
+    site = plugins.install(
+        tmp_path / "broken",
+        "osint_broken",
+        "raise RuntimeError('a bug in the plugin')\n",
+        {"osint_kit.actions": {"x": "osint_broken:X"}},
+    )
     monkeypatch.syspath_prepend(str(site))
     found = action_types()
     assert "a bug in the plugin" in found.broken["x"]

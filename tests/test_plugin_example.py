@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import plugins
 from osint_kit import Case
 from osint_kit.errors import CollectionFailed, InvalidOption, PluginError
 from osint_kit.plugin import broken_collectors, collectors
@@ -38,14 +39,11 @@ def example_source() -> str:
 @pytest.fixture
 def plugin_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The doc's module plus a dist-info declaring its entry point, on sys.path."""
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / "osint_jsonfeed.py").write_text(example_source(), encoding="utf-8")
-    info = site / "osint_jsonfeed-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: osint-jsonfeed\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(
-        "[osint_kit.collectors]\njsonfeed = osint_jsonfeed:COLLECTOR\n"
+    site = plugins.install(
+        tmp_path / "site",
+        "osint_jsonfeed",
+        example_source(),
+        {"osint_kit.collectors": {"jsonfeed": "osint_jsonfeed:COLLECTOR"}},
     )
     monkeypatch.syspath_prepend(str(site))
     yield site
