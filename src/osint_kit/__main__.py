@@ -1,3 +1,5 @@
+"""``python -m osint_kit``: the ``osint-kit`` command line."""
+
 import sys
 
 from osint_kit.cli import main

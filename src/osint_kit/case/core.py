@@ -1,4 +1,4 @@
-"""The ``Case`` facade that notebooks and the CLI use: create, open, list, acquire, verify.
+"""The ``Case`` facade that notebooks and the CLI use: create, open, acquire, verify.
 
 ``Case`` sits on top of the writer layer: it resolves the examiner, then hands its
 ``CaseWriter`` to the module that does the job; those modules never see ``Case``.
