@@ -158,11 +158,21 @@ class CaseDisclosure:
         printed = path.with_suffix(".pdf")
         if pdf and printed.exists() and not force and not ours:
             raise OutputExists(printed, "it is not this case's report; use --force / force=True")
-        path.parent.mkdir(parents=True, exist_ok=True)
         report = self.report(tsa_ca=tsa_ca, trust=trust, progress=progress)
+
+        def printing(to: Path) -> None:
+            print_pdf(report.html, to, case_id=case_id, marking=MARKING, progress=progress)
+
+        if out is None:  # the case's own copy is a derived view, written as the others are
+            views = self._writer.views
+            path = views.write("report.html", make=report.save)
+            if pdf:
+                views.write("report.pdf", make=printing)
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
         report.save(path)
         if pdf:
-            print_pdf(report.html, printed, case_id=case_id, marking=MARKING, progress=progress)
+            printing(printed)
         return path
 
     def __repr__(self) -> str:
