@@ -15,7 +15,6 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,10 +30,11 @@ from osint_kit_sandbox.platforms import (
     synthetic_telegram_channel,
 )
 from osint_kit_sandbox.platforms.bluesky import cid
+from recordings import real_dir
 
 T0 = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 CDN = "https://cdn4.telesco.pe/file/"
-REAL = Path(os.environ.get("OSINT_KIT_REAL_FIXTURES", "/work/shared/fixtures/real"))
+REAL = real_dir()  # ../shared/fixtures/real beside the project, or $OSINT_KIT_REAL_FIXTURES
 
 # as osint-kit imports them: works on Python 3.12+ too
 sns_mastodon = snscrape_module("mastodon")
