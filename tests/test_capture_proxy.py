@@ -13,7 +13,8 @@ import pytest
 
 from osint_kit.acquire.web.guard import OWN_ANSWER
 from osint_kit.acquire.web.proxy import RecordingProxy
-from osint_kit_sandbox.site import PAGES, Site
+from osint_kit_sandbox.site import Site
+from osint_kit_sandbox.site_pages import PAGES
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
 

@@ -19,7 +19,7 @@ from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.analysis import describe_difference
 from osint_kit.errors import ImportSourceError
-from osint_kit_sandbox.video import make_witness_folder
+from osint_kit_sandbox.camera_roll import make_witness_folder
 
 pytestmark = pytest.mark.skipif(
     not all(map(shutil.which, ("ffmpeg", "ffprobe", "exiftool"))),

@@ -23,18 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 import yt_dlp
 
-from osint_kit_sandbox.video import (
-    CLIP_S,
-    CREATED,
-    CUT_SHARE,
-    GPS,
-    MAKE,
-    MIB,
-    MODEL,
-    VideoHost,
-    make_witness_folder,
-    video_host,
-)
+from osint_kit_sandbox.camera_roll import make_witness_folder
+from osint_kit_sandbox.video import CUT_SHARE, VideoHost, video_host
+from osint_kit_sandbox.video_media import CLIP_S, CREATED, GPS, MAKE, MIB, MODEL
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("ffmpeg") and shutil.which("ffprobe") and shutil.which("exiftool")),

@@ -29,7 +29,8 @@ import pytest
 
 from conftest import EXAMINER, new_case
 from osint_kit.acquire.web.options import CaptureOptions
-from osint_kit_sandbox.site import PAGES, PHOTO, Site
+from osint_kit_sandbox.site import Site
+from osint_kit_sandbox.site_pages import PAGES, PHOTO
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,8 @@ from conftest import CHECKPOINT, EXAMINER, assert_ends_with_checkpoint, new_case
 from osint_kit import Capture, Case
 from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.errors import InvalidOption, InvalidURL
-from osint_kit_sandbox.site import PHOTO, Site, serve
+from osint_kit_sandbox.site import Site, serve
+from osint_kit_sandbox.site_pages import PHOTO
 from osint_kit_sandbox.testca import TestCA, make_ca
 
 pytestmark = pytest.mark.slow

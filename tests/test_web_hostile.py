@@ -21,7 +21,8 @@ from conftest import EXAMINER, new_case
 from osint_kit import Capture, Case
 from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.acquire.web.page_capture import GRACE_S
-from osint_kit_sandbox.site import Site, big_page
+from osint_kit_sandbox.site import Site
+from osint_kit_sandbox.site_pages import big_page
 
 pytestmark = pytest.mark.slow
 

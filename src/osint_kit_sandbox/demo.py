@@ -42,6 +42,7 @@ from osint_kit import (
 )
 from osint_kit.record import TrustStore, create_signing_key
 
+from .camera_roll import make_witness_folder
 from .pictures import make_png
 from .platforms import (
     FakePlatforms,
@@ -50,7 +51,7 @@ from .platforms import (
     synthetic_telegram_channel,
 )
 from .tsa import make_tsa_files, serve_tsa
-from .video import make_witness_folder, video_host
+from .video import video_host
 
 DEMO_TSA_CA = "demo-tsa-ca.pem"
 DEMO_TRUST = ".demo-trust"  # under the cases folder; a dot folder is never taken for a case

@@ -1,5 +1,6 @@
-"""A video host on 127.0.0.1, and a witness's camera-roll folder, for the footage work
-(issue 21): tests, the demo and the benchmark.
+"""A video host on 127.0.0.1 for the footage work (issue 21): tests, the demo and the
+benchmark. Its media are made by ``video_media.py``; a witness's camera roll, by
+``camera_roll.py``.
 
 ``video_host()`` generates its media with ffmpeg's test sources when it starts (about a
 second: a few seconds of 320x240 at 25 fps), then serves:
@@ -41,66 +42,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 import re
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from urllib.parse import parse_qs, urlsplit
 
 from .site import READS, QuietHandler, _Server
+from .video_media import MIB, Generated, block_file, generate
 
-MIB = 1 << 20
-SIZE = (320, 240)
-FPS = 25
-CLIP_S = 6.0
-ITEM_S = 1.0
-CREATED = "2026-11-20T21:40:00Z"
-GPS = (51.5007, -0.1246)  # Westminster Bridge
-MAKE, MODEL = "Apple", "iPhone 14"
-#: Share of /clip.mp4 that /truncated.mp4 keeps and /cut.mp4 sends before hanging up.
-TRUNCATED_SHARE = 0.55
 CUT_SHARE = 0.40
 #: Upper bound of ``/playlist.html?n=N`` and ``/big.mp4?mb=N``.
 MAX_ITEMS = 100_000
 MAX_BIG_MB = 64 * 1024
-
-TYPES = {
-    ".mp4": "video/mp4",
-    ".m4s": "video/iso.segment",
-    ".ts": "video/mp2t",
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".mpd": "application/dash+xml",
-}
-
-
-class MediaToolMissing(RuntimeError):
-    """ffmpeg or exiftool is not installed (Debian: ffmpeg, libimage-exiftool-perl)."""
-
-
-@dataclass(frozen=True)
-class Generated:
-    """A piece of media the host generated, with what it was made to contain."""
-
-    url_path: str
-    path: Path  # the file on disk (for HLS the playlist, for DASH the manifest)
-    duration_s: float
-    video_codec: str
-    audio_codec: str | None
-    width: int
-    height: int
-    fps: float
-    creation_time: str | None  # ISO 8601 UTC, "2026-11-20T21:40:00Z"
-    gps: tuple[float, float] | None  # (latitude, longitude)
-    make: str | None
-    model: str | None
 
 
 @dataclass
@@ -173,7 +131,7 @@ class VideoHost:
             return _Big.around(clip, size, self.workdir), "video/mp4"
         if path == "/big.bin":
             size = _count(query, "mb", 1, MAX_BIG_MB) * MIB
-            return _Big(b"", size, b"", _block_file(self.workdir)), "application/octet-stream"
+            return _Big(b"", size, b"", block_file(self.workdir)), "application/octet-stream"
         return None
 
 
@@ -198,7 +156,7 @@ class _Big:
         box = 16  # 64-bit box header: size 1, type, largesize
         padding = max(0, size - len(mp4) - box)
         header = (1).to_bytes(4, "big") + b"free" + (box + padding).to_bytes(8, "big")
-        return cls(mp4[:at] + header, padding, mp4[at:], _block_file(workdir))
+        return cls(mp4[:at] + header, padding, mp4[at:], block_file(workdir))
 
     def pieces(self, first: int, count: int) -> Iterator[bytes | tuple[int, int]]:
         """The bytes ``first`` to ``first + count``: bytes of head and tail, and
@@ -243,110 +201,6 @@ def _moov_offset(mp4: bytes) -> int:
 
 
 # -- generation -----------------------------------------------------------------------
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise MediaToolMissing(f"{name} is not installed (Debian: apt-get install ffmpeg)")
-    return found
-
-
-def _ffmpeg(*args: str | Path) -> None:
-    cmd = [_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *map(str, args)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed: {done.stderr.strip()}")
-
-
-def _test_source(seconds: float) -> list[str]:
-    width, height = SIZE
-    return [
-        *("-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={FPS}:duration={seconds}"),
-        *("-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=44100:duration={seconds}"),
-        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", str(FPS)),
-        *("-c:a", "aac", "-b:a", "64k", "-shortest"),
-    ]
-
-
-def _iso6709(lat: float, lon: float) -> str:
-    return f"{lat:+08.4f}{lon:+09.4f}+000.000/"
-
-
-def _apple_keys(created: str, gps: tuple[float, float], make: str, model: str) -> list[str]:
-    """Creation time, GPS, make and model the way an iPhone writes them (QuickTime keys)."""
-    return [
-        *("-metadata", f"creation_time={created}"),
-        *("-metadata", f"com.apple.quicktime.creationdate={created}"),
-        *("-metadata", f"com.apple.quicktime.location.ISO6709={_iso6709(*gps)}"),
-        *("-metadata", f"com.apple.quicktime.make={make}"),
-        *("-metadata", f"com.apple.quicktime.model={model}"),
-        *("-movflags", "+use_metadata_tags"),
-    ]
-
-
-def generate(workdir: Path) -> tuple[dict[str, Generated], dict[str, tuple[Path, str]]]:
-    """Make every medium the host serves under ``workdir``; returns what was generated
-    and the files by URL path."""
-    width, height = SIZE
-    clip, item = workdir / "clip.mp4", workdir / "item.mp4"
-    hls, dash = workdir / "hls", workdir / "dash"
-    hls.mkdir(exist_ok=True)
-    dash.mkdir(exist_ok=True)
-    # moov at the end (no +faststart), so a prefix of the file cannot be read
-    _ffmpeg(*_test_source(CLIP_S), *_apple_keys(CREATED, GPS, MAKE, MODEL), clip)
-    _ffmpeg(*_test_source(ITEM_S), "-movflags", "+faststart", item)
-    _ffmpeg(
-        *("-i", clip, "-c", "copy", "-f", "hls", "-hls_time", "2", "-hls_playlist_type", "vod"),
-        *("-hls_segment_filename", hls / "seg_%03d.ts", hls / "index.m3u8"),
-    )
-    _ffmpeg(
-        *("-i", clip, "-map", "0:v", "-map", "0:a", "-c", "copy", "-f", "dash"),
-        *("-seg_duration", "2", "-use_template", "1", "-use_timeline", "1"),
-        *("-adaptation_sets", "id=0,streams=v id=1,streams=a", dash / "manifest.mpd"),
-    )
-    data = clip.read_bytes()
-    (workdir / "truncated.mp4").write_bytes(data[: int(len(data) * TRUNCATED_SHARE)])
-    (workdir / "corrupt.mp4").write_bytes(random.Random(21).randbytes(200_000))
-    _block_file(workdir)
-
-    files: dict[str, tuple[Path, str]] = {}
-    for file in sorted(workdir.rglob("*")):
-        kind = TYPES.get(file.suffix)
-        if kind and file.is_file():
-            files["/" + file.relative_to(workdir).as_posix()] = (file, kind)
-
-    def made(url_path: str, path: Path, seconds: float, tagged: bool) -> Generated:
-        return Generated(
-            url_path=url_path,
-            path=path,
-            duration_s=seconds,
-            video_codec="h264",
-            audio_codec="aac",
-            width=width,
-            height=height,
-            fps=float(FPS),
-            creation_time=CREATED if tagged else None,
-            gps=GPS if tagged else None,
-            make=MAKE if tagged else None,
-            model=MODEL if tagged else None,
-        )
-
-    media = {
-        "clip": made("/clip.mp4", clip, CLIP_S, True),
-        "item": made("/v/0.mp4", item, ITEM_S, False),
-        # segmenting copies the streams; container-level tags do not survive it
-        "hls": made("/hls/index.m3u8", hls / "index.m3u8", CLIP_S, False),
-        "dash": made("/dash/manifest.mpd", dash / "manifest.mpd", CLIP_S, False),
-    }
-    return media, files
-
-
-def _block_file(workdir: Path) -> Path:
-    path = workdir / "block.bin"
-    if not path.exists():
-        path.write_bytes(random.Random(500).randbytes(MIB))
-    return path
 
 
 # -- pages ------------------------------------------------------------------------------
@@ -527,119 +381,3 @@ def video_host(workdir: Path | None = None) -> Iterator[VideoHost]:
 
 
 # -- a witness's folder -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WitnessFile:
-    """One file of the witness folder and what was written into it."""
-
-    relpath: str  # POSIX, relative to the folder
-    size: int
-    sha256: str
-    mtime: datetime  # file-system modification time (UTC)
-    exif_time: datetime | None  # DateTimeOriginal with OffsetTimeOriginal (aware)
-    gps: tuple[float, float] | None
-    make: str | None
-    model: str | None
-
-
-@dataclass(frozen=True)
-class WitnessFolder:
-    root: Path
-    files: dict[str, WitnessFile]
-
-
-def _t(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-#: relpath -> (EXIF time or None, GPS or None, file time). IMG_0002's file time is
-#: 5 h 31 min after its EXIF time (the copy to the USB stick); IMG_0004 has no EXIF.
-_WITNESS: dict[str, tuple[str | None, tuple[float, float] | None, str]] = {
-    "DCIM/100APPLE/IMG_0001.JPG": (
-        "2026-11-20T21:38:12+00:00",
-        (51.50072, -0.12431),
-        "2026-11-20T21:38:12+00:00",
-    ),
-    "DCIM/100APPLE/IMG_0002.JPG": (
-        "2026-11-20T21:39:47+00:00",
-        (51.50081, -0.12447),
-        "2026-11-21T03:10:47+00:00",
-    ),
-    "DCIM/100APPLE/IMG_0003.MOV": (
-        "2026-11-20T21:40:00+00:00",
-        (51.5007, -0.1246),
-        "2026-11-20T21:40:06+00:00",
-    ),
-    "DCIM/100APPLE/IMG_0004.JPG": (None, None, "2026-11-21T08:02:30+00:00"),
-    "Notes/statement.txt": (None, None, "2026-11-21T09:15:00+00:00"),
-}
-STATEMENT = (
-    "I filmed this from the bus stop opposite the Red Lion at about 21:40 on 20 November.\n"
-    "The photos are from just before. Handed over on a USB stick.\n"
-)
-
-
-def _exif_args(file: Path, when: datetime, gps: tuple[float, float]) -> list[str]:
-    lat, lon = gps
-    return [
-        f"-DateTimeOriginal={when:%Y:%m:%d %H:%M:%S}",
-        f"-CreateDate={when:%Y:%m:%d %H:%M:%S}",
-        f"-OffsetTimeOriginal={when.isoformat()[-6:]}",
-        f"-GPSLatitude={abs(lat)}",
-        f"-GPSLatitudeRef={'N' if lat >= 0 else 'S'}",
-        f"-GPSLongitude={abs(lon)}",
-        f"-GPSLongitudeRef={'E' if lon >= 0 else 'W'}",
-        f"-Make={MAKE}",
-        f"-Model={MODEL}",
-        "-overwrite_original",
-        str(file),
-    ]
-
-
-def make_witness_folder(dest: Path) -> WitnessFolder:
-    """A phone's camera roll as copied from a USB stick, under ``dest`` (created)."""
-    exiftool = _tool("exiftool")
-    dest.mkdir(parents=True, exist_ok=True)
-    args: list[str] = []
-    for rel, (exif, gps, _mtime) in _WITNESS.items():
-        file = dest / rel
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if file.suffix == ".JPG":
-            shade = 60 * int(file.stem[-1])
-            _ffmpeg(
-                *("-f", "lavfi", "-i", f"testsrc2=size=640x480:rate=1,hue=h={shade}"),
-                *("-frames:v", "1", "-map_metadata", "-1", "-fflags", "+bitexact", file),
-            )
-            if exif is not None and gps is not None:
-                args += [*_exif_args(file, _t(exif), gps), "-execute"]
-        elif file.suffix == ".MOV":
-            assert exif is not None and gps is not None
-            when = _t(exif).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            _ffmpeg(*_test_source(3.0), *_apple_keys(when, gps, MAKE, MODEL), "-f", "mov", file)
-        else:
-            file.write_text(STATEMENT, encoding="utf-8")
-    if args:
-        done = subprocess.run(
-            [exiftool, "-q", *args[:-1]], capture_output=True, text=True, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"exiftool failed: {done.stderr.strip()}")
-    files = {}
-    for rel, (exif, gps, mtime) in _WITNESS.items():
-        file = dest / rel
-        stamp = _t(mtime).timestamp()
-        os.utime(file, (stamp, stamp))
-        data = file.read_bytes()
-        has_tags = exif is not None
-        files[rel] = WitnessFile(
-            relpath=rel,
-            size=len(data),
-            sha256=hashlib.sha256(data).hexdigest(),
-            mtime=_t(mtime).astimezone(UTC),
-            exif_time=_t(exif) if exif else None,
-            gps=gps,
-            make=MAKE if has_tags else None,
-            model=MODEL if has_tags else None,
-        )
-    return WitnessFolder(root=dest, files=files)
