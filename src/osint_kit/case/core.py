@@ -270,7 +270,6 @@ class Case:
                 progress=progress,
             )
 
-
     # -- the record --------------------------------------------------------
 
     def stamp(

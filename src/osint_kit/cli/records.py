@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from osint_kit import DispositionReport, RetentionSchedule, cases_due
+from osint_kit import DispositionReport, Event, RetentionSchedule, cases_due
 from osint_kit.cli.common import Commands, echo, given_examiner, open_case, progress_bars
 from osint_kit.errors import InvalidOption, OutputExists
 
@@ -31,7 +31,12 @@ def cmd_case_close(args: argparse.Namespace) -> int:
         no_schedule=args.no_schedule,
         **_actor_args(args),
     )
-    echo(f"{case.id}: {event.summary()} (event {event.seq})")
+    return _recorded(case.id, event)
+
+
+def _recorded(case_id: str, event: Event) -> int:
+    """A records step's one line: what the log now says, and at which seq."""
+    echo(f"{case_id}: {event.summary()} (event {event.seq})")
     return 0
 
 
@@ -40,8 +45,7 @@ def cmd_case_reopen(args: argparse.Namespace) -> int:
     event = case.records.reopen(
         reason=args.reason, approved_by=args.approved_by, **_actor_args(args)
     )
-    echo(f"{case.id}: {event.summary()} (event {event.seq})")
-    return 0
+    return _recorded(case.id, event)
 
 
 def cmd_case_hold(args: argparse.Namespace) -> int:
@@ -49,8 +53,7 @@ def cmd_case_hold(args: argparse.Namespace) -> int:
     event = case.records.place_hold(
         authority=args.authority, reason=args.reason, **_actor_args(args)
     )
-    echo(f"{case.id}: {event.summary()} (event {event.seq})")
-    return 0
+    return _recorded(case.id, event)
 
 
 def cmd_case_lift_hold(args: argparse.Namespace) -> int:
@@ -58,8 +61,7 @@ def cmd_case_lift_hold(args: argparse.Namespace) -> int:
     event = case.records.lift_hold(
         args.hold, authority=args.authority, reason=args.reason, **_actor_args(args)
     )
-    echo(f"{case.id}: {event.summary()} (event {event.seq})")
-    return 0
+    return _recorded(case.id, event)
 
 
 def cmd_case_records(args: argparse.Namespace) -> int:
