@@ -244,3 +244,31 @@ def test_the_json_log_keeps_its_shape(every_type: Case, root: Path) -> None:
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["seq"] for r in rows] == [e.seq for e in every_type.events()]
+
+
+class Said:
+    """An event as a summary reads it (``Described``), with the details given."""
+
+    def __init__(self, action: str, details: dict[str, object]) -> None:
+        self.action, self.details = action, details
+        self.exhibits: tuple[str, ...] = ()
+        self.capture = None
+
+    def exhibit_roles(self) -> str:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("details", "says"),
+    [
+        ({"ok": True, "events": 9, "head": {"seq": 9, "hash": "ab" * 32}}, ": OK; 9 events up"),
+        (
+            {"ok": False, "problems": [{"kind": "blob-missing"}, {"kind": "chain-broken"}]},
+            ": 2 problem(s) (blob-missing, chain-broken);",
+        ),
+        ({"ok": "yes", "problems": "many", "head": 3}, ": result unreadable; ? events up to seq ?"),
+    ],
+)
+def test_a_recorded_verification_says_what_it_found(details: dict[str, object], says: str) -> None:
+    verified = next(t for t in BUILTIN if t.name == "case.verified")
+    assert says in verified.summary(Said("case.verified", details))

@@ -133,7 +133,7 @@ class CaseWriter(CaseFolder):
 
     def resume_part(self, part: Path, sha256: str, size: int) -> StagedBlob:
         """A part a crash left, hashed again, staged to be published (``repair``)."""
-        return StagedBlob(sha256=sha256, size=size, part=part, _fd=-1)
+        return StagedBlob.left_by_a_crash(part, sha256, size)
 
     def discard(self, staged: StagedBlob) -> None:
         """Staged bytes that will not be recorded."""

@@ -72,6 +72,7 @@ def _installed_state() -> tuple[tuple[str, int], ...]:
 
 @functools.lru_cache(maxsize=4)
 def _read_registry(state: tuple[tuple[str, int], ...]) -> ActionRegistry:
+    """What the entry points declare; ``state`` is only the cache's key."""
     found = dict(_BUILTIN)
     broken: dict[str, str] = {}
     for ep in entry_points(group=GROUP):

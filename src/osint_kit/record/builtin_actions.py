@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from osint_kit.base.text import one_line
-from osint_kit.record.action_type import ActionType, Described, Disclosure, listing
+from osint_kit.record.action_type import ActionType, Described, Disclosure, Summary, listing
 from osint_kit.record.capture_facts import CaptureFacts, describe_rerouting, rerouted_hosts
 
 CREATED = "case.created"
@@ -106,19 +106,15 @@ def _verified(e: Described) -> str:
     d = e.details
     head = _map(d.get("head"))
     problems = d.get("problems")
-    found = (
-        "OK"
-        if d.get("ok") is True
-        else f"{_count(problems)} problem(s)"
-        if isinstance(problems, list)
-        else "result unreadable"
-    )
-    kinds = sorted({one_line(p.get("kind")) for p in problems if isinstance(p, Mapping)}) if (
-        isinstance(problems, list)
-    ) else []
-    kind_text = f" ({listing(kinds)})" if kinds else ""
+    if d.get("ok") is True:
+        found = "OK"
+    elif isinstance(problems, list):
+        kinds = sorted({one_line(p.get("kind")) for p in problems if isinstance(p, Mapping)})
+        found = f"{len(problems)} problem(s)" + (f" ({listing(kinds)})" if kinds else "")
+    else:
+        found = "result unreadable"
     return (
-        f"verified {one_line(d.get('target')) or 'the case'}: {found}{kind_text}; "
+        f"verified {one_line(d.get('target')) or 'the case'}: {found}; "
         f"{d.get('events', '?')} events up to seq {head.get('seq', '?')} "
         f"({str(head.get('hash', ''))[:16]}…)"
     )
@@ -164,7 +160,7 @@ def _reopened(e: Described) -> str:
     return f"case reopened: {one_line(d.get('reason'))} (approved by {approver})"
 
 
-def _hold(word: str) -> Any:
+def _hold(word: str) -> Summary:
     def summary(e: Described) -> str:
         d = e.details
         return (

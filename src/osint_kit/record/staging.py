@@ -40,6 +40,11 @@ class StagedBlob:
     #: For parts staged together: the one lock that stands for all of them.
     _batch: _BatchLock | None = field(default=None, repr=False)
 
+    @classmethod
+    def left_by_a_crash(cls, part: Path, sha256: str, size: int) -> StagedBlob:
+        """A part a crash left, hashed again (``repair``): no lock of its own to hold."""
+        return cls(sha256=sha256, size=size, part=part, _fd=-1)
+
     @property
     def batched(self) -> bool:
         """Still one of a batch's parts (its lock, not its own, stands for it)."""
