@@ -110,7 +110,7 @@ def publishing_started(incoming: Path) -> Callable[[], bool]:
 
 def wait_for(condition: Callable[[], bool], run: subprocess.Popen[bytes]) -> None:
     """Poll ``condition`` about every millisecond until it holds or ``run`` has exited."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 240  # a hang ceiling, generous on a busy machine
     while not condition() and run.poll() is None:
         assert time.monotonic() < deadline, "the import never got there"
         time.sleep(0.001)

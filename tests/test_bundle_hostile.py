@@ -17,7 +17,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -262,13 +261,11 @@ def bomb(bundle: Path, tmp_path: Path) -> Path:
     return out
 
 
-def test_a_zip_bomb_inside_a_valid_bag_is_refused_at_once(bomb: Path) -> None:
-    started = time.monotonic()
+def test_a_zip_bomb_inside_a_valid_bag_is_refused(bomb: Path) -> None:
+    # "before anything is inflated" is proven below, by a file-size limit, not by a clock
     report = verify_bundle(bomb)
-    elapsed = time.monotonic() - started
     assert report.kinds() == {"unsafe-bundle"}, report.text()
     assert "zip bomb" in report.text() and "b/data/zeros" in report.text()
-    assert elapsed < 2, elapsed
 
 
 def test_a_zip_bomb_is_refused_before_anything_large_is_written(bomb: Path) -> None:

@@ -22,6 +22,7 @@ from osint_kit.record import EventDraft, NewExhibit
 from osint_kit.record.findings import CRASH_RESIDUE
 
 TESTS = Path(__file__).parent
+HANG = 240  # seconds: a ceiling that only catches a hang, however busy the machine
 
 
 def run_child(code: str, *args: str) -> subprocess.Popen[str]:
@@ -32,6 +33,9 @@ def run_child(code: str, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # its own process group: a kill takes the tools it started with it (exiftool,
+        # ffprobe), which would otherwise hold our pipes open after it died
+        start_new_session=True,
     )
 
 
@@ -117,7 +121,7 @@ def test_two_processes_appending_lose_nothing(case: Case, tmp_path: Path) -> Non
     """
     procs = [run_child(code, who) for who in ("A", "B")]
     for p in procs:
-        _, err = p.communicate(timeout=240)
+        _, err = p.communicate(timeout=HANG)
         assert p.returncode == 0, err
     events = case.events()
     per_writer = n + 2 * (n // 10) + n  # each import run also appends its checkpoint
@@ -178,10 +182,15 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(case: Case, tmp_pa
     for round_ in range(kills):
         child = run_child(CRASH_CHILD, case.id, str(case.path.parent), str(src), str(round_))
         # the kill comes while the child works, not while Python starts (about 0.8 s here)
-        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+        assert child.stdout is not None
+        ready = child.stdout.readline()
+        if ready != "ready\n":  # it died starting: say why rather than "'' != 'ready'"
+            _, err = child.communicate(timeout=HANG)
+            pytest.fail(f"the child did not start (said {ready!r}): {err}")
+        # the moment of the kill is the random part of the test, not a wait for an event
         time.sleep(rnd.uniform(0.0, 0.6))
-        child.send_signal(signal.SIGKILL)
-        out, err = child.communicate(timeout=30)
+        os.killpg(child.pid, signal.SIGKILL)
+        out, err = child.communicate(timeout=HANG)
         assert child.returncode == -signal.SIGKILL, err
         lines = out.splitlines()
         if out and not out.endswith("\n"):

@@ -156,17 +156,19 @@ def test_refused_sources_store_nothing(
 def _growing(path: Path, stop: threading.Event) -> threading.Thread:
     """A recording still being written: 64 MiB (streamed, not batched), then growing."""
     path.write_bytes(os.urandom(64 << 20))
+    growing = threading.Event()
 
     def keep_writing() -> None:
         with open(path, "ab") as f:
             while not stop.is_set():
                 f.write(b"x" * 4096)
                 f.flush()
+                growing.set()
                 time.sleep(0.001)
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
-    time.sleep(0.05)
+    assert growing.wait(240), "the writer never wrote"
     return writer
 
 

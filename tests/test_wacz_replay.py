@@ -147,7 +147,7 @@ def replay(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rep
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 180  # a hang ceiling, generous on a busy machine
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"wayback exited with {proc.returncode}: {log.read_text()}")
@@ -156,7 +156,7 @@ def replay(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rep
                     break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"wayback not listening after 20 s: {log.read_text()}")
+                    pytest.fail(f"wayback not listening after 180 s: {log.read_text()}")
                 time.sleep(0.1)
         yield Replay(root, f"http://127.0.0.1:{port}", added, ts)
     finally:
