@@ -172,6 +172,7 @@ def test_a_case_wholly_disposed_of_is_not_due_but_one_partly_disposed_of_is(
     assert not stocked.records.state().disposed
     stocked.records.dispose(examiner=EXAMINER, **AUTH)
     assert stocked.records.state().disposed
+    assert "wholly disposed of" in stocked.records.state()._repr_html_()
     assert cases_due(root) == [] and cases_due(root, within_days=400) == []
 
 
@@ -208,6 +209,7 @@ def test_keep_and_extend_are_recorded_and_move_the_date(stocked: Case, root: Pat
     assert again.due_on == next_review and "review decision" in again.basis
     state = stocked.records.state()
     assert state.due == (next_review.isoformat(), "review") and state.reviewed_seq == kept.seq
+    assert f"review due on {next_review}" in state._repr_html_()
     with pytest.raises(RecordsRefused, match="not due for disposal before"):
         stocked.records.dispose(examiner=EXAMINER, **AUTH)
 

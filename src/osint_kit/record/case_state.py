@@ -166,8 +166,11 @@ class RecordsState:
             for seq, action, line in self.history
         )
         held = ", ".join(f"{h.id} ({h.authority})" for h in self.holds) or "none"
+        status = self.status + ("; wholly disposed of" if self.disposed else "")
+        if self.due is not None and not self.disposed:
+            status += f"; {self.due[1]} due on {self.due[0]}"
         return (
-            f"<p>status <b>{html.escape(self.status)}</b>; legal holds: "
+            f"<p>status <b>{html.escape(status)}</b>; legal holds: "
             f"{html.escape(held)}</p><table><tr><th>seq</th><th>action</th><th>what</th></tr>"
             f"{rows}</table>"
         )
