@@ -24,24 +24,19 @@ from osint_kit.errors import (
     UnknownExhibit,
 )
 from osint_kit.lifecycle.certificate import DispositionReport, disposition_report
-from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold
+from osint_kit.lifecycle.closing import lift_hold, place_hold
 from osint_kit.lifecycle.dispose import dispose, plan_disposal
 from osint_kit.record.builtin_actions import DISPOSAL_COMPLETED, DISPOSAL_STARTED
 from osint_kit.record.disposals import INCOMPLETE, INTERRUPTED
 from osint_kit.record.findings import CRASH_RESIDUE
+from retention_helpers import close_long_ago
 
 AUTH = "RM-2026-044"
 OFFICER = "R. Okafor, records officer"
 
 
 def _close(case: Case) -> None:
-    close_case(
-        case.writer,
-        reason="investigation concluded",
-        approved_by="Sgt. L. Park",
-        examiner=EXAMINER,
-        schedule=None,
-    )
+    close_long_ago(case)  # its retention date has come: disposal is not early
 
 
 def _import(case: Case, files: dict[str, Path], tmp_path: Path) -> None:

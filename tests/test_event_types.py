@@ -34,7 +34,7 @@ FORMAT_DOC = Path(__file__).resolve().parents[1] / "docs" / "format.md"
 
 def test_every_builtin_type_is_whole() -> None:
     names = [t.name for t in BUILTIN]
-    assert len(names) == len(set(names)) == 16
+    assert len(names) == len(set(names)) == 17
     doc = FORMAT_DOC.read_text(encoding="utf-8")
     for t in BUILTIN:
         assert t.meaning.strip() and t.written_by.strip(), t.name
@@ -98,11 +98,16 @@ def every_type(root: Path, tmp_path: Path) -> Case:
     )
     case.records.reopen(reason="new lead", approved_by="Lt. Ray", examiner=EXAMINER)
     case.records.close(reason="done", approved_by="Lt. Ray", no_schedule=True, examiner=EXAMINER)
+    case.records.review(
+        extend_by="P8Y", reason="appeal likely", approved_by="Lt. Ray", examiner=EXAMINER
+    )
     case.records.dispose(
         [imported.exhibits[1]],
         authorization="RET-1",
         approved_by="Records officer",
         reason="schedule",
+        early_authority="DPO-7",
+        early_reason="erasure request upheld",
         examiner=EXAMINER,
     )
     return case

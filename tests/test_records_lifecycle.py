@@ -67,9 +67,16 @@ def test_collect_close_hold_dispose_verify(case: Case, fake: FakePlatforms, root
     )
     (listed,) = cases_due(root, today=due_on)
     assert listed.state == "due"
+    # the date has not come yet (the clock is today's): disposing now is early, on authority
     report = case.records.dispose(
-        authorization="RM-1", approved_by="Records Officer", reason="retention", examiner=EXAMINER
+        authorization="RM-1",
+        approved_by="Records Officer",
+        reason="retention",
+        early_authority="COURT-12/3",
+        early_reason="the court ordered destruction",
+        examiner=EXAMINER,
     )
+    assert report.disposal.early["before"] == due_on.isoformat()
     disposed = {d.label for d in report.disposed}
     assert activity.label in disposed and set(cap.exhibits) <= disposed
     assert not any(e.path.exists() for e in case.exhibits())
@@ -79,5 +86,6 @@ def test_collect_close_hold_dispose_verify(case: Case, fake: FakePlatforms, root
     assert any("disposed" in n for n in checked.notes)
     certificate = report.certificate_html()
     assert "District Attorney" in certificate and bundle.sha256 in certificate
-    assert cap.exhibits[0] in certificate
+    assert cap.exhibits[0] in certificate and "EARLY DISPOSAL" in certificate
+    assert cases_due(root, today=due_on) == []  # wholly disposed of: nothing left to list
     assert "disposition.completed" in [e.action for e in case.events()]

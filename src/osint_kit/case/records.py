@@ -7,6 +7,7 @@ Every step is a custody event followed by a checkpoint; ``state()`` reads them b
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from osint_kit.lifecycle.closing import close_case, lift_hold, place_hold, reope
 from osint_kit.lifecycle.dispose import DispositionPlan, plan_disposal
 from osint_kit.lifecycle.dispose import dispose as dispose_of
 from osint_kit.lifecycle.retention import RetentionSchedule, default_schedule
+from osint_kit.lifecycle.review import review_case
 from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event
 from osint_kit.record.examiner import Examiner, resolve_examiner
@@ -94,6 +96,33 @@ class CaseRecords:
                 self._writer, hold_id, authority=authority, reason=reason, examiner=who
             )
 
+    def review(
+        self,
+        *,
+        reason: str,
+        approved_by: str,
+        keep: bool = False,
+        extend_until: date | str | None = None,
+        extend_by: str | None = None,
+        examiner: Examiner | None = None,
+    ) -> Event:
+        """Record a review decision on a closed case (``case.reviewed``): ``keep=True``
+        (another period of its rule, from today), ``extend_until`` (a date) or
+        ``extend_by`` (``"P2Y"``); it sets the next review date, which ``cases_due`` and
+        ``dispose`` read. Refused for an open case, one wholly disposed of, or a decision
+        that does not move the date later (docs/records.md)."""
+        who = resolve_examiner(examiner)
+        with checkpointed(self._writer, who):
+            return review_case(
+                self._writer,
+                reason=reason,
+                approved_by=approved_by,
+                examiner=who,
+                keep=keep,
+                extend_until=extend_until,
+                extend_by=extend_by,
+            )
+
     def dispose(
         self,
         exhibits: Iterable[str] | None = None,
@@ -101,13 +130,17 @@ class CaseRecords:
         authorization: str,
         approved_by: str,
         reason: str,
+        early_authority: str | None = None,
+        early_reason: str | None = None,
         examiner: Examiner | None = None,
     ) -> DispositionReport:
         """Delete the blobs of ``exhibits`` (the whole case when None), of every exhibit
         derived from them, and the derived views; the custody log stays, and records it
         in three steps (``disposition.started``, the deletion, ``disposition.completed``).
         Refused, with nothing deleted, for an open or held case, without an authorization,
-        approver or reason, for an unknown or already disposed exhibit (docs/disposition.md).
+        approver or reason, for an unknown or already disposed exhibit, and before the
+        case's retention date unless given ``early_authority`` and ``early_reason`` (then
+        recorded as an early disposal) (docs/disposition.md).
         ``report.write_certificate(path, pdf=True)`` for the records officer."""
         chosen = list(many("exhibits", exhibits)) if exhibits is not None else None
         who = resolve_examiner(examiner)
@@ -119,14 +152,33 @@ class CaseRecords:
                 approved_by=approved_by,
                 reason=reason,
                 examiner=who,
+                early_authority=early_authority,
+                early_reason=early_reason,
             )
 
     def disposal_plan(
-        self, exhibits: Iterable[str] | None = None, *, reason: str = ""
+        self,
+        exhibits: Iterable[str] | None = None,
+        *,
+        authorization: str | None = None,
+        approved_by: str | None = None,
+        reason: str | None = None,
+        early_authority: str | None = None,
+        early_reason: str | None = None,
     ) -> DispositionPlan:
-        """What ``dispose`` would delete (exhibits, derived ones, blobs kept), without doing it."""
+        """What ``dispose`` with the same arguments would do, without doing it: the
+        exhibits and blobs it would delete, or why it would be refused (``plan.refused``;
+        a held or open case, a date not come without an early authority…)."""
         chosen = list(many("exhibits", exhibits)) if exhibits is not None else None
-        return plan_disposal(self._writer, chosen, reason=reason)
+        return plan_disposal(
+            self._writer,
+            chosen,
+            authorization=authorization,
+            approved_by=approved_by,
+            reason=reason,
+            early_authority=early_authority,
+            early_reason=early_reason,
+        )
 
     def disposition(self, seq: int | None = None) -> DispositionReport:
         """The disposal started at ``seq`` (the latest by default), read from the log,

@@ -1,4 +1,4 @@
-"""A case's life after collection: ``case close|reopen|hold|lift-hold|records``,
+"""A case's life after collection: ``case close|reopen|hold|lift-hold|review|records``,
 ``cases due``, and disposal with its certificate (``dispose``, ``disposition``); the
 calls go to ``case.records`` (docs/records.md, docs/disposition.md).
 
@@ -64,15 +64,28 @@ def cmd_case_lift_hold(args: argparse.Namespace) -> int:
     return _recorded(case.id, event)
 
 
+def cmd_case_review(args: argparse.Namespace) -> int:
+    case = open_case(args)
+    event = case.records.review(
+        reason=args.reason,
+        approved_by=args.approved_by,
+        keep=args.keep,
+        extend_until=args.extend_until,
+        extend_by=args.extend_by,
+        **_actor_args(args),
+    )
+    return _recorded(case.id, event)
+
+
 def cmd_case_records(args: argparse.Namespace) -> int:
     case = open_case(args)
     state = case.records.state()
-    echo(f"{case.id}: {state.status}")
+    echo(f"{case.id}: {state.status}" + ("; wholly disposed of" if state.disposed else ""))
     if state.closed_at:
         echo(f"  closed {state.closed_at} (event {state.closed_seq}): {state.close_reason}")
-    retention = state.retention or {}
-    if retention.get("due_on"):
-        echo(f"  {retention.get('action')} due on {retention.get('due_on')}")
+    if state.due is not None:
+        since = f" (review decision, event {state.reviewed_seq})" if state.review else ""
+        echo(f"  {state.due[1]} due on {state.due[0]}{since}")
     for hold in state.holds:
         echo(f"  LEGAL HOLD {hold.id} under {hold.authority} since {hold.placed_at}: {hold.reason}")
     for seq, action, line in state.history:
@@ -104,20 +117,21 @@ def cmd_cases_due(args: argparse.Namespace) -> int:
 def cmd_dispose(args: argparse.Namespace) -> int:
     case = open_case(args)
     chosen = args.exhibit or None
+    early = {"early_authority": args.early, "early_reason": args.early_reason}
+    given = {"authorization": args.authorization, "approved_by": args.approved_by}
     if args.dry_run:
-        echo(case.records.disposal_plan(chosen, reason=args.reason).text())
+        plan = case.records.disposal_plan(chosen, reason=args.reason, **given, **early)
+        echo(f"dry run: {plan.text()}")
         echo("dry run: nothing was deleted or recorded")
+        if plan.refusal is not None:  # the status a real run would end with
+            raise type(plan.refusal)(f"dry run: a real run would be refused: {plan.refused}")
         return 0
     if args.certificate is not None and not args.force:  # refused before anything is deleted
         for target in [args.certificate, *([args.certificate.with_suffix(".pdf")] * args.pdf)]:
             if target.exists():
                 raise OutputExists(target, "use --force to replace it")
     report = case.records.dispose(
-        chosen,
-        authorization=args.authorization,
-        approved_by=args.approved_by,
-        reason=args.reason,
-        examiner=given_examiner(args),
+        chosen, reason=args.reason, examiner=given_examiner(args), **given, **early
     )
     echo(report.text())
     if args.certificate is not None:
@@ -180,6 +194,23 @@ def register(cli: Commands) -> None:
     p.add_argument("--authority", required=True, metavar="REF")
     p.add_argument("--reason", required=True, metavar="TEXT")
     p = cli.add(
+        "review",
+        cmd_case_review,
+        "record a review decision on a closed case: keep or extend, with its next review date",
+        under="case",
+    )
+    p.add_argument("case", metavar="CASE")
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument(
+        "--keep", action="store_true", help="keep it for another period of its rule, from today"
+    )
+    decision.add_argument("--extend-until", metavar="DATE", help="next review on DATE (YYYY-MM-DD)")
+    decision.add_argument(
+        "--extend-by", metavar="PERIOD", help="next review after PERIOD from today (P2Y, P18M)"
+    )
+    p.add_argument("--reason", required=True, metavar="TEXT")
+    p.add_argument("--approved-by", required=True, metavar="NAME")
+    p = cli.add(
         "records", cmd_case_records, "show a case's status, retention and legal holds", under="case"
     )
     p.add_argument("case", metavar="CASE")
@@ -205,7 +236,17 @@ def register(cli: Commands) -> None:
     p.add_argument("--authorization", required=True, metavar="REF", help="its reference")
     p.add_argument("--approved-by", required=True, metavar="NAME", help="who approved it")
     p.add_argument("--reason", required=True, metavar="TEXT", help="why (the retention rule)")
-    p.add_argument("--dry-run", action="store_true", help="show what would go, and stop")
+    p.add_argument(
+        "--early",
+        metavar="REF",
+        help="the authority for disposing before the retention date (its reference)",
+    )
+    p.add_argument("--early-reason", metavar="TEXT", help="why before the date (with --early)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what a real run would do (delete, or be refused and why), and stop",
+    )
     _certificate_options(p)
 
     p = cli.add(

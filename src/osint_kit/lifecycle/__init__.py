@@ -6,7 +6,7 @@ Import from here; the modules of this package are its parts.
 
 from osint_kit.lifecycle.certificate import DispositionReport
 from osint_kit.lifecycle.dispose import DispositionPlan
-from osint_kit.lifecycle.due import Due, DueList, cases_due
+from osint_kit.lifecycle.due import Due, DueList, RetentionDue, cases_due
 from osint_kit.lifecycle.retention import RetentionRule, RetentionSchedule, default_schedule
 from osint_kit.record.case_state import Hold, RecordsState
 
@@ -17,6 +17,7 @@ __all__ = [
     "DueList",
     "Hold",
     "RecordsState",
+    "RetentionDue",
     "RetentionRule",
     "RetentionSchedule",
     "cases_due",

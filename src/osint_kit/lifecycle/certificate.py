@@ -107,6 +107,7 @@ class DispositionReport:
             f"disposal of case {self.case_id} started at seq {d.seq}, {state}",
             f"  authorization {d.authorization}, approved by {d.approved_by}, by {_who(d.actor)}",
             f"  reason: {d.reason}",
+            *([f"  {_early_text(d)}"] if d.early else []),
             f"  {len(d.exhibits)} exhibit(s) disposed; {len(d.blobs)} blob(s) "
             f"({self.bytes_deleted:,} bytes) deleted",
         ]
@@ -224,6 +225,8 @@ class DispositionReport:
                 ("disposal authorization", d.authorization),
                 ("approved by", d.approved_by),
                 ("reason", d.reason),
+                ("retention date", _retention_text(d)),
+                ("early disposal", _early_text(d) if d.early else "no"),
                 ("carried out by", _who(d.actor)),
                 ("scope", "the whole case" if d.scope == "case" else "chosen exhibits"),
                 ("started", f"seq {d.seq}, {d.time}"),
@@ -348,10 +351,33 @@ _STYLE = (
 )
 
 
-def _exhibit_line(x: DisposedExhibit) -> str:
+def _exhibit_line(x: DisposedExhibit, *, would: bool = False) -> str:
+    """One disposed exhibit; ``would``: as a dry run says it (nothing deleted yet)."""
     why = f" (derived from {', '.join(x.derived_from)})" if x.derived_from else ""
-    blob = "blob deleted" if x.blob_deleted else f"blob kept: still held by {', '.join(x.kept_for)}"
+    kept = ", ".join(x.kept_for)
+    if would:
+        blob = "blob would be deleted" if x.blob_deleted else f"blob would be kept: held by {kept}"
+    else:
+        blob = "blob deleted" if x.blob_deleted else f"blob kept: still held by {kept}"
     return f"{x.label} {x.role} {x.size:,} bytes sha256 {x.sha256}{why}: {blob}"
+
+
+def _early_text(d: Disposal) -> str:
+    """The early-disposal record of a disposal made before the case's date."""
+    e = d.early
+    before = text_of(e.get("before")) or "a date that could not be read"
+    action = text_of(e.get("action")) or "retention"
+    return (
+        f"EARLY DISPOSAL, before its {action} date {before}, under {text_of(e.get('authority'))}:"
+        f" {text_of(e.get('reason'))}"
+    )
+
+
+def _retention_text(d: Disposal) -> str:
+    r = d.retention
+    if not r:
+        return "none on the record of this disposal"
+    return f"{text_of(r.get('action'))} on {text_of(r.get('due_on'))} ({text_of(r.get('basis'))})"
 
 
 def _who(actor: Mapping[str, Any]) -> str:

@@ -11,6 +11,10 @@ Three steps, each durable before the next, so that a crash never leaves it half 
    what remains;
 3. ``disposition.completed``: what was deleted, how many bytes, and the seq of step 1.
 
+Before step 1 the case's date is read (``retention_due``): a disposal before it is
+refused unless it is given an authority for early disposal (its reference and reason),
+and is then recorded as early (``early``), with the date it came before.
+
 Just before step 2 the case's records state is read again: a legal hold placed (or the
 case reopened) since the intent was recorded stops the deletion, and the completion
 records the disposal as ``cancelled``, naming what (if anything) was gone already.
@@ -25,7 +29,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from osint_kit.errors import RecordsRefused, UnknownExhibit
@@ -34,6 +39,8 @@ from osint_kit.folder.export_residue import WORK
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
 from osint_kit.lifecycle.certificate import DispositionReport, _exhibit_line, disposition_report
+from osint_kit.lifecycle.due import RetentionDue, retention_due
+from osint_kit.lifecycle.retention import RetentionSchedule
 from osint_kit.record.builtin_actions import DERIVED, DISPOSAL_STARTED
 from osint_kit.record.case_state import RecordsState, require_disposable
 from osint_kit.record.disposals import SUBJECT_ROLE, Disposal, DisposalLedger, DisposedExhibit
@@ -46,24 +53,52 @@ from osint_kit.record.exhibits import Exhibit, exhibits_from_events
 
 @dataclass(frozen=True)
 class DispositionPlan:
-    """What a disposal would take: the exhibits and the blobs (``plan_disposal``)."""
+    """What a disposal would do (``plan_disposal``): the exhibits and blobs it would delete,
+    or, when a real run would be refused, why (``refused``; then nothing is listed)."""
 
     case_id: str
     scope: str
     exhibits: tuple[DisposedExhibit, ...]
     #: (sha256, size, present in the store now) of each blob to delete.
     blobs: tuple[tuple[str, int, bool], ...]
+    #: The date the case is due on, when it could be read.
+    retention: RetentionDue | None = None
+    #: For a disposal before that date: what its started event would record as ``early``.
+    early: dict[str, Any] | None = None
+    #: The refusal a real run would raise (``RecordsRefused`` or ``UnderLegalHold``).
+    refusal: RecordsRefused | None = field(default=None, compare=False)
+
+    @property
+    def refused(self) -> str:
+        """Why a real run would be refused, or ""."""
+        return self.refusal.reason if self.refusal is not None else ""
 
     @property
     def bytes(self) -> int:
         return sum(size for _, size, _ in self.blobs)
 
     def text(self) -> str:
+        if self.refusal is not None:
+            return (
+                f"a disposal of case {self.case_id} would be refused: {self.refused}\n"
+                "  nothing would be deleted"
+            )
         lines = [
-            f"disposal of {len(self.exhibits)} exhibit(s) of case {self.case_id}: "
-            f"{len(self.blobs)} blob(s), {self.bytes:,} bytes to delete"
+            f"a disposal of {len(self.exhibits)} exhibit(s) of case {self.case_id} would "
+            f"delete {len(self.blobs)} blob(s), {self.bytes:,} bytes"
         ]
-        lines += [f"  {_exhibit_line(x)}" for x in self.exhibits]
+        if self.early is not None:
+            lines.append(
+                f"  EARLY: before its {self.early.get('action') or 'retention'} date "
+                f"{self.early.get('before') or '(unreadable)'}, under {self.early['authority']}: "
+                f"{self.early['reason']}"
+            )
+        elif self.retention is not None:
+            lines.append(
+                f"  due for {self.retention.action} since {self.retention.due_on} "
+                f"({self.retention.basis})"
+            )
+        lines += [f"  {_exhibit_line(x, would=True)}" for x in self.exhibits]
         lines += [
             f"  blob {sha[:16]}… is already missing from the store" for sha, _, here in self.blobs
             if not here
@@ -75,13 +110,113 @@ class DispositionPlan:
 
 
 def plan_disposal(
-    case: CaseFolder, exhibits: Sequence[str] | None, *, reason: str = ""
+    case: CaseFolder,
+    exhibits: Sequence[str] | None,
+    *,
+    authorization: str | None = None,
+    approved_by: str | None = None,
+    reason: str | None = None,
+    early_authority: str | None = None,
+    early_reason: str | None = None,
+    schedule: RetentionSchedule | None = None,
 ) -> DispositionPlan:
-    """What ``dispose`` with these exhibits (all when None) would delete, without doing
-    it (a dry run: neither the case's state nor the authorization is checked). Raises
-    ``UnknownExhibit`` for an exhibit the case does not have, and ``RecordsRefused`` for
-    one already disposed (or nothing left to dispose)."""
-    return _plan(case, list(case.log.events()), exhibits, reason)
+    """What ``dispose`` with the same arguments would do, without doing it (a dry run):
+    the same checks in the same order (``authorization`` and ``approved_by`` only when
+    given), and a refusal returned in ``refused``, not raised. Raises ``UnknownExhibit``
+    for an exhibit the case does not have, as ``dispose`` does."""
+    events = list(case.log.events())
+    try:
+        return _checked(
+            case,
+            events,
+            exhibits,
+            authorization=authorization,
+            approved_by=approved_by,
+            reason=reason,
+            early_authority=early_authority,
+            early_reason=early_reason,
+            schedule=schedule,
+        )
+    except RecordsRefused as exc:
+        return DispositionPlan(case.id, "case" if exhibits is None else "exhibits", (), (),
+                               refusal=exc)  # fmt: skip
+
+
+def _checked(
+    case: CaseFolder,
+    events: list[Event],
+    exhibits: Sequence[str] | None,
+    *,
+    authorization: str | None,
+    approved_by: str | None,
+    reason: str | None,
+    early_authority: str | None,
+    early_reason: str | None,
+    schedule: RetentionSchedule | None,
+) -> DispositionPlan:
+    """Every check ``dispose`` makes before it writes, in its order; the plan if all pass.
+    ``None`` for authorization, approver or reason: not checked (a dry run's preview)."""
+    for value, what in (
+        (authorization, "the authorization for the disposal (its reference)"),
+        (approved_by, "who approved the disposal"),
+        (reason, "a reason for the disposal"),
+    ):
+        if value is not None:
+            _required(value, what)
+    state = RecordsState.of(events)
+    require_disposable(state)
+    due, early = _early(case, state, early_authority, early_reason, schedule)
+    _require_no_residue(case, DisposalLedger.of(events))
+    plan = _plan(case, events, exhibits, (reason or "").strip())
+    return DispositionPlan(plan.case_id, plan.scope, plan.exhibits, plan.blobs, due, early)
+
+
+def _early(
+    case: CaseFolder,
+    state: RecordsState,
+    authority: str | None,
+    reason: str | None,
+    schedule: RetentionSchedule | None,
+) -> tuple[RetentionDue | None, dict[str, Any] | None]:
+    """The case's date, and the early-disposal record when it has not come: refused before
+    it without an authority for early disposal, and with one once it has come."""
+    given = authority is not None or reason is not None
+    if given:
+        authority = _required(authority, "the authority for an early disposal (its reference)")
+        reason = _required(reason, "a reason for the early disposal (why before its date)")
+    try:
+        due: RetentionDue | None = retention_due(
+            state, case.identity.get("category"), [schedule] if schedule else []
+        )
+        unreadable = ""
+    except RecordsRefused as exc:
+        due, unreadable = None, exc.reason
+    today = datetime.now(UTC).date()
+    if due is not None and due.due_on <= today:
+        if given:
+            raise RecordsRefused(
+                f"case {case.id} has been due for {due.action} since {due.due_on} "
+                f"({due.basis}): this is not an early disposal; give no early authority"
+            )
+        return due, None
+    if not given:
+        if due is None:
+            why = f"its retention date cannot be read ({unreadable})"
+        else:
+            why = f"it is not due for disposal before {due.due_on} ({due.action}; {due.basis})"
+        raise RecordsRefused(
+            f"case {case.id}: {why}. Disposing of it earlier needs an authority for early "
+            "disposal: its reference and a reason (--early REF --early-reason TEXT; "
+            "early_authority=, early_reason=)"
+        )
+    early: dict[str, Any] = {
+        "authority": authority,
+        "reason": reason,
+        "before": due.due_on.isoformat() if due is not None else None,
+        "action": due.action if due is not None else None,
+        "basis": due.basis if due is not None else unreadable,
+    }
+    return due, early
 
 
 def _plan(
@@ -164,28 +299,38 @@ def dispose(
     approved_by: str,
     reason: str,
     examiner: Examiner,
+    early_authority: str | None = None,
+    early_reason: str | None = None,
+    schedule: RetentionSchedule | None = None,
 ) -> DispositionReport:
     """Dispose of ``exhibits`` (the whole case when None), every exhibit derived from them,
     and the derived views, in the three recorded steps of this module's docstring.
 
     Refused before anything is written (``RecordsRefused``): without an authorization,
     an approver or a reason; for an open case (and ``UnderLegalHold`` for a held one);
-    for an exhibit disposed already; while a crash's residue that may hold the bytes
-    waits for ``repair`` (an interrupted disposal, export or import). ``UnknownExhibit``
-    for an exhibit the case does not have.
+    before the case's date (``retention_due``; ``schedule`` dates a case closed without
+    one) unless given ``early_authority`` and ``early_reason``, and with them once the
+    date has come; for an exhibit disposed already; while a crash's residue that may
+    hold the bytes waits for ``repair`` (an interrupted disposal, export or import).
+    ``UnknownExhibit`` for an exhibit the case does not have.
     """
-    authorization = _required(authorization, "the authorization for the disposal (its reference)")
-    approved_by = _required(approved_by, "who approved the disposal")
-    reason = _required(reason, "a reason for the disposal")
     events = list(case.log.events())
+    plan = _checked(
+        case,
+        events,
+        exhibits,
+        authorization=authorization,
+        approved_by=approved_by,
+        reason=reason,
+        early_authority=early_authority,
+        early_reason=early_reason,
+        schedule=schedule,
+    )
     state = RecordsState.of(events)
-    require_disposable(state)
-    _require_no_residue(case, DisposalLedger.of(events))
-    plan = _plan(case, events, exhibits, reason)
     details: dict[str, Any] = {
-        "authorization": authorization,
-        "approved_by": approved_by,
-        "reason": reason,
+        "authorization": authorization.strip(),
+        "approved_by": approved_by.strip(),
+        "reason": reason.strip(),
         "scope": plan.scope,
         "requested": list(dict.fromkeys(exhibits)) if exhibits is not None else None,
         "exhibits": [x.to_json() for x in plan.exhibits],
@@ -194,6 +339,8 @@ def dispose(
         "derived_views": "derived/ (index, tables, caches, reports): removed, made again "
         "from what remains",
         "records": {"status": state.status, "closed_seq": state.closed_seq},
+        "retention": plan.retention.to_json() if plan.retention is not None else None,
+        "early": plan.early,
     }
     subjects = [
         Subject(x.sha256, x.size, SUBJECT_ROLE, x.label, x.media_type) for x in plan.exhibits

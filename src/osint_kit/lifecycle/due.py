@@ -1,5 +1,7 @@
 """Cases due for review or disposal: every closed case whose retention date has come
-(or comes within a horizon), with the holds that stop it."""
+(or comes within a horizon), with the holds that stop it; and a case's date itself
+(``retention_due``: the last review decision's, else the close's, else a schedule's),
+which ``dispose`` and ``review`` read too."""
 
 from __future__ import annotations
 
@@ -17,10 +19,72 @@ from osint_kit.errors import (
     InvalidOption,
     InvalidSchedule,
     OsintKitError,
+    RecordsRefused,
 )
 from osint_kit.folder.read import CaseFolder, resolve_root
 from osint_kit.lifecycle.retention import RetentionSchedule, default_schedule
 from osint_kit.record.case_state import Hold, RecordsState
+
+
+@dataclass(frozen=True)
+class RetentionDue:
+    """When a closed case is due, for what (``review`` or ``dispose``), where the date
+    comes from (``basis``), and the period of its rule (what a ``keep`` adds)."""
+
+    due_on: date
+    action: str
+    basis: str
+    period: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"due_on": self.due_on.isoformat(), "action": self.action, "basis": self.basis}
+
+
+def retention_due(
+    state: RecordsState, category: object, fallback: list[RetentionSchedule] | None = None
+) -> RetentionDue:
+    """The date a closed case is due on: the last review decision's since it was closed,
+    else the one its close recorded, else one computed now from a schedule (``fallback``'s
+    first, loaded from ``default_schedule()`` into it when empty) for a case closed without
+    one. ``RecordsRefused`` for an open case and for a date the log does not let one read
+    (a hostile or broken record), naming the event."""
+    if not state.is_closed or state.closed_at is None:
+        raise RecordsRefused("the case is open: it has no retention date")
+    fallback = [] if fallback is None else fallback
+    if state.review is not None:
+        where = f"the review at seq {state.reviewed_seq}"
+        recorded: Mapping[str, Any] | None = state.review
+        decision = one_line(state.review.get("decision"))
+        basis = f"review decision at seq {state.reviewed_seq} ({decision})"
+    else:
+        where = f"the close at seq {state.closed_seq}"
+        recorded = state.retention
+        basis = ""
+    if recorded is not None:
+        action = one_line(recorded.get("action"))
+        try:
+            due_on = parse_time(one_line(recorded.get("due_on")), what="due_on").date()
+        except ValueError:
+            raise RecordsRefused(f"{where} records no readable due date") from None
+        if not basis:
+            schedule = recorded.get("schedule")
+            name = one_line(schedule.get("name")) if isinstance(schedule, Mapping) else ""
+            basis = f"recorded at closing: {one_line(recorded.get('period'))} under {name or '?'}"
+        period = one_line((state.retention or {}).get("period")) or None
+    else:
+        try:
+            if not fallback:
+                fallback.append(default_schedule())
+            current = fallback[0]
+            closed_on = parse_time(state.closed_at, what="closed_at").date()
+            due_on, action = current.due_date(str(category), closed_on)
+            period = current.rule(str(category)).period
+        except InvalidSchedule as exc:
+            raise RecordsRefused(f"closed without a retention schedule, and {exc}") from None
+        basis = f"closed without a schedule; computed now from {current.name}"
+    if action not in ("review", "dispose"):
+        raise RecordsRefused(f"{where} records an unknown action {action!r}")
+    return RetentionDue(due_on, action, basis, period)
 
 
 @dataclass(frozen=True)
@@ -103,10 +167,12 @@ def cases_due(
     """Every closed case under ``root`` whose review or disposal date has come (or comes
     within ``within_days`` of ``today``, by default the UTC date now).
 
-    The date is the one recorded when the case was closed; ``schedule`` (by default
-    ``default_schedule()``) only gives one to a case closed without a schedule, and
-    says so in ``basis``. A held case is listed as ``held``, never as due for disposal.
-    A case that cannot be read is listed with its problem, never skipped.
+    The date is the last review decision's (``case.reviewed``), else the one recorded
+    when the case was closed; ``schedule`` (by default ``default_schedule()``) only gives
+    one to a case closed without a schedule, and says so in ``basis``. A held case is
+    listed as ``held``, never as due for disposal. A case wholly disposed of is not
+    listed: nothing of it is left to review or dispose of. A case that cannot be read is
+    listed with its problem, never skipped.
     """
     if not isinstance(within_days, int) or within_days < 0:
         raise InvalidOption("within_days", f"{within_days!r} is not a number of days (0 or more)")
@@ -133,7 +199,7 @@ def cases_due(
 def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: date) -> Due | None:
     folder = CaseFolder.locate(path.name, base)
     state = RecordsState.of(folder.log.events())
-    if not state.is_closed or state.closed_at is None:
+    if not state.is_closed or state.closed_at is None or state.disposed:
         return None
     identity = folder.identity
     category = identity.get("category")
@@ -148,40 +214,10 @@ def _due(path: Path, base: Path, fallback: list[RetentionSchedule], horizon: dat
         closed_seq=state.closed_seq,
         holds=state.holds,
     )
-    recorded = state.retention
-    if recorded is not None:
-        action = one_line(recorded.get("action"))
-        try:
-            due_on = parse_time(one_line(recorded.get("due_on")), what="due_on").date()
-        except ValueError:
-            return replace(
-                known,
-                state="problem",
-                problem=f"the close at seq {state.closed_seq} records no readable due date",
-            )
-        schedule = recorded.get("schedule")
-        name = one_line(schedule.get("name")) if isinstance(schedule, Mapping) else ""
-        basis = f"recorded at closing: {one_line(recorded.get('period'))} under {name or '?'}"
-    else:
-        try:
-            if not fallback:
-                fallback.append(default_schedule())
-            current = fallback[0]
-            closed_on = parse_time(state.closed_at, what="closed_at").date()
-            due_on, action = current.due_date(str(category), closed_on)
-        except InvalidSchedule as exc:
-            return replace(
-                known,
-                state="problem",
-                problem=f"closed without a retention schedule, and {exc}",
-            )
-        basis = f"closed without a schedule; computed now from {current.name}"
-    if action not in ("review", "dispose"):
-        return replace(
-            known,
-            state="problem",
-            problem=f"the close at seq {state.closed_seq} records an unknown action {action!r}",
-        )
-    if due_on > horizon:
+    try:
+        due = retention_due(state, category, fallback)
+    except RecordsRefused as exc:
+        return replace(known, state="problem", problem=exc.reason)
+    if due.due_on > horizon:
         return None
-    return replace(known, due_on=due_on, action=action, basis=basis)
+    return replace(known, due_on=due.due_on, action=due.action, basis=due.basis)

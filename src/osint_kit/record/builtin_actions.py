@@ -29,11 +29,12 @@ CLOSED = "case.closed"
 REOPENED = "case.reopened"
 HOLD_PLACED = "hold.placed"
 HOLD_LIFTED = "hold.lifted"
+REVIEWED = "case.reviewed"
 DISPOSAL_STARTED = "disposition.started"
 DISPOSAL_COMPLETED = "disposition.completed"
 
 #: The actions whose events make up a case's records history (``case_state.py``).
-RECORDS_ACTIONS = (CREATED, CLOSED, REOPENED, HOLD_PLACED, HOLD_LIFTED)
+RECORDS_ACTIONS = (CREATED, CLOSED, REOPENED, HOLD_PLACED, HOLD_LIFTED, REVIEWED)
 
 
 def _count(value: object) -> int:
@@ -160,6 +161,17 @@ def _reopened(e: Described) -> str:
     return f"case reopened: {one_line(d.get('reason'))} (approved by {approver})"
 
 
+def _reviewed(e: Described) -> str:
+    d = e.details
+    decision = one_line(d.get("decision"))
+    how = f" by {one_line(d.get('period'))}" if decision == "extend" and d.get("period") else ""
+    return (
+        f"case reviewed: {decision}{how}; next {one_line(d.get('action'))} on "
+        f"{one_line(d.get('due_on'))} (was {one_line(d.get('was_due_on')) or 'undated'}): "
+        f"{one_line(d.get('reason'))} (approved by {one_line(d.get('approved_by'))})"
+    )
+
+
 def _hold(word: str) -> Summary:
     def summary(e: Described) -> str:
         d = e.details
@@ -174,9 +186,12 @@ def _hold(word: str) -> Summary:
 def _disposal_started(e: Described) -> str:
     d = e.details
     shown = ", ".join(e.exhibits[:5]) + (" …" if len(e.exhibits) > 5 else "")
+    early = _map(d.get("early"))
+    before = one_line(early.get("before")) or "an unreadable date"
+    said = f", EARLY (before {before}, under {one_line(early.get('authority'))})" if early else ""
     return (
         f"disposition of {len(e.exhibits)} exhibit(s) ({shown}) under "
-        f"{d.get('authorization', '')}, approved by {d.get('approved_by', '')}: "
+        f"{d.get('authorization', '')}, approved by {d.get('approved_by', '')}{said}: "
         f"{_count(d.get('blobs'))} blob(s) to delete"
     )
 
@@ -346,6 +361,21 @@ BUILTIN: tuple[ActionType, ...] = (
         details={"hold": "the hold's id", "authority, reason": "under what, and why"},
     ),
     ActionType(
+        REVIEWED,
+        "A closed case's retention was reviewed: kept or extended, with its next review date.",
+        "the records officer: `case review`, `case.records.review`",
+        _reviewed,
+        details={
+            "decision": "keep (another period of its rule) or extend (to a date, or by a period)",
+            "reason, approved_by": "why, and who approved",
+            "reviewed_on": "the day of the decision (UTC)",
+            "period": "the period added (keep, extend by), or null (extend until a date)",
+            "due_on, action": "the next date and what is due then (review)",
+            "was_due_on, was_action, was_basis": "the date it replaces, and where that came from",
+            "closed_seq": "the seq of the close whose retention it reviews",
+        },
+    ),
+    ActionType(
         DISPOSAL_STARTED,
         "A disposal was authorised and is about to delete blobs (step 1 of 3).",
         "the records officer: `dispose`, `case.records.dispose`",
@@ -356,6 +386,9 @@ BUILTIN: tuple[ActionType, ...] = (
             "exhibits": "each exhibit disposed: sha256, size, role, reason, derived_from, kept_for",
             "blobs, bytes": "the blobs to delete (one still held elsewhere is kept)",
             "records": "the case's records state at that moment",
+            "retention": "the date the case was due on, its action and where it came from",
+            "early": "for a disposal before that date: the authority, reason and the date "
+            "(null otherwise)",
         },
         subjects="the exhibits disposed of (role disposed)",
     ),

@@ -26,7 +26,9 @@ from osint_kit.record.builtin_actions import (
     HOLD_PLACED,
     RECORDS_ACTIONS,
     REOPENED,
+    REVIEWED,
 )
+from osint_kit.record.disposals import DisposalLedger
 from osint_kit.record.events import Event
 
 
@@ -49,6 +51,9 @@ class RecordsState:
     ``retention`` is what the close recorded (``category``, ``period``, ``action``,
     ``closed_on``, ``review_on`` or ``dispose_on``, ``due_on``, ``rule_note``,
     ``schedule`` {``name``, ``sha256``}), or None: open, or closed without a schedule.
+    ``review`` is the last review decision since that close (``case.reviewed``: decision,
+    ``due_on``, ``action``…), which replaces its date; ``disposed`` is true once every
+    exhibit of the case is covered by a completed disposal.
     """
 
     status: str
@@ -59,6 +64,19 @@ class RecordsState:
     retention: Mapping[str, Any] | None
     holds: tuple[Hold, ...]
     history: tuple[tuple[int, str, str], ...]
+    review: Mapping[str, Any] | None = None
+    reviewed_seq: int | None = None
+    disposed: bool = False
+
+    @property
+    def due(self) -> tuple[str, str] | None:
+        """(the date as recorded, its action) of a closed case: the last review's, else the
+        close's retention; None when neither records one. Not checked: ``cases_due`` and
+        ``dispose`` read it (``lifecycle.due.retention_due``)."""
+        for found in (self.review, self.retention):
+            if found is not None and found.get("due_on"):
+                return one_line(found.get("due_on")), one_line(found.get("action"))
+        return None
 
     @property
     def held(self) -> bool:
@@ -79,7 +97,10 @@ class RecordsState:
         closed: Event | None = None
         holds: dict[str, Hold] = {}
         history: list[tuple[int, str, str]] = []
+        review: Event | None = None
+        ledger = DisposalLedger()
         for event in events:
+            ledger.see_event(event)
             action = event.action
             if action not in RECORDS_ACTIONS:
                 continue
@@ -89,12 +110,17 @@ class RecordsState:
                 if status == "closed":
                     line += " (not counted: the case was already closed)"
                 else:
-                    status, closed = "closed", event
+                    status, closed, review = "closed", event, None
             elif action == REOPENED:
                 if status != "closed":
                     line += " (not counted: the case was not closed)"
                 else:
-                    status, closed = "open", None
+                    status, closed, review = "open", None, None
+            elif action == REVIEWED:
+                if status != "closed":
+                    line += " (not counted: the case was not closed)"
+                else:
+                    review = event
             elif action == HOLD_PLACED:
                 hold_id = one_line(d.get("hold"))
                 if not hold_id or hold_id in holds:
@@ -128,6 +154,9 @@ class RecordsState:
             retention=retention if isinstance(retention, Mapping) else None,
             holds=tuple(holds.values()),
             history=tuple(history),
+            review=_mapping(review.details) if review is not None else None,
+            reviewed_seq=review.seq if review is not None else None,
+            disposed=ledger.wholly_disposed(),
         )
 
     def _repr_html_(self) -> str:
@@ -137,8 +166,11 @@ class RecordsState:
             for seq, action, line in self.history
         )
         held = ", ".join(f"{h.id} ({h.authority})" for h in self.holds) or "none"
+        status = self.status + ("; wholly disposed of" if self.disposed else "")
+        if self.due is not None and not self.disposed:
+            status += f"; {self.due[1]} due on {self.due[0]}"
         return (
-            f"<p>status <b>{html.escape(self.status)}</b>; legal holds: "
+            f"<p>status <b>{html.escape(status)}</b>; legal holds: "
             f"{html.escape(held)}</p><table><tr><th>seq</th><th>action</th><th>what</th></tr>"
             f"{rows}</table>"
         )
@@ -162,6 +194,10 @@ def require_disposable(state: RecordsState) -> None:
             "the case is open: it must be closed (with a reason and an approver) "
             "before anything in it is disposed of"
         )
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _who(actor: object) -> str:

@@ -92,6 +92,10 @@ class Disposal:
     #: The blobs to delete (SHA-256).
     blobs: tuple[str, ...]
     bytes: int
+    #: For a disposal before the case's date: authority, reason, before (the date), action.
+    early: Mapping[str, Any] = field(default_factory=dict)
+    #: The date the case was due on when it started, as it recorded it.
+    retention: Mapping[str, Any] = field(default_factory=dict)
     completed_seq: int | None = None
     completed_time: str | None = None
     completed: Mapping[str, Any] = field(default_factory=dict)
@@ -127,6 +131,7 @@ class Disposal:
         )
         actor = obj.get("actor")
         size = d.get("bytes")
+        early, retention = d.get("early"), d.get("retention")
         return cls(
             seq=seq,
             time=text_of(obj.get("time")),
@@ -138,6 +143,8 @@ class Disposal:
             exhibits=tuple(x for x in exhibits if x is not None),
             blobs=tuple(dict.fromkeys(str(s) for s in shas if is_hex64(s))),
             bytes=size if type(size) is int else 0,
+            early=early if isinstance(early, Mapping) else {},
+            retention=retention if isinstance(retention, Mapping) else {},
         )
 
 
@@ -227,6 +234,13 @@ class DisposalLedger:
 
     def interrupted(self) -> list[Disposal]:
         return [d for _, d in sorted(self.disposals.items()) if not d.done]
+
+    def wholly_disposed(self) -> bool:
+        """True when a disposal completed and every exhibit the log names is covered by a
+        completed one (a cancelled disposal covers only what was gone already)."""
+        done = [d for d in self.disposals.values() if d.done]
+        covered = {label for d in done for label in d.labels}
+        return bool(done) and self._labels <= covered
 
     def disposed_labels(self) -> dict[str, Disposal]:
         """Every exhibit a disposal covers (an interrupted one too), with that disposal."""
