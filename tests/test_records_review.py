@@ -210,6 +210,7 @@ def test_keep_and_extend_are_recorded_and_move_the_date(stocked: Case, root: Pat
     state = stocked.records.state()
     assert state.due == (next_review.isoformat(), "review") and state.reviewed_seq == kept.seq
     assert f"review due on {next_review}" in state._repr_html_()
+    assert f"review due on {next_review}" in stocked._repr_html_()  # the case's own summary
     with pytest.raises(RecordsRefused, match="not due for disposal before"):
         stocked.records.dispose(examiner=EXAMINER, **AUTH)
 
