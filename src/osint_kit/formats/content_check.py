@@ -53,7 +53,13 @@ ALIASES = {
 }
 
 #: What a post's attachment kind expects the bytes to be (by top-level type).
-EXPECTED = {"image": ("image/",), "video": ("video/", "audio/"), "gifv": ("video/", "image/")}
+#: A video may be served as its HLS playlist or DASH manifest (Bluesky's are).
+_STREAM = ("application/vnd.apple.mpegurl", "application/dash+xml")
+EXPECTED = {
+    "image": ("image/",),
+    "video": ("video/", "audio/", *_STREAM),
+    "gifv": ("video/", "image/", *_STREAM),
+}
 
 
 def normalise(media_type: str | None) -> str:
