@@ -9,7 +9,7 @@ second: a few seconds of 320x240 at 25 fps), then serves:
   creation time, a GPS position, make and model in Apple's QuickTime keys (what ffprobe
   shows as ``com.apple.quicktime.*`` tags and exiftool reads as ``Keys:GPSCoordinates``);
 - ``/hls/index.m3u8`` + ``/hls/seg_NNN.ts``: the same clip as a VOD HLS playlist of 2 s
-  MPEG-TS segments;
+  MPEG-TS segments; ``/hls/master.m3u8``: a master playlist naming it as its one variant;
 - ``/dash/manifest.mpd`` + segments: the same clip as DASH with separate video and audio
   adaptation sets (yt-dlp sees a video-only and an audio-only format);
 - ``/watch.html``: a page with ``<video controls src="/clip.mp4">`` (yt-dlp's generic
@@ -22,6 +22,8 @@ second: a few seconds of 320x240 at 25 fps), then serves:
 - ``/cut.mp4``: a download that fails part-way: a request without ``Range`` is answered
   with the full Content-Length of ``/clip.mp4`` but only its first 40 %, then the
   connection is closed; a request with ``Range`` (how a client resumes) gets 403;
+  ``/cutoff.mp4?announce=N&send=M``: ``/big.mp4`` grown to N bytes (at least the clip's
+  size) announced, its first M sent, then the connection closed (``Range``: 403 too);
 - ``/big.mp4?mb=N``: a video of exactly N MiB for the download benchmark: ``/clip.mp4``
   with a ``free`` box of pseudo-random padding between its media data and its moov, so
   ffprobe and exiftool read it as the 6 s clip; ``/big.bin?mb=N``: N MiB of padding
@@ -101,6 +103,10 @@ class VideoHost:
         for at in range(0, body.size, 16 * MIB):
             digest.update(body.read(at, min(16 * MIB, body.size - at)))
         return body.size, digest.hexdigest()
+
+    def cutoff(self, announce: int) -> _Big:
+        """The whole file ``/cutoff.mp4?announce=N`` announces (and cuts short)."""
+        return _Big.around(self._bytes(self._files["/clip.mp4"][0]), announce, self.workdir)
 
     # -- what a path is answered with -------------------------------------------------
 
@@ -278,8 +284,8 @@ def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHand
             if self.headers.get("Range"):
                 host.ranges.append((self.path, self.headers["Range"]))
             path = urlsplit(self.path).path
-            if path == "/cut.mp4":
-                self._cut()
+            if path in ("/cut.mp4", "/cutoff.mp4"):
+                self._cut(path)
                 return
             answer = host._answer(self.path)
             if answer is None:
@@ -322,15 +328,23 @@ def _handler(host: VideoHost, stop: threading.Event) -> type[BaseHTTPRequestHand
 
         do_POST = do_PUT = do_DELETE = do_PATCH = _write
 
-        def _cut(self) -> None:
+        def _cut(self, path: str) -> None:
             if self.headers.get("Range"):
                 self._send(403, b"<h1>Forbidden</h1>", "text/html; charset=utf-8")
                 return
-            body = host.served("/cut.mp4")
-            self._head(200, "video/mp4", len(body), {"Accept-Ranges": "bytes"})
+            if path == "/cutoff.mp4":
+                query = parse_qs(urlsplit(self.path).query)
+                big = host.cutoff(_count(query, "announce", MIB, MAX_BIG_MB * MIB))
+                size = big.size
+                sent = min(size, _count(query, "send", size // 2, MAX_BIG_MB * MIB))
+                body = big.read(0, sent)
+            else:
+                body = host.served("/cut.mp4")
+                size, sent = len(body), int(len(body) * CUT_SHARE)
+            self._head(200, "video/mp4", size, {"Accept-Ranges": "bytes"})
             if self.command == "HEAD":
                 return
-            self.wfile.write(body[: int(len(body) * CUT_SHARE)])
+            self.wfile.write(body[:sent])
             self.close_connection = True
             with suppress(OSError):  # hang up: the client sees a short body, not a stall
                 self.connection.shutdown(2)

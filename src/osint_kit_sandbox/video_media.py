@@ -93,6 +93,12 @@ def generate(workdir: Path) -> tuple[dict[str, Generated], dict[str, tuple[Path,
         *("-seg_duration", "2", "-use_template", "1", "-use_timeline", "1"),
         *("-adaptation_sets", "id=0,streams=v id=1,streams=a", dash / "manifest.mpd"),
     )
+    # a master playlist naming the one variant, as players and sites serve HLS
+    (hls / "master.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:3\n"
+        f'#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION={width}x{height},CODECS="avc1.640015,mp4a.40.2"\n'
+        "index.m3u8\n"
+    )
     data = clip.read_bytes()
     (workdir / "truncated.mp4").write_bytes(data[: int(len(data) * TRUNCATED_SHARE)])
     (workdir / "corrupt.mp4").write_bytes(random.Random(21).randbytes(200_000))

@@ -26,7 +26,7 @@ from osint_kit.cli.exhibits import print_exhibits
 def cmd_media(args: argparse.Namespace) -> int:
     case = open_case(args)
     who = given_examiner(args)
-    failed = 0
+    counts = {"complete": 0, "incomplete": 0, "failed": 0}
     for url in args.urls:
         cap = case.media.collect(
             url,
@@ -49,9 +49,15 @@ def cmd_media(args: argparse.Namespace) -> int:
             echo(f"    a playlist: the first {found['limited_to']} item(s) kept (--limit)")
         by_label = {ex.label: ex for ex in case.exhibits()}
         print_exhibits([by_label[label] for label in cap.exhibits], "    ", cap.target)
-        failed += cap.failed
-    echo(f"collected {len(args.urls) - failed} of {len(args.urls)} URL(s) into {case.id}")
-    return EXIT_CAPTURE_FAILED if failed else 0
+        outcome = "failed" if cap.failed else cap.status
+        counts[outcome if outcome in counts else "incomplete"] += 1
+    # A partial capture (a file cut short, stopped at --max-mb) is not a success: said
+    # on the summary line, and in the exit status as a URL not (wholly) taken.
+    echo(
+        f"collected {counts['complete']} complete, {counts['incomplete']} incomplete, "
+        f"{counts['failed']} failed of {len(args.urls)} URL(s) into {case.id}"
+    )
+    return EXIT_CAPTURE_FAILED if counts["incomplete"] or counts["failed"] else 0
 
 
 def cmd_review(args: argparse.Namespace) -> int:

@@ -73,10 +73,14 @@ class Media:
     size: int | None = None
     media_type: str | None = None
     error: str | None = None
+    #: ``mismatch``: bytes arrived (``sha256``, kept) but not what was announced (an HTML
+    #: page, JSON null, a picture cut short or that does not decode, another type or
+    #: length); ``error`` says how. None: downloaded as announced, or not (``error``).
+    state: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"url": self.url, "type": self.type, "alt": self.alt}
-        for key in ("key", "sha256", "size", "media_type", "error"):
+        for key in ("key", "sha256", "size", "media_type", "error", "state"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

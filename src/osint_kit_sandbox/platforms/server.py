@@ -124,7 +124,9 @@ class FakePlatforms:
         """Answer requests whose path+query matches ``path_regex`` (searched) with ``status``.
 
         ``times`` answers, then the rule stops (``None``: forever). ``host`` narrows it to
-        one host name. Rules are tried in the order they were added.
+        one host name. Rules are tried in the order they were added. A ``Content-Length``
+        in ``headers`` above ``len(body)`` is a transfer cut short: the body is sent, then
+        the connection is closed.
         """
         fault = Fault(
             re.compile(path_regex),
@@ -272,6 +274,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(reply.body)
+        announced = next((v for k, v in reply.headers if k.lower() == "content-length"), "")
+        if announced.strip().isdigit() and int(announced) > len(reply.body):
+            self.close_connection = True  # hang up: the client sees a short body, not a stall
+            self.wfile.flush()
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
 
 
 def _host_name(header: str) -> str:

@@ -47,6 +47,7 @@ from yt_dlp.utils import DownloadError, YoutubeDLError
 
 from osint_kit.acquire.media.ytdlp import (
     FORMAT,
+    MAX_MANIFEST,
     WHY,
     MediaOptions,
     OverLimit,
@@ -64,6 +65,7 @@ from osint_kit.base.urls import validate_url
 from osint_kit.errors import CollectionFailed, MediaUnreadable, OsintKitError, ToolMissing
 from osint_kit.folder.acquisition import Artifact, discard, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
+from osint_kit.formats.content_check import normalise, sniff
 from osint_kit.formats.probe import probe
 from osint_kit.record.chain import as_event_value
 from osint_kit.record.downloads import DownloadArea
@@ -74,9 +76,6 @@ from osint_kit.record.staging import StagedBlob
 log = logging.getLogger("osint_kit")
 
 METHOD = "media.ytdlp"
-#: The largest manifest kept as an exhibit.
-MAX_MANIFEST = 16 * 2**20
-
 
 #: What ends a collection as a recorded failure rather than an exception.
 FAILURES = (CollectionFailed, DownloadError, YoutubeDLError, OSError)
@@ -181,28 +180,20 @@ def _run(
                 files.append(_selection(index, info, chosen, opts.format))
                 for fmt in chosen:
                     current["bytes"] = 0
-                    outcome = download_format(ydl, area, index, info, fmt)
-                    done += current["bytes"]
+                    budget = None if opts.max_bytes is None else opts.max_bytes - done
+                    outcome = download_format(ydl, area, index, info, fmt, budget)
                     got = outcome.pop("_path", None)
                     hashed = outcome.pop("_hashed", None)
                     files.append(outcome)
                     if got is not None:
                         staged = case.adopt(got, hashed)
+                        done += staged.size
                         outcome["sha256"], outcome["size"] = staged.sha256, staged.size
-                        artifacts.append(
-                            Artifact(staged, outcome["role"], _mime(fmt), fmt.get("url"))
-                        )
                         outcome["facts"] = _facts(staged)
+                        mime = _typed(outcome, fmt, staged.part)
+                        artifacts.append(Artifact(staged, outcome["role"], mime, fmt.get("url")))
                     if outcome["status"] == "over-limit":
                         break
-                    manifest = fmt.get("manifest_url") or (
-                        fmt.get("url") if str(fmt.get("protocol", "")).startswith("m3u8") else None
-                    )
-                    if manifest and not any(f.get("manifest") == manifest for f in files):
-                        listing = _manifest(case, ydl, manifest)
-                        if listing is not None:
-                            files.append({"manifest": manifest, "role": "manifest"})
-                            artifacts.append(listing)
                 if any(f.get("status") == "over-limit" for f in files):
                     break
     except FAILURES as exc:
@@ -221,6 +212,9 @@ def _run(
     )
     if logger.warnings:
         record["warnings"] = logger.warnings
+    for kept in _manifests(case, ydl):
+        files.append(kept.pop("_entry"))
+        artifacts.append(kept.pop("_artifact"))
     if infos:
         artifacts.append(_info_json(case, infos))
     record = as_event_value(record)  # events hold no floats (format v1): 29.97 is kept as "29.97"
@@ -306,6 +300,7 @@ def _selection(
 
 
 def _mime(fmt: Mapping[str, Any]) -> str:
+    """The media type yt-dlp's name for the file (its extension) stands for."""
     ext = str(fmt.get("ext") or "")
     kind = "audio" if format_role(fmt) == "audio" else "video"
     return {
@@ -321,21 +316,47 @@ def _mime(fmt: Mapping[str, Any]) -> str:
     }.get(ext, "application/octet-stream")
 
 
-def _manifest(case: CaseWriter, ydl: ReadOnlyYoutubeDL, url: str) -> Artifact | None:
-    try:
-        with ydl.urlopen(url) as response:
-            data = response.read(MAX_MANIFEST + 1)
-    except Exception as exc:  # the file is kept without it; the record says why
-        log.debug("manifest %s: %s", url, exc)
-        return None
-    if len(data) > MAX_MANIFEST:
-        return None
-    mime = (
-        "application/dash+xml"
-        if url.split("?")[0].endswith(".mpd")
-        else ("application/vnd.apple.mpegurl")
-    )
-    return Artifact(case.stage_bytes(data), "manifest", mime, url)
+def _typed(outcome: dict[str, Any], fmt: Mapping[str, Any], path: Path) -> str:
+    """The file's media type from its bytes (an HLS download yt-dlp names ``.mp4`` is
+    MPEG-TS when its segments are); what the name said is recorded when it differs."""
+    named = _mime(fmt)
+    with path.open("rb") as f:
+        found = sniff(f.read(4096))
+    if found is None or not found.startswith(("video/", "audio/")):
+        if found is not None:  # an HTML page or a picture where a video was expected
+            outcome["named_type"], outcome["type_from_bytes"] = named, found
+        return found or named
+    if outcome.get("role") == "audio" and found in ("video/mp4", "video/webm", "video/ogg"):
+        found = found.replace("video/", "audio/")
+    if normalise(found) != normalise(named) or found.split("/")[0] != named.split("/")[0]:
+        outcome["named_type"], outcome["type_from_bytes"] = named, found
+    return found
+
+
+def _manifests(case: CaseWriter, ydl: ReadOnlyYoutubeDL) -> list[dict[str, Any]]:
+    """Every HLS playlist (master and variant) and DASH manifest yt-dlp read, kept as it
+    read them: which segments were joined, and from which choice of streams. The same
+    bytes from the same URL are kept once."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for fetched in ydl.manifests:
+        data = bytes(fetched["body"])
+        if len(data) > MAX_MANIFEST:
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        if (fetched["url"], digest) in seen:
+            continue
+        seen.add((fetched["url"], digest))
+        hls = fetched["kind"] == "hls"
+        kind = (
+            "dash" if not hls else ("hls-master" if b"#EXT-X-STREAM-INF" in data else "hls-media")
+        )
+        mime = "application/vnd.apple.mpegurl" if hls else "application/dash+xml"
+        entry = {"manifest": fetched["url"], "role": "manifest", "kind": kind}
+        entry |= {"fetched": fetched["time"], "sha256": digest, "size": len(data)}
+        artifact = Artifact(case.stage_bytes(data), "manifest", mime, fetched["url"])
+        out.append({"_entry": entry, "_artifact": artifact})
+    return out
 
 
 def _info_json(case: CaseWriter, infos: list[Any]) -> Artifact:

@@ -11,6 +11,7 @@ collection keeps of it, and the custody record, are ``collect``'s job.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from osint_kit.errors import (
     PlatformUnreachable,
     WriteRefused,
 )
+from osint_kit.formats.content_check import sniff
 from osint_kit.record.downloads import DownloadArea
 from osint_kit.record.file_hash import HashFollower
 
@@ -101,14 +103,23 @@ class YtDlpLog:
         self.warning(msg)
 
 
+#: The largest playlist or manifest kept as it was fetched.
+MAX_MANIFEST = 16 * 2**20
+#: Types a playlist or manifest may be served as (many servers say text/plain or nothing).
+_NOT_MANIFEST = ("video/", "audio/", "image/", "text/html", "application/xhtml")
+
+
 class ReadOnlyYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
     """yt-dlp whose every request passes here: GET and HEAD go out (and are listed),
-    anything else is refused before it is sent."""
+    anything else is refused before it is sent. The body of every HLS playlist and DASH
+    manifest yt-dlp reads is kept as it read it (``manifests``): fetched again, a live
+    playlist would list other segments than the ones joined."""
 
     def __init__(self, params: dict[str, Any]) -> None:
         super().__init__(params)
         self.exchanges: list[dict[str, Any]] = []
         self.refused: list[dict[str, str]] = []
+        self.manifests: list[dict[str, Any]] = []
 
     def urlopen(self, req: Any) -> Any:
         if isinstance(req, str):
@@ -130,9 +141,54 @@ class ReadOnlyYoutubeDL(yt_dlp.YoutubeDL):  # type: ignore[misc]
         headers = getattr(response, "headers", {}) or {}
         entry["content_type"] = headers.get("Content-Type")
         entry["content_length"] = headers.get("Content-Length")
+        if headers.get("Content-Range"):
+            entry["content_range"] = headers.get("Content-Range")
         if getattr(response, "url", url) != url:
             entry["final_url"] = response.url
+        if method == "GET" and _may_be_manifest(entry):
+            self._keep_manifest(response, entry)
         return response
+
+    def _keep_manifest(self, response: Any, entry: dict[str, Any]) -> None:
+        """Keep what is read of ``response`` while its first bytes say it is a playlist
+        or a manifest (the rest of the time, nothing is held)."""
+        kept: dict[str, Any] = {
+            "url": entry.get("final_url") or entry["url"],
+            "time": entry["time"],
+        }
+        body = bytearray()
+        read = response.read
+
+        def read_and_keep(amt: int | None = None) -> Any:
+            data = read(amt)
+            if data and kept.get("kind") != "":
+                if len(body) <= MAX_MANIFEST:
+                    body.extend(data[: MAX_MANIFEST + 1 - len(body)])
+                if "kind" not in kept and len(body) >= 16:
+                    kept["kind"] = manifest_kind(bytes(body[:4096])) or ""
+                    if not kept["kind"]:
+                        body.clear()  # not a playlist: hold nothing more of it
+                    elif len(self.manifests) < 1000:
+                        kept["body"] = body
+                        self.manifests.append(kept)
+            return data
+
+        response.read = read_and_keep
+
+
+def _may_be_manifest(entry: Mapping[str, Any]) -> bool:
+    kind = str(entry.get("content_type") or "").lower()
+    length = str(entry.get("content_length") or "")
+    small = not length.isdigit() or int(length) <= MAX_MANIFEST
+    return small and not kind.startswith(_NOT_MANIFEST) and entry.get("status") in (200, 203)
+
+
+def manifest_kind(head: bytes) -> str | None:
+    """``hls`` or ``dash`` when ``head`` begins a playlist or a manifest, else None."""
+    found = sniff(head)
+    if found == "application/vnd.apple.mpegurl":
+        return "hls"
+    return "dash" if found == "application/dash+xml" else None
 
 
 def ytdlp_params(
@@ -167,7 +223,7 @@ def ytdlp_params(
         "check_formats": False,
         "color": "no_color",
         "http_chunk_size": None,
-        "compat_opts": set(),
+        "compat_opts": {"prefer-legacy-http-handler"},
     }
 
 
@@ -188,8 +244,13 @@ def download_format(
     index: int,
     info: Mapping[str, Any],
     fmt: Mapping[str, Any],
+    budget: int | None = None,
 ) -> dict[str, Any]:
-    """Download one format, unaltered; what happened (and ``_path`` when a file is kept)."""
+    """Download one format, unaltered; what happened (and ``_path`` when a file is kept).
+
+    ``budget``: the bytes it may still take (``max_bytes`` less what earlier files
+    took); a file past it is kept up to it, and said to be cut there. The record says
+    how many bytes the server announced and how many arrived."""
     fid = str(fmt.get("format_id") or "0")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in fid)[:40]
     ext = "".join(c for c in str(fmt.get("ext") or "bin") if c.isalnum())[:8] or "bin"
@@ -205,29 +266,74 @@ def download_format(
     }
     job = {**{k: v for k, v in info.items() if k != "requested_formats"}, **fmt}
     part = dest.with_name(dest.name + ".part")
+    first_request = len(ydl.exchanges)
     follower = HashFollower(part, dest)  # hashed as it arrives, not read a second time
+    over = False
     try:
         finished, _ = ydl.dl(str(dest), job)
     except OverLimit:
-        outcome.update(status="over-limit", reason="stopped at the byte limit (--max-mb)")
-        finished = False
+        finished = over = True  # decided below, from what arrived
     except (DownloadError, YoutubeDLError, OSError) as exc:
         outcome.update(status="partial", reason=failure_reason(exc))
         finished = False
     finally:
-        outcome["_hashed"] = follower.finish()
-    if finished and dest.is_file():
-        outcome["status"] = "complete"
-        outcome["_path"] = dest
-    elif dest.is_file() or part.is_file():
+        hashed = follower.finish()
+    kept = dest if dest.is_file() else part if part.is_file() else None
+    received = kept.stat().st_size if kept is not None else 0
+    if str(fmt.get("protocol") or "http").startswith("http"):
+        announced = announced_bytes(ydl.exchanges[first_request:], fmt.get("url"))
+        if announced is not None:
+            outcome["announced_bytes"] = announced
+    outcome["received_bytes"] = received
+    if over:
+        if budget is not None and kept is not None and received > budget:
+            os.truncate(kept, budget)  # kept up to the limit, as the record says
+            hashed = None  # hashed again when adopted
+        outcome.update(
+            status="over-limit",
+            reason=f"stopped at the byte limit (--max-mb): the first {min(received, budget or 0):,}"
+            " bytes are kept",
+            kept_bytes=min(received, budget or 0),
+        )
+    announced = outcome.get("announced_bytes")
+    if finished and "status" not in outcome and kept == dest:
+        if announced is not None and received != announced:
+            outcome.update(
+                status="partial",
+                reason=f"{received:,} bytes arrived of the {announced:,} announced",
+            )
+        else:
+            outcome["status"] = "complete"
+    if kept is not None and outcome.get("status") != "complete":
         outcome.setdefault("status", "partial")
         outcome.setdefault("reason", "the download did not finish")
+        if announced is not None and outcome["status"] == "partial" and not finished:
+            outcome["reason"] += f" ({received:,} bytes arrived of the {announced:,} announced)"
         outcome["truncated"] = True
-        outcome["_path"] = dest if dest.is_file() else part
-    else:
+    elif kept is None:
         outcome.setdefault("status", "failed")
         outcome.setdefault("reason", "nothing was downloaded")
+    outcome["_hashed"] = hashed
+    if kept is not None:
+        outcome["_path"] = kept
     return outcome
+
+
+def announced_bytes(exchanges: list[dict[str, Any]], url: object) -> int | None:
+    """The length of the whole file as the server announced it for ``url``: the total of
+    a 206's Content-Range, else a 200's Content-Length (the first answer that says)."""
+    for entry in exchanges:
+        if entry.get("url") != url and entry.get("final_url") != url:
+            continue
+        if entry.get("status") == 206:
+            total = str(entry.get("content_range") or "").rpartition("/")[2].strip()
+            if total.isdigit():
+                return int(total)
+        elif entry.get("status") == 200:
+            length = str(entry.get("content_length") or "").strip()
+            if length.isdigit():
+                return int(length)
+    return None
 
 
 def collection_failure(url: str, exc: BaseException) -> CollectionFailed:

@@ -74,9 +74,18 @@ class RecordingAdapter(HTTPAdapter):
             try:
                 response = super().send(routed, **kwargs)
                 server_ip = _peer_ip(response)
-                body = response.raw.read(decode_content=True) if method != "HEAD" else b""
+                body = read_body(response.raw) if method != "HEAD" else b""
             except Exception as exc:  # every failure is listed, then raised as requests would
                 failure = _as_request_error(exc)
+                partial = getattr(exc, "partial_body", None)
+                if isinstance(partial, bytes) and partial:
+                    # The bytes that arrived before the server hung up: kept in the WARC
+                    # (WARC-Truncated: disconnect), and on the error for the caller.
+                    response._content, response._content_consumed = partial, True
+                    response.url, response.request = url, request
+                    self.owner.keep(request, response, started, server_ip, truncated=True)
+                    failure.partial_body = partial  # type: ignore[attr-defined]
+                    failure.partial_headers = response.headers  # type: ignore[attr-defined]
                 self.owner.failures.append(
                     {
                         "url": url,
@@ -103,6 +112,26 @@ class RecordingAdapter(HTTPAdapter):
             self.owner.waited_s += wait
             log.info("rate limited by %s; waiting %.0f s as asked", urlsplit(url).hostname, wait)
             time.sleep(wait)
+
+
+#: How much of a body is read at a time (``read1``: what arrived, not a full buffer).
+READ_PIECE = 1 << 16
+
+
+def read_body(raw: Any) -> bytes:
+    """A response's whole body; when reading fails part-way (the server hung up before
+    the length it announced), the exception carries what arrived as ``partial_body``.
+    urllib3's ``read()`` gathers into a buffer that is lost when it raises; ``read1``
+    returns each piece as it comes, so none of it is lost."""
+    read = getattr(raw, "read1", None) or raw.read
+    pieces: list[bytes] = []
+    try:
+        while piece := read(READ_PIECE, decode_content=True):
+            pieces.append(piece)
+    except Exception as exc:
+        exc.partial_body = b"".join(pieces)  # type: ignore[attr-defined]
+        raise
+    return b"".join(pieces)
 
 
 def _as_request_error(exc: Exception) -> Exception:
@@ -173,6 +202,8 @@ class PlatformHTTP:
         response: requests.Response,
         started: datetime,
         server_ip: str | None,
+        *,
+        truncated: bool = False,
     ) -> None:
         body = response.content or b""
         headers = list(response.raw.headers.items()) if response.raw is not None else []
@@ -194,6 +225,7 @@ class PlatformHTTP:
             response_headers=headers,
             body=body,
             server_ip=server_ip,
+            truncated="disconnect" if truncated else None,
         )
         with self._lock:
             self.exchanges.append(exchange)

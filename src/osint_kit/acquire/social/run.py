@@ -18,13 +18,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
 from tqdm.auto import tqdm
 
 from osint_kit.acquire.social.base import CollectionRun, resolve_options
 from osint_kit.acquire.social.failures import from_exception
 from osint_kit.acquire.social.history import Changes, KnownPost, compare, known_posts, missing_media
 from osint_kit.acquire.social.http import PlatformHTTP
+from osint_kit.acquire.social.media_fetch import MISMATCH, fetch_medium
 from osint_kit.acquire.social.registry import resolve
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.base.dates import format_seconds, utc_now
@@ -40,7 +40,7 @@ from osint_kit.folder.write import CaseWriter
 from osint_kit.formats.warc import write_warc
 from osint_kit.record.examiner import Examiner
 from osint_kit.record.exhibits import Capture
-from osint_kit.record.post import Media, Post
+from osint_kit.record.post import Post
 
 log = logging.getLogger("osint_kit")
 
@@ -129,7 +129,8 @@ def collect(
             p
             for p in stored
             if p.id not in retried
-            or len(missing_media(p, known.get(p.id))) > sum(m.sha256 is None for m in p.media)
+            or len(missing_media(p, known.get(p.id)))
+            > sum(m.sha256 is None or m.state == MISMATCH for m in p.media)
         ]
 
     record.update(run.notes)
@@ -157,7 +158,7 @@ def collect(
             gone = len(changes.deleted)
             reason += f"; it was collected before, so its {gone} post(s) are noted as deleted"
     elif media_failures:
-        status, reason = "partial", f"{media_failures} media file(s) could not be downloaded"
+        status, reason = "partial", _media_reason(stored)
     elif opts.media and (still := _still_missing(posts, known, stored)):
         status = "partial"
         reason = f"{still} media file(s) of earlier runs are still missing"
@@ -247,29 +248,27 @@ def _download_media(
             if key in earlier:
                 media.append(replace(m, sha256=earlier[key]))
                 continue
-            got = _fetch_one(run, m)
+            got = fetch_medium(run, m)
             failures += got.error is not None
             media.append(got)
         out.append(post.with_media(tuple(media)))
     return out, failures
 
 
-def _fetch_one(run: CollectionRun, medium: Media) -> Media:
-    try:
-        response = run.http.get(medium.url)
-    except (requests.RequestException, WriteRefused) as exc:
-        return replace(medium, error=f"{type(exc).__name__}: {str(exc)[:200]}")
-    if response.status_code != 200:
-        return replace(medium, error=f"HTTP {response.status_code}")
-    body = response.content
-    if len(body) > run.settings.max_media_bytes:
-        return replace(
-            medium, error=f"larger than the limit ({run.settings.max_media_bytes} bytes)"
+def _media_reason(stored: list[Post]) -> str:
+    """Why a run's media make it partial: files that did not arrive, and files that
+    arrived other than announced."""
+    media = [m for p in stored for m in p.media]
+    missing = sum(m.sha256 is None and m.error is not None for m in media)
+    mismatched = sum(m.state == MISMATCH for m in media)
+    said = []
+    if missing:
+        said.append(f"{missing} media file(s) could not be downloaded")
+    if mismatched:
+        said.append(
+            f"{mismatched} media file(s) did not arrive as announced (kept, state mismatch)"
         )
-    media_type = (response.headers.get("Content-Type") or "application/octet-stream").split(";")[0]
-    return replace(
-        medium, sha256=hashlib.sha256(body).hexdigest(), size=len(body), media_type=media_type
-    )
+    return "; ".join(said) or "some media file(s) could not be downloaded"
 
 
 def _stage(
@@ -288,22 +287,31 @@ def _stage(
     if run.profile is not None:
         profile = json.dumps(run.profile, sort_keys=True, ensure_ascii=False).encode() + b"\n"
         blobs.append((profile, "profile", "application/json", None))
-    bodies = {
-        ex.url: ex.body for ex in run.http.exchanges if ex.body is not None and ex.status == 200
-    }
+    bodies: dict[str, list[bytes]] = {}
+    for ex in run.http.exchanges:
+        if ex.body is not None and ex.status == 200:
+            bodies.setdefault(ex.url, []).append(ex.body)
     entries = []
     media_staged: set[str] = set()
     for post in posts:
         data = post.record_bytes()
         blobs.append((data, "post", "application/json", post.url))
         media_map = {}
+        mismatched = {}
         for m in post.media:
-            if m.sha256 and m.error is None and m.url in bodies and m.sha256 not in media_staged:
-                media_staged.add(m.sha256)
-                body = bodies[m.url]
-                assert body is not None
-                blobs.append((body, "media", m.media_type or "application/octet-stream", m.url))
-            if m.sha256:
+            kept = m.error is None or m.state == MISMATCH
+            if m.sha256 is not None and kept and m.sha256 not in media_staged:
+                # what arrived for it (a retried medium: the answer whose bytes are kept)
+                body = next(
+                    (b for b in bodies.get(m.url, []) if hashlib.sha256(b).hexdigest() == m.sha256),
+                    None,
+                )
+                if body is not None:
+                    media_staged.add(m.sha256)
+                    blobs.append((body, "media", m.media_type or "application/octet-stream", m.url))
+            if m.sha256 and m.state == MISMATCH:  # kept, but not as announced: asked again
+                mismatched[m.key or m.url] = {"sha256": m.sha256, "reason": m.error}
+            elif m.sha256:
                 media_map[m.key or m.url] = m.sha256
         entries.append(
             {
@@ -313,6 +321,7 @@ def _stage(
                 "fingerprint": post.fingerprint(),
                 "record": hashlib.sha256(data).hexdigest(),
                 "media": media_map,
+                **({"media_mismatch": mismatched} if mismatched else {}),
             }
         )
     record["posts"] = entries
