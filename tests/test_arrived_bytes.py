@@ -248,3 +248,35 @@ def test_a_picture_cut_in_transfer_keeps_what_arrived_and_is_asked_again(
     assert other.status == "complete", other.reason
     assert _medium(case, other, PICTURE)["sha256"] == hashlib.sha256(whole).hexdigest()
     assert case.verify().ok
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_picture_of_another_picture_type_is_complete_with_its_announced_type_recorded(
+    fake: FakePlatforms, case: Case
+) -> None:
+    """CDNs send WebP or PNG for a ``.jpg`` to browsers that take it: a whole picture for a
+    picture is what was asked for; the difference is recorded, not called wrong."""
+    png = _png()
+    assert check_arrival(png, content_type="image/jpeg", content_length=len(png)).ok
+    assert not check_arrival(png, content_type="video/mp4", content_length=len(png)).ok
+    _channel(fake)
+    sent = {"Content-Type": "image/jpeg", "Content-Length": str(len(png))}
+    fake.fail(rf"/file/{PICTURE}$", 200, times=None, headers=sent, body=png)
+    cap = case.collect("telegram:lost_dog_watch", settings=settings_for(fake, retries=1),
+                       examiner=EXAMINER, progress=False)  # fmt: skip
+    assert cap.status == "complete", cap.reason
+    medium = _medium(case, cap, PICTURE)
+    assert "state" not in medium and medium["media_type"] == "image/png"
+    assert medium["announced_type"] == "image/jpeg"
+    asked = [r for r in fake.requests if r.target.endswith("/" + PICTURE)]
+    assert len(asked) == 1  # nothing to ask again for
+    assert case.verify().ok

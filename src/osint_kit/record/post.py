@@ -77,10 +77,13 @@ class Media:
     #: page, JSON null, a picture cut short or that does not decode, another type or
     #: length); ``error`` says how. None: downloaded as announced, or not (``error``).
     state: str | None = None
+    #: The type the server announced, when the bytes are another of the same kind (a
+    #: WebP picture sent as ``image/jpeg``): kept, complete, and the difference recorded.
+    announced_type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"url": self.url, "type": self.type, "alt": self.alt}
-        for key in ("key", "sha256", "size", "media_type", "error", "state"):
+        for key in ("key", "sha256", "size", "media_type", "error", "state", "announced_type"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         return out

@@ -28,7 +28,7 @@ import requests
 
 from osint_kit.acquire.social.base import CollectionRun
 from osint_kit.errors import WriteRefused
-from osint_kit.formats.content_check import Arrival, check_arrival
+from osint_kit.formats.content_check import UNSPECIFIC, Arrival, check_arrival, normalise
 from osint_kit.record.post import Media
 
 MISMATCH = "mismatch"
@@ -87,11 +87,20 @@ def _checked(
         media_type=arrival.found_type or announced,
         error=None,
         state=None,
+        announced_type=_other_type(arrival),
     )
     differences = ([cut] if cut else []) + list(arrival.differences)
     if not differences:
         return kept, arrival
     return replace(kept, state=MISMATCH, error="; ".join(differences)[:1000]), _cut(arrival, cut)
+
+
+def _other_type(arrival: Arrival) -> str | None:
+    """The announced type when the bytes are another type of the same kind."""
+    announced = normalise(arrival.announced_type)
+    if announced in UNSPECIFIC or arrival.found_type is None:
+        return None
+    return announced if normalise(arrival.found_type) != announced else None
 
 
 def _cut(arrival: Arrival, cut: str | None) -> Arrival:
