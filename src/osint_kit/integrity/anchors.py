@@ -14,6 +14,7 @@ from osint_kit.folder.read import CaseFolder
 from osint_kit.integrity.log_check import RecordedHead
 from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.chain import read_event_line
+from osint_kit.record.file_checks import linked_on_the_way
 from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import VerificationReport
 from osint_kit.record.ledger import Head, recorded_heads
@@ -115,6 +116,8 @@ def check_checkpoint_files(
             continue
         named[r.file] = r
         path = case.path / r.file
+        if ".." not in Path(r.file).parts and linked_on_the_way(case.path, path):
+            continue  # a link, reported as link-in-case; what it leads to is not read
         if ".." in Path(r.file).parts or not path.is_file():
             if pending_name(path).is_file():
                 continue  # the crash case, reported with the pending files below
@@ -148,7 +151,7 @@ def check_checkpoint_files(
             seq=owner.event_seq if owner else None,
         )
     folder = case.path / "timestamps"
-    if folder.is_dir():
+    if folder.is_dir() and not folder.is_symlink():
         for f in sorted(folder.glob("*.json")):
             rel = str(f.relative_to(case.path))
             if not f.name.endswith(".sig.json") and rel not in named:

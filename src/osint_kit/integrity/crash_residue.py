@@ -11,6 +11,7 @@ from pathlib import Path
 from osint_kit.folder.export_residue import interrupted_exports, recorded_bundles
 from osint_kit.folder.read import CaseFolder
 from osint_kit.record.disposals import INTERRUPTED, DisposalLedger
+from osint_kit.record.file_checks import linked_on_the_way
 from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import VerificationReport
 from osint_kit.record.staging import is_batch_lock
@@ -31,8 +32,8 @@ def check_exports(case: CaseFolder, report: VerificationReport) -> None:
             path=str(left.folder.relative_to(case.path)),
         )
     folder = case.path / "exports"
-    if not folder.is_dir():
-        return
+    if not folder.is_dir() or folder.is_symlink():
+        return  # a linked exports/ is link-in-case: what it leads to is no part of the case
     recorded = {path for path, _ in recorded_bundles(case)}
     for bundle in sorted(folder.iterdir()):
         name = bundle.name
@@ -115,8 +116,10 @@ def report_disposals(
 def staged_parts(case: CaseFolder) -> dict[str, tuple[Path, bool]]:
     """Part files by the SHA-256 of what they hold, each with whether a writer holds it."""
     found = {}
+    if linked_on_the_way(case.path, case.store.incoming_dir):
+        return {}  # reported as a link; what it leads to is not read
     for part, locked in case.store.leftover_parts():
-        if not part.is_file():
+        if not part.is_file() or linked_on_the_way(case.path, part):
             continue
         try:
             sha, _ = hash_file(part)
