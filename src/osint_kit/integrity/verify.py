@@ -145,7 +145,9 @@ def check_links(case: CaseFolder, report: VerificationReport) -> None:
             continue
         target = os.path.realpath(link)
         where = "inside" if os.path.commonpath([base, target]) == base else "outside"
-        what = "a folder" if os.path.isdir(link) else "a file" if os.path.exists(link) else "nothing"
+        what = (
+            "a folder" if os.path.isdir(link) else "a file" if os.path.exists(link) else "nothing"
+        )
         report.add(
             "link-in-case",
             f"a symbolic link to {what} {where} the case: a case folder holds no links, "
