@@ -56,7 +56,7 @@ def verify_case(
 
     if trust is not None:
         trust.keys()  # an unreadable store is an error before anything is checked
-    report = VerificationReport(target=f"case {case.id} ({case.path})")
+    report = VerificationReport(target=f"case {case.id}", folder=str(case.path))
     identity = None
     try:
         identity = read_identity(case.path / "case.json")
