@@ -3,6 +3,7 @@ head ledger, refusals to write without a key, rotations, and every forgery caugh
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -224,8 +225,8 @@ _BUILT: dict[str, Path] = {}
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One signed case, built once; each example works on a copy (same uuid, so the
-    machine's head ledger knows its heads)."""
+    """One signed case, built once; each example changes it in place and puts it back
+    (the machine's head ledger knows the heads that folder wrote)."""
     return tmp_path_factory.mktemp("pristine")
 
 
@@ -277,9 +278,20 @@ def test_any_change_deletion_or_key_substitution_is_a_problem(
     source = _build(pristine)
     monkeypatch.setenv("OSINT_KIT_DATA_DIR", str(pristine / "data"))
     monkeypatch.setenv("OSINT_KIT_TRUST", str(pristine / "trust"))
+    # Changed in the folder that wrote it (whose heads the ledger holds: a copy is held
+    # only to its own), then put back from a copy kept aside.
     work = Path(tempfile.mkdtemp(dir=tmp_path))
     shutil.copytree(source, work / "PROP-1")
-    case = Case.open("PROP-1", root=work)
+    try:
+        _change_and_verify(source, change, tmp_path)
+    finally:
+        shutil.rmtree(source)
+        os.rename(work / "PROP-1", source)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _change_and_verify(source: Path, change: tuple, tmp_path: Path) -> None:
+    case = Case.open("PROP-1", root=source.parent)
     events = events_of(case)
     what, index, field, resealed = change
     if what == "field":
@@ -301,7 +313,6 @@ def test_any_change_deletion_or_key_substitution_is_a_problem(
     write_events(case, events)
     report = case.verify()
     assert not report.ok, (change, report.text())
-    shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.mark.parametrize("with_a_thread", [False, True], ids=["fork", "forkserver"])

@@ -408,7 +408,10 @@ def test_a_whole_case_disposal_keeps_the_log_and_verifies_and_certifies(
     with pytest.raises(OutputExists):
         report.write_certificate(out)
     assert disposition_report(stocked.writer).disposal == report.disposal
-    assert report.exports[0].disposed == ("E0001", "E0004") and report.exports[0].present
+    assert report.exports[0].disposed == ("E0001", "E0004")
+    # written outside the case: the record keeps no path of the examiner's machine for it
+    assert report.exports[0].path == "" and not report.exports[0].present
+    assert "written outside the case" in page
     report.write_certificate(out, pdf=True, force=True)
     assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
 

@@ -303,15 +303,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         w(f"  {e.seq:>3}  {e.time}  {e.action:<18} {e.summary()}\n")
     w(f"\n{report.text()}\n\n")
     export = next(e for e in reversed(case.events()) if e.action == "export.created")
-    bundle = Path(export.details["bundle"]["path"])
+    # Paths as the user gave the root (--root), the bundle's as the event records it:
+    # relative to the case folder.
+    bundle = case.path / export.details["bundle"]["path"]
     w(f"{verify_bundle(bundle, trust=TrustStore(trust)).text()}\n\n")
     w(f"bundle:        {bundle}\n")
-    w(f"case folder:   {case.path.resolve()}\n")
-    w(f"custody log:   {case.log.path.resolve()}\n")
-    w(f"index:         {(case.path / 'derived' / 'index.sqlite').resolve()}\n")
-    w(f"trust store:   {trust.resolve()}\n")
+    w(f"case folder:   {case.path}\n")
+    w(f"custody log:   {case.log.path}\n")
+    w(f"index:         {case.path / 'derived' / 'index.sqlite'}\n")
+    w(f"trust store:   {trust}\n")
     tsa_ca = case.path / "exports" / DEMO_TSA_CA
-    w(f"TSA CA:        {tsa_ca.resolve()}\n")
+    w(f"TSA CA:        {tsa_ca}\n")
     w(
         f"next:          .venv/bin/osint-kit log {case.id}   |   "
         f".venv/bin/osint-kit verify {case.id} --trust {trust} --tsa-ca {tsa_ca}\n"

@@ -168,7 +168,7 @@ class CaseWriter(CaseFolder):
         """This write's head in the examiner's head ledger, outside the case."""
         written = self.log.last_written
         if written is not None and written[0] is not None:
-            record_head(written[0], self.id, written[1], written[2])
+            record_head(written[0], self.id, written[1], written[2], self.path)
 
     def refresh(self, appended: Appended | None = None) -> None:
         """Bring the registered derived views up to the log's head (best effort: they are

@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from osint_kit.folder.export_residue import interrupted_exports, recorded_bundles
+from osint_kit.folder.export_residue import (
+    bundle_in_case,
+    interrupted_exports,
+    recorded_bundles,
+    shown,
+)
 from osint_kit.folder.read import CaseFolder
 from osint_kit.record.disposals import INTERRUPTED, DisposalLedger
+from osint_kit.record.file_checks import linked_on_the_way
 from osint_kit.record.file_hash import hash_file
 from osint_kit.record.findings import VerificationReport
 from osint_kit.record.staging import is_batch_lock
@@ -23,28 +29,50 @@ def check_exports(case: CaseFolder, report: VerificationReport) -> None:
     for left in interrupted_exports(case):
         report.add(
             "interrupted-export",
-            f"an export to {left.dest} was stopped by a crash after its export.created "
-            "event; osint-kit repair moves the bundle into place"
+            f"an export to {shown(case, left.dest)} was stopped by a crash after its "
+            "export.created event; osint-kit repair moves the bundle into place"
             if left.recorded
-            else f"an export to {left.dest} was stopped by a crash before it was recorded; "
-            "osint-kit repair removes what it left (a private folder, a hidden partial file)",
+            else f"an export to {shown(case, left.dest)} was stopped by a crash before it was "
+            "recorded; osint-kit repair removes what it left (a private folder, a hidden "
+            "partial file)",
             path=str(left.folder.relative_to(case.path)),
         )
     folder = case.path / "exports"
-    if not folder.is_dir():
-        return
-    recorded = {path for path, _ in recorded_bundles(case)}
+    if not folder.is_dir() or folder.is_symlink():
+        return  # a linked exports/ is link-in-case: what it leads to is no part of the case
+    # Matched by the path in the case the event records (an old absolute one read as
+    # exports/NAME: bundle_in_case) and by size, so that a moved case matches its own
+    # bundles and a file put there under a recorded name does not pass for one.
+    sizes: dict[str, set[object]] = {}
+    for recorded in recorded_bundles(case):
+        if (rel := bundle_in_case(recorded)) is not None:
+            sizes.setdefault(rel, set()).add(recorded.get("size"))
     for bundle in sorted(folder.iterdir()):
         name = bundle.name
         if name.startswith(".") or not (name.endswith(".zip") or name.endswith(".zip.age")):
             continue
-        if str(bundle.resolve()) not in recorded:
-            report.add(
-                "export-unrecorded",
-                f"{name} is a bundle in the case's exports/ that no export.created event "
-                "records: it did not leave through an export on the record",
-                path=str(bundle.relative_to(case.path)),
-            )
+        rel = bundle.relative_to(case.path).as_posix()
+        try:
+            size = bundle.lstat().st_size
+        except OSError:
+            continue  # gone since it was listed
+        if rel in sizes and size in sizes[rel]:
+            continue
+        report.add(
+            "export-unrecorded",
+            f"{name} is a bundle in the case's exports/ that no export.created event "
+            + (
+                f"records: the bundle recorded under this name had {_sizes(sizes[rel])} "
+                f"bytes, this one has {size}: it was replaced"
+                if rel in sizes
+                else "records: it did not leave through an export on the record"
+            ),
+            path=rel,
+        )
+
+
+def _sizes(found: set[object]) -> str:
+    return " or ".join(sorted(f"{s:,}" if isinstance(s, int) else "?" for s in found))
 
 
 def report_store_residue(
@@ -115,8 +143,10 @@ def report_disposals(
 def staged_parts(case: CaseFolder) -> dict[str, tuple[Path, bool]]:
     """Part files by the SHA-256 of what they hold, each with whether a writer holds it."""
     found = {}
+    if linked_on_the_way(case.path, case.store.incoming_dir):
+        return {}  # reported as a link; what it leads to is not read
     for part, locked in case.store.leftover_parts():
-        if not part.is_file():
+        if not part.is_file() or linked_on_the_way(case.path, part):
             continue
         try:
             sha, _ = hash_file(part)

@@ -26,7 +26,11 @@ from typing import Any
 
 from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files
 from osint_kit.folder.disposal import carry_out
-from osint_kit.folder.export_residue import clean_interrupted_exports, interrupted_exports
+from osint_kit.folder.export_residue import (
+    clean_interrupted_exports,
+    interrupted_exports,
+    shown,
+)
 from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import CHECKPOINT, REPAIRED
 from osint_kit.record.disposals import DisposalLedger
@@ -157,7 +161,7 @@ def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:
     report.exports = [
         {
             "folder": left.folder.name,
-            "bundle": str(left.dest),
+            "bundle": shown(case, left.dest),
             "action": "moved into place" if left.recorded else "removed (never recorded)",
         }
         for left in exports

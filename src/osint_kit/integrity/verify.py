@@ -27,6 +27,7 @@ from osint_kit.integrity.log_check import BlobRef, RecordedHead, check_log_lines
 from osint_kit.integrity.store_check import BlobHashes, check_blobs
 from osint_kit.record.builtin_actions import CHECKPOINT
 from osint_kit.record.disposals import DisposalLedger
+from osint_kit.record.file_checks import links_under
 from osint_kit.record.findings import StampStatus, VerificationReport
 from osint_kit.record.ledger import Head
 
@@ -55,7 +56,7 @@ def verify_case(
 
     if trust is not None:
         trust.keys()  # an unreadable store is an error before anything is checked
-    report = VerificationReport(target=f"case {case.id} ({case.path})")
+    report = VerificationReport(target=f"case {case.id}", folder=str(case.path))
     identity = None
     try:
         identity = read_identity(case.path / "case.json")
@@ -82,6 +83,7 @@ def verify_case(
     for bundle in against:
         check_against_bundle(Path(bundle), heads, report)
     check_exports(case, report)
+    check_links(case, report)
     if ledger:
         check_ledger(case, heads, report)
     for head in expect:
@@ -127,6 +129,31 @@ def _keep_stamps(
     # VerificationReport.stamps, set through vars() so that this works before and after
     # verification.py declares the field (then this is ``report.stamps = found``).
     report.stamps = found
+
+
+def check_links(case: CaseFolder, report: VerificationReport) -> None:
+    """Every symbolic link under the case is a problem: osint-kit makes none, and a
+    link (a blob folder pointing at a copy elsewhere, say) would let the case's content
+    live outside it, where its checks do not reach. What a link leads to is never read
+    as part of the case. A link another check already named (the log, a blob) is not
+    said twice."""
+    named = {p.path for p in report.problems}
+    base = os.path.realpath(case.path)
+    for link in links_under(case.path):
+        rel = str(link.relative_to(case.path))
+        if rel in named:
+            continue
+        target = os.path.realpath(link)
+        where = "inside" if os.path.commonpath([base, target]) == base else "outside"
+        what = (
+            "a folder" if os.path.isdir(link) else "a file" if os.path.exists(link) else "nothing"
+        )
+        report.add(
+            "link-in-case",
+            f"a symbolic link to {what} {where} the case: a case folder holds no links, "
+            "and what one leads to is not part of the case (it was not read)",
+            path=rel,
+        )
 
 
 def _log_not_regular(case: CaseFolder, report: VerificationReport) -> bool:

@@ -18,6 +18,7 @@ from osint_kit.base.labels import label_runs
 from osint_kit.base.marking import MARKING
 from osint_kit.base.text import text_of, texts_of
 from osint_kit.errors import OutputExists, RecordsRefused, StorageError
+from osint_kit.folder.export_residue import bundle_in_case
 from osint_kit.folder.read import CaseFolder
 from osint_kit.formats.pdf import print_pdf
 from osint_kit.record.builtin_actions import EXPORTED
@@ -42,11 +43,12 @@ class ExportRecord:
     purpose: str
     bundle: str
     sha256: str
+    #: Its path in the case (``exports/NAME``), or "" when it was written outside it.
     path: str
     exhibits: tuple[str, ...]
     #: The exhibits of the bundle that the disposal covers: copies of them are out there.
     disposed: tuple[str, ...]
-    #: The bundle file is still at its recorded path on this machine.
+    #: The bundle file is still at its recorded path in the case.
     present: bool
 
 
@@ -163,7 +165,6 @@ class DispositionReport:
         except OSError as exc:
             raise StorageError(path, exc.strerror or str(exc)) from exc
         if pdf:
-
             print_pdf(page, printed, case_id=self.case_id, marking=MARKING, progress=progress)
         return path
 
@@ -245,7 +246,13 @@ class DispositionReport:
                 html.escape(e.authorization),
                 f"{html.escape(e.bundle)}<br><code>{html.escape(e.sha256)}</code>",
                 html.escape(label_runs(list(e.disposed)) or "none"),
-                html.escape(f"yes, at {e.path}" if e.present else "not at its recorded path"),
+                html.escape(
+                    f"yes, at {e.path}"
+                    if e.present
+                    else f"no longer at {e.path}"
+                    if e.path
+                    else "written outside the case"
+                ),
             )
             for e in self.exports
         ]
@@ -312,7 +319,7 @@ def disposition_report(case: CaseFolder, seq: int | None = None) -> DispositionR
             continue
         bundle = e.details.get("bundle")
         bundle = bundle if isinstance(bundle, Mapping) else {}
-        where = text_of(bundle.get("path"))
+        inside = bundle_in_case(dict(bundle))
         exports.append(
             ExportRecord(
                 seq=e.seq,
@@ -322,10 +329,10 @@ def disposition_report(case: CaseFolder, seq: int | None = None) -> DispositionR
                 purpose=text_of(e.details.get("purpose")),
                 bundle=text_of(bundle.get("name")),
                 sha256=text_of(bundle.get("sha256")),
-                path=where,
+                path=inside or "",
                 exhibits=e.exhibits,
                 disposed=tuple(x for x in e.exhibits if x in covered),
-                present=bool(where) and os.path.lexists(where),
+                present=inside is not None and os.path.lexists(case.path / inside),
             )
         )
     return DispositionReport(

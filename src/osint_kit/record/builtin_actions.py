@@ -266,7 +266,8 @@ BUILTIN: tuple[ActionType, ...] = (
         "the analyst: `export`, `case.disclosure.export`",
         _exported,
         details={
-            "bundle": "name, path, sha256, size of the bundle file",
+            "bundle": "name, path, sha256, size of the bundle file; path relative to the "
+            "case (exports/NAME), or null when it was written outside the case",
             "format": "the bundle format (osint-kit-bundle/1)",
             "authorization, recipient, purpose": "the authority and who it is for",
             "head": "the log head the bundle was cut from {seq, hash}",

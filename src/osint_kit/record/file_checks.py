@@ -49,3 +49,31 @@ def is_locked(path: Path) -> bool:
     finally:
         os.close(fd)
     return False
+
+
+def links_under(root: Path) -> list[Path]:
+    """Every symbolic link under ``root`` (to a file or a folder), none followed: a
+    case folder holds none of its own making, so each one is a problem for ``verify``."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):  # never into a linked folder
+        dirnames.sort()
+        for name in [*dirnames, *sorted(filenames)]:
+            path = Path(dirpath) / name
+            if os.path.islink(path):
+                found.append(path)
+    return sorted(found)
+
+
+def linked_on_the_way(root: Path, path: Path) -> bool:
+    """Is any step from ``root`` down to ``path`` (``path`` itself included) a symbolic
+    link? Then reading ``path`` may read outside ``root``."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return True
+    step = root
+    for part in parts:
+        step = step / part
+        if os.path.islink(step):
+            return True
+    return False

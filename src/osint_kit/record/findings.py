@@ -101,6 +101,7 @@ class KeyUse:
 
 @dataclass
 class VerificationReport:
+    #: What was verified, as the record keeps it (``case ID``: no machine path).
     target: str
     events: int = 0
     head_seq: int = 0
@@ -122,6 +123,12 @@ class VerificationReport:
     trust_store: str | None = None
     #: Each checkpoint's time stamp as checked (one per checkpoint file).
     stamps: list[StampStatus] = field(default_factory=list, repr=False)
+    #: Where it was, as the user gave it: shown, never recorded (a case moves).
+    folder: str | None = None
+
+    @property
+    def shown(self) -> str:
+        return f"{self.target} ({self.folder})" if self.folder else self.target
 
     @property
     def ok(self) -> bool:
@@ -162,7 +169,7 @@ class VerificationReport:
 
     def text(self) -> str:
         lines = [
-            f"{self.target}: {self.events} events (head seq {self.head_seq}, "
+            f"{self.shown}: {self.events} events (head seq {self.head_seq}, "
             f"hash {self.head_hash[:16]}…), {self.blobs_checked} blobs, "
             f"{self.bytes_checked:,} bytes checked"
         ]
@@ -190,7 +197,7 @@ class VerificationReport:
         """The badge first, then problems grouped by kind (what a reviewer acts on), who
         signed with which key and whether it is trusted, then the notes (trusted time)."""
         head = (
-            f"<p>{verdict(self.ok)} <b>{html.escape(self.target)}</b>: {self.events:,} events "
+            f"<p>{verdict(self.ok)} <b>{html.escape(self.shown)}</b>: {self.events:,} events "
             f"(head seq {self.head_seq}, <code>{html.escape(self.head_hash[:16])}…</code>), "
             f"{self.blobs_checked:,} blobs, {self.bytes_checked:,} bytes checked</p>"
         )

@@ -51,7 +51,7 @@ from osint_kit.disclosure.bundle.plan import in_full, read_log, select_exhibits
 from osint_kit.disclosure.report.page import render
 from osint_kit.errors import ExportRefused, InvalidOption, OutputExists, StorageError
 from osint_kit.folder.checkpoint import VERIFIED, Checkpoint, make_checkpoint
-from osint_kit.folder.export_residue import WORK, clean_interrupted_exports
+from osint_kit.folder.export_residue import WORK, clean_interrupted_exports, path_to_record
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import CHECKPOINT, EXPORTED
@@ -144,7 +144,7 @@ def export_bundle(
     work = private / "bag"
     work.mkdir()
     partial = dest.with_name(f".{dest.name}.{private.name}.partial")
-    _write_intent(private, dest, partial)
+    _write_intent(case, private, dest, partial)
     try:
         payload: list[bytes] = []
         full = 0
@@ -245,7 +245,12 @@ def export_bundle(
     draft = EventDraft(
         EXPORTED,
         details={
-            "bundle": {"name": dest.name, "path": str(dest.resolve()), "sha256": sha, "size": size},
+            "bundle": {
+                "name": dest.name,
+                "path": path_to_record(case, dest),  # None outside the case: no machine path
+                "sha256": sha,
+                "size": size,
+            },
             "format": layout.FORMAT,
             "authorization": authorization,
             "recipient": recipient,
@@ -287,8 +292,19 @@ def _private_folder(case: CaseFolder) -> Path:
     return folder
 
 
-def _write_intent(private: Path, dest: Path, partial: Path) -> None:
-    intent = {"dest": str(dest.resolve()), "partial": str(partial.resolve()), "at": utc_now()}
+def _from(base: Path, path: Path) -> str:
+    return path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
+
+
+def _write_intent(case: CaseFolder, private: Path, dest: Path, partial: Path) -> None:
+    # Inside the case, relative to it (the case may move before repair reads this);
+    # outside it, absolute (a joined absolute path is itself).
+    base = case.path.resolve()
+    intent = {
+        "dest": _from(base, dest.resolve()),
+        "partial": _from(base, partial.resolve()),
+        "at": utc_now(),
+    }
     atomic_write(private / "intent.json", json.dumps(intent).encode())
 
 
