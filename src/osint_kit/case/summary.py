@@ -57,9 +57,8 @@ def case_summary_html(
     status = records.status
     if records.closed_at:
         status += f" since {records.closed_at}: {records.close_reason or ''}"
-        due = (records.retention or {}).get("due_on")
-        if due:
-            status += f"; {(records.retention or {}).get('action')} due on {due}"
+        if records.due is not None and not records.disposed:  # a review decision's date wins
+            status += f"; {records.due[1]} due on {records.due[0]}"
     holds = "; ".join(f"{h.id} under {h.authority}: {h.reason}" for h in records.holds)
     if records.holds:
         state += " " + badge(f"LEGAL HOLD ({len(records.holds)})", "bad", "osint-kit-hold")
