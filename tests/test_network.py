@@ -77,6 +77,37 @@ def test_the_network_has_one_edge_per_interaction(harassed: Case) -> None:
         harassed.analysis.network(kinds=("likes",))
 
 
+def test_a_kinds_filter_keeps_only_the_accounts_on_an_edge_of_those_kinds(
+    fake: FakePlatforms, case: Case
+) -> None:
+    """Fifty accounts reply to one post and mention five onlookers who never reply: the
+    network of replies is the 51 accounts that replied or were replied to, not 56."""
+    inst = fake.mastodon.add_instance(HOST, version="4.3.0")
+    owner = inst.add_account("owner")
+    onlookers = [f"onlooker{n}" for n in range(5)]
+    for name in onlookers:
+        inst.add_account(name)
+    root = inst.add_status(owner, created_at=START, text="A post")
+    for n in range(50):
+        inst.add_status(
+            inst.add_account(f"replier{n}"),
+            created_at=START + timedelta(minutes=n + 1),
+            text=f"@{onlookers[n % 5]} look at this",
+            in_reply_to=root,
+        )
+    settings = settings_for(fake)
+    case.collect(f"mastodon:{root.url}", settings=settings, examiner=EXAMINER, progress=False)
+    everything = case.analysis.network()
+    assert {key(o) for o in onlookers} <= set(everything)
+    replies = case.analysis.network(kinds=("reply",))
+    assert replies.number_of_nodes() == 51 and replies.number_of_edges() == 50
+    assert not {key(o) for o in onlookers} & set(replies)
+    assert not [n for n in replies if replies.degree(n) == 0]  # no account stands alone
+    assert replies.nodes[key("owner")]["handle"]  # what the accounts table says of each
+    mentions = case.analysis.network(kinds=("mention",))
+    assert set(mentions) == {key(o) for o in onlookers} | {key(f"replier{n}") for n in range(50)}
+
+
 def test_who_targets_whom_and_the_most_targeted(harassed: Case) -> None:
     graph = harassed.analysis.network()
     weighted = targeting(graph)

@@ -38,22 +38,17 @@ def build_network(
     accounts: Iterable[Mapping[str, Any]] | pa.Table = (),
     kinds: Iterable[str] = KINDS,
 ) -> nx.MultiDiGraph:
-    """One node per account, one edge per interaction of the chosen ``kinds``.
+    """One edge per interaction of the chosen ``kinds``, one node per account on such an
+    edge (sent or received), with its handle and names from ``accounts``.
 
-    Takes the tables (``case.analysis.interactions()``, ``case.analysis.accounts()``) as
-    Arrow tables or
-    as rows; an Arrow table is read column by column, which is what makes millions of
-    interactions a matter of seconds.
+    An account with no interaction of those kinds is no node: a network of replies is
+    the accounts that replied or were replied to, not every author and every account
+    mentioned. Takes the tables (``case.analysis.interactions()``,
+    ``case.analysis.accounts()``) as Arrow tables or as rows; an Arrow table is read
+    column by column, which is what makes millions of interactions a matter of seconds.
     """
     chosen = check_kinds(kinds)
     graph = nx.MultiDiGraph()
-    for account in _rows(accounts, ("key", "platform", "handle", "display_name")):
-        graph.add_node(
-            account["key"],
-            platform=account.get("platform") or "",
-            handle=account.get("handle") or "",
-            display_name=account.get("display_name") or "",
-        )
     table = _interactions_table(interactions)
     table = table.filter(pc.is_in(table["kind"], value_set=pa.array(chosen)))
     seconds = pc.cast(table["time"], pa.timestamp("s", tz="UTC"), safe=False)
@@ -62,7 +57,14 @@ def build_network(
     sources, targets = table["source"].to_pylist(), table["target"].to_pylist()
     for key, platform in zip(sources + targets, platforms + platforms, strict=True):
         if key not in graph:
-            graph.add_node(key, platform=platform, handle="", display_name="")
+            graph.add_node(key, platform=platform or "", handle="", display_name="")
+    for account in _rows(accounts, ("key", "platform", "handle", "display_name")):
+        if account["key"] in graph:
+            graph.nodes[account["key"]].update(
+                platform=account.get("platform") or graph.nodes[account["key"]]["platform"],
+                handle=account.get("handle") or "",
+                display_name=account.get("display_name") or "",
+            )
     graph.add_edges_from(
         (s, t, {"kind": k, "post_exhibit": e, "post_id": i, "time": w})
         for s, t, k, e, i, w in zip(
