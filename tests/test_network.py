@@ -155,6 +155,38 @@ def test_exports_are_derived_exhibits_naming_their_inputs(harassed: Case) -> Non
     assert json.loads(json.dumps(derived))  # plain JSON on the record
 
 
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_an_exported_network_opens_by_its_extension(harassed: Case, fmt: str) -> None:
+    exhibit = harassed.analysis.export_network(fmt, kinds=("reply",), examiner=EXAMINER)
+    assert harassed.exhibit(exhibit.label).name == f"network-reply.{fmt}"
+    path = harassed.analysis.file(exhibit)
+    assert path.name == f"{exhibit.label}-network-reply.{fmt}"
+    assert path.parent == harassed.path / "derived" / "files"
+    opened = {".graphml": nx.read_graphml, ".gexf": nx.read_gexf}[path.suffix](path)
+    assert opened.number_of_edges() == harassed.analysis.network(("reply",)).number_of_edges()
+    path.write_bytes(b"changed by a program that saved over it")
+    assert harassed.analysis.file(exhibit.label).read_bytes() == exhibit.read_bytes()
+    assert harassed.verify().ok  # the copy is a view, not evidence
+
+
+def test_a_copy_is_named_safely_whatever_the_recorded_name(
+    case: Case, tmp_path: Path
+) -> None:
+    odd = tmp_path / "..  notes; rm -rf ~ .TXT"
+    odd.write_text("a tip")
+    bare = tmp_path / "no-extension"
+    bare.write_bytes(b"\x89PNG\r\n\x1a\n")
+    capture = case.import_files(
+        [odd, bare], handed_over_by="a witness", examiner=EXAMINER, progress=False
+    )
+    first, second = (case.analysis.file(label) for label in capture.exhibits)
+    assert first.parent == second.parent == case.path / "derived" / "files"
+    assert first.name.startswith(capture.exhibits[0] + "-") and first.name.endswith(".TXT")
+    assert " " not in first.name and ";" not in first.name and "~" not in first.name
+    assert first.read_text() == "a tip"
+    assert second.name.startswith(capture.exhibits[1] + "-no-extension")
+
+
 def test_an_empty_case_has_an_empty_network(case: Case) -> None:
     graph = case.analysis.network()
     assert graph.number_of_nodes() == 0 and most_targeted(graph) == [] and groups(graph) == []
