@@ -16,11 +16,13 @@ from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.analysis.network import (
     groups,
+    labelled,
     most_active,
     most_targeted,
     targeting,
     timeline_of,
     to_graphml,
+    to_png,
 )
 from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
@@ -169,9 +171,7 @@ def test_an_exported_network_opens_by_its_extension(harassed: Case, fmt: str) ->
     assert harassed.verify().ok  # the copy is a view, not evidence
 
 
-def test_a_copy_is_named_safely_whatever_the_recorded_name(
-    case: Case, tmp_path: Path
-) -> None:
+def test_a_copy_is_named_safely_whatever_the_recorded_name(case: Case, tmp_path: Path) -> None:
     odd = tmp_path / "..  notes; rm -rf ~ .TXT"
     odd.write_text("a tip")
     bare = tmp_path / "no-extension"
@@ -219,3 +219,49 @@ def test_a_derived_exhibit_travels_in_a_bundle_as_derived(harassed: Case, tmp_pa
         report = bundle.read(next(n for n in names if n.endswith("report.html"))).decode()
     assert any(n.endswith(f"{graphml.label}/{graphml.name}") for n in names)
     assert "DERIVED (not collected)" in report
+
+
+def _crowd(n: int) -> nx.MultiDiGraph:
+    """``n`` accounts, each replying to one of five targets and to one other account."""
+    graph = nx.MultiDiGraph()
+    for i in range(n):
+        for target in (i % 5, (i * 7 + 3) % n):
+            if target != i:
+                graph.add_edge(
+                    key(f"u{i}"),
+                    key(f"u{target}"),
+                    kind="reply",
+                    post_exhibit="E1",
+                    post_id=str(i),
+                    time="2026-11-02T18:00:00Z",
+                )
+    return graph
+
+
+@pytest.mark.parametrize("n", [12, 55, 300, 600])
+def test_a_drawing_names_only_the_most_connected_accounts(n: int) -> None:
+    graph = _crowd(n)
+    named = labelled(targeting(graph))
+    assert len(named) == n if n <= 20 else 10 <= len(named) <= 15
+    assert {key(f"u{i}") for i in range(5)} <= set(named)  # the five everyone targets
+    png = to_png(graph, title=f"{n} accounts")  # 500 and more: no SciPy needed
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_network_to_click_through_in_jupyterlab(harassed: Case) -> None:
+    """ipysigma (the lab extra) when installed; the drawn picture otherwise."""
+    try:
+        import ipysigma
+    except ImportError:
+        from IPython.display import Image
+
+        shown = harassed.analysis.network_view(kinds=("reply",))
+        assert isinstance(shown, Image) and shown.data[:8] == b"\x89PNG\r\n\x1a\n"
+        return
+    view = harassed.analysis.network_view(kinds=("reply",))
+    assert isinstance(view, ipysigma.Sigma)
+    nodes = {n["key"]: n["attributes"] for n in view.data["nodes"]}
+    assert set(nodes) == set(harassed.analysis.network(kinds=("reply",)))
+    student = nodes[key("student")]
+    assert student["label"] == "@student@social.example" and student["received"] == 6
+    assert nodes[key("troll1")]["group"] == student["group"]

@@ -16,6 +16,7 @@ from osint_kit.analysis.network import (
 )
 from osint_kit.analysis.network import (
     groups,
+    interactive,
     kinds_count,
     most_active,
     most_targeted,
@@ -60,6 +61,7 @@ __all__ = [
     "activity",
     "describe_difference",
     "groups",
+    "interactive",
     "kinds_count",
     "most_active",
     "most_targeted",

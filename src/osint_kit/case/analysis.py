@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
@@ -20,7 +20,14 @@ from osint_kit.analysis.images import repeated_images as find_repeated_images
 from osint_kit.analysis.media_facts import media_facts, with_facts
 from osint_kit.analysis.network import EXPORTS as NETWORK_EXPORTS
 from osint_kit.analysis.network import KINDS as NETWORK_KINDS
-from osint_kit.analysis.network import build_network, check_kinds, to_gexf, to_graphml, to_png
+from osint_kit.analysis.network import (
+    build_network,
+    check_kinds,
+    interactive,
+    to_gexf,
+    to_graphml,
+    to_png,
+)
 from osint_kit.analysis.posts import (
     AccountList,
     InteractionList,
@@ -119,6 +126,14 @@ class CaseAnalysis:
         return build_network(
             self.interactions(target).to_arrow(), self.accounts(target).to_arrow(), kinds
         )
+
+    def network_view(
+        self, kinds: Iterable[str] = NETWORK_KINDS, *, target: str | None = None
+    ) -> Any:
+        """The network to pan, zoom, search, filter and click in JupyterLab (an ipysigma
+        widget, the ``lab`` extra; without it, the drawn picture): node size by
+        interactions received, colour by group, labels by handle. Reads only."""
+        return interactive(self.network(kinds, target=target))
 
     def search(
         self,
