@@ -115,13 +115,26 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     env_before = dict(os.environ)
     os.environ["OSINT_KIT_CASES"] = str(tmp_path / "cases")
+    # The kernel runs in notebooks/, as in the lab: whatever a notebook writes belongs in
+    # its case folder or a temporary folder, never beside the notebooks.
+    before = _files(path.parent)
     try:
         NotebookClient(
-            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+            nb,
+            timeout=120,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
         ).execute()
     finally:
         os.environ.clear()
         os.environ.update(env_before)
+        left = sorted(_files(path.parent) - before)
+        for stray in left:
+            (path.parent / stray).unlink(missing_ok=True)
+    assert not left, f"{path.name} left {left} in notebooks/"
+    cases = tmp_path / "cases"
+    loose = [p.name for p in cases.iterdir() if not p.name.startswith(".") and not p.is_dir()]
+    assert not loose, f"{path.name} left {loose} among the case folders"
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     # The kernel is not under pytest's warning filter: a name that moved only warns there.
@@ -130,6 +143,15 @@ def test_notebook_runs_top_to_bottom(path: Path, tmp_path: Path) -> None:
     last = [o for o in nb.cells[-1].get("outputs", []) if "text/html" in o.get("data", {})]
     assert last, "the notebook ends by showing a verification"
     assert "osint-kit-verified" in last[-1]["data"]["text/html"]  # and it is clean
+
+
+def _files(folder: Path) -> set[str]:
+    """Every file under ``folder``, but what Jupyter keeps of its own (checkpoints)."""
+    return {
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and ".ipynb_checkpoints" not in p.parts and "__pycache__" not in p.parts
+    }
 
 
 def test_an_osint_kit_error_in_a_notebook_is_one_message_with_the_traceback_folded() -> None:

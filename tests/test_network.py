@@ -16,11 +16,13 @@ from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.analysis.network import (
     groups,
+    labelled,
     most_active,
     most_targeted,
     targeting,
     timeline_of,
     to_graphml,
+    to_png,
 )
 from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
@@ -77,6 +79,37 @@ def test_the_network_has_one_edge_per_interaction(harassed: Case) -> None:
         harassed.analysis.network(kinds=("likes",))
 
 
+def test_a_kinds_filter_keeps_only_the_accounts_on_an_edge_of_those_kinds(
+    fake: FakePlatforms, case: Case
+) -> None:
+    """Fifty accounts reply to one post and mention five onlookers who never reply: the
+    network of replies is the 51 accounts that replied or were replied to, not 56."""
+    inst = fake.mastodon.add_instance(HOST, version="4.3.0")
+    owner = inst.add_account("owner")
+    onlookers = [f"onlooker{n}" for n in range(5)]
+    for name in onlookers:
+        inst.add_account(name)
+    root = inst.add_status(owner, created_at=START, text="A post")
+    for n in range(50):
+        inst.add_status(
+            inst.add_account(f"replier{n}"),
+            created_at=START + timedelta(minutes=n + 1),
+            text=f"@{onlookers[n % 5]} look at this",
+            in_reply_to=root,
+        )
+    settings = settings_for(fake)
+    case.collect(f"mastodon:{root.url}", settings=settings, examiner=EXAMINER, progress=False)
+    everything = case.analysis.network()
+    assert {key(o) for o in onlookers} <= set(everything)
+    replies = case.analysis.network(kinds=("reply",))
+    assert replies.number_of_nodes() == 51 and replies.number_of_edges() == 50
+    assert not {key(o) for o in onlookers} & set(replies)
+    assert not [n for n in replies if replies.degree(n) == 0]  # no account stands alone
+    assert replies.nodes[key("owner")]["handle"]  # what the accounts table says of each
+    mentions = case.analysis.network(kinds=("mention",))
+    assert set(mentions) == {key(o) for o in onlookers} | {key(f"replier{n}") for n in range(50)}
+
+
 def test_who_targets_whom_and_the_most_targeted(harassed: Case) -> None:
     graph = harassed.analysis.network()
     weighted = targeting(graph)
@@ -124,6 +157,36 @@ def test_exports_are_derived_exhibits_naming_their_inputs(harassed: Case) -> Non
     assert json.loads(json.dumps(derived))  # plain JSON on the record
 
 
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_an_exported_network_opens_by_its_extension(harassed: Case, fmt: str) -> None:
+    exhibit = harassed.analysis.export_network(fmt, kinds=("reply",), examiner=EXAMINER)
+    assert harassed.exhibit(exhibit.label).name == f"network-reply.{fmt}"
+    path = harassed.analysis.file(exhibit)
+    assert path.name == f"{exhibit.label}-network-reply.{fmt}"
+    assert path.parent == harassed.path / "derived" / "files"
+    opened = {".graphml": nx.read_graphml, ".gexf": nx.read_gexf}[path.suffix](path)
+    assert opened.number_of_edges() == harassed.analysis.network(("reply",)).number_of_edges()
+    path.write_bytes(b"changed by a program that saved over it")
+    assert harassed.analysis.file(exhibit.label).read_bytes() == exhibit.read_bytes()
+    assert harassed.verify().ok  # the copy is a view, not evidence
+
+
+def test_a_copy_is_named_safely_whatever_the_recorded_name(case: Case, tmp_path: Path) -> None:
+    odd = tmp_path / "..  notes; rm -rf ~ .TXT"
+    odd.write_text("a tip")
+    bare = tmp_path / "no-extension"
+    bare.write_bytes(b"\x89PNG\r\n\x1a\n")
+    capture = case.import_files(
+        [odd, bare], handed_over_by="a witness", examiner=EXAMINER, progress=False
+    )
+    first, second = (case.analysis.file(label) for label in capture.exhibits)
+    assert first.parent == second.parent == case.path / "derived" / "files"
+    assert first.name.startswith(capture.exhibits[0] + "-") and first.name.endswith(".TXT")
+    assert " " not in first.name and ";" not in first.name and "~" not in first.name
+    assert first.read_text() == "a tip"
+    assert second.name.startswith(capture.exhibits[1] + "-no-extension")
+
+
 def test_an_empty_case_has_an_empty_network(case: Case) -> None:
     graph = case.analysis.network()
     assert graph.number_of_nodes() == 0 and most_targeted(graph) == [] and groups(graph) == []
@@ -156,3 +219,49 @@ def test_a_derived_exhibit_travels_in_a_bundle_as_derived(harassed: Case, tmp_pa
         report = bundle.read(next(n for n in names if n.endswith("report.html"))).decode()
     assert any(n.endswith(f"{graphml.label}/{graphml.name}") for n in names)
     assert "DERIVED (not collected)" in report
+
+
+def _crowd(n: int) -> nx.MultiDiGraph:
+    """``n`` accounts, each replying to one of five targets and to one other account."""
+    graph = nx.MultiDiGraph()
+    for i in range(n):
+        for target in (i % 5, (i * 7 + 3) % n):
+            if target != i:
+                graph.add_edge(
+                    key(f"u{i}"),
+                    key(f"u{target}"),
+                    kind="reply",
+                    post_exhibit="E1",
+                    post_id=str(i),
+                    time="2026-11-02T18:00:00Z",
+                )
+    return graph
+
+
+@pytest.mark.parametrize("n", [12, 55, 300, 600])
+def test_a_drawing_names_only_the_most_connected_accounts(n: int) -> None:
+    graph = _crowd(n)
+    named = labelled(targeting(graph))
+    assert len(named) == n if n <= 20 else 10 <= len(named) <= 15
+    assert {key(f"u{i}") for i in range(5)} <= set(named)  # the five everyone targets
+    png = to_png(graph, title=f"{n} accounts")  # 500 and more: no SciPy needed
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_network_to_click_through_in_jupyterlab(harassed: Case) -> None:
+    """ipysigma (the lab extra) when installed; the drawn picture otherwise."""
+    try:
+        import ipysigma
+    except ImportError:
+        from IPython.display import Image
+
+        shown = harassed.analysis.network_view(kinds=("reply",))
+        assert isinstance(shown, Image) and shown.data[:8] == b"\x89PNG\r\n\x1a\n"
+        return
+    view = harassed.analysis.network_view(kinds=("reply",))
+    assert isinstance(view, ipysigma.Sigma)
+    nodes = {n["key"]: n["attributes"] for n in view.data["nodes"]}
+    assert set(nodes) == set(harassed.analysis.network(kinds=("reply",)))
+    student = nodes[key("student")]
+    assert student["label"] == "@student@social.example" and student["received"] == 6
+    assert nodes[key("troll1")]["group"] == student["group"]

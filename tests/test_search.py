@@ -17,7 +17,7 @@ from osint_kit import Case
 from osint_kit.analysis import SEARCH_SCHEMA
 from osint_kit.analysis.fulltext import MAX_TEXT_CHARS
 from osint_kit.analysis.index import INDEX_VERSION, index_path
-from osint_kit.analysis.search import PATTERNS
+from osint_kit.analysis.patterns import PATTERNS, find, matches
 from osint_kit.errors import InvalidOption
 from osint_kit_sandbox.platforms import FakePlatforms
 from osint_kit_sandbox.site import serve
@@ -119,12 +119,179 @@ def test_each_pattern_finds_its_kind(collected: Case, pattern: str, expected: st
 )
 def test_patterns_on_their_own(pattern: str, text: str, found: list[str] | None) -> None:
     compiled, check, about = PATTERNS[pattern]
-    got = [m.group(0) for m in compiled.finditer(text) if check is None or check(m)]
-    assert about
+    got = [m.group(0) for m in find(compiled, check, text)]
+    assert about and got == matches(pattern, text)
     if found is None:
         assert got == ["KA 12 345", "AB12 CDE", "AB12CDE"]
     else:
         assert got == found
+
+
+#: Phone numbers as people write them: each is found whole, in any sentence.
+PHONES = [
+    "(555) 123-4567",
+    "(555)123-4567",
+    "555.123.4567",
+    "555-123-4567",
+    "555 123 4567",
+    "1-555-123-4567",
+    "+1 (555) 123-4567",
+    "+44 20 7946 0958",
+    "+44 (0)20 7946 0958",
+    "+447700900123",
+    "0044 20 7946 0958",
+    "+31 6 1234 5678",
+    "+33 1 23 45 67 89",
+    "+49 (0)30 1234 5678",
+    "020 555 0123",
+    "07700 900123",
+    "06-12345678",
+    "0612345678",
+    "030/1234567",
+    "(030) 1234567",
+    "(02) 9876 5432",
+    "01 23 45 67 89",
+    "01.23.45.67.89",
+    "03-1234-5678",
+]
+#: What is not a phone number, though made of digits and separators.
+NOT_PHONES = [
+    "2026-11-01",
+    "2026-11-01 08:00",
+    "01/11/2026",
+    "11.01.2026",
+    "01.11.2026 08:30",
+    "21:32",
+    "08:00:00",
+    "E0001",
+    "C0012",
+    "version 1.2.3.4",
+    "22.04.1",
+    "Ubuntu 22.04 LTS",
+    "192.168.100.200",
+    "10.0.0.1",
+    "52.3731, 4.8922",
+    "1,234,567.00",
+    "1.234.567",
+    "12.345.678 views",
+    "ISBN 978-3-16-148410-0",
+    "ISBN 0-306-40615-2",
+    "order 12345678",
+    "order #0012345678",
+    "id=0612345678",
+    "1700000000",
+    "4111 1111 1111 1111",
+    "pages 123-456",
+    "from 1990-2000",
+    "3.14159265",
+    "NB-20261120-123456",
+    "build 20261120.1234",
+    "0.9.12 2",
+]
+
+
+@pytest.mark.parametrize("number", PHONES)
+def test_phone_numbers_as_people_write_them_are_found(number: str) -> None:
+    for sentence in ("call {} now", "tel:{}.", "({})", "ring {}, thanks", "{}"):
+        assert matches("phone", sentence.format(number)) == [number], sentence
+
+
+@pytest.mark.parametrize("text", NOT_PHONES)
+def test_dates_times_versions_and_ids_are_not_phone_numbers(text: str) -> None:
+    assert matches("phone", f"seen {text} here") == []
+
+
+def test_phone_numbers_in_a_realistic_paragraph() -> None:
+    text = (
+        "Seen 01.11.2026 at 21:40 near the station (Ubuntu 22.04 LTS laptop, 16GB, "
+        "v2.3.1). Call her mum on 07700 900123 or +44 (0)20 7946 0958; the US cousin is "
+        "on (555) 123-4567, and 555.123.4567 works too. Order #12345678 shipped "
+        "2026-11-03, 08.30 020 555 0123 is the shop, IP 192.168.1.10, 4111 1111 1111 1111."
+    )
+    assert matches("phone", text) == [
+        "07700 900123",
+        "+44 (0)20 7946 0958",
+        "(555) 123-4567",
+        "555.123.4567",
+        "020 555 0123",
+    ]
+
+
+#: Plates as countries lay them out.
+PLATES = [
+    "AB-123-C",
+    "12-ABC-3",
+    "AB 123 CD",
+    "AB-123-CD",
+    "B MW 1234",
+    "M-AB 123",
+    "KA 12 345",
+    "KA 01 AB 1234",
+    "AB12 CDE",
+    "AB12CDE",
+    "7ABC123",
+    "ABC 1234",
+    "ABC-1234",
+    "1234 BCD",
+    "WA 12345",
+    "191-D-12345",
+]
+#: Capitals and digits that are not plates: quantities, versions, labels, words, refs.
+NOT_PLATES = [
+    "4GB",
+    "16GB RAM",
+    "16 GB",
+    "16MP",
+    "1080P",
+    "4K60FPS",
+    "04 LTS",
+    "Ubuntu 22.04 LTS",
+    "E0001",
+    "E0001 E0002",
+    "C0001",
+    "H001",
+    "B-1234",
+    "APP-2026-0117",
+    "OC-2026-014",
+    "NB-WEB-20261207-231946",
+    "PROS-2026-0042",
+    "COVID19",
+    "COVID-19",
+    "SHA256",
+    "RTX 3080",
+    "MP3",
+    "10 PM",
+    "21 UTC",
+    "MAY 2026",
+    "UK 2026",
+    "TOP 10",
+    "USD 100",
+    "100 EUR",
+    "24 HRS",
+    "2026",
+    "ABCDEF",
+    "ID 12345",
+]
+
+
+@pytest.mark.parametrize("plate", PLATES)
+def test_plates_in_the_layouts_countries_use_are_found(plate: str) -> None:
+    for sentence in ("a van {} by the pier", "plate: {}.", "({})", "{}"):
+        assert matches("plate", sentence.format(plate)) == [plate], sentence
+
+
+@pytest.mark.parametrize("text", NOT_PLATES)
+def test_quantities_versions_labels_and_words_are_not_plates(text: str) -> None:
+    assert matches("plate", f"saw {text} there") == []
+
+
+def test_plates_in_a_realistic_paragraph() -> None:
+    text = (
+        "UPDATE 21 UTC: GREY VAN AB 123 CD SEEN AGAIN (see E0004, C0002). Laptop: 16GB, "
+        "Ubuntu 22.04 LTS, 1080P webcam. Second car KA 01 AB 1234, maybe 7ABC123. "
+        "Ref APP-2026-0117, examiner B-1234, COVID-19 rules, MAY 2026."
+    )
+    assert matches("plate", text) == ["AB 123 CD", "KA 01 AB 1234", "7ABC123"]
 
 
 def test_a_regex_of_ones_own_and_its_guards(collected: Case) -> None:

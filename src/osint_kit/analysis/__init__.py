@@ -16,12 +16,14 @@ from osint_kit.analysis.network import (
 )
 from osint_kit.analysis.network import (
     groups,
+    interactive,
     kinds_count,
     most_active,
     most_targeted,
     targeting,
     timeline_of,
 )
+from osint_kit.analysis.patterns import PATTERNS as SEARCH_PATTERNS
 from osint_kit.analysis.posts import (
     ACCOUNTS_SCHEMA,
     INTERACTIONS_SCHEMA,
@@ -30,7 +32,6 @@ from osint_kit.analysis.posts import (
     InteractionList,
     PostList,
 )
-from osint_kit.analysis.search import PATTERNS as SEARCH_PATTERNS
 from osint_kit.analysis.search import SEARCH_SCHEMA, SearchHits
 from osint_kit.analysis.tables import FACT_FIELDS, MEDIA_FACTS_SCHEMA, MEDIA_SCHEMA, MediaList
 from osint_kit.analysis.timeline import TIMELINE_SCHEMA, TimelineList, activity
@@ -60,6 +61,7 @@ __all__ = [
     "activity",
     "describe_difference",
     "groups",
+    "interactive",
     "kinds_count",
     "most_active",
     "most_targeted",

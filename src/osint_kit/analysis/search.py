@@ -4,8 +4,8 @@ The texts sit in ``derived/index.sqlite`` (``analysis/fulltext.py`` keeps them t
 an SQLite FTS5 table, as the log grows). A query is FTS5's own language:
 words (all must occur), ``"a quoted phrase"``, ``OR``, ``NOT``, ``prefix*``,
 ``NEAR(a b, 5)``. Patterns (phone numbers, e-mail addresses, URLs, vehicle
-plates, coordinates) and an examiner's own regular expression run over the same
-stored texts, after the query when both are given. Every hit names its exhibit
+plates, coordinates: ``analysis/patterns.py``) and an examiner's own regular expression
+run over the same stored texts, after the query when both are given. Every hit names its exhibit
 (or, for a note about no exhibit, the note's event seq) and where it came from.
 """
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 
 from osint_kit.analysis.fulltext import KINDS
 from osint_kit.analysis.index import index_path, rebuild_index, refresh_index
+from osint_kit.analysis.patterns import PATTERNS, find
 from osint_kit.analysis.rows import TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time
 from osint_kit.errors import InvalidOption, StorageError
@@ -60,60 +61,6 @@ class SearchHits(Rows):
     schema = SEARCH_SCHEMA
     shown = ("kind", "exhibit", "seq", "account", "time", "snippet")
     what = "hits"
-
-
-def _plate(m: re.Match[str]) -> bool:
-    text = m.group(0)
-    letters = sum(c.isalpha() for c in text)
-    digits = sum(c.isdigit() for c in text)
-    return letters > 0 and digits > 0 and 4 <= letters + digits <= 10
-
-
-def _phone(m: re.Match[str]) -> bool:
-    text = m.group(0)
-    digits = sum(c.isdigit() for c in text)
-    return 8 <= digits <= 15 and not re.search(r"\d{4}-\d{2}-\d{2}", text)
-
-
-#: name -> (regex, a check on each match, what it matches).
-PATTERNS: dict[str, tuple[re.Pattern[str], Any, str]] = {
-    "phone": (
-        re.compile(r"(?<![\w+])(?:\+|00)?\d(?:[\d ./-]|\(\d+\)){6,18}\d(?![\w])"),
-        _phone,
-        "8 to 15 digits, optionally starting with + or 00, grouped by spaces, dots, dashes, "
-        "slashes or an area code in brackets (ISO dates are left out)",
-    ),
-    "email": (
-        re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"),
-        None,
-        "name@domain.tld",
-    ),
-    "url": (
-        re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}]"),
-        None,
-        "http://, https:// and www. addresses, trailing punctuation left out",
-    ),
-    "plate": (
-        re.compile(
-            r"(?<![\w-])[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){1,2}(?![\w-])|"
-            r"(?<![\w-])[A-Z0-9]{5,8}(?![\w-])"
-        ),
-        _plate,
-        "vehicle registration plates in capitals, in any country's layout: one to three groups "
-        "of 1-4 capital letters or digits joined by a space or dash (AB-123-C, KA 12 345, "
-        "AB12 CDE, B MW 1234), or 5-8 without a break (AB12CDE), with 4 to 10 letters and "
-        "digits, at least one of each; broad on purpose, so expect some codes that are not plates",
-    ),
-    "coordinates": (
-        re.compile(
-            r"(?<![\d.])[-+]?(?:90(?:\.0+)?|[1-8]?\d\.\d{2,})\s*,\s*"
-            r"[-+]?(?:180(?:\.0+)?|(?:1[0-7]\d|\d{1,2})\.\d{2,})(?![\d.])"
-        ),
-        None,
-        "decimal latitude, longitude pairs with at least two decimals each "
-        "(52.3731, 4.8922 or -33.86,151.21)",
-    ),
-}
 
 
 def _check_regex(source: str) -> re.Pattern[str]:
@@ -360,8 +307,8 @@ def _scan(
             )
         text: str = r[9]
         seen: set[str] = set()
-        for m in compiled.finditer(text):
-            if not m.group(0) or (check is not None and not check(m)) or m.group(0) in seen:
+        for m in find(compiled, check, text):
+            if not m.group(0) or m.group(0) in seen:
                 continue
             seen.add(m.group(0))
             yield _row(r[:9], _snippet(text, m.start(), m.end()), m.group(0), None)

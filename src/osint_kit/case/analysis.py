@@ -8,18 +8,26 @@ derived exhibit (an ``analysis.derived`` event) naming the exhibits it rests on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from osint_kit.analysis.derive import record_derived
+from osint_kit.analysis.derive import exhibit_file, record_derived
 from osint_kit.analysis.images import ImageHashList, RepeatedImages, clusters_json
 from osint_kit.analysis.images import image_hashes as hash_images
 from osint_kit.analysis.images import repeated_images as find_repeated_images
 from osint_kit.analysis.media_facts import media_facts, with_facts
 from osint_kit.analysis.network import EXPORTS as NETWORK_EXPORTS
 from osint_kit.analysis.network import KINDS as NETWORK_KINDS
-from osint_kit.analysis.network import build_network, check_kinds, to_gexf, to_graphml, to_png
+from osint_kit.analysis.network import (
+    build_network,
+    check_kinds,
+    interactive,
+    to_gexf,
+    to_graphml,
+    to_png,
+)
 from osint_kit.analysis.posts import (
     AccountList,
     InteractionList,
@@ -119,6 +127,14 @@ class CaseAnalysis:
             self.interactions(target).to_arrow(), self.accounts(target).to_arrow(), kinds
         )
 
+    def network_view(
+        self, kinds: Iterable[str] = NETWORK_KINDS, *, target: str | None = None
+    ) -> Any:
+        """The network to pan, zoom, search, filter and click in JupyterLab (an ipysigma
+        widget, the ``lab`` extra; without it, the drawn picture): node size by
+        interactions received, colour by group, labels by handle. Reads only."""
+        return interactive(self.network(kinds, target=target))
+
     def search(
         self,
         query: str | None = None,
@@ -171,8 +187,8 @@ class CaseAnalysis:
     ) -> Exhibit:
         """The network as GraphML, GEXF (Gephi) or a drawn PNG, stored as a derived
         exhibit that names the post exhibits it rests on and the log head it was
-        computed at (an ``analysis.derived`` event). Returns the exhibit; its ``path``
-        is the read-only file."""
+        computed at (an ``analysis.derived`` event). Returns the exhibit; ``file(exhibit)``
+        is a copy named ``E0042-network-reply.graphml`` to open in Gephi."""
         if format not in NETWORK_EXPORTS:
             raise InvalidOption("format", f"{format!r}: choose from {', '.join(NETWORK_EXPORTS)}")
         chosen = check_kinds(kinds)
@@ -194,6 +210,16 @@ class CaseAnalysis:
             parameters={"kinds": list(chosen), "target": target, "nodes": len(graph)},
             actor=resolve_examiner(examiner).actor(),
         )
+
+    def file(self, exhibit: Exhibit | str) -> Path:
+        """A copy of an exhibit (or its label) under its recorded name, with its extension,
+        in ``derived/files/`` (``E0042-network-reply.graphml``): for programs that go by
+        the extension, such as Gephi. ``exhibit.path`` is the stored blob, named by its
+        hash; the copy is a view, made again when missing or changed."""
+        found = self._writer.exhibit(exhibit if isinstance(exhibit, str) else exhibit.label)
+        if not isinstance(exhibit, str) and exhibit.sha256 != found.sha256:
+            raise InvalidOption("exhibit", f"{exhibit.label} of another case: give its label")
+        return exhibit_file(self._writer.views, found)
 
     def export_activity(
         self,
