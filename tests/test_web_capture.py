@@ -468,3 +468,17 @@ def test_bad_limits_on_the_command_line_are_refused_before_anything_starts(
         )
         assert r.returncode == 2 and "must be a whole number above 0" in r.stderr, r.stderr
     assert case.log.path.read_bytes() == before
+
+
+def test_a_browser_call_out_of_time_says_so_plainly() -> None:
+    """Asked with the time already gone, it said 'no answer ... within -0 s'."""
+    import asyncio
+
+    from osint_kit.acquire.web.page import Unresponsive, bounded
+
+    for seconds, said in ((-3.0, "the time that was left"), (0.3, "the time that was left")):
+        with pytest.raises(Unresponsive) as caught:
+            asyncio.run(bounded(asyncio.sleep(30), seconds))
+        assert str(caught.value) == f"no answer from the browser within {said}"
+    with pytest.raises(Unresponsive, match=r"within 2 s$"):
+        asyncio.run(bounded(asyncio.sleep(30), 2.2))
