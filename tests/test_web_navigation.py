@@ -35,7 +35,9 @@ LEAVING = [
 
 
 @pytest.fixture(scope="module")
-def leaving(site: Site, tmp_path_factory: pytest.TempPathFactory) -> tuple[Case, dict[str, Capture]]:
+def leaving(
+    site: Site, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Case, dict[str, Capture]]:
     case = new_case(tmp_path_factory.mktemp("leaving"), "WEB-N", "Pages that leave", "other")
     caps = case.capture_urls(
         [site.url(p) for p in LEAVING],
@@ -184,9 +186,7 @@ def test_the_byte_limit_is_never_passed_when_answers_arrive_together(
     assert 2 * 2**20 < bodies <= limit
 
 
-def test_a_page_stopped_by_the_byte_limit_keeps_its_http_status(
-    site: Site, tmp_path: Path
-) -> None:
+def test_a_page_stopped_by_the_byte_limit_keeps_its_http_status(site: Site, tmp_path: Path) -> None:
     case = new_case(tmp_path, "WEB-S", "Byte limit status", "other")
     caps = case.capture_urls(
         [site.url("/big?mb=50"), site.url("/redirect")],

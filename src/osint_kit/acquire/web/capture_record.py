@@ -53,6 +53,14 @@ class PageResult:
         if self.status == "complete":
             self.status, self.reason, self.limit = "partial", reason, limit
 
+    def lead(self, reason: str) -> None:
+        """Partial, with this reason first: that the page shown is not the live one says
+        more about the evidence than a limit met on the way (said after it)."""
+        if self.status == "complete":
+            self.status, self.reason = "partial", reason
+        elif self.status == "partial":
+            self.reason = f"{reason}; also, {self.reason}" if self.reason else reason
+
 
 def record_capture(
     case: CaseWriter, result: PageResult, opts: CaptureOptions, actor: dict[str, Any]

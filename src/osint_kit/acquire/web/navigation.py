@@ -63,12 +63,9 @@ class NavigationGuard:
         await self._cdp.send("Page.enable")
         await self._cdp.send(
             "Fetch.enable",
-            {
-                "patterns": [
-                    {**_DOCUMENT, "requestStage": "Request"},
-                    {**_DOCUMENT, "requestStage": "Response"},
-                ]
-            },
+            # Only the request: the page's own hops alone are held again at their answer
+            # (interceptResponse), never the document asked for, which streams untouched.
+            {"patterns": [{**_DOCUMENT, "requestStage": "Request"}]},
         )
 
     def expect_own(self) -> None:
@@ -119,11 +116,14 @@ class NavigationGuard:
     async def _answer(self, event: dict[str, Any]) -> None:
         rid = str(event["requestId"])
         refuse = False
+        go_on: dict[str, Any] = {"requestId": rid}
         try:
             if "responseStatusCode" in event or "responseErrorReason" in event:
                 refuse = self._at_response(rid, event)
             else:
                 self._at_request(rid, event)
+                if rid in self._hops:
+                    go_on["interceptResponse"] = True  # its answer decides
         finally:  # a paused request is always answered, or the page would wait forever
             with contextlib.suppress(Exception):
                 if refuse:
@@ -132,7 +132,7 @@ class NavigationGuard:
                         {"requestId": rid, "responseCode": 204, "responseHeaders": []},
                     )
                 else:
-                    await self._cdp.send("Fetch.continueRequest", {"requestId": rid})
+                    await self._cdp.send("Fetch.continueRequest", go_on)
 
     def _at_request(self, rid: str, event: dict[str, Any]) -> None:
         if event.get("frameId") != self._main:

@@ -269,9 +269,9 @@ def _left_for(url: str, guard: NavigationGuard) -> str | None:
 async def _render_again(run: _PageRun, cdp: Any, last: str, left: str, until: float) -> None:
     """The page left its document (for the browser's error page, for a ``blob:``,
     ``data:`` or ``about:`` document it wrote itself, or for another page while it was
-    being parsed, cutting it short): render the last real document
-    again from the recorded traffic, scripts off, so the screenshot, DOM and MHTML show
-    what the site sent rather than what replaced it. The record says so."""
+    being parsed, cutting it short): render the last real document again from the
+    recorded traffic, scripts off, so the screenshot, DOM and MHTML show what the site
+    sent rather than what replaced it. The record says so, first."""
     page, result = run.page, run.result
     loop = asyncio.get_running_loop()
     shown = f"its last document ({last}) rendered again from the recorded traffic, with scripts off"
@@ -281,21 +281,19 @@ async def _render_again(run: _PageRun, cdp: Any, last: str, left: str, until: fl
             text = await bounded(page.evaluate("document.body ? document.body.innerText : ''"), 2)
             found = re.search(r"\b(?:net::)?(ERR_[A-Z_]+)", str(text))
             error = f" ({found.group(1)})" if found else ""
-        result.cut(f"the page navigated away to an error{error}; what is shown is {shown}", None)
+        result.lead(f"the page navigated away to an error{error}; what is shown is {shown}")
     elif left == "parsing":
         hop = run.guard.left_while_parsing or {}
-        result.cut(
+        result.lead(
             f"the page left its document while it was being parsed ({hop.get('how')} to "
-            f"{hop.get('url')}, refused), which stops its parsing; what is shown is {shown}",
-            None,
+            f"{hop.get('url')}, refused), which stops its parsing; what is shown is {shown}"
         )
     else:
         written = (run.guard.written or {}).get("url") or page.url
         scheme = str(written).split(":", 1)[0]
-        result.cut(
+        result.lead(
             f"the page replaced its document with one it wrote itself ({scheme}:); "
-            f"what is shown is {shown}",
-            None,
+            f"what is shown is {shown}"
         )
     result.facts["rendered_again_from_record"] = last
     run.proxy.replay = True
