@@ -108,9 +108,7 @@ def test_writes_are_answered_here_and_never_reach_the_site(proxy: Running, site:
         ["-X", "HEAD", "-H", "Transfer-Encoding: chunked", "--data", "like=1"],
     ],
 )
-def test_a_read_that_sends_a_body_is_a_write(
-    proxy: Running, site: Site, args: list[str]
-) -> None:
+def test_a_read_that_sends_a_body_is_a_write(proxy: Running, site: Site, args: list[str]) -> None:
     status, headers, _ = curl(proxy, *args, site.url("/api/options"))
     assert status == 403 and OWN_ANSWER.lower() in headers
     [blocked] = proxy.proxy.blocked
