@@ -29,6 +29,8 @@ from typing import Any
 from osint_kit.acquire.web.guard import OWN_ANSWER
 from osint_kit.base.dates import utc_now
 
+#: Refused navigations listed one by one; past that, only counted.
+MAX_LISTED = 200
 #: URLs longer than this (a data: URL can hold a whole page) are cut in the record.
 URL_CHARS = 2000
 _DOCUMENT = {"urlPattern": "*", "resourceType": "Document"}
@@ -52,6 +54,8 @@ class NavigationGuard:
         self.refused: list[dict[str, Any]] = []
         #: A document the page wrote itself (blob:, data:, about:) that replaced it.
         self.written: dict[str, Any] | None = None
+        #: Refused past MAX_LISTED.
+        self.not_listed = 0
 
     async def start(self) -> None:
         tree = await self._cdp.send("Page.getFrameTree")
@@ -76,6 +80,8 @@ class NavigationGuard:
 
     def record(self) -> dict[str, Any]:
         facts: dict[str, Any] = {"refused_navigations": list(self.refused)}
+        if self.not_listed:
+            facts["refused_navigations_not_listed"] = self.not_listed
         if self.written is not None:
             facts["written_document"] = self.written
         return facts
@@ -178,7 +184,10 @@ class NavigationGuard:
         refused = {**hop, "status": status, "outcome": "refused"}
         if url != hop["url"]:
             refused["final_url"] = url
-        self.refused.append(refused)
+        if len(self.refused) < MAX_LISTED:
+            self.refused.append(refused)
+        else:  # a page that keeps leaving (a reload loop) cannot grow the record forever
+            self.not_listed += 1
         return True
 
 

@@ -13,8 +13,9 @@ the byte limit is counted.
   server broke off ``disconnect`` (WARC-Truncated).
 - Any other method, and any request with a body, is answered here and never
   forwarded: ``204 No Content`` for a navigation (so a submitted form does not
-  replace the page that is being captured), ``403`` otherwise. WebSocket upgrades are refused the same way. Each
-  attempt is listed with method, URL, kind, the requesting document and time.
+  replace the page that is being captured), ``403`` otherwise. WebSocket upgrades
+  are refused the same way. Each attempt is listed with method, URL, kind, the
+  requesting document and time.
 - HTTPS: the proxy connects to the site itself, checks its certificate (or
   records which errors it ignored, when the examiner chose so) and keeps its
   chain (upstream.py); the browser sees a certificate from a throwaway authority
