@@ -101,6 +101,29 @@ def test_writes_are_answered_here_and_never_reach_the_site(proxy: Running, site:
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ["-X", "OPTIONS", "--data", "like=1"],
+        ["-X", "GET", "--data", "like=1"],
+        ["-X", "HEAD", "-H", "Transfer-Encoding: chunked", "--data", "like=1"],
+    ],
+)
+def test_a_read_that_sends_a_body_is_a_write(proxy: Running, site: Site, args: list[str]) -> None:
+    status, headers, _ = curl(proxy, *args, site.url("/api/options"))
+    assert status == 403 and OWN_ANSWER.lower() in headers
+    [blocked] = proxy.proxy.blocked
+    assert blocked["method"] == args[1] and blocked["url"] == site.url("/api/options")
+    assert all(path != "/api/options" for _, path in site.received)  # never reached
+    assert site.writes() == [] and proxy.proxy.exchanges == []
+
+
+def test_a_read_with_an_empty_body_is_a_read(proxy: Running, site: Site) -> None:
+    status, _, _ = curl(proxy, "-X", "OPTIONS", "-H", "Content-Length: 0", site.url("/"))
+    assert status == 204 and proxy.proxy.blocked == []
+    assert site.received[-1] == ("OPTIONS", "/")
+
+
+@pytest.mark.parametrize(
     ("path", "words"),
     [("/not-http", "not HTTP"), ("/huge-head", "larger than")],
 )

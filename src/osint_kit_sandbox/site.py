@@ -24,6 +24,12 @@ Hostile pages, and what each attacks:
   many large subresources, one large document, a slow one, a chunked one (``kb=0``
   never ends).
 - ``/slow-start?s=N``: no response headers for N seconds ("did not start" vs "slow").
+- ``/leaves-on-load``, ``/replaces-while-parsing``, ``/self-get-form``, ``/clicks-link``,
+  ``/meta-refresh``: pages that leave their document by themselves for another page;
+  ``/to-blob``, ``/to-data``, ``/to-about``: for a document they wrote themselves;
+  ``/leaves-on-scroll``: for the browser's error page while they are scrolled.
+- ``/options-body``: a write disguised as a read (OPTIONS with a body).
+- ``/together``: ten large answers arriving at once (the byte limit).
 - ``/tall``, ``/short``: plain pages to tell a full-page screenshot from a viewport one.
 
 The server speaks HTTP/1.1; fixed responses carry a Content-Length. Client disconnects
@@ -228,7 +234,11 @@ def _handler(site: Site, stop: threading.Event) -> type[BaseHTTPRequestHandler]:
         do_HEAD = do_GET
 
         def do_OPTIONS(self) -> None:
-            site.received.append((self.command, self.path))
+            length = int(self.headers.get("Content-Length") or 0)
+            chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
+            # an OPTIONS that sends something is a write too
+            site.received.append(("OPTIONS+body" if length or chunked else "OPTIONS", self.path))
+            self._read_body()
             self._send(204, b"", "text/plain", {"Allow": "GET, HEAD, OPTIONS, POST, PUT"})
 
         def _write(self) -> None:  # must never be reached through the capture guard

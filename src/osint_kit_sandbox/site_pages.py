@@ -138,6 +138,47 @@ window.addEventListener('scroll', more);
 <script>window.onload = () => setTimeout(() => {
   location.href = 'http://127.0.0.1:9/gone'; }, 200);</script>
 </body></html>""",
+    # Pages that leave their document by themselves (the capture keeps the one asked for).
+    "/leaves-on-load": """<!doctype html><html><head><title>Leaves on load</title></head><body>
+<p>the page asked for, which leaves on load</p>
+<script>window.onload = () => { location.href = '/not-found-here'; };</script></body></html>""",
+    "/replaces-while-parsing": """<!doctype html><html><head><title>Replaces itself</title>
+<script>location.replace('/');</script></head><body>
+<p>the page asked for, which replaces itself while it is parsed</p></body></html>""",
+    "/self-get-form": """<!doctype html><html><head><title>GET form</title></head><body>
+<form id="f" method="get" action="/not-found-here"><input name="q" value="examiner"></form>
+<p>the page asked for, which submits a GET form</p>
+<script>document.getElementById('f').submit();</script></body></html>""",
+    "/clicks-link": """<!doctype html><html><head><title>Clicks a link</title></head><body>
+<a id="a" href="/redirect">elsewhere</a><p>the page asked for, which clicks a link</p>
+<script>document.getElementById('a').click();</script></body></html>""",
+    "/meta-refresh": """<!doctype html><html><head><title>Meta refresh</title>
+<meta http-equiv="refresh" content="0; url=/not-found-here"></head><body>
+<p>the page asked for, which refreshes to another</p></body></html>""",
+    "/to-blob": """<!doctype html><html><head><title>To blob</title></head><body>
+<p>the page asked for, which writes a document and goes there</p><script>
+const doc = new Blob(['<title>Written</title><h1>a document the page wrote</h1>'],
+  {type: 'text/html'});
+location.href = URL.createObjectURL(doc);</script></body></html>""",
+    "/to-data": """<!doctype html><html><head><title>To data</title></head><body>
+<p>the page asked for, which goes to a data: URL</p><script>
+location.href = 'data:text/html,<title>Written</title><h1>a document the page wrote</h1>';
+</script></body></html>""",
+    "/to-about": """<!doctype html><html><head><title>To about</title></head><body>
+<p>the page asked for, which empties itself</p>
+<script>window.onload = () => { location.href = 'about:blank'; };</script></body></html>""",
+    "/leaves-on-scroll": """<!doctype html><html><head><title>Leaves on scroll</title></head>
+<body style="margin:0"><div style="height:4000px">the real page, tall</div><script>
+window.addEventListener('scroll', () => { location.href = 'http://127.0.0.1:9/gone'; },
+  {once: true});</script></body></html>""",
+    "/options-body": """<!doctype html><html><head><title>OPTIONS body</title></head><body>
+<p>this page sends a body with OPTIONS</p><script>
+fetch('/api/options', {method: 'OPTIONS', body: 'like=1'}).catch(() => {});
+</script></body></html>""",
+    "/together": """<!doctype html><html><head><title>Together</title></head><body>
+<p>ten 2 MiB answers at once</p><script>
+Promise.all([...Array(10).keys()].map(i => fetch('/blob/' + i).then(r => r.arrayBuffer())))
+  .catch(() => {});</script></body></html>""",
     "/short": """<!doctype html><html><head><title>Short</title></head><body>
 <p>a page that fits in the window</p><img src="/photo.png" width="120" height="80">
 </body></html>""",

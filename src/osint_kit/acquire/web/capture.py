@@ -9,9 +9,10 @@ Playwright versions, times, status and the limit that ended it) and the
 read-only guard's list of what it blocked.
 
 Every byte goes through a recording proxy of the capture's own (proxy.py): it
-refuses every request other than GET, HEAD and OPTIONS and every WebSocket, from
-any frame, worker or popup and while the page closes, and records what the site
-sent. Nothing is posted, uploaded or submitted.
+refuses every request other than GET, HEAD and OPTIONS, every request with a body
+and every WebSocket, from any frame, worker or popup and while the page closes, and
+records what the site sent. Nothing is posted, uploaded or submitted. A navigation
+the page starts itself does not replace the document asked for (navigation.py).
 
 Here is the batch: the URLs checked, one browser, pages side by side, each
 recorded as it ends. One page in the browser is page_capture.py's job, what its

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from osint_kit.acquire.web import extract
 from osint_kit.acquire.web.extract import PageArtifact
@@ -52,6 +52,14 @@ class PageResult:
         """Partial, for the first reason given (a later one does not replace it)."""
         if self.status == "complete":
             self.status, self.reason, self.limit = "partial", reason, limit
+
+    def lead(self, reason: str) -> None:
+        """Partial, with this reason first: that the page shown is not the live one says
+        more about the evidence than a limit met on the way (said after it)."""
+        if self.status == "complete":
+            self.status, self.reason = "partial", reason
+        elif self.status == "partial":
+            self.reason = f"{reason}; also, {self.reason}" if self.reason else reason
 
 
 def record_capture(
@@ -96,6 +104,8 @@ def add_traffic(
 ) -> None:
     """What the proxy saw, into the record and the exhibits: WARC, WACZ, media, downloads."""
     traffic = proxy.exchanges
+    if "http_status" not in result.facts and result.status != "failed":
+        _status_from_traffic(result, traffic, url)
     final = str(result.facts.get("final_url") or url)
     main = _main_exchange(traffic, final)
     result.facts.update(watch.record())
@@ -138,6 +148,36 @@ def add_traffic(
     kept, download_entries = extract.downloads(watch.downloads, traffic)
     result.artifacts += media + kept + _archives(traffic, final, result, t0, browser)
     result.facts.update({"downloads": download_entries, "media": media_entries})
+
+
+def _status_from_traffic(result: PageResult, traffic: list[Exchange], url: str) -> None:
+    """The browser never said what the document's answer was (a limit stopped loading
+    before it did): the recorded answers say it, following the server's redirects from
+    the URL asked for. Marked as read from the recorded traffic."""
+    chain: list[dict[str, Any]] = []
+    current, seen = url, set()
+    while current not in seen:
+        seen.add(current)
+        ex = next((x for x in traffic if x.url == current and x.status is not None), None)
+        status = ex.status if ex is not None else None
+        if ex is None or status is None:
+            return
+        location = extract.header(ex, "location")
+        if 300 <= status < 400 and location:
+            chain.append({"url": current, "status": status})
+            current = urljoin(current, location)
+            continue
+        result.facts.update(
+            {
+                "redirects": chain,
+                "http_status": status,
+                "http_status_text": ex.status_text,
+                "http_status_from": "the recorded traffic (the browser had not said it)",
+            }
+        )
+        if not str(result.facts.get("final_url") or "").startswith(("http:", "https:")):
+            result.facts["final_url"] = current
+        return
 
 
 def _main_exchange(traffic: list[Exchange], final: str) -> Exchange | None:

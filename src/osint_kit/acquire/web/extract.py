@@ -73,6 +73,9 @@ async def page_artifacts(
     notes: dict[str, Any] = {}
 
     async def take(role: str, media: str, make: Callable[[], Awaitable[bytes]]) -> None:
+        if left() <= 0:
+            missing[role] = "no time was left to take it"
+            return
         try:
             artifacts.append(PageArtifact(role, media, await bounded(make(), left())))
         except Exception as exc:  # listed, and the capture goes on

@@ -13,6 +13,7 @@ import contextlib
 
 from osint_kit.acquire.web.http1 import Head, request_body
 
+#: The only methods let through, and only without a body (``carries_body``).
 ALLOWED_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The header the proxy puts on answers it made itself, so the capture can tell them apart.
 OWN_ANSWER = "X-Osint-Kit-Proxy"
@@ -31,7 +32,7 @@ async def refuse(
 ) -> bool:
     """Answer here a request the guard does not let through, and list it; True when it
     did (the browser connection then closes), False when the request may go on."""
-    if head.method.upper() not in ALLOWED_METHODS:
+    if head.method.upper() not in ALLOWED_METHODS or carries_body(head):
         # Read what the page meant to send (never forwarded), so the browser gets a
         # clean answer rather than a reset it might retry; its size is recorded.
         entry["body_bytes"] = str(len(await request_body(reader, head)))
@@ -89,6 +90,13 @@ async def answer(
     with contextlib.suppress(OSError):
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         await writer.drain()
+
+
+def carries_body(head: Head) -> bool:
+    """A request that sends something: a write, whatever its method. No request a
+    capture needs carries a body (a read asks; an OPTIONS preflight has none)."""
+    length = head.get("content-length").strip()
+    return bool(head.get("transfer-encoding").strip()) or (bool(length) and length != "0")
 
 
 def is_navigation(head: Head) -> bool:

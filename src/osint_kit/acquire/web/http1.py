@@ -88,7 +88,8 @@ def keeps_alive(status_line: bytes, headers: list[tuple[str, str]]) -> bool:
 
 
 async def request_body(reader: asyncio.StreamReader, head: Head) -> bytes:
-    """A read's body is rare (OPTIONS may have one); read it to keep the connection in step."""
+    """A request's body (the guard refuses any request with one: it is read only to
+    answer cleanly and record its size; never forwarded)."""
     length = head.get("content-length")
     if length.isdigit() and 0 < int(length) <= HEAD_LIMIT:
         return await reader.readexactly(int(length))

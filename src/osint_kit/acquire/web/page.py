@@ -41,22 +41,25 @@ async def bounded(call: Awaitable[T], seconds: float) -> T:
     ``asyncio.timeout``, not ``wait_for``: on Python 3.11 ``wait_for`` can swallow a
     cancellation that meets a finishing call, and a capture must always stop.
     """
+    allowed = max(0.05, seconds)
     try:
-        async with asyncio.timeout(max(0.05, seconds)):
+        async with asyncio.timeout(allowed):
             return await call
     except TimeoutError:
-        raise Unresponsive(f"no answer from the browser within {seconds:.0f} s") from None
+        said = f"{allowed:.0f} s" if allowed >= 1 else "the time that was left"
+        raise Unresponsive(f"no answer from the browser within {said}") from None
 
 
 @dataclass
 class PageWatch:
     popups: list[str] = field(default_factory=list)
     downloads: list[dict[str, str]] = field(default_factory=list)
-    #: The main frame's documents, in order (the browser's error pages left out).
+    #: The main frame's documents from the network, in order (the browser's error pages
+    #: and the documents a page writes itself left out).
     documents: list[str] = field(default_factory=list)
 
     def on_navigated(self, frame: Any) -> None:
-        if frame.parent_frame is None and not frame.url.startswith(("chrome-error:", "about:")):
+        if frame.parent_frame is None and frame.url.startswith(("http:", "https:")):
             self.documents.append(frame.url)
 
     async def on_popup(self, popup: Page) -> None:

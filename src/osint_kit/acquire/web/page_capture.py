@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from osint_kit.acquire.web import extract
 from osint_kit.acquire.web.capture_record import PageResult, add_traffic
+from osint_kit.acquire.web.navigation import NavigationGuard
 from osint_kit.acquire.web.options import CaptureOptions
 from osint_kit.acquire.web.page import CALL_S, PageWatch, Unresponsive, bounded, freeze, now, scroll
 from osint_kit.acquire.web.proxy import RecordingProxy
@@ -51,6 +52,7 @@ async def capture_page(
     server = await proxy.start()
     watch = PageWatch()
     context = None
+    guard: NavigationGuard | None = None
     try:
         context = await bounded(
             browser.new_context(
@@ -70,14 +72,19 @@ async def capture_page(
         page.on("download", watch.on_download)
         page.on("framenavigated", watch.on_navigated)
         cdp = await bounded(context.new_cdp_session(page), CALL_S)
-        run = _PageRun(page, url, opts, result, proxy, watch, deadline)
+        guard = NavigationGuard(cdp)
+        await bounded(guard.start(), CALL_S)
+        run = _PageRun(page, url, opts, result, proxy, watch, guard, deadline)
         await _run_until_limit(run, stop, interrupt)
         if run.failed is not None:
             _failed_load(result, run.failed, proxy, url)
         else:
             until = loop.time() + GRACE_S - CLOSE_S  # the rest is for closing
-            if page.url.startswith("chrome-error:") and watch.documents:
-                await _render_again(page, cdp, proxy, watch.documents[-1], result, until)
+            left = _left_for(page.url, guard)
+            if left and watch.documents:
+                await _render_again(run, cdp, watch.documents[-1], left, until)
+            if run.interrupted:
+                result.cut(f"loading was broken off: {run.interrupted}", None)
             stuck = await freeze(cdp)
             if stuck:
                 result.facts["freeze_problems"] = stuck
@@ -92,6 +99,8 @@ async def capture_page(
                 result.cut(f"the browser could not give the {missing} in time", "unresponsive")
             if page.url.startswith("chrome-error:"):
                 result.cut("the page ended on the browser's error page, not the site's", None)
+            elif not page.url.startswith(("http:", "https:")):
+                result.cut("the page ended on a document it wrote itself, not the site's", None)
     except (PlaywrightError, Unresponsive) as exc:
         if not result.artifacts:
             result.status, result.reason = "failed", extract.first_line(str(exc))
@@ -102,6 +111,8 @@ async def capture_page(
             with contextlib.suppress(Exception):
                 await bounded(context.close(), CLOSE_S)
         await proxy.close()
+    if guard is not None:
+        result.facts.update(guard.record())
     add_traffic(result, proxy, watch, opts, t0, browser, url)
     result.ended = now()
     result.facts["duration_ms"] = int((datetime.now(UTC) - t0).total_seconds() * 1000)
@@ -119,12 +130,15 @@ class _PageRun:
     result: PageResult
     proxy: RecordingProxy
     watch: PageWatch
+    guard: NavigationGuard
     #: Event-loop time by which loading, quiet, scrolling and downloads must be done.
     deadline: float
     stage: str = "waiting for the site to answer"
     response: Response | None = None
     #: Why the navigation itself failed, if it did.
     failed: str | None = None
+    #: What broke off loading after the document came (the page left it under us).
+    interrupted: str | None = None
 
     def left(self) -> float:
         return max(0.0, self.deadline - asyncio.get_running_loop().time())
@@ -191,14 +205,24 @@ def _byte_reason(opts: CaptureOptions) -> str:
 async def _load(run: _PageRun) -> None:
     """Navigate, wait for load and for quiet, scroll; note each stage for the reason."""
     from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-    page, opts, result, proxy = run.page, run.opts, run.result, run.proxy
     try:
-        run.response = await page.goto(run.url, wait_until="commit", timeout=0)
+        run.guard.expect_own()
+        run.response = await run.page.goto(run.url, wait_until="commit", timeout=0)
     except PlaywrightError as exc:
         run.failed = extract.first_line(str(exc))
         return
+    try:
+        await _after_commit(run)
+    except PlaywrightError as exc:  # the page left its document under us: taken as it is
+        run.interrupted = extract.first_line(str(exc))
+
+
+async def _after_commit(run: _PageRun) -> None:
+    """Once the document came: its load, quiet, scrolling, the downloads it started."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    page, opts, result, proxy = run.page, run.opts, run.result, run.proxy
     run.stage = "the page was loading"
     await _loaded(page)
     run.stage = "waiting for the network to go quiet"
@@ -229,27 +253,53 @@ async def _load(run: _PageRun) -> None:
     run.stage = "finishing"
 
 
-async def _render_again(
-    page: Page, cdp: Any, proxy: RecordingProxy, last: str, result: PageResult, until: float
-) -> None:
-    """The page left its document for the browser's error page: render the last real
-    document again from the recorded traffic, scripts off, so the screenshot, DOM and
-    MHTML show what the site sent rather than the error. The record says so."""
+def _left_for(url: str, guard: NavigationGuard) -> str | None:
+    """How the page left its document, if it did: for the browser's error page, for a
+    document it wrote itself, or (refused) while the document was being parsed, which
+    stops the parsing; None while it is still on the site's, whole."""
+    if url.startswith("chrome-error:"):
+        return "error"
+    if guard.written is not None or not url.startswith(("http:", "https:")):
+        return "written"
+    if guard.left_while_parsing is not None:
+        return "parsing"
+    return None
+
+
+async def _render_again(run: _PageRun, cdp: Any, last: str, left: str, until: float) -> None:
+    """The page left its document (for the browser's error page, for a ``blob:``,
+    ``data:`` or ``about:`` document it wrote itself, or for another page while it was
+    being parsed, cutting it short): render the last real document again from the
+    recorded traffic, scripts off, so the screenshot, DOM and MHTML show what the site
+    sent rather than what replaced it. The record says so, first."""
+    page, result = run.page, run.result
     loop = asyncio.get_running_loop()
-    error = ""
-    with contextlib.suppress(Exception):
-        text = await bounded(page.evaluate("document.body ? document.body.innerText : ''"), 2)
-        found = re.search(r"\b(?:net::)?(ERR_[A-Z_]+)", str(text))
-        error = f" ({found.group(1)})" if found else ""
-    result.cut(
-        f"the page navigated away to an error{error}; what is shown is its last document "
-        f"({last}) rendered again from the recorded traffic, with scripts off",
-        None,
-    )
+    shown = f"its last document ({last}) rendered again from the recorded traffic, with scripts off"
+    if left == "error":
+        error = ""
+        with contextlib.suppress(Exception):
+            text = await bounded(page.evaluate("document.body ? document.body.innerText : ''"), 2)
+            found = re.search(r"\b(?:net::)?(ERR_[A-Z_]+)", str(text))
+            error = f" ({found.group(1)})" if found else ""
+        result.lead(f"the page navigated away to an error{error}; what is shown is {shown}")
+    elif left == "parsing":
+        hop = run.guard.left_while_parsing or {}
+        result.lead(
+            f"the page left its document while it was being parsed ({hop.get('how')} to "
+            f"{hop.get('url')}, refused), which stops its parsing; what is shown is {shown}"
+        )
+    else:
+        written = (run.guard.written or {}).get("url") or page.url
+        scheme = str(written).split(":", 1)[0]
+        result.lead(
+            f"the page replaced its document with one it wrote itself ({scheme}:); "
+            f"what is shown is {shown}"
+        )
     result.facts["rendered_again_from_record"] = last
-    proxy.replay = True
+    run.proxy.replay = True
     with contextlib.suppress(Exception):
         await bounded(cdp.send("Emulation.setScriptExecutionDisabled", {"value": True}), 3)
+        run.guard.expect_own()
         await bounded(page.goto(last, wait_until="load"), max(1.0, (until - loop.time()) / 3))
 
 

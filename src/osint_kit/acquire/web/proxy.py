@@ -7,14 +7,15 @@ where the read-only rule is enforced, where the WARC's bytes come from (as the
 server sent them, streamed, independent of what the browser keeps), and where
 the byte limit is counted.
 
-- Reads (GET, HEAD, OPTIONS) are forwarded; the response streams to the browser
-  while it is recorded, up to the byte limit. A body cut at the limit is marked
-  ``length``, one still arriving when the capture ends ``time``, one the server
-  broke off ``disconnect`` (WARC-Truncated).
-- Any other method is answered here and never forwarded: ``204 No Content`` for a
-  navigation (so a submitted form does not replace the page that is being
-  captured), ``403`` otherwise. WebSocket upgrades are refused the same way. Each
-  attempt is listed with method, URL, kind, the requesting document and time.
+- Reads (GET, HEAD, OPTIONS, without a body) are forwarded; the response streams to
+  the browser while it is recorded, up to the byte limit. A body cut at the limit is
+  marked ``length``, one still arriving when the capture ends ``time``, one the
+  server broke off ``disconnect`` (WARC-Truncated).
+- Any other method, and any request with a body, is answered here and never
+  forwarded: ``204 No Content`` for a navigation (so a submitted form does not
+  replace the page that is being captured), ``403`` otherwise. WebSocket upgrades
+  are refused the same way. Each attempt is listed with method, URL, kind, the
+  requesting document and time.
 - HTTPS: the proxy connects to the site itself, checks its certificate (or
   records which errors it ignored, when the examiner chose so) and keeps its
   chain (upstream.py); the browser sees a certificate from a throwaway authority

@@ -22,7 +22,6 @@ from osint_kit.acquire.web.http1 import (
     keeps_alive,
     parse_status,
     read_raw_head,
-    request_body,
 )
 from osint_kit.acquire.web.upstream import Stale, Upstream
 from osint_kit.base.dates import utc_now
@@ -127,11 +126,8 @@ class ExchangeRecorder:
         up: Upstream,
     ) -> bool:
         lines = [f"{head.method} {target} HTTP/1.1"] + [f"{k}: {v}" for k, v in ex.request_headers]
+        # No body: the guard refuses any request that carries one (guard.carries_body).
         up.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        body = await request_body(reader, head)
-        if body:
-            ex.request_body = body
-            up.writer.write(body)
         await up.writer.drain()
         while True:
             if self.over_limit.is_set():  # not even the head of an answer past the limit
@@ -165,7 +161,8 @@ class ExchangeRecorder:
                 navigation = self.note_failure(head, ex.url, ex.failure)
                 await answer(writer, 502, ex.failure, navigation=navigation)
                 return False
-            self._count(len(raw))
+            if not self._fits(len(raw)):  # the head alone passes the limit: not kept
+                continue  # answered as past the limit at the top of the loop
             try:
                 status, text, headers = parse_status(raw)
             except ValueError as exc:  # not HTTP: said, and the page is left alone
@@ -208,12 +205,17 @@ class ExchangeRecorder:
             if kind == "chunked":
                 while True:
                     line = await upstream.readuntil(b"\n")
-                    self._count(len(line))
+                    if not self._fits(len(line)):
+                        ex.truncated = "length"
+                        return False
                     _give(writer, line)
                     size = int(line.split(b";")[0].strip() or b"0", 16)
                     if size == 0:
                         while True:  # trailers, then the empty line
                             trailer = await upstream.readuntil(b"\n")
+                            if not self._fits(len(trailer)):
+                                ex.truncated = "length"
+                                return False
                             _give(writer, trailer)
                             if trailer in (b"\r\n", b"\n"):
                                 await _pass_on(writer, b"")
@@ -221,6 +223,9 @@ class ExchangeRecorder:
                     if not await self._copy(upstream, writer, size, body, ex):
                         return False
                     crlf = await upstream.readexactly(2)
+                    if not self._fits(len(crlf)):
+                        ex.truncated = "length"
+                        return False
                     _give(writer, crlf)
             await self._copy(upstream, writer, -1, body, ex)  # until the server closes
             return False
@@ -258,12 +263,28 @@ class ExchangeRecorder:
                 if left > 0 or self.closing:
                     self._cut(ex)
                 return False
+            # Other bodies may have arrived while this one waited: only the room left now.
+            room = self.max_bytes - self.bytes_received
+            if len(data) > room:
+                data = data[:room]
+                ex.truncated = "length"
             self._count(len(data))
             body += data
             await _pass_on(writer, data)
+            if ex.truncated == "length":
+                return False
             if left > 0:
                 left -= len(data)
         return not writer.is_closing()
+
+    def _fits(self, n: int) -> bool:
+        """Count ``n`` bytes that arrived, if they fit under the limit; else the limit is
+        reached and they are not kept (the limit is never passed, even by a head)."""
+        if self.bytes_received + n > self.max_bytes:
+            self.over_limit.set()
+            return False
+        self._count(n)
+        return True
 
     def _count(self, n: int) -> None:
         self.bytes_received += n
