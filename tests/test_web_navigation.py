@@ -199,3 +199,26 @@ def test_a_page_stopped_by_the_byte_limit_keeps_its_http_status(site: Site, tmp_
     assert big.status == "partial" and big.record["limit"] == "max_bytes"
     assert big.record["http_status"] == 200 and big.record["redirects"] == []
     assert big.record["final_url"] == site.url("/big?mb=50")
+
+
+def test_the_log_and_the_report_show_the_page_s_own_navigations(
+    leaving: tuple[Case, dict[str, Capture]], site: Site
+) -> None:
+    """What the page tried is on the examiner's screen and in the provenance report, not
+    only in the capture record."""
+    from osint_kit.record.capture_facts import CaptureFacts
+
+    case, caps = leaving
+    left = CaptureFacts.of(caps["/leaves-on-load"].record)
+    assert "refused 1 navigation of the page's own" in left.headline()
+    assert any(
+        line.startswith(f"the page tried to leave for {site.url('/not-found-here')}")
+        and "HTTP 404" in line
+        for line in left.detail_lines()
+    )
+    wrote = CaptureFacts.of(caps["/to-blob"].record)
+    assert wrote.written and wrote.written.startswith("blob:")
+    assert any("wrote itself (blob:" in line for line in wrote.detail_lines())
+    report = case.disclosure.report(progress=False).html
+    assert "own navigations (refused)" in report and site.url("/not-found-here") in report
+    assert "Document the page wrote itself" in report

@@ -37,6 +37,10 @@ def _items(value: object) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
 def _map(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
@@ -164,6 +168,12 @@ class CaptureFacts:
     truncated: tuple[str, ...] = ()
     limit: str | None = None
     rerouted: Mapping[str, str] = field(default_factory=dict)
+    #: Navigations the page started itself, refused (the document asked for was kept).
+    refused: tuple[Hop, ...] = ()
+    refused_how: tuple[str, ...] = ()
+    refused_not_listed: int = 0
+    #: A document the page wrote itself (blob:, about:) that replaced the page.
+    written: str | None = None
 
     @classmethod
     def of(cls, record: object) -> CaptureFacts:
@@ -190,7 +200,20 @@ class CaptureFacts:
             truncated=tuple(u for b in _items(r.get("bodies_truncated")) if (u := text(b))),
             limit=text(r.get("limit")),
             rerouted={str(k): str(v) for k, v in rerouted.items()},
+            refused=tuple(
+                Hop(text(_map(h).get("url")) or UNKNOWN, text(_map(h).get("status")) or UNKNOWN)
+                for h in _items(r.get("refused_navigations"))
+            ),
+            refused_how=tuple(
+                text(_map(h).get("how")) or UNKNOWN for h in _items(r.get("refused_navigations"))
+            ),
+            refused_not_listed=_count(r.get("refused_navigations_not_listed")),
+            written=text(_map(r.get("written_document")).get("url")),
         )
+
+    @property
+    def refused_count(self) -> int:
+        return len(self.refused) + self.refused_not_listed
 
     @property
     def is_web(self) -> bool:
@@ -239,6 +262,10 @@ class CaptureFacts:
             parts.append(f"{n} redirect{'s' if n != 1 else ''}")
         if blocked := self.blocked_count():
             parts.append(blocked)
+        if n := self.refused_count:
+            parts.append(f"refused {n} navigation{'s' if n != 1 else ''} of the page's own")
+        if self.written:
+            parts.append("the page wrote its own document")
         return ", ".join(parts)
 
     def detail_lines(self, most: int = 5, *, with_time: bool = True) -> list[str]:
@@ -255,6 +282,16 @@ class CaptureFacts:
             out.append(f"blocked {b.line()}")
         if len(self.blocked) > most:
             out.append(f"… and {len(self.blocked) - most} more blocked (in the capture record)")
+        for hop, how in list(zip(self.refused, self.refused_how, strict=True))[:most]:
+            out.append(f"the page tried to leave for {hop.url} ({how}; HTTP {hop.status}): refused")
+        if self.refused_count > min(most, len(self.refused)):
+            rest = self.refused_count - min(most, len(self.refused))
+            out.append(f"… and {rest} more navigation(s) of the page's own refused")
+        if self.written:
+            out.append(
+                f"the page replaced its document with one it wrote itself ({self.written}); "
+                "the document asked for was rendered again from the record"
+            )
         if self.tls is not None:  # its warning goes on the first line, where none misses it
             out.extend(f"TLS: {line}" for line in self.tls.lines())
         if self.truncated:

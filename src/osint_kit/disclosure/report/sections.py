@@ -180,6 +180,14 @@ def web_capture(event: Event, facts: CaptureFacts) -> str:
             ("TLS", "; ".join(tls.lines()) if tls is not None else None),
             ("Blocked writes", str(len(facts.blocked))),
             (
+                "Page's own navigations (refused)",
+                "; ".join(f"{h.status} {h.url}" for h in facts.refused)
+                + (f" (and {facts.refused_not_listed} more)" if facts.refused_not_listed else "")
+                if facts.refused_count
+                else None,
+            ),
+            ("Document the page wrote itself", facts.written),
+            (
                 "REROUTED",
                 f"{describe_rerouting(event.rerouted)}: not from the real site"
                 if event.rerouted
