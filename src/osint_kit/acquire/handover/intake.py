@@ -384,8 +384,8 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Copy a small file into its batch part and hash it (on a worker: hashlib and the
     file calls let go of the GIL, so they run at once); refused when the file changed
     while it was read."""
-    fd, before = open_source(path)
-    with os.fdopen(fd, "rb", buffering=0) as f:
+    f, before = open_source(path)
+    with f:
         try:
             data = f.read(before.st_size + 1)  # one byte more tells a file that grew
         except OSError as exc:
@@ -399,10 +399,10 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
 def _copy_large(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Stream a large file into its batch part, hashing each piece as it is written;
     refused (the part removed) when the file changed while it was read."""
-    fd, before = open_source(path)
+    f, before = open_source(path)
     h = hashlib.sha256()
     view = memoryview(bytearray(PIECE))
-    with os.fdopen(fd, "rb", buffering=0) as f, PartWriter(part) as out:
+    with f, PartWriter(part) as out:
         while True:
             try:
                 n = f.readinto(view)
