@@ -125,9 +125,8 @@ class ExaminerNotConfigured(OsintKitError):
             "no examiner is set, and writing to a case needs one (who collected what is part "
             "of the record). Set it once with\n"
             "  osint-kit examiner set --name 'Jane Doe' --id 'B-1234' --agency 'Example PD'\n"
-            f"(saved in {config_path}), or export OSINT_KIT_EXAMINER_NAME, "
-            "OSINT_KIT_EXAMINER_ID and OSINT_KIT_EXAMINER_AGENCY, "
-            "or pass examiner=Examiner(...) in Python."
+            f"(saved in {config_path}), or export OSINT_KIT_EXAMINER_NAME, OSINT_KIT_EXAMINER_ID "
+            "and OSINT_KIT_EXAMINER_AGENCY, or pass examiner=Examiner(...) in Python."
         )
 
 
@@ -149,6 +148,15 @@ class ImportSourceError(OsintKitError):
 
 class SourceChanged(ImportSourceError):
     """The file changed while it was being copied, so its hash proves nothing."""
+
+
+class NotARegularFile(OsintKitError, OSError):
+    """A file to read is a FIFO, device, socket or folder: refused unread (it could hang)."""
+
+    def __init__(self, path: Path, kind: str) -> None:
+        self.path, self.kind = path, kind
+        super().__init__(f"{path} is {kind}, not a regular file; it was not read")
+        self.strerror = f"it is {kind}, not a regular file"  # for callers that wrap OSError
 
 
 class StorageError(OsintKitError):
@@ -436,7 +444,7 @@ class InvalidSchedule(OsintKitError, ValueError):
 EXIT_MEANING: dict[int, str] = {
     0: "ok",
     1: "verification found problems",
-    2: "bad input (a case id, field, option, time, URL, target or key)",
+    2: "bad input (a case id, field, option, time, URL, target, key, or FIFO to read)",
     3: "not found (case or exhibit)",
     4: "already exists (a case, or a file the command would write)",
     5: "a file cannot be imported, or read as media",
@@ -460,6 +468,7 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     InvalidTime: 2,
     InvalidKey: 2,
     InvalidExaminer: 2,
+    NotARegularFile: 2,
     InvalidURL: 2,
     InvalidTarget: 2,
     ExportRefused: 2,
@@ -491,14 +500,8 @@ EXIT_STATUS: dict[type[OsintKitError], int] = {
     PluginError: 10,
     UndeclaredAction: 10,
     WriteRefused: 10,
-    CollectionFailed: 11,
-    PlatformRetired: 11,
-    AccountNotFound: 11,
-    PlatformUnreachable: 11,
-    TimedOut: 11,
-    RateLimited: 11,
-    PlatformError: 11,
-    UnexpectedResponse: 11,
+    CollectionFailed: 11, PlatformRetired: 11, AccountNotFound: 11, PlatformUnreachable: 11,
+    TimedOut: 11, RateLimited: 11, PlatformError: 11, UnexpectedResponse: 11,
     TimestampError: 12,
 }
 
@@ -515,14 +518,13 @@ def exit_status(exc: OsintKitError) -> int:
 __all__ = [  # sorted: constants, classes, functions
     "EXIT_INTERRUPTED", "EXIT_MEANING", "EXIT_STATUS", "AccountNotFound", "BagFailed",
     "BrowserUnavailable", "CannotOpen", "CaptureNotRecorded", "CaseExists", "CaseNotFound",
-    "CollectionFailed", "CorruptCaseFile", "CorruptLog", "ExaminerNotConfigured",
-    "ExportRefused", "ImportSourceError", "InvalidCaseField", "InvalidCaseId",
-    "InvalidExaminer", "InvalidKey", "InvalidOption", "InvalidSchedule", "InvalidTarget",
-    "InvalidTime", "InvalidTrustStore", "InvalidURL", "KeyUnavailable", "LogNeedsRepair",
-    "MediaUnreadable", "OsintKitError", "OutputExists", "PlatformError", "PlatformRetired",
-    "PlatformUnreachable", "PluginError", "RateLimited", "RecordedNotPublished",
-    "RecordsRefused", "SigningKeyRequired", "SourceChanged", "StorageError", "TimedOut",
-    "TimestampError", "ToolMissing", "UndeclaredAction", "UnderLegalHold", "UnexpectedResponse",
-    "UnknownExhibit", "UnsafeBundle", "UnsupportedFormatVersion", "VerificationFailed",
-    "WriteRefused", "exit_status",
+    "CollectionFailed", "CorruptCaseFile", "CorruptLog", "ExaminerNotConfigured", "ExportRefused",
+    "ImportSourceError", "InvalidCaseField", "InvalidCaseId", "InvalidExaminer", "InvalidKey",
+    "InvalidOption", "InvalidSchedule", "InvalidTarget", "InvalidTime", "InvalidTrustStore",
+    "InvalidURL", "KeyUnavailable", "LogNeedsRepair", "MediaUnreadable", "NotARegularFile",
+    "OsintKitError", "OutputExists", "PlatformError", "PlatformRetired", "PlatformUnreachable",
+    "PluginError", "RateLimited", "RecordedNotPublished", "RecordsRefused", "SigningKeyRequired",
+    "SourceChanged", "StorageError", "TimedOut", "TimestampError", "ToolMissing",
+    "UndeclaredAction", "UnderLegalHold", "UnexpectedResponse", "UnknownExhibit", "UnsafeBundle",
+    "UnsupportedFormatVersion", "VerificationFailed", "WriteRefused", "exit_status",
 ]

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.analysis.posts import parse_post_record, post_problem, post_row
+from osint_kit.base.files import open_regular
 from osint_kit.record.builtin_actions import NOTE
 from osint_kit.record.events import Event
 
@@ -52,7 +53,7 @@ def decode(data: bytes) -> str:
 
 def _read(blob_path: Callable[[str], Path], sha256: str, limit: int) -> bytes | None:
     try:
-        with open(blob_path(sha256), "rb") as f:
+        with open_regular(blob_path(sha256)) as f:
             return f.read(limit)
     except FileNotFoundError:  # disposed of, not published yet, or lost: verify says which
         log.debug("text of blob %s not indexed: it is not in the store", sha256)

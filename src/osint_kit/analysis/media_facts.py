@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from osint_kit.analysis.tables import FACT_FIELDS, MEDIA_FACTS_SCHEMA
+from osint_kit.base.files import read_regular
 from osint_kit.errors import OsintKitError
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.views import DerivedViews
@@ -86,7 +87,7 @@ def _probe(folder: CaseFolder, sha256: str) -> MediaFacts | None:
 
 def _read_cache(views: DerivedViews) -> dict[str, Mapping[str, Any]]:
     try:
-        data = json.loads(views.path("tables", CACHE).read_bytes())
+        data = json.loads(read_regular(views.path("tables", CACHE)))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:

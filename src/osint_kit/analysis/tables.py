@@ -30,6 +30,7 @@ from osint_kit.analysis.posts import (
 )
 from osint_kit.analysis.rows import TABLES_VERSION, TEXTS, TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time
+from osint_kit.base.files import read_regular
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.views import DerivedViews
 from osint_kit.record.exhibits import Exhibit
@@ -159,7 +160,7 @@ class CaseTables:
 
     def manifest(self) -> dict[str, Any] | None:
         try:
-            data = json.loads((self.path / MANIFEST).read_bytes())
+            data = json.loads(read_regular(self.path / MANIFEST))
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None

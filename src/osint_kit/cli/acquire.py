@@ -24,10 +24,11 @@ from osint_kit.cli.common import (
     open_case,
     progress_bars,
     safe_text,
+    whole,
 )
 from osint_kit.cli.exhibits import print_capture_head, print_exhibits
 from osint_kit.errors import CollectionFailed, InvalidOption
-from osint_kit.record import label_runs, parse_time
+from osint_kit.record import label_runs, parse_time, shown
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -78,7 +79,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
         event = events.get(cap.seq)
         facts = event.capture_facts if event is not None else None
         if event is None or facts is None:
-            echo(f"{cap.id}  {cap.target}  [{cap.status}]")
+            echo(f"{cap.id}  {shown(cap.target)}  [{cap.status}]")
             continue
         print_capture_head(facts, "", event=event)
         for line in facts.detail_lines(with_time=False) if facts.is_web else ():
@@ -88,6 +89,9 @@ def cmd_capture(args: argparse.Namespace) -> int:
     echo(f"captured {len(captures) - failed} of {len(captures)} URL(s) into {case.id}")
     return EXIT_CAPTURE_FAILED if failed else 0
 
+
+#: A day in seconds: the most any time limit of a command may be.
+DAY = 86_400
 
 #: A hand-over of more files than this prints its flagged files and the first
 #: ``HANDOVER_SHOWN`` others, and counts the rest.
@@ -99,9 +103,9 @@ def _print_handover(cap: Any, case_id: str) -> None:
     record = cap.record
     source = record.get("source") or {}
     echo(
-        f"{cap.id}  {source.get('folder')}: {source.get('files')} of {source.get('listed')} "
-        f"file(s), {source.get('bytes', 0):,} bytes, handed over by "
-        f"{record.get('handed_over_by')}  [{cap.status}]"
+        f"{cap.id}  {shown(source.get('folder'))}: {source.get('files')} of "
+        f"{source.get('listed')} file(s), {source.get('bytes', 0):,} bytes, handed over by "
+        f"{shown(record.get('handed_over_by'))}  [{cap.status}]"
     )
     entries = record.get("files") or []
     plain = folded = 0  # files shown without a flag, and files left out
@@ -109,31 +113,31 @@ def _print_handover(cap: Any, case_id: str) -> None:
         facts = entry.get("facts") or {}
         extra = []
         if facts.get("created"):
-            extra.append(f"taken {facts['created']}")
+            extra.append(f"taken {shown(facts['created'])}")
         if facts.get("gps"):
-            extra.append(f"GPS {', '.join(str(x) for x in facts['gps'][:2])}")
+            extra.append(f"GPS {', '.join(shown(x) for x in facts['gps'][:2])}")
         check = entry.get("time_check") or {}
         flagged = bool(check.get("differs") or facts.get("problems"))
         if check.get("differs"):
             apart = describe_difference(float(check["difference_s"]))
             extra.append(f"FILE TIME DIFFERS: {apart} than the picture's own time")
         if facts.get("problems"):
-            extra.append(f"unreadable as media: {facts['problems'][0]}")
+            extra.append(f"unreadable as media: {shown(facts['problems'][0])}")
         if len(entries) > HANDOVER_ALL and not flagged:
             if plain >= HANDOVER_SHOWN:
                 folded += 1
                 continue
             plain += 1
         echo(
-            f"  {label}  {entry.get('relative_path')}  {entry.get('size', 0):,} bytes"
+            f"  {label}  {shown(entry.get('relative_path'))}  {entry.get('size', 0):,} bytes"
             + (f"  ({'; '.join(extra)})" if extra else "")
         )
     if folded > 0:
         echo(f"  … {folded:,} more file(s), each in the report (osint-kit report {case_id})")
     for skipped in record.get("skipped") or []:
-        echo(f"  skipped {skipped.get('path')}: {skipped.get('why')}")
+        echo(f"  skipped {shown(skipped.get('path'))}: {shown(skipped.get('why'))}")
     for missed in record.get("not_taken") or []:
-        echo(f"  NOT TAKEN {missed.get('relative_path')}: {missed.get('why')}")
+        echo(f"  NOT TAKEN {shown(missed.get('relative_path'))}: {shown(missed.get('why'))}")
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -179,9 +183,9 @@ def _options(pairs: Sequence[str]) -> dict[str, str]:
 
 def _print_collection(case: Any, cap: Any) -> None:
     record = cap.record
-    status = cap.status if cap.status == "complete" else f"{cap.status}: {cap.reason}"
-    via = record.get("via") or record.get("library") or ""
-    echo(f"{cap.id}  {cap.target}  [{status}]" + (f"  via {via}" if via else ""))
+    status = cap.status if cap.status == "complete" else f"{cap.status}: {shown(cap.reason)}"
+    via = shown(record.get("via") or record.get("library") or "")
+    echo(f"{cap.id}  {shown(cap.target)}  [{status}]" + (f"  via {via}" if via else ""))
     ch = record.get("changes", {})
     deleted, unlisted = ch.get("deleted", []), ch.get("no_longer_listed", [])
     reappeared, retried = ch.get("reappeared", []), ch.get("media_retried", [])
@@ -198,10 +202,10 @@ def _print_collection(case: Any, cap: Any) -> None:
     for label in cap.exhibits:
         roles.setdefault(by_label[label].role, []).append(label)
     for role, labels in roles.items():
-        echo(f"    {role:<8} {len(labels):>5}  {label_runs(labels, most=6)}")
+        echo(f"    {shown(role):<8} {len(labels):>5}  {label_runs(labels, most=6)}")
     for word, gone in (("deleted", deleted), ("unlisted", unlisted)):
         for post in gone[:10]:
-            echo(f"    {word:<8} {post['url']}  (posted {post['created_at']})")
+            echo(f"    {word:<8} {shown(post['url'])}  (posted {shown(post['created_at'])})")
         if len(gone) > 10:
             echo(f"    … and {len(gone) - 10} more {word} (osint-kit log {case.id} --json)")
     http = record.get("http", {})
@@ -247,7 +251,7 @@ def register(cli: Commands) -> None:
     p.add_argument("urls", nargs="+", metavar="URL", help="http: or https: URLs")
     p.add_argument(
         "--timeout",
-        type=int,
+        type=whole(DAY),
         default=30,
         metavar="S",
         help="seconds for the whole page: loading, quiet, scrolling (default 30); "
@@ -255,34 +259,42 @@ def register(cli: Commands) -> None:
     )
     p.add_argument(
         "--idle",
-        type=int,
+        type=whole(DAY),
         default=10,
         metavar="S",
         help="seconds to wait for the network to go quiet (default 10)",
     )
-    p.add_argument("--width", type=int, default=1280, help="viewport width (default 1280)")
-    p.add_argument("--height", type=int, default=800, help="viewport height (default 800)")
     p.add_argument(
-        "--parallel", type=int, default=2, metavar="N", help="pages captured at once (default 2)"
+        "--width", type=whole(100_000), default=1280, help="viewport width (default 1280)"
+    )
+    p.add_argument(
+        "--height", type=whole(100_000), default=800, help="viewport height (default 800)"
+    )
+    p.add_argument(
+        "--parallel",
+        type=whole(64),
+        default=2,
+        metavar="N",
+        help="pages captured at once (default 2)",
     )
     p.add_argument("--no-scroll", action="store_true", help="do not scroll for lazy content")
     p.add_argument(
         "--scroll-seconds",
-        type=int,
+        type=whole(DAY),
         default=15,
         metavar="S",
         help="stop scrolling after S seconds (default 15)",
     )
     p.add_argument(
         "--max-height",
-        type=int,
+        type=whole(10_000_000),
         default=30_000,
         metavar="PX",
         help="stop scrolling, and clip the screenshot, at PX pixels (default 30000)",
     )
     p.add_argument(
         "--max-mb",
-        type=int,
+        type=whole(1_000_000),
         default=200,
         metavar="MB",
         help="stop loading once the page has received MB MiB, every byte counted (default 200)",
@@ -305,17 +317,17 @@ def register(cli: Commands) -> None:
     p.add_argument(
         "--since", metavar="WHEN", help="only posts from this date or time on (UTC if no zone)"
     )
-    p.add_argument("--limit", type=int, metavar="N", help="at most N posts (newest first)")
+    p.add_argument("--limit", type=whole(10**9), metavar="N", help="at most N posts (newest first)")
     p.add_argument("--no-media", action="store_true", help="do not download pictures and videos")
     p.add_argument(
         "--timeout",
-        type=int,
+        type=whole(DAY),
         metavar="S",
         help="seconds to wait for each answer before it counts as timed out (default 20)",
     )
     p.add_argument(
         "--retries",
-        type=int,
+        type=whole(1_000),
         metavar="N",
         help="times a request is tried again after a connection error or time-out (default 2)",
     )

@@ -11,7 +11,8 @@ import argparse
 import json
 
 from osint_kit.analysis import SEARCH_PATTERNS
-from osint_kit.cli.common import Commands, echo, given_examiner, open_case
+from osint_kit.cli.common import Commands, echo, given_examiner, open_case, whole
+from osint_kit.record import shown
 
 
 def cmd_note(args: argparse.Namespace) -> int:
@@ -37,8 +38,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             continue
         where = hit["exhibit"] or f"seq {hit['seq']}"
         who = hit["account"] or hit["source"] or ""
-        echo(f"{where:<8} {hit['kind']:<5} {when or '-':<25} {who}")
-        echo(f"    {hit['snippet']}")
+        echo(f"{shown(where):<8} {hit['kind']:<5} {when or '-':<25} {shown(who)}")
+        echo(f"    {shown(hit['snippet'])}")
     if not args.json:
         full = " (--limit reached)" if len(hits) == args.limit else ""
         echo(f"{len(hits)} hit(s) in {case.id}{full}")
@@ -76,6 +77,6 @@ def register(cli: Commands) -> None:
         help="only these kinds of text (repeatable; default all)",
     )
     p.add_argument(
-        "--limit", type=int, default=100, metavar="N", help="at most N hits (default 100)"
+        "--limit", type=whole(10**9), default=100, metavar="N", help="at most N hits (default 100)"
     )
     p.add_argument("--json", action="store_true", help="the hits as JSON lines")

@@ -11,6 +11,7 @@ import argparse
 from osint_kit import CATEGORIES, Authority, Case, Exhibit, cases_root, list_cases
 from osint_kit.cli.common import Commands, echo, given_examiner, open_case
 from osint_kit.cli.exhibits import print_capture_head, print_exhibits
+from osint_kit.record import shown
 
 
 def cmd_case_new(args: argparse.Namespace) -> int:
@@ -36,9 +37,11 @@ def cmd_case_list(args: argparse.Namespace) -> int:
         echo(f"no cases under {cases_root(args.root).resolve()}")
     for c in cases:
         if c.problem:
-            echo(f"{c.id:<24} UNREADABLE: {c.problem}")
+            echo(f"{shown(c.id):<24} UNREADABLE: {shown(c.problem)}")
         else:
-            echo(f"{c.id:<24} {c.category:<15} {c.created_at}  {c.title}")
+            echo(
+                f"{shown(c.id):<24} {shown(c.category):<15} {shown(c.created_at)}  {shown(c.title)}"
+            )
     return 0
 
 
@@ -46,16 +49,20 @@ def cmd_case_show(args: argparse.Namespace) -> int:
     case = open_case(args)
     seq, head = case.log.head()
     a = case.authority
-    echo(f"case       {case.id}: {case.title}")
-    echo(f"category   {case.category}")
-    echo(f"authority  {a.reference}, approved by {a.approved_by} on {a.approved_at}")
+    by = case.created_by
+    echo(f"case       {case.id}: {shown(case.title)}")
+    echo(f"category   {shown(case.category)}")
     echo(
-        f"created    {case.created_at} by {case.created_by['name']} ({case.created_by['id']}, "
-        f"{case.created_by['agency']})"
+        f"authority  {shown(a.reference)}, approved by {shown(a.approved_by)} on "
+        f"{shown(a.approved_at)}"
+    )
+    echo(
+        f"created    {shown(case.created_at)} by {shown(by['name'])} ({shown(by['id'])}, "
+        f"{shown(by['agency'])})"
     )
     if case.description:
-        echo(f"about      {case.description}")
-    echo(f"folder     {case.path}")
+        echo(f"about      {shown(case.description)}")
+    echo(f"folder     {shown(case.path)}")
     echo(f"custody    {seq} events, head {head}")
     echo(f"signatures {case.identity.get('signatures', 'optional')}")
     exhibits = case.exhibits()
@@ -68,7 +75,7 @@ def cmd_case_show(args: argparse.Namespace) -> int:
         event = events.get(seq)
         facts = event.capture_facts if event is not None else None
         if event is None or facts is None:
-            echo(f"  event {seq} {event.action if event else ''}".rstrip())
+            echo(f"  event {seq} {shown(event.action) if event else ''}".rstrip())
         else:
             print_capture_head(facts, "  ", event=event)
         print_exhibits(group, "    ", facts.target if facts and facts.is_web else None)

@@ -9,6 +9,7 @@ here (or in exhibits.py), once.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Protocol
 
 from osint_kit import Case, Examiner
 from osint_kit.errors import InvalidExaminer
+from osint_kit.record import shown
 
 #: Some URL or collection target could not be captured at all, or a file handed over was
 #: not taken (its failure is on the record).
@@ -83,12 +85,57 @@ def echo(text: str) -> None:
 
 def safe_text(text: str) -> str:
     """No terminal control characters from evidence reach the screen: each is shown as
-    its escape (``\x1b``), line breaks kept."""
+    its escape (``\x1b``), line breaks kept (for a text osint-kit composed of several
+    lines; a value from outside goes through ``shown`` first, its line breaks escaped)."""
     if text.isprintable():
         return text
-    return "\n".join(
-        "".join(c if c.isprintable() else repr(c)[1:-1] for c in line) for line in text.split("\n")
-    )
+    return "\n".join(shown(line) for line in text.split("\n"))
+
+
+def whole(most: int, least: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number of at most ``most`` (and at least ``least``).
+
+    The bound keeps an absurd number (``--within 99999999999999999999``) from reaching
+    a date or a buffer as an overflow; what is too small is left to the library, which
+    says why, unless ``least`` is given."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:  # also a number of more than 4,300 digits
+            raise argparse.ArgumentTypeError(f"{_cut(text)!r} is not a whole number") from None
+        if value > most or (least is not None and value < least):
+            low = f"from {least:,} " if least is not None else ""
+            raise argparse.ArgumentTypeError(
+                f"{_cut(text)} is out of range: give a whole number {low}up to {most:,}"
+            )
+        return value
+
+    return parse
+
+
+def number(most: float, least: float | None = None) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number of at most ``most`` (and at least ``least``);
+    ``nan`` and ``inf`` are refused (a time limit of ``inf`` never ends)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{_cut(text)!r} is not a number") from None
+        if not math.isfinite(value) or value > most or (least is not None and value < least):
+            low = f"from {least:g} " if least is not None else ""
+            raise argparse.ArgumentTypeError(
+                f"{_cut(text)} is out of range: give a number {low}up to {most:g}"
+            )
+        return value
+
+    return parse
+
+
+def _cut(text: str) -> str:
+    """An argument as an error shows it: escaped, and at most 40 characters."""
+    return shown(text if len(text) <= 40 else text[:40] + "…")
 
 
 def progress_bars(args: argparse.Namespace) -> bool:

@@ -22,6 +22,7 @@ from osint_kit.record import (
     resolve_trust,
     save_examiner,
     save_trust_path,
+    shown,
 )
 
 
@@ -33,7 +34,7 @@ def cmd_examiner_set(args: argparse.Namespace) -> int:
 
 def cmd_examiner_show(args: argparse.Namespace) -> int:
     who = resolve_examiner(given_examiner(args))
-    echo(f"{who}  (config file: {examiner_config_path()})")
+    echo(f"{shown(who)}  (config file: {examiner_config_path()})")
     return 0
 
 
@@ -72,7 +73,7 @@ def cmd_trust_add(args: argparse.Namespace) -> int:
         agency=args.agency,
         added_by=str(resolve_examiner(given_examiner(args))) if args.signed_off else None,
     )
-    echo(f"trusted {entry.key_id} for examiner {entry.examiner} ({entry.source})")
+    echo(f"trusted {shown(entry.key_id)} for examiner {shown(entry.examiner)} ({entry.source})")
     return 0
 
 
@@ -82,14 +83,14 @@ def cmd_trust_list(args: argparse.Namespace) -> int:
     echo(f"trust store {store.path}: {len(keys)} key(s)")
     for k in keys:
         who = " ".join(x for x in (k.name, f"({k.agency})" if k.agency else None) if x)
-        echo(f"  {k.examiner:<16} {k.key_id}  {who}")
+        echo(f"  {shown(k.examiner):<16} {shown(k.key_id)}  {shown(who)}")
     return 0
 
 
 def cmd_trust_remove(args: argparse.Namespace) -> int:
     store = _store(args)
     for k in store.remove(args.ident):
-        echo(f"no longer trusted: {k.key_id} of examiner {k.examiner}")
+        echo(f"no longer trusted: {shown(k.key_id)} of examiner {shown(k.examiner)}")
     return 0
 
 

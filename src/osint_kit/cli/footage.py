@@ -17,10 +17,13 @@ from osint_kit.cli.common import (
     Commands,
     echo,
     given_examiner,
+    number,
     open_case,
     progress_bars,
+    whole,
 )
 from osint_kit.cli.exhibits import print_exhibits
+from osint_kit.record import shown
 
 
 def cmd_media(args: argparse.Namespace) -> int:
@@ -39,8 +42,8 @@ def cmd_media(args: argparse.Namespace) -> int:
             capture_page=not args.no_page,
             progress=progress_bars(args),
         )
-        why = f": {cap.reason}" if cap.reason else ""
-        echo(f"{cap.id}  {cap.target}  [{cap.status}{why}]")
+        why = f": {shown(cap.reason)}" if cap.reason else ""
+        echo(f"{cap.id}  {shown(cap.target)}  [{cap.status}{why}]")
         page = cap.record.get("page_capture")
         if isinstance(page, dict):
             echo(f"    page captured in the browser as {page.get('id')} [{page.get('status')}]")
@@ -90,13 +93,25 @@ def register(cli: Commands) -> None:
     p.add_argument("case", metavar="CASE")
     p.add_argument("urls", nargs="+", metavar="URL", help="http: or https: URLs")
     p.add_argument(
-        "--max-mb", type=float, default=4096, metavar="MB", help="stop past this (default 4096)"
+        "--max-mb",
+        type=number(10.0**7),
+        default=4096,
+        metavar="MB",
+        help="stop past this (default 4096)",
     )
     p.add_argument(
-        "--limit", type=int, default=100, metavar="N", help="playlist items kept (default 100)"
+        "--limit",
+        type=whole(10**9),
+        default=100,
+        metavar="N",
+        help="playlist items kept (default 100)",
     )
     p.add_argument(
-        "--timeout", type=float, default=30, metavar="S", help="per request (default 30 s)"
+        "--timeout",
+        type=number(86_400.0),
+        default=30,
+        metavar="S",
+        help="per request (default 30 s)",
     )
     p.add_argument(
         "--cookies",
@@ -122,17 +137,25 @@ def register(cli: Commands) -> None:
     p.add_argument("exhibit", metavar="EXHIBIT", help="a video exhibit (E0001)")
     p.add_argument(
         "--threshold",
-        type=float,
+        type=number(1.0, 0.0),
         default=0.3,
         metavar="T",
         help="scene change score, 0..1 (default 0.3; lower finds more)",
     )
     p.add_argument(
-        "--max-frames", type=int, default=100, metavar="N", help="at most N keyframes (100)"
+        "--max-frames",
+        type=whole(100_000),
+        default=100,
+        metavar="N",
+        help="at most N keyframes (100)",
     )
 
     p = cli.add("clip", cmd_clip, "cut a segment of a video exhibit as a derived exhibit")
     p.add_argument("case", metavar="CASE")
     p.add_argument("exhibit", metavar="EXHIBIT", help="a video exhibit (E0001)")
-    p.add_argument("--start", type=float, required=True, metavar="S", help="seconds from start")
-    p.add_argument("--end", type=float, required=True, metavar="S", help="seconds from start")
+    p.add_argument(
+        "--start", type=number(10.0**7), required=True, metavar="S", help="seconds from start"
+    )
+    p.add_argument(
+        "--end", type=number(10.0**7), required=True, metavar="S", help="seconds from start"
+    )

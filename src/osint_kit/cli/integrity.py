@@ -21,6 +21,7 @@ from osint_kit.cli.common import (
     progress_bars,
 )
 from osint_kit.errors import CorruptLog
+from osint_kit.record import shown
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -33,10 +34,13 @@ def cmd_log(args: argparse.Namespace) -> int:
                 reason = f"event seq {event.seq} cannot be written as JSON ({str(exc)[:100]})"
                 raise CorruptLog(case.log.path, 0, reason) from None
         else:
-            who = f"{event.actor.get('name')} ({event.actor.get('id')})"
-            echo(f"{event.seq:>5}  {event.time}  {who:<28} {event.action:<18} {event.summary()}")
+            who = f"{shown(event.actor.get('name'))} ({shown(event.actor.get('id'))})"
+            echo(
+                f"{event.seq:>5}  {shown(event.time)}  {who:<28} {shown(event.action):<18} "
+                f"{shown(event.summary())}"
+            )
             for line in event.detail_lines():
-                echo(f"{'':>7}{line}")
+                echo(f"{'':>7}{shown(line)}")
     torn = case.log.torn_tail()
     if torn and not args.json:
         echo(f"  !  the log ends in a torn line of {len(torn)} bytes: run osint-kit verify")

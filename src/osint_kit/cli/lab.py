@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from osint_kit.cli.common import Commands
+from osint_kit.cli.common import Commands, whole
 from osint_kit.workbench import run_lab
 
 
@@ -30,5 +30,5 @@ def register(cli: Commands) -> None:
         help="the folder it opens (default the project's notebooks/, else the current one)",
     )
     p.add_argument("--cases", type=Path, metavar="DIR", help="the case root ($OSINT_KIT_CASES)")
-    p.add_argument("--port", type=int, metavar="N", help="the port (default a free one)")
+    p.add_argument("--port", type=whole(65_535), metavar="N", help="the port (default a free one)")
     p.add_argument("--token", metavar="TOKEN", help="the token (default a fresh random one)")

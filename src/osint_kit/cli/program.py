@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from osint_kit import OsintKitError, __version__, exit_status
 from osint_kit.cli import (
@@ -29,7 +30,7 @@ from osint_kit.cli import (
     records,
 )
 from osint_kit.cli.common import Commands, SubParsers, safe_text
-from osint_kit.errors import EXIT_INTERRUPTED, EXIT_MEANING
+from osint_kit.errors import EXIT_INTERRUPTED, EXIT_MEANING, InvalidOption
 
 #: The command groups, in the order help lists their commands. A group that adds under
 #: a parent comes after the group that makes it (records adds under case's ``case``
@@ -77,6 +78,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that name files (their text is not recorded, only used to open them): a
+#: name that is not UTF-8 is a real file's name, and is kept as it came.
+PATH_METAVARS = frozenset({"DIR", "DIRECTORY", "PATH", "FILE", "FILE.html", "PEM", "ZIP"})
+
+
+def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse a text argument that is not valid UTF-8, naming it, before anything runs.
+
+    On POSIX an argument's bytes that are not UTF-8 arrive as lone surrogates
+    (``'\\udcff'``); what goes on the record (a note, a title, a name) must be real
+    text, and guessing an encoding would put invented characters on it. File names
+    are kept (``PATH_METAVARS``, ``type=Path``): they are opened, not recorded as text.
+    """
+    names = _argument_names(parser)
+    for dest, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str) or item.isascii():
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                name, is_path = names.get(dest, (dest, False))
+                if not is_path:
+                    raw = os.fsencode(item).decode("utf-8", "backslashreplace")
+                    raise InvalidOption(
+                        name,
+                        f"'{raw}' is not valid UTF-8 text (each \\xNN shown is a byte that is "
+                        "not); give it as UTF-8; nothing was done or recorded",
+                    ) from None
+
+
+def _argument_names(parser: argparse.ArgumentParser) -> dict[str, tuple[str, bool]]:
+    """Every argument of every command: its dest -> (its name as typed, names a file)."""
+    found: dict[str, tuple[str, bool]] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found.update(_argument_names(sub))
+            continue
+        name = max(action.option_strings, key=len) if action.option_strings else None
+        metavar = action.metavar if isinstance(action.metavar, str) else None
+        is_path = metavar in PATH_METAVARS or action.type is Path
+        found[action.dest] = (name or metavar or action.dest.upper(), is_path)
+    return found
+
+
 def _terminated(signum: int, frame: object) -> None:
     """SIGTERM ends a command the way Ctrl-C does: what is under way is recorded first."""
     raise KeyboardInterrupt
@@ -88,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminated)
     try:
+        _refuse_undecodable(parser, args)
         code: int = args.func(args)
         return code
     except OsintKitError as exc:

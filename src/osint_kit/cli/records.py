@@ -14,8 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit import DispositionReport, Event, RetentionSchedule, cases_due
-from osint_kit.cli.common import Commands, echo, given_examiner, open_case, progress_bars
+from osint_kit.cli.common import (
+    Commands,
+    echo,
+    given_examiner,
+    open_case,
+    progress_bars,
+    whole,
+)
 from osint_kit.errors import InvalidOption, OutputExists
+from osint_kit.record import shown
 
 
 def _actor_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -36,7 +44,7 @@ def cmd_case_close(args: argparse.Namespace) -> int:
 
 def _recorded(case_id: str, event: Event) -> int:
     """A records step's one line: what the log now says, and at which seq."""
-    echo(f"{case_id}: {event.summary()} (event {event.seq})")
+    echo(f"{case_id}: {shown(event.summary())} (event {event.seq})")
     return 0
 
 
@@ -82,14 +90,17 @@ def cmd_case_records(args: argparse.Namespace) -> int:
     state = case.records.state()
     echo(f"{case.id}: {state.status}" + ("; wholly disposed of" if state.disposed else ""))
     if state.closed_at:
-        echo(f"  closed {state.closed_at} (event {state.closed_seq}): {state.close_reason}")
+        echo(f"  closed {state.closed_at} (event {state.closed_seq}): {shown(state.close_reason)}")
     if state.due is not None:
         since = f" (review decision, event {state.reviewed_seq})" if state.review else ""
-        echo(f"  {state.due[1]} due on {state.due[0]}{since}")
+        echo(f"  {shown(state.due[1])} due on {shown(state.due[0])}{since}")
     for hold in state.holds:
-        echo(f"  LEGAL HOLD {hold.id} under {hold.authority} since {hold.placed_at}: {hold.reason}")
+        echo(
+            f"  LEGAL HOLD {shown(hold.id)} under {shown(hold.authority)} since "
+            f"{shown(hold.placed_at)}: {shown(hold.reason)}"
+        )
     for seq, action, line in state.history:
-        echo(f"  {seq:>5}  {action:<14} {line}")
+        echo(f"  {seq:>5}  {shown(action):<14} {shown(line)}")
     return 0
 
 
@@ -102,12 +113,13 @@ def cmd_cases_due(args: argparse.Namespace) -> int:
     found = cases_due(args.root, schedule, today=today, within_days=args.within)
     for due in found:
         if due.state == "problem":
-            echo(f"{due.case_id:<24} UNREADABLE: {due.problem}")
+            echo(f"{shown(due.case_id):<24} UNREADABLE: {shown(due.problem)}")
             continue
         holds = f"  HELD ({', '.join(h.id for h in due.holds)})" if due.holds else ""
         echo(
             f"{due.case_id:<24} {due.state:<6} {due.action or '':<8} {due.due_on}  "
-            f"{due.category or '':<15} closed {due.closed_at}  {due.title or ''}{holds}"
+            f"{shown(due.category or ''):<15} closed {due.closed_at}  "
+            f"{shown(due.title or '')}{holds}"
         )
     if not found:
         echo("no case is due")
@@ -216,7 +228,9 @@ def register(cli: Commands) -> None:
     p.add_argument("case", metavar="CASE")
 
     p = cli.add("due", cmd_cases_due, "list closed cases due for review or disposal", under="cases")
-    p.add_argument("--within", type=int, default=0, metavar="DAYS", help="due within DAYS too")
+    p.add_argument(
+        "--within", type=whole(36_500, 0), default=0, metavar="DAYS", help="due within DAYS too"
+    )
     p.add_argument("--schedule", type=Path, metavar="PATH", help="for cases closed without one")
     p.add_argument("--today", metavar="DATE", help="as if today were DATE (ISO 8601)")
 
@@ -255,5 +269,7 @@ def register(cli: Commands) -> None:
         "show a disposal of the case (the latest by default) and write its certificate",
     )
     p.add_argument("case", metavar="CASE")
-    p.add_argument("--seq", type=int, metavar="SEQ", help="the disposition.started event's seq")
+    p.add_argument(
+        "--seq", type=whole(2**53 - 1), metavar="SEQ", help="the disposition.started event's seq"
+    )
     _certificate_options(p)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from osint_kit.base.dates import utc_now
-from osint_kit.base.files import atomic_write, fsync_dir
+from osint_kit.base.files import atomic_write, fsync_dir, kind_of, open_regular, read_regular
 from osint_kit.folder.read import CaseFolder
 from osint_kit.folder.write import CaseWriter
 from osint_kit.record.builtin_actions import CHECKPOINT, KEY_REGISTERED
@@ -207,7 +208,11 @@ def _check_checkpoint_signature(
         return
 
     try:
-        signature = json.loads(sig_file.read_bytes())
+        signature = json.loads(read_regular(sig_file))
+    except OSError as exc:
+        why = f"the signature file cannot be read ({exc.strerror or exc})"
+        report.add("checkpoint-signature", why, path=rel, seq=seq)
+        return
     except ValueError:
         report.add("checkpoint-signature", "the signature file is not JSON", path=rel, seq=seq)
         return
@@ -228,7 +233,7 @@ def check_against_bundle(bundle: Path, heads: dict[int, str], report: Verificati
     import zipfile
 
     try:
-        with zipfile.ZipFile(bundle) as zf:
+        with open_regular(bundle) as raw, zipfile.ZipFile(raw) as zf:
             name = next(n for n in zf.namelist() if n.endswith("/data/custody/head.json"))
             head = json.loads(zf.read(name))
         seq, hsh = int(head["seq"]), str(head["hash"])
@@ -251,7 +256,8 @@ def check_checkpoints(
     events)."""
     folder = case.path / "timestamps"
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-    files = [f for f in files if not f.name.endswith(".sig.json")]
+    files = [f for f in files if not f.name.endswith(".sig.json") and f.is_file()]
+    _odd_entries(case, folder, report)
     ca = trusted_tsa_ca(tsa_ca)
     stamped = 0
     keys = _registered_keys(case) if files else {}
@@ -259,10 +265,14 @@ def check_checkpoints(
     for f in files:
         rel = str(f.relative_to(case.path))
         try:
-            data = f.read_bytes()
+            data = read_regular(f)
             point = json.loads(data)
             seq, head = int(point["seq"]), str(point["hash"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except OSError as exc:
+            why = f"not a readable checkpoint ({exc.strerror or exc})"
+            report.add("checkpoint-unreadable", why, path=rel)
+            continue
+        except (ValueError, KeyError, TypeError):
             report.add("checkpoint-unreadable", "not a readable checkpoint", path=rel)
             continue
         check_vouched(f"a checkpoint vouches for seq {seq}", seq, head, heads, report, path=rel)
@@ -277,7 +287,14 @@ def check_checkpoints(
             )
             found.append(StampStatus(rel, seq, head, NOT_CHECKED, NO_TSA_CA))
             continue
-        check = checked_stamp(token_file.read_bytes(), data, ca, seq, report, path=rel)
+        try:
+            token = read_regular(token_file)
+        except OSError as exc:
+            why = f"the time stamp file cannot be read ({exc.strerror or exc})"
+            report.add("timestamp-invalid", why, seq=seq, path=rel)
+            found.append(StampStatus(rel, seq, head, FAILED, why))
+            continue
+        check = checked_stamp(token, data, ca, seq, report, path=rel)
         stamped += check.ok
         found.append(
             StampStatus(
@@ -294,3 +311,20 @@ def check_checkpoints(
     if not stamped:
         report.notes.append("no trusted time: no checkpoint carries a verified RFC 3161 stamp")
     return found
+
+
+def _odd_entries(case: CaseFolder, folder: Path, report: VerificationReport) -> None:
+    """A FIFO, device or socket in ``timestamps/`` is reported, never read: osint-kit
+    writes only regular files there, and reading a FIFO would hang verification."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return  # no timestamps/ folder: nothing checkpointed yet
+    for entry in entries:
+        try:
+            mode = entry.stat(follow_symlinks=True).st_mode
+        except OSError:
+            continue  # a dangling link: whatever names it finds it missing
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            rel = str(Path(entry.path).relative_to(case.path))
+            report.add("not-a-regular-file", f"{kind_of(mode)} in the case, not read", path=rel)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from osint_kit.base.files import read_regular
 from osint_kit.folder.read import CaseFolder
 from osint_kit.record.builtin_actions import EXPORTED
 from osint_kit.record.chain import events_with_action
@@ -105,7 +106,7 @@ def interrupted_exports(case: CaseFolder) -> list[InterruptedExport]:
     for folder in sorted(base.iterdir()):
         dest = partial = None
         try:
-            intent = json.loads((folder / "intent.json").read_bytes())
+            intent = json.loads(read_regular(folder / "intent.json"))
             # relative: inside the case, wherever the case is now
             dest, partial = case.path / intent["dest"], case.path / intent["partial"]
         except (OSError, ValueError, KeyError, TypeError):

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from osint_kit.base.files import read_regular
 from osint_kit.errors import (
     CaseNotFound,
     CorruptCaseFile,
@@ -68,7 +69,7 @@ def resolve_root(root: Path | str | None) -> Path:
 def read_identity(path: Path) -> dict[str, Any]:
     """``case.json``, checked for the fields every reader relies on."""
     try:
-        data = json.loads(path.read_bytes())
+        data = json.loads(read_regular(path))
     except (OSError, ValueError) as exc:
         raise CorruptCaseFile(path, str(exc)) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:

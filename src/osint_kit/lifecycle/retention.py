@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from osint_kit.base.files import read_regular
 from osint_kit.errors import InvalidSchedule
 from osint_kit.folder.read import CATEGORIES
 
@@ -113,7 +114,7 @@ class RetentionSchedule:
         cannot be read or used."""
         path = Path(path)
         try:
-            data = path.read_bytes()
+            data = read_regular(path)
         except OSError as exc:
             raise InvalidSchedule(path, f"it cannot be read ({exc.strerror or exc})") from None
         return cls.from_bytes(data, path)

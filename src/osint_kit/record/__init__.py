@@ -7,6 +7,7 @@ modules of this package are its parts.
 
 from osint_kit.base.dates import parse_time
 from osint_kit.base.labels import label_runs
+from osint_kit.base.text import shown
 from osint_kit.record.actions import registry as action_types
 from osint_kit.record.chain import canonical_json, event_digest, link_hash
 from osint_kit.record.events import Event, EventDraft, NewExhibit, Subject
@@ -53,6 +54,7 @@ __all__ = [
     "resolve_trust",
     "save_examiner",
     "save_trust_path",
+    "shown",
     "trust_store_path",
     "tsa_config",
 ]

@@ -19,6 +19,8 @@ from typing import Any
 import orjson
 import rfc8785
 
+from osint_kit.errors import InvalidCaseField
+
 GENESIS = "0" * 64
 MAX_SAFE_INTEGER = 2**53 - 1
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -58,8 +60,8 @@ def check_event_values(value: Any) -> bool:
     """
     try:
         return _walk(value)
-    except _NotV1 as bad:
-        raise ValueError(f"event{''.join(reversed(bad.path))}: {bad.reason}") from None
+    except _NotV1 as bad:  # InvalidCaseField is a ValueError too
+        raise InvalidCaseField(f"event{''.join(reversed(bad.path))}", bad.reason) from None
 
 
 def as_event_value(value: Any) -> Any:
@@ -80,6 +82,10 @@ def as_event_value(value: Any) -> Any:
     return str(value)
 
 
+#: A lone surrogate: how Python holds bytes that were not UTF-8 (an argument, a file name).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _NotV1(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
@@ -91,7 +97,11 @@ def _walk(value: Any) -> bool:
 
     (Python sorts keys by code point, JCS by UTF-16 unit: they agree below U+E000.)
     """
-    if isinstance(value, str) or value is None or isinstance(value, bool):
+    if isinstance(value, str):
+        if value.isascii() or not _SURROGATE.search(value):
+            return True
+        raise _NotV1(f"text {value!r} is not valid UTF-8 (it came as undecodable bytes)")
+    if value is None or isinstance(value, bool):
         return True
     if isinstance(value, int):
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
@@ -104,6 +114,8 @@ def _walk(value: Any) -> bool:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise _NotV1(f"key {k!r} is not a string")
+            if not k.isascii() and _SURROGATE.search(k):
+                raise _NotV1(f"key {k!r} is not valid UTF-8 (it came as undecodable bytes)")
             try:
                 inner = _walk(v)
             except _NotV1 as bad:

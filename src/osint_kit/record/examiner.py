@@ -15,7 +15,7 @@ from typing import Any
 
 import platformdirs
 
-from osint_kit.base.files import atomic_write
+from osint_kit.base.files import atomic_write, read_regular_text
 from osint_kit.errors import ExaminerNotConfigured, InvalidExaminer
 from osint_kit.record.signing import ENV_PASSPHRASE, Actor, generate_key, key_path, load_signer
 
@@ -93,7 +93,7 @@ def resolve_examiner(examiner: Examiner | None = None) -> Examiner:
 
 def _read_config(path: Path) -> Examiner:
     try:
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(read_regular_text(path))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise InvalidExaminer(str(exc), str(path)) from exc
     section = data.get("examiner")
@@ -130,7 +130,7 @@ def save_config_table(table: str, values: dict[str, str]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     ours = f"[{table}]\n" + "".join(f"{k} = {_toml_string(v)}\n" for k, v in values.items())
     try:
-        old_text = path.read_text(encoding="utf-8")
+        old_text = read_regular_text(path)
         old = tomllib.loads(old_text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         old_text, old = "", {}

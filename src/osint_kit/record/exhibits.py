@@ -11,6 +11,7 @@ from typing import Any
 
 from osint_kit.base.dates import parse_time
 from osint_kit.base.display import THUMBNAIL_BYTES, badge, facts, table, thumb, wrapped
+from osint_kit.base.files import read_regular
 from osint_kit.errors import CollectionFailed, OsintKitError
 from osint_kit.formats.media_facts import MediaFacts
 from osint_kit.formats.media_summary import facts_line
@@ -41,7 +42,7 @@ class Exhibit:
     source: str | None = None
 
     def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
+        return read_regular(self.path)
 
     def picture_uri(self, max_bytes: int) -> str | None:
         """The exhibit as a ``data:`` URI when it is a picture a browser shows (PNG, JPEG,
@@ -49,7 +50,7 @@ class Exhibit:
         if self.media_type not in PICTURES or self.size > max_bytes:
             return None
         try:
-            data = self.path.read_bytes()
+            data = read_regular(self.path)
         except OSError:
             return None
         return f"data:{self.media_type};base64,{base64.b64encode(data).decode()}"

@@ -9,13 +9,15 @@ fast, not about where blobs go.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from osint_kit.base.files import kind_of
+from osint_kit.errors import NotARegularFile
 
 CHUNK = 4 << 20
 
@@ -117,8 +119,8 @@ def hash_file(path: Path, *, follow: bool = True) -> tuple[str, int]:
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
     fd = os.open(path, flags)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        if not stat.S_ISREG(mode := os.fstat(fd).st_mode):
+            raise NotARegularFile(Path(path), kind_of(mode))
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)

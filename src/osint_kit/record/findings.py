@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from osint_kit.base.display import badge, table, verdict
+from osint_kit.base.text import shown
 from osint_kit.errors import VerificationFailed
 from osint_kit.record.chain import GENESIS
 
@@ -169,7 +170,7 @@ class VerificationReport:
 
     def text(self) -> str:
         lines = [
-            f"{self.shown}: {self.events} events (head seq {self.head_seq}, "
+            f"{shown(self.shown)}: {self.events} events (head seq {self.head_seq}, "
             f"hash {self.head_hash[:16]}…), {self.blobs_checked} blobs, "
             f"{self.bytes_checked:,} bytes checked"
         ]
@@ -177,9 +178,9 @@ class VerificationReport:
             lines.append("OK: no problems found")
         else:
             lines.append(f"FAILED: {len(self.problems)} problem(s)")
-            lines += [f"  - {p}" for p in self.problems]
-        lines += self.signature_lines()
-        lines += [f"  note: {n}" for n in self.notes]
+            lines += [f"  - {shown(p)}" for p in self.problems]  # one line each, whatever
+        lines += self.signature_lines()  # names or paths they hold
+        lines += [f"  note: {shown(n)}" for n in self.notes]
         return "\n".join(lines)
 
     def signature_lines(self) -> list[str]:
@@ -187,10 +188,11 @@ class VerificationReport:
         if not self.keys and not self.unsigned:
             return []
         policy = "required" if self.signatures_required else "not required by the case"
-        store = f"trust store {self.trust_store}" if self.trust_store else "no trust store"
+        store = f"trust store {shown(self.trust_store)}" if self.trust_store else "no trust store"
         lines = [f"  signatures ({policy}; {store}):"]
-        lines += [f"    {k.text()}" for k in self.keys]
-        lines += [f"    {who}: {n} unsigned event(s)" for who, n in sorted(self.unsigned.items())]
+        lines += [f"    {shown(k.text())}" for k in self.keys]
+        unsigned = sorted(self.unsigned.items())
+        lines += [f"    {shown(who)}: {n} unsigned event(s)" for who, n in unsigned]
         return lines
 
     def _repr_html_(self) -> str:
@@ -233,7 +235,7 @@ class VerificationReport:
         if not self.keys and not self.unsigned:
             return "<p>Signatures: none in this log.</p>"
         policy = "required by the case" if self.signatures_required else "not required"
-        store = f"trust store {self.trust_store}" if self.trust_store else "no trust store"
+        store = f"trust store {shown(self.trust_store)}" if self.trust_store else "no trust store"
         trust = {
             None: badge("no trust store", "muted"),
             True: badge("TRUSTED", "ok"),

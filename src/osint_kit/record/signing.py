@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from osint_kit.base.files import read_regular
 from osint_kit.errors import KeyUnavailable, OutputExists
 
 ALGORITHM = "Ed25519"
@@ -162,7 +163,7 @@ def load_signer(config: Path, examiner_id: str) -> Signer | None:
 @lru_cache(maxsize=8)  # a passphrase-protected key costs a scrypt run to open
 def _load(path: str, mtime_ns: int, passphrase: str | None) -> Signer:
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
         key = serialization.load_pem_private_key(data, passphrase.encode() if passphrase else None)
     except (TypeError, ValueError) as exc:
         hint = f" (set {ENV_PASSPHRASE})" if b"ENCRYPTED" in data else ""

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from osint_kit.base.files import fsync_dir, write_all
+from osint_kit.base.files import fsync_dir, open_regular, write_all
 from osint_kit.errors import StorageError
 from osint_kit.record.chain import is_hex64
 from osint_kit.record.downloads import (
@@ -80,7 +80,7 @@ class BlobStore:
         return self.path_for(sha256).is_file()
 
     def open(self, sha256: str) -> BinaryIO:
-        return open(self.path_for(sha256), "rb")
+        return open_regular(self.path_for(sha256))  # a FIFO planted there never hangs a read
 
     # -- writing -----------------------------------------------------------
 

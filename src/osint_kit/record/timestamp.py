@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 
 from osint_kit.base.dates import parse_openssl_time
+from osint_kit.base.files import read_regular
 from osint_kit.errors import InvalidOption, TimestampError
 
 ENV_TSA_URL = "OSINT_KIT_TSA_URL"
@@ -111,10 +112,14 @@ def verify_token(token: bytes, data: bytes, ca_file: Path) -> StampCheck:
         folder = Path(tmp)
         (folder / "data").write_bytes(data)
         (folder / "token.tsr").write_bytes(token)
+        try:  # copied, so that openssl never opens a FIFO or device given as the CA
+            (folder / "ca.pem").write_bytes(read_regular(ca_file))
+        except OSError as exc:
+            why = f"cannot be checked: the TSA CA {ca_file} is unreadable ({exc.strerror or exc})"
+            return StampCheck(False, why)
         checked = _openssl(
-            "ts", "-verify", "-in", "token.tsr", "-data", "data",
-            "-CAfile", str(Path(ca_file).resolve()), cwd=folder,
-        )  # fmt: skip
+            "ts", "-verify", "-in", "token.tsr", "-data", "data", "-CAfile", "ca.pem", cwd=folder
+        )
         if checked.returncode != 0 or "Verification: OK" not in checked.stdout:
             detail = (checked.stderr.strip().splitlines() or ["verification failed"])[-1]
             return StampCheck(False, f"does not verify against {ca_file} ({detail})")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from osint_kit.base.dates import parse_time, utc_now
-from osint_kit.base.files import atomic_write
+from osint_kit.base.files import atomic_write, open_regular, read_regular_text
 from osint_kit.errors import InvalidExaminer, InvalidKey, InvalidTrustStore
 from osint_kit.record.examiner import config_path, save_config_table
 from osint_kit.record.signing import key_id, public_pem
@@ -266,11 +265,7 @@ def _write(path: Path, text: str) -> None:
 def _read(path: Path) -> str:
     """The file's text; never more than MAX_FILE bytes, never a FIFO or device."""
     try:
-        # Non-blocking open, then fstat: a FIFO or a device would hang a plain open or read.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise InvalidTrustStore(path, "not a regular file")
+        with open_regular(path) as f:  # a FIFO or a device would hang a plain open or read
             data = f.read(MAX_FILE + 1)
     except OSError as exc:
         raise InvalidTrustStore(path, f"cannot read: {exc.strerror or exc}") from None
@@ -452,7 +447,7 @@ def _locate(path: Path | str | None) -> tuple[Path, str] | None:
         return Path(env).expanduser(), f"${ENV_TRUST}"
     config = config_path()
     try:
-        data: dict[str, Any] = tomllib.loads(config.read_text(encoding="utf-8"))
+        data: dict[str, Any] = tomllib.loads(read_regular_text(config))
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

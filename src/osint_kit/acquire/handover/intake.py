@@ -46,6 +46,7 @@ from osint_kit.acquire.handover.source import (
     open_source,
 )
 from osint_kit.base.dates import parse_time_or_none, utc_now
+from osint_kit.base.text import name_as_text, name_bytes_hex, recorded_name
 from osint_kit.errors import ImportSourceError, InvalidCaseField, OsintKitError, SourceChanged
 from osint_kit.folder.acquisition import Artifact, record_acquisition, record_failure
 from osint_kit.folder.write import CaseWriter
@@ -68,8 +69,11 @@ class Handed:
     """One file of a hand-over: where it is, the path the record gives it, its size."""
 
     path: Path
+    #: As text for the record (a name that is not UTF-8 escaped: ``recorded_name``).
     relative: str
     size: int
+    #: The relative path's raw bytes in hex, when it is not UTF-8.
+    relative_hex: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +109,12 @@ def import_files(
         raise ImportSourceError(Path(twice[0]), "it is listed more than once")
     base = Path(os.path.commonpath([str(p.parent) for p in listed]))
     handed = [
-        Handed(path, path.relative_to(base).as_posix(), size)
+        _handed(path, path.relative_to(base).as_posix(), size)
         for path, size in zip(listed, sizes, strict=True)
     ]
-    source = {"folder": str(base), "listed": len(handed), "bytes": sum(sizes)}
-    target = handed[0].relative if len(handed) == 1 else f"{len(handed)} files in {base}"
+    source = {**recorded_name("folder", str(base)), "listed": len(handed), "bytes": sum(sizes)}
+    folder = name_as_text(str(base))
+    target = handed[0].relative if len(handed) == 1 else f"{len(handed)} files in {folder}"
     return _hand_over(case, handed, [], source, target, intake)
 
 
@@ -136,12 +141,12 @@ def import_folder(
     if not handed:
         raise ImportSourceError(top, "it holds no regular file")
     source = {
-        "folder": str(top),
+        **recorded_name("folder", str(top)),
         "listed": len(handed),
         "bytes": sum(h.size for h in handed),
         "modified": modified_time(st),
     }
-    return _hand_over(case, handed, skipped, source, top.name or str(top), intake)
+    return _hand_over(case, handed, skipped, source, name_as_text(top.name or str(top)), intake)
 
 
 def _intake(
@@ -183,7 +188,7 @@ def _hand_over(
         for done, (item, outcome) in enumerate(staging, start=1):
             if isinstance(outcome, ImportSourceError):
                 errors.append(outcome)
-                not_taken.append({"relative_path": item.relative, "why": outcome.reason})
+                not_taken.append({**_rel(item), "why": outcome.reason})
             else:
                 staged, entry = outcome
                 files.append(entry)
@@ -255,6 +260,17 @@ def _hand_over(
     return result
 
 
+def _handed(path: Path, relative: str, size: int) -> Handed:
+    """A file to take; a path that is not UTF-8 kept as escaped text and its bytes."""
+    return Handed(path, name_as_text(relative), size, name_bytes_hex(relative))
+
+
+def _rel(item: Handed) -> dict[str, str]:
+    """``relative_path`` (and ``relative_path_hex`` for a name that is not UTF-8)."""
+    raw = {"relative_path_hex": item.relative_hex} if item.relative_hex is not None else {}
+    return {"relative_path": item.relative, **raw}
+
+
 def _record(
     target: str,
     started: str,
@@ -318,7 +334,8 @@ def _walk(top: Path) -> tuple[list[Handed], list[dict[str, str]]]:
         here = Path(dirpath)
         for name in sorted(dirnames):
             if os.path.islink(here / name):
-                skipped.append({"path": (here / name).relative_to(top).as_posix(), "why": "a link"})
+                rel = (here / name).relative_to(top).as_posix()
+                skipped.append({**recorded_name("path", rel), "why": "a link"})
         dirnames.sort()
         for name in sorted(filenames):
             path = here / name
@@ -326,13 +343,13 @@ def _walk(top: Path) -> tuple[list[Handed], list[dict[str, str]]]:
                 st = os.lstat(path)
             except OSError as exc:
                 rel = path.relative_to(top).as_posix()
-                skipped.append({"path": rel, "why": exc.strerror or str(exc)})
+                skipped.append({**recorded_name("path", rel), "why": exc.strerror or str(exc)})
                 continue
             if stat.S_ISREG(st.st_mode):
-                found.append(Handed(path, path.relative_to(top).as_posix(), st.st_size))
+                found.append(_handed(path, path.relative_to(top).as_posix(), st.st_size))
             else:
                 rel = path.relative_to(top).as_posix()
-                skipped.append({"path": rel, "why": file_kind(st.st_mode)})
+                skipped.append({**recorded_name("path", rel), "why": file_kind(st.st_mode)})
     return found, skipped
 
 
@@ -384,8 +401,8 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Copy a small file into its batch part and hash it (on a worker: hashlib and the
     file calls let go of the GIL, so they run at once); refused when the file changed
     while it was read."""
-    fd, before = open_source(path)
-    with os.fdopen(fd, "rb", buffering=0) as f:
+    f, before = open_source(path)
+    with f:
         try:
             data = f.read(before.st_size + 1)  # one byte more tells a file that grew
         except OSError as exc:
@@ -399,10 +416,10 @@ def _copy_small(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
 def _copy_large(path: Path, part: Path) -> tuple[str, int, os.stat_result]:
     """Stream a large file into its batch part, hashing each piece as it is written;
     refused (the part removed) when the file changed while it was read."""
-    fd, before = open_source(path)
+    f, before = open_source(path)
     h = hashlib.sha256()
     view = memoryview(bytearray(PIECE))
-    with os.fdopen(fd, "rb", buffering=0) as f, PartWriter(part) as out:
+    with f, PartWriter(part) as out:
         while True:
             try:
                 n = f.readinto(view)
@@ -431,9 +448,9 @@ def _unchanged(path: Path, before: os.stat_result, after: os.stat_result, read: 
 def _describe(item: Handed, before: os.stat_result, sha256: str, size: int) -> dict[str, Any]:
     """What the hand-over's event says of one file."""
     return {
-        "relative_path": item.relative,
-        "original_name": item.path.name,
-        "original_path": str(item.path),  # absolute already
+        **_rel(item),
+        **recorded_name("original_name", item.path.name),
+        **recorded_name("original_path", str(item.path)),  # absolute already
         "size": size,
         "sha256": sha256,
         "media_type": media_type(item.path.name),

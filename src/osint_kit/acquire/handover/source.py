@@ -7,6 +7,7 @@ and checks it did not change during the copy.
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import os
@@ -14,7 +15,8 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from osint_kit.errors import ImportSourceError
+from osint_kit.base.files import open_regular
+from osint_kit.errors import ImportSourceError, NotARegularFile
 
 log = logging.getLogger("osint_kit")
 
@@ -48,16 +50,16 @@ def check_source(path: Path) -> os.stat_result:
     return st
 
 
-def open_source(path: Path) -> tuple[int, os.stat_result]:
+def open_source(path: Path) -> tuple[io.BufferedReader, os.stat_result]:
+    """The file opened for reading (links refused, a FIFO or device refused unread), and
+    its status as the open descriptor shows it."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        f = open_regular(path, follow_links=False)
+    except NotARegularFile as exc:  # swapped between lstat and open
+        raise ImportSourceError(path, f"it is {exc.kind}") from None
     except OSError as exc:
         raise ImportSourceError(path, exc.strerror or str(exc)) from None
-    st = os.fstat(fd)
-    if not stat.S_ISREG(st.st_mode):  # swapped between lstat and open
-        os.close(fd)
-        raise ImportSourceError(path, f"it is {file_kind(st.st_mode)}")
-    return fd, st
+    return f, os.fstat(f.fileno())
 
 
 def modified_time(st: os.stat_result) -> str:

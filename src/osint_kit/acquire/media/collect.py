@@ -61,6 +61,7 @@ from osint_kit.acquire.media.ytdlp import (
     ytdlp_params,
 )
 from osint_kit.base.dates import utc_now
+from osint_kit.base.files import read_regular
 from osint_kit.base.urls import validate_url
 from osint_kit.errors import CollectionFailed, MediaUnreadable, OsintKitError, ToolMissing
 from osint_kit.folder.acquisition import Artifact, discard, record_acquisition, record_failure
@@ -108,7 +109,7 @@ def collect_media(
     with tempfile.TemporaryDirectory(prefix="osint-kit-cookies-") as private:
         cookies = None
         if opts.cookies is not None:
-            data = Path(opts.cookies).read_bytes()
+            data = read_regular(opts.cookies)
             record["cookies"] = {
                 "file": Path(opts.cookies).name,
                 "sha256": hashlib.sha256(data).hexdigest(),

@@ -27,6 +27,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from osint_kit.base.files import open_regular
 from osint_kit.errors import BagFailed, UnsafeBundle
 from osint_kit.record.file_hash import hash_file
 
@@ -172,7 +173,7 @@ def zip_folder(
                     h = hashlib.sha256() if want else None
                     pending: Future[None] | None = None
                     with (
-                        open(path, "rb", buffering=0) as src,
+                        open_regular(path) as src,
                         zf.open(info, "w", force_zip64=True) as dst,
                     ):
                         if stored:

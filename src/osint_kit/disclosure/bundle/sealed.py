@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from osint_kit.base.files import open_regular, read_regular
 from osint_kit.errors import CannotOpen, InvalidKey
 
 MAGIC = b"age-encryption.org/v1"
@@ -37,7 +38,7 @@ def encrypt(plain: Path, out: Path, keys: Sequence[str]) -> None:
 
 
 def is_sealed(path: Path) -> bool:
-    with open(path, "rb") as f:
+    with open_regular(path) as f:
         return f.read(len(MAGIC)) == MAGIC
 
 
@@ -48,9 +49,11 @@ def decrypt(sealed: Path, out: Path, identity_files: Sequence[Path]) -> None:
     identities = []
     for path in identity_files:
         try:
-            lines = Path(path).read_text(encoding="utf-8").splitlines()
+            lines = read_regular(path).decode("utf-8").splitlines()
         except OSError as exc:
             raise CannotOpen(f"cannot read the identity file {path}: {exc.strerror}") from None
+        except ValueError:
+            raise CannotOpen(f"the identity file {path} is not UTF-8 text") from None
         for line in lines:
             if line.strip().startswith("AGE-SECRET-KEY-"):
                 identities.append(x25519.Identity.from_str(line.strip()))

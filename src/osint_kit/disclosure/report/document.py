@@ -8,7 +8,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from osint_kit.base.files import atomic_write
+from osint_kit.base.files import atomic_write, open_regular
 from osint_kit.errors import InvalidOption, StorageError
 
 
@@ -41,7 +41,7 @@ def is_report_of(path: Path, case_id: str) -> bool:
     """Whether ``path`` holds a provenance report of ``case_id`` that osint-kit wrote: a
     derived view, which may be written again from the case without asking."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             head = f.read(4096).decode("utf-8", "replace")
     except OSError:
         return False

@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from osint_kit.base.files import read_regular
 from osint_kit.disclosure.report.index import ExhibitIndex
 from osint_kit.disclosure.report.markup import as_list, as_mapping, esc, table_rows
 from osint_kit.formats.media_facts import MediaFacts
@@ -219,7 +220,7 @@ def _post_rows(ex: Exhibit) -> list[tuple[str, object]]:
     if ex.role != "post" or ex.size > MAX_POST_BYTES:
         return []
     try:
-        record = json.loads(ex.path.read_bytes())
+        record = json.loads(read_regular(ex.path))
     except (OSError, ValueError):
         return []
     if not isinstance(record, Mapping):
