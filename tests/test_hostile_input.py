@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import new_case
+from conftest import EXAMINER, new_case
 from osint_kit import Case
 from osint_kit.errors import InvalidCaseField
 from osint_kit_sandbox.tsa import LocalTSA
@@ -287,3 +287,18 @@ def test_a_title_is_shown_with_its_control_characters_escaped(
     assert len(re.findall("^category ", show.stdout, re.MULTILINE)) == 1, show.stdout
     on_record = json.loads((root / "HB-2026-9" / "case.json").read_bytes())["title"]
     assert on_record == title  # escaped for the screen only
+
+
+def test_the_report_and_the_notebook_show_a_bidi_override_not_obey_it(
+    root: Path, examiner_env: object, tmp_path: Path
+) -> None:
+    """In HTML a line break cannot forge a row, but a right-to-left override still turns
+    "Invoice \\u202egpj.exe" into "Invoice exe.jpg" on screen: written as its escape."""
+    case = new_case(root, "HB-2026-8", title="Invoice \u202egpj.exe", category="online-crime")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "photo\u202egpj.exe").write_bytes(b"not a photo")
+    case.import_folder(tmp_path / "in", handed_over_by="W\u2066. Itness", examiner=EXAMINER,
+                       progress=False)  # fmt: skip
+    for page in (case._repr_html_(), case.disclosure.report(progress=False).html):
+        assert "\\u202e" in page and not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
+    assert "photo\\u202egpj.exe" in case.disclosure.report(progress=False).html

@@ -9,7 +9,6 @@ all of them; missing is null, never NaN. ``to_arrow()`` gives a ``pyarrow.Table`
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +19,7 @@ import pyarrow as pa
 from osint_kit.analysis.rows import TEXTS, TIME, Rows, table_schema
 from osint_kit.base.dates import parse_time_or_none
 from osint_kit.base.display import badge, thumb
+from osint_kit.base.text import shown_in_html
 from osint_kit.record.events import Event
 from osint_kit.record.post import READABLE_FORMATS, account_key
 
@@ -166,11 +166,11 @@ def _post_row(row: dict[str, Any], pictures: Callable[[str], str | None] | None 
         badges.append("no longer listed")
     who = " ".join(str(x) for x in (row.get("author_name"), row.get("author_handle")) if x)
     cells = (
-        html.escape(str(row.get("exhibit") or "")),
-        html.escape(str(row.get("created_at") or "")),
-        html.escape(who),
+        shown_in_html(str(row.get("exhibit") or "")),
+        shown_in_html(str(row.get("created_at") or "")),
+        shown_in_html(who),
         f"<div style='white-space:pre-wrap;overflow-wrap:anywhere;max-width:40em'>"
-        f"{html.escape(text)}</div>",
+        f"{shown_in_html(text)}</div>",
         _media_cell([str(m) for m in row.get("media") or []], pictures),
         "".join(badge(b, "bad" if b.startswith("DELETED") else "warn") for b in badges),
     )

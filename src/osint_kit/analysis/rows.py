@@ -11,13 +11,13 @@ version, which any Parquet reader sees in the file's metadata.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any, Self
 
 import pyarrow as pa
 
 from osint_kit.base.display import more, table, thumb, wrapped
+from osint_kit.base.text import shown_in_html
 
 #: The version of every table's schema (a change of columns is a new version).
 TABLES_VERSION = 1
@@ -108,7 +108,7 @@ class Rows(list[dict[str, Any]]):
                 cells.append(wrapped(text[:300]))
             rows.append(cells)
         return (
-            f"<div class='osint-kit-rows'><p>{len(self):,} {html.escape(self.what)}</p>"
+            f"<div class='osint-kit-rows'><p>{len(self):,} {shown_in_html(self.what)}</p>"
             + table(head, rows)
             + more(
                 min(len(self), PAGE),

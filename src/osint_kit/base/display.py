@@ -9,8 +9,9 @@ comes from a case, a platform or a page is escaped here or by the caller.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
+
+from osint_kit.base.text import shown_in_html
 
 #: Badge colours by meaning.
 COLOURS = {"ok": "#060", "bad": "#a00", "warn": "#a60", "info": "#456", "muted": "#777"}
@@ -24,7 +25,7 @@ def badge(text: str, kind: str = "info", cls: str = "") -> str:
     return (
         f"<span class='osint-kit-badge{extra}' style='display:inline-block;border-radius:3px;"
         f"padding:0 .35em;margin:0 .15em .1em 0;font-size:85%;font-weight:bold;color:#fff;"
-        f"background:{colour};white-space:nowrap'>{html.escape(text)}</span>"
+        f"background:{colour};white-space:nowrap'>{shown_in_html(text)}</span>"
     )
 
 
@@ -39,7 +40,7 @@ def thumb(uri: str | None, alt: str, *, height: int = 48) -> str:
     if uri is None:
         return ""
     return (
-        f"<img class='osint-kit-thumb' alt='{html.escape(alt)}' "
+        f"<img class='osint-kit-thumb' alt='{shown_in_html(alt)}' "
         f"style='max-height:{height}px;max-width:{height * 3 // 2}px' src='{uri}'>"
     )
 
@@ -48,13 +49,13 @@ def wrapped(text: str, width: str = "28em") -> str:
     """Long text (a URL, a post) that wraps inside its cell instead of overlapping the next."""
     return (
         f"<span style='overflow-wrap:anywhere;white-space:pre-wrap;max-width:{width};"
-        f"display:inline-block'>{html.escape(text)}</span>"
+        f"display:inline-block'>{shown_in_html(text)}</span>"
     )
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
     """A table of cells that are already HTML (escape what they hold before)."""
-    th = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in head)
+    th = "".join(f"<th style='text-align:left'>{shown_in_html(h)}</th>" for h in head)
     body = "".join(
         "<tr>"
         + "".join(f"<td style='text-align:left;overflow-wrap:anywhere'>{c}</td>" for c in row)
@@ -73,9 +74,9 @@ def facts(pairs: Iterable[tuple[str, str | None]]) -> str:
     """A two-column table of name and (plain text) value; empty values are left out, and
     a value's line breaks are kept."""
     rows = "".join(
-        f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(k)}</th>"
+        f"<tr><th style='text-align:left;vertical-align:top'>{shown_in_html(k)}</th>"
         f"<td style='text-align:left;white-space:pre-wrap;overflow-wrap:anywhere'>"
-        f"{html.escape(v)}</td></tr>"
+        f"{shown_in_html(v)}</td></tr>"
         for k, v in pairs
         if v
     )
@@ -86,4 +87,4 @@ def more(shown: int, total: int, what: str, hint: str) -> str:
     """The line under a page of rows: how many were left out and how to see them."""
     if total <= shown:
         return ""
-    return f"<p>… {total - shown:,} more {html.escape(what)}: {hint}</p>"
+    return f"<p>… {total - shown:,} more {shown_in_html(what)}: {hint}</p>"

@@ -3,6 +3,7 @@ whatever their type, they read as a string, never a traceback."""
 
 from __future__ import annotations
 
+import html
 import os
 
 
@@ -69,6 +70,19 @@ def shown(value: object) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else _ESCAPES.get(c) or _escape(c) for c in text)
+
+
+def shown_in_html(value: object, quote: bool = True) -> str:
+    """``value`` escaped for HTML (``html.escape``), with what ``shown`` writes as its
+    escape written so here too (a bidi override, an invisible character, a control
+    character), except the line break and the tab, which HTML lays out as space: a
+    report's or a notebook's cell shows what is there, never a turned-around name."""
+    text = value if isinstance(value, str) else str(value)
+    if not text.isprintable():
+        text = "".join(
+            c if c.isprintable() or c in "\n\t" else _ESCAPES.get(c) or _escape(c) for c in text
+        )
+    return html.escape(text, quote=quote)
 
 
 def _escape(c: str) -> str:

@@ -3,12 +3,12 @@ whether it verified (the badge of the last ``case.verify()`` in this session).""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from osint_kit.base.display import badge, facts, verdict
+from osint_kit.base.text import shown_in_html
 from osint_kit.record.builtin_actions import CHECKPOINT, DERIVED, EXPORTED
 from osint_kit.record.case_state import RecordsState
 from osint_kit.record.events import Event
@@ -94,7 +94,7 @@ def case_summary_html(
     ]
     return (
         "<div class='osint-kit-case'>"
-        f"<p><b>Case {html.escape(str(identity.get('id', '')))}</b>: "
-        f"{html.escape(str(identity.get('title', '')))} {state}{hint}</p>"
+        f"<p><b>Case {shown_in_html(str(identity.get('id', '')))}</b>: "
+        f"{shown_in_html(str(identity.get('title', '')))} {state}{hint}</p>"
         f"{facts(rows)}</div>"
     )

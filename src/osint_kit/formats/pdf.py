@@ -8,7 +8,6 @@ request is refused. Each page carries the sensitivity marking at its top and
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from tqdm.auto import tqdm
 
 from osint_kit.base.background import run_coroutine
 from osint_kit.base.files import atomic_write
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import StorageError
 from osint_kit.formats.chromium import chromium_executable, launch_args
 
@@ -60,9 +60,9 @@ async def _print(report_html: str, case_id: str, marking: str, stage: _Stages) -
     from playwright.async_api import async_playwright
 
     small = "font-size:8px;width:100%;text-align:center;font-family:sans-serif"
-    header = f"<div style='{small};color:#a00;font-weight:bold'>{html.escape(marking)}</div>"
+    header = f"<div style='{small};color:#a00;font-weight:bold'>{shown_in_html(marking)}</div>"
     footer = (
-        f"<div style='{small}'>Provenance report, case {html.escape(case_id)}: page "
+        f"<div style='{small}'>Provenance report, case {shown_in_html(case_id)}: page "
         "<span class='pageNumber'></span> of <span class='totalPages'></span></div>"
     )
     stage(STAGES[0])

@@ -17,13 +17,13 @@
 
 from __future__ import annotations
 
-import html
 import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
 from osint_kit.folder.checkpoint import checkpoint_of, final_name, pending_files
 from osint_kit.folder.disposal import carry_out
 from osint_kit.folder.export_residue import (
@@ -106,7 +106,7 @@ class RepairReport:
         return "\n".join([*lines, *alone])
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
+        return f"<pre>{shown_in_html(self.text())}</pre>"
 
 
 def repair_case(case: CaseWriter, examiner: Examiner) -> RepairReport:

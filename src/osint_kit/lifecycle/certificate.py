@@ -4,7 +4,6 @@ certificate."""
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from osint_kit.base.display import facts, table
 from osint_kit.base.files import atomic_write
 from osint_kit.base.labels import label_runs
 from osint_kit.base.marking import MARKING
-from osint_kit.base.text import text_of, texts_of
+from osint_kit.base.text import shown_in_html, text_of, texts_of
 from osint_kit.errors import OutputExists, RecordsRefused, StorageError
 from osint_kit.folder.export_residue import bundle_in_case
 from osint_kit.folder.read import CaseFolder
@@ -135,16 +134,16 @@ class DispositionReport:
         title = f"Certificate of disposition: case {self.case_id}"
         return (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"
-            f"<p class='marking'>{html.escape(MARKING)}</p>"
-            f"<h1>{html.escape(title)}</h1>"
+            f"<title>{shown_in_html(title)}</title><style>{_STYLE}</style></head><body>"
+            f"<p class='marking'>{shown_in_html(MARKING)}</p>"
+            f"<h1>{shown_in_html(title)}</h1>"
             + self._body_html()
             + "<h2>Signed</h2><p>Records officer: ____________________ &nbsp; Date: "
             "____________</p>"
-            f"<p class='small'>Made by osint-kit {html.escape(__version__)} at "
-            f"{html.escape(utc_now())} from the custody log of the case (head seq "
-            f"{self.head_seq}, hash <code>{html.escape(self.head_hash)}</code>); "
-            f"<code>osint-kit verify {html.escape(self.case_id)}</code> checks that log and "
+            f"<p class='small'>Made by osint-kit {shown_in_html(__version__)} at "
+            f"{shown_in_html(utc_now())} from the custody log of the case (head seq "
+            f"{self.head_seq}, hash <code>{shown_in_html(self.head_hash)}</code>); "
+            f"<code>osint-kit verify {shown_in_html(self.case_id)}</code> checks that log and "
             "what remains.</p></body></html>"
         )
 
@@ -183,7 +182,7 @@ class DispositionReport:
         gone = texts_of(d.completed.get("already_gone"))
         missing = (
             f"<p>Already missing from the store before the disposal: "
-            f"{html.escape(', '.join(gone))}</p>"
+            f"{shown_in_html(', '.join(gone))}</p>"
             if gone
             else ""
         )
@@ -240,13 +239,13 @@ class DispositionReport:
             return "<p>No bundle was exported from this case before the disposal.</p>"
         rows = [
             (
-                html.escape(e.time),
+                shown_in_html(e.time),
                 str(e.seq),
-                html.escape(e.recipient),
-                html.escape(e.authorization),
-                f"{html.escape(e.bundle)}<br><code>{html.escape(e.sha256)}</code>",
-                html.escape(label_runs(list(e.disposed)) or "none"),
-                html.escape(
+                shown_in_html(e.recipient),
+                shown_in_html(e.authorization),
+                f"{shown_in_html(e.bundle)}<br><code>{shown_in_html(e.sha256)}</code>",
+                shown_in_html(label_runs(list(e.disposed)) or "none"),
+                shown_in_html(
                     f"yes, at {e.path}"
                     if e.present
                     else f"no longer at {e.path}"
@@ -280,13 +279,13 @@ def _exhibit_row(x: DisposedExhibit) -> tuple[str, ...]:
     derived = f" (derived from {', '.join(x.derived_from)})" if x.derived_from else ""
     kept = f"kept: the same bytes are still held by {', '.join(x.kept_for)}"
     return (
-        html.escape(x.label),
-        html.escape(x.role),
-        html.escape(x.media_type or ""),
+        shown_in_html(x.label),
+        shown_in_html(x.role),
+        shown_in_html(x.media_type or ""),
         f"{x.size:,}",
-        f"<code>{html.escape(x.sha256)}</code>",
-        html.escape(x.reason + derived),
-        "deleted" if x.blob_deleted else html.escape(kept),
+        f"<code>{shown_in_html(x.sha256)}</code>",
+        shown_in_html(x.reason + derived),
+        "deleted" if x.blob_deleted else shown_in_html(kept),
     )
 
 

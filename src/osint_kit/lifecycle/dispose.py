@@ -27,12 +27,12 @@ finishes it. The custody log stays; ``verify`` reads the disposals from it
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import RecordsRefused, UnknownExhibit
 from osint_kit.folder.disposal import carry_out
 from osint_kit.folder.export_residue import WORK
@@ -106,7 +106,7 @@ class DispositionPlan:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
+        return f"<pre>{shown_in_html(self.text())}</pre>"
 
 
 def plan_disposal(

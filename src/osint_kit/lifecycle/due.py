@@ -5,7 +5,6 @@ which ``dispose`` and ``review`` read too."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -14,7 +13,7 @@ from typing import Any
 
 from osint_kit.base.dates import parse_time
 from osint_kit.base.display import badge, table
-from osint_kit.base.text import one_line
+from osint_kit.base.text import one_line, shown_in_html
 from osint_kit.errors import (
     InvalidOption,
     InvalidSchedule,
@@ -141,12 +140,12 @@ class DueList(list[Due]):
     def _repr_html_(self) -> str:
         rows = [
             (
-                f"<b>{html.escape(d.case_id)}</b>",
+                f"<b>{shown_in_html(d.case_id)}</b>",
                 badge(d.state, _STATE_KIND.get(d.state, "info")),
-                html.escape(f"{d.action or ''} {d.due_on or ''}".strip()),
-                html.escape(d.title or ""),
-                html.escape(", ".join(f"{h.id} ({h.authority})" for h in d.holds)),
-                html.escape(d.problem or d.basis),
+                shown_in_html(f"{d.action or ''} {d.due_on or ''}".strip()),
+                shown_in_html(d.title or ""),
+                shown_in_html(", ".join(f"{h.id} ({h.authority})" for h in d.holds)),
+                shown_in_html(d.problem or d.basis),
             )
             for d in self
         ]

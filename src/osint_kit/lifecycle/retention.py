@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from osint_kit.base.files import read_regular
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import InvalidSchedule
 from osint_kit.folder.read import CATEGORIES
 
@@ -178,15 +179,14 @@ class RetentionSchedule:
         return Period.parse(rule.period).after(closed), rule.action
 
     def _repr_html_(self) -> str:
-        import html
 
         rows = "".join(
-            f"<tr><td>{html.escape(r.category)}</td><td>{html.escape(r.period)}</td>"
-            f"<td>{html.escape(r.action)}</td><td>{html.escape(r.note)}</td></tr>"
+            f"<tr><td>{shown_in_html(r.category)}</td><td>{shown_in_html(r.period)}</td>"
+            f"<td>{shown_in_html(r.action)}</td><td>{shown_in_html(r.note)}</td></tr>"
             for r in self.rules.values()
         )
         return (
-            f"<p>retention schedule <b>{html.escape(self.name)}</b>"
+            f"<p>retention schedule <b>{shown_in_html(self.name)}</b>"
             f"{' (an EXAMPLE)' if self.example else ''}, sha256 {self.sha256[:16]}…</p>"
             "<table><tr><th>category</th><th>period</th><th>then</th><th>note</th></tr>"
             f"{rows}</table>"

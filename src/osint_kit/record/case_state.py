@@ -10,12 +10,11 @@ cares about."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from osint_kit.base.text import one_line
+from osint_kit.base.text import one_line, shown_in_html
 from osint_kit.errors import (
     RecordsRefused,
     UnderLegalHold,
@@ -161,8 +160,8 @@ class RecordsState:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{seq}</td><td>{html.escape(action)}</td>"
-            f"<td style='text-align:left'>{html.escape(line)}</td></tr>"
+            f"<tr><td>{seq}</td><td>{shown_in_html(action)}</td>"
+            f"<td style='text-align:left'>{shown_in_html(line)}</td></tr>"
             for seq, action, line in self.history
         )
         held = ", ".join(f"{h.id} ({h.authority})" for h in self.holds) or "none"
@@ -170,8 +169,8 @@ class RecordsState:
         if self.due is not None and not self.disposed:
             status += f"; {self.due[1]} due on {self.due[0]}"
         return (
-            f"<p>status <b>{html.escape(status)}</b>; legal holds: "
-            f"{html.escape(held)}</p><table><tr><th>seq</th><th>action</th><th>what</th></tr>"
+            f"<p>status <b>{shown_in_html(status)}</b>; legal holds: "
+            f"{shown_in_html(held)}</p><table><tr><th>seq</th><th>action</th><th>what</th></tr>"
             f"{rows}</table>"
         )
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import html
 import logging
 import os
 import re
@@ -27,6 +26,7 @@ from typing import Any, BinaryIO
 from osint_kit.base.dates import parse_time, utc_now
 from osint_kit.base.display import TABLE_STYLE
 from osint_kit.base.files import atomic_write, write_all
+from osint_kit.base.text import shown_in_html
 from osint_kit.base.tooling import tool_info
 from osint_kit.errors import CorruptLog, LogNeedsRepair, StorageError
 from osint_kit.record.chain import (
@@ -176,8 +176,8 @@ class CustodyLog:
             else ""
         )
         return (
-            f"<div class='osint-kit-log'><p>custody log of <b>{html.escape(self.case_id)}</b> "
-            f"({html.escape(str(self.path))}): {len(events):,} events</p>{earlier}"
+            f"<div class='osint-kit-log'><p>custody log of <b>{shown_in_html(self.case_id)}</b> "
+            f"({shown_in_html(str(self.path))}): {len(events):,} events</p>{earlier}"
             f"<table style='{TABLE_STYLE}'><tr><th>seq</th><th>time (UTC)</th><th>examiner</th>"
             "<th>action</th>"
             f"<th>what</th><th>signed</th></tr>{rows}</table></div>"

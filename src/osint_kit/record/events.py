@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
 from osint_kit.record.actions import summarize
 from osint_kit.record.capture_facts import (
     CaptureFacts,
@@ -190,16 +190,16 @@ class Event:
 def event_row_html(event: Event) -> str:
     """One row: seq, time, who, action, the one-line summary (a rerouted capture or a
     failed one in red), and whether the event carries a signature (and by which key)."""
-    what = html.escape(event.summary())
+    what = shown_in_html(event.summary())
     if event.rerouted or (event.capture or {}).get("status") == "failed":
         what = f"<span style='color:#a00'>{what}</span>"
     key = (event.signature or {}).get("key_id") if isinstance(event.signature, Mapping) else None
-    signed = f"<code>{html.escape(str(key)[:16])}</code>" if key else "unsigned"
+    signed = f"<code>{shown_in_html(str(key)[:16])}</code>" if key else "unsigned"
     cells = (
-        html.escape(str(event.seq)),
-        html.escape(event.time),
-        html.escape(f"{event.actor.get('name', '')} ({event.actor.get('id', '')})"),
-        html.escape(event.action),
+        shown_in_html(str(event.seq)),
+        shown_in_html(event.time),
+        shown_in_html(f"{event.actor.get('name', '')} ({event.actor.get('id', '')})"),
+        shown_in_html(event.action),
         f"<span style='overflow-wrap:anywhere'>{what}</span>",
         signed,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from osint_kit.base.dates import parse_time
 from osint_kit.base.display import THUMBNAIL_BYTES, badge, facts, table, thumb, wrapped
 from osint_kit.base.files import read_regular
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import CollectionFailed, OsintKitError
 from osint_kit.formats.media_facts import MediaFacts
 from osint_kit.formats.media_summary import facts_line
@@ -309,15 +309,15 @@ def _more(total: int, what: str, name: str) -> str:
 def _exhibit_row(e: Exhibit, state: Mapping[str, Any]) -> tuple[str, ...]:
     return (
         thumb(e.picture_uri(THUMBNAIL_BYTES), e.label),
-        f"<b>{html.escape(e.label)}</b>",
-        html.escape(e.role),
+        f"<b>{shown_in_html(e.label)}</b>",
+        shown_in_html(e.role),
         wrapped((e.name or e.source or "")[:300]),
-        html.escape(e.capture or ""),
-        html.escape(e.media_type or "")
-        + (f"<br><small>{html.escape(line)}</small>" if (line := facts_of(state)) else ""),
+        shown_in_html(e.capture or ""),
+        shown_in_html(e.media_type or "")
+        + (f"<br><small>{shown_in_html(line)}</small>" if (line := facts_of(state)) else ""),
         f"{e.size:,}",
-        f"<code>{html.escape(e.sha256[:12])}…</code>",
-        html.escape(f"{e.acquired_at} by {e.acquired_by}"),
+        f"<code>{shown_in_html(e.sha256[:12])}…</code>",
+        shown_in_html(f"{e.acquired_at} by {e.acquired_by}"),
         exhibit_badges(e, state),
     )
 
@@ -361,7 +361,7 @@ def capture_html(c: Capture) -> str:
         ("exhibits", describe_roles(c.roles) if c.roles else ", ".join(c.exhibits) or None),
     ]
     return (
-        f"<div class='osint-kit-capture'><p><b>{html.escape(c.id)}</b> "
+        f"<div class='osint-kit-capture'><p><b>{shown_in_html(c.id)}</b> "
         f"{badge(c.status or 'unknown', STATUS_KIND.get(c.status, 'info'))}</p>"
         f"{facts(rows)}</div>"
     )
@@ -381,11 +381,11 @@ class CaptureList(list[Capture]):
         )
         rows = [
             (
-                f"<b>{html.escape(c.id)}</b>",
+                f"<b>{shown_in_html(c.id)}</b>",
                 badge(c.status or "unknown", STATUS_KIND.get(c.status, "info")),
                 wrapped(c.target[:300]),
-                html.escape(c.reason or ""),
-                html.escape(describe_roles(c.roles) if c.roles else ", ".join(c.exhibits)),
+                shown_in_html(c.reason or ""),
+                shown_in_html(describe_roles(c.roles) if c.roles else ", ".join(c.exhibits)),
             )
             for c in self[:PAGE]
         ]

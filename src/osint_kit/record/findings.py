@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
 
 from osint_kit.base.display import badge, table, verdict
-from osint_kit.base.text import shown
+from osint_kit.base.text import shown, shown_in_html
 from osint_kit.errors import VerificationFailed
 from osint_kit.record.chain import GENESIS
 
@@ -199,8 +198,8 @@ class VerificationReport:
         """The badge first, then problems grouped by kind (what a reviewer acts on), who
         signed with which key and whether it is trusted, then the notes (trusted time)."""
         head = (
-            f"<p>{verdict(self.ok)} <b>{html.escape(self.shown)}</b>: {self.events:,} events "
-            f"(head seq {self.head_seq}, <code>{html.escape(self.head_hash[:16])}…</code>), "
+            f"<p>{verdict(self.ok)} <b>{shown_in_html(self.shown)}</b>: {self.events:,} events "
+            f"(head seq {self.head_seq}, <code>{shown_in_html(self.head_hash[:16])}…</code>), "
             f"{self.blobs_checked:,} blobs, {self.bytes_checked:,} bytes checked</p>"
         )
         groups: dict[str, list[Problem]] = {}
@@ -210,8 +209,8 @@ class VerificationReport:
             f"<details{' open' if len(found) <= 5 else ''}><summary>"
             f"{badge(kind, 'bad')} {len(found)} problem(s)</summary><ul>"
             + "".join(
-                f"<li>{html.escape(p.message)}"
-                + (f" <small>({html.escape(p.where())})</small>" if p.where() else "")
+                f"<li>{shown_in_html(p.message)}"
+                + (f" <small>({shown_in_html(p.where())})</small>" if p.where() else "")
                 + "</li>"
                 for p in found[:PROBLEMS_SHOWN]
             )
@@ -223,7 +222,7 @@ class VerificationReport:
             + "</ul></details>"
             for kind, found in sorted(groups.items())
         )
-        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        notes = "".join(f"<li>{shown_in_html(n)}</li>" for n in self.notes)
         return (
             f"<div class='osint-kit-verification'>{head}{problems}{self._signatures_html()}"
             f"{self._stamps_html()}"
@@ -243,20 +242,20 @@ class VerificationReport:
         }
         rows = [
             (
-                html.escape(f"{k.name} ({k.examiner})" if k.name else k.examiner),
-                f"<code>{html.escape(k.key_id)}</code>",
+                shown_in_html(f"{k.name} ({k.examiner})" if k.name else k.examiner),
+                f"<code>{shown_in_html(k.key_id)}</code>",
                 f"{k.events:,}",
                 str(k.registered_seq),
-                html.escape(k.endorsed_by or ""),
+                shown_in_html(k.endorsed_by or ""),
                 trust[k.trusted],
             )
             for k in self.keys
         ]
         rows += [
-            (html.escape(who), badge("unsigned", "warn"), f"{n:,}", "", "", "")
+            (shown_in_html(who), badge("unsigned", "warn"), f"{n:,}", "", "", "")
             for who, n in sorted(self.unsigned.items())
         ]
-        return f"<p>Signatures ({policy}; {html.escape(store)}):</p>" + table(
+        return f"<p>Signatures ({policy}; {shown_in_html(store)}):</p>" + table(
             ("examiner", "key", "events signed", "registered at seq", "endorsed by", "trust"),
             rows,
         )
@@ -270,10 +269,10 @@ class VerificationReport:
             (
                 str(s.event_seq or ""),
                 str(s.seq),
-                f"<code>{html.escape(s.hash[:16])}…</code>",
-                html.escape(s.gen_time or ""),
-                html.escape(s.tsa_name or s.tsa_url or ""),
-                badge(s.state, kinds.get(s.state, "muted")) + " " + html.escape(s.detail),
+                f"<code>{shown_in_html(s.hash[:16])}…</code>",
+                shown_in_html(s.gen_time or ""),
+                shown_in_html(s.tsa_name or s.tsa_url or ""),
+                badge(s.state, kinds.get(s.state, "muted")) + " " + shown_in_html(s.detail),
             )
             for s in self.stamps
         ]

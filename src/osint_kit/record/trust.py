@@ -14,7 +14,6 @@ make a trusted examiner look untrusted, or worse.
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import tomllib
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from osint_kit.base.dates import parse_time, utc_now
 from osint_kit.base.files import atomic_write, open_regular, read_regular_text
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import InvalidExaminer, InvalidKey, InvalidTrustStore
 from osint_kit.record.examiner import config_path, save_config_table
 from osint_kit.record.signing import key_id, public_pem
@@ -231,7 +231,7 @@ class TrustStore:
 
     def _repr_html_(self) -> str:
         keys, problem = self._rows()
-        e = html.escape
+        e = shown_in_html
         head = f"<p><b>Trust store</b> <code>{e(str(self.path))}</code>: "
         if problem:
             return head + f"<b>unreadable</b>: {e(problem)}</p>"

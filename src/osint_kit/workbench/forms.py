@@ -12,7 +12,6 @@ ipywidgets comes with the ``lab`` extra; it is imported here only, never by
 from __future__ import annotations
 
 import dataclasses
-import html
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +22,7 @@ from IPython.display import HTML, clear_output, display
 
 from osint_kit.acquire.social.settings import CollectSettings
 from osint_kit.acquire.web.options import CaptureOptions
+from osint_kit.base.text import shown_in_html
 from osint_kit.case import Case
 from osint_kit.disclosure.bundle.build import ExportResult
 from osint_kit.errors import InvalidOption, OsintKitError, exit_status
@@ -71,7 +71,7 @@ class Form:
         self.button = w.Button(description=run_label, button_style="primary", icon="play")
         self.button.on_click(self._clicked)
         self.output = w.Output()
-        header = w.HTML(f"<h4 style='margin:.2em 0'>{html.escape(title)}</h4>" + _authority(case))
+        header = w.HTML(f"<h4 style='margin:.2em 0'>{shown_in_html(title)}</h4>" + _authority(case))
         parts = [header]
         if help_text:
             parts.append(w.HTML(f"<div style='color:#555'>{help_text}</div>"))
@@ -172,9 +172,9 @@ class Form:
 
     def _show_error(self, exc: OsintKitError, prefix: str = "") -> None:
         self._show(
-            _ERROR_BOX + f"<b style='color:#a00'>osint-kit: {html.escape(type(exc).__name__)}</b>"
+            _ERROR_BOX + f"<b style='color:#a00'>osint-kit: {shown_in_html(type(exc).__name__)}</b>"
             f" (exit status {exit_status(exc)})"
-            f"<div>{html.escape(prefix + str(exc))}</div></div>"
+            f"<div>{shown_in_html(prefix + str(exc))}</div></div>"
         )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
@@ -443,10 +443,10 @@ def _authority(case: Case) -> str:
     a = case.authority
     return (
         "<div style='background:#f4f6fa;border-left:4px solid #36c;padding:.3em .8em'>"
-        f"<b>Case {html.escape(case.id)}</b>: {html.escape(case.title)} "
-        f"({html.escape(case.category)})<br>"
-        f"<b>Authority</b> {html.escape(a.reference)}, approved by "
-        f"{html.escape(a.approved_by)} on {html.escape(a.approved_at)}</div>"
+        f"<b>Case {shown_in_html(case.id)}</b>: {shown_in_html(case.title)} "
+        f"({shown_in_html(case.category)})<br>"
+        f"<b>Authority</b> {shown_in_html(a.reference)}, approved by "
+        f"{shown_in_html(a.approved_by)} on {shown_in_html(a.approved_at)}</div>"
     )
 
 
@@ -490,9 +490,9 @@ def _result_html(result: Any) -> str:
         return "".join(_result_html(item) for item in result)
     if isinstance(result, ExportResult):
         return (
-            f"<div>Bundle <code>{html.escape(str(result.path))}</code> written: "
+            f"<div>Bundle <code>{shown_in_html(str(result.path))}</code> written: "
             f"{result.size:,} bytes, {len(result.exhibits)} exhibit(s) "
-            f"({html.escape(', '.join(result.exhibits))}), SHA-256 <code>{result.sha256}</code>, "
+            f"({shown_in_html(', '.join(result.exhibits))}), SHA-256 <code>{result.sha256}</code>, "
             f"cut at event {result.head_seq}. Recorded as event {result.event.seq}.</div>"
         )
-    return f"<pre>{html.escape(str(result))}</pre>"
+    return f"<pre>{shown_in_html(str(result))}</pre>"

@@ -7,11 +7,11 @@ else than an ``OsintKitError`` is shown by IPython as usual.
 
 from __future__ import annotations
 
-import html
 import traceback
 from types import TracebackType
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import OsintKitError, exit_status
 
 
@@ -43,11 +43,11 @@ def _show(
         HTML(  # type: ignore[no-untyped-call]
             "<div class='osint-kit-error' style='border-left:4px solid #a00;padding:.4em .8em;"
             "background:#fff5f5'>"
-            f"<b style='color:#a00'>osint-kit: {html.escape(kind)}</b> "
+            f"<b style='color:#a00'>osint-kit: {shown_in_html(kind)}</b> "
             f"(exit status {_status(value)})"
-            f"<div>{html.escape(str(value))}</div>"
+            f"<div>{shown_in_html(str(value))}</div>"
             "<details><summary>traceback</summary>"
-            f"<pre style='font-size:85%'>{html.escape(trace)}</pre></details></div>"
+            f"<pre style='font-size:85%'>{shown_in_html(trace)}</pre></details></div>"
         )
     )
     return [f"osint-kit: {kind}: {value}"]

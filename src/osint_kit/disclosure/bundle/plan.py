@@ -6,10 +6,10 @@ the record is decided here alone."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import CorruptLog, ExportRefused, LogNeedsRepair, UnknownExhibit
 from osint_kit.folder.read import CaseFolder
 from osint_kit.record.action_type import Disclosure
@@ -98,7 +98,7 @@ class ExportPlan:
         }
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.text())}</pre>"
+        return f"<pre>{shown_in_html(self.text())}</pre>"
 
 
 def plan_export(case: CaseFolder, exhibits: list[str] | None) -> ExportPlan:

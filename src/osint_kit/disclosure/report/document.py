@@ -4,11 +4,11 @@ case facade reads it (to decide whether a file may be overwritten) without rende
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
 from osint_kit.base.files import atomic_write, open_regular
+from osint_kit.base.text import shown_in_html
 from osint_kit.errors import InvalidOption, StorageError
 
 
@@ -47,5 +47,5 @@ def is_report_of(path: Path, case_id: str) -> bool:
         return False
     return (
         f"<meta name='generator' content='{GENERATOR}'>" in head
-        and f"<meta name='osint-kit-case' content='{html.escape(case_id, quote=True)}'>" in head
+        and f"<meta name='osint-kit-case' content='{shown_in_html(case_id, quote=True)}'>" in head
     )

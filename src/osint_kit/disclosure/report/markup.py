@@ -4,13 +4,14 @@ exhibits' stories escape and read the record one way."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from osint_kit.base.text import shown_in_html
+
 
 def esc(value: object) -> str:
-    return html.escape("" if value is None else str(value))
+    return shown_in_html("" if value is None else str(value))
 
 
 def table_rows(pairs: Iterable[tuple[str, object]]) -> str:
