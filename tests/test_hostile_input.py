@@ -302,3 +302,9 @@ def test_the_report_and_the_notebook_show_a_bidi_override_not_obey_it(
     for page in (case._repr_html_(), case.disclosure.report(progress=False).html):
         assert "\\u202e" in page and not re.search("[\u202a-\u202e\u2066-\u2069\u200b]", page)
     assert "photo\\u202egpj.exe" in case.disclosure.report(progress=False).html
+
+
+def test_the_library_takes_any_horizon(root: Path) -> None:
+    from osint_kit.lifecycle import cases_due
+
+    assert list(cases_due(root, within_days=10**20)) == []  # past 9999-12-31: no overflow

@@ -177,7 +177,10 @@ def cases_due(
         raise InvalidOption("within_days", f"{within_days!r} is not a number of days (0 or more)")
     base = resolve_root(root)
     today = today or datetime.now(UTC).date()
-    horizon = today + timedelta(days=within_days)
+    try:
+        horizon = today + timedelta(days=within_days)
+    except OverflowError:  # past 9999-12-31: every date there is is within it
+        horizon = date.max
     fallback: list[RetentionSchedule] = [schedule] if schedule is not None else []
     found: list[Due] = []
     if not base.is_dir():

@@ -33,6 +33,7 @@ import orjson
 import platformdirs
 
 from osint_kit.base.dates import utc_now
+from osint_kit.base.files import read_regular
 from osint_kit.errors import InvalidOption
 
 log = logging.getLogger("osint_kit")
@@ -153,7 +154,7 @@ def recorded_heads(case_uuid: str) -> tuple[Path | None, list[Head]]:
         return path, []
     heads = []
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a FIFO put there must not hang verify
     except OSError as exc:
         log.warning("could not read the head ledger %s: %s", path, exc)
         return path, []
