@@ -15,6 +15,7 @@ import pytest
 from conftest import EXAMINER
 from osint_kit import Case
 from osint_kit.analysis.network import (
+    _layout,
     groups,
     labelled,
     most_active,
@@ -265,3 +266,25 @@ def test_the_network_to_click_through_in_jupyterlab(harassed: Case) -> None:
     student = nodes[key("student")]
     assert student["label"] == "@student@social.example" and student["received"] == 6
     assert nodes[key("troll1")]["group"] == student["group"]
+
+
+@pytest.mark.parametrize("n", [55, 300])
+def test_separate_groups_are_drawn_side_by_side_not_far_apart(n: int) -> None:
+    """Each group in its own part of the picture, and the picture mostly groups, not the
+    empty space a force layout puts between parts that do not pull on each other."""
+    weighted = targeting(_crowd(n))
+    layout = _layout(weighted, 1)
+    parts = [list(c) for c in nx.weakly_connected_components(weighted)]
+    assert len(parts) > 1 and set(layout) == set(weighted)
+
+    def box(accounts: list[str]) -> tuple[float, float, float, float]:
+        xs, ys = [layout[a][0] for a in accounts], [layout[a][1] for a in accounts]
+        return min(xs), min(ys), max(xs), max(ys)
+
+    boxes = [box(p) for p in parts]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1], (a, b)
+    whole = box(list(layout))
+    area = (whole[2] - whole[0]) * (whole[3] - whole[1])
+    assert area <= 4 * sum((b[2] - b[0]) * (b[3] - b[1]) for b in boxes)

@@ -193,8 +193,10 @@ def labelled(weighted: nx.DiGraph, most: int | None = None) -> list[str]:
 
 def to_png(graph: nx.MultiDiGraph, *, title: str = "", seed: int = 1) -> bytes:
     """The weighted network drawn (matplotlib, no display): node size by interactions
-    received, edge width by weight, and labels (handle, else key) on the most connected
-    accounts only (``labelled``), so that a few hundred accounts stay readable."""
+    received, edge width by weight; the most connected accounts (``labelled``) are
+    numbered on the picture and listed beside it by handle (else key) with what they
+    sent and received, so labels never pile up, at a dozen accounts or a few hundred.
+    Separate groups are drawn side by side, each sized by its number of accounts."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -202,17 +204,20 @@ def to_png(graph: nx.MultiDiGraph, *, title: str = "", seed: int = 1) -> bytes:
 
     weighted = targeting(graph)
     n = weighted.number_of_nodes()
-    side = 10 if n <= 60 else 14
-    figure = Figure(figsize=(side, side * 0.8), dpi=100)
-    axes = figure.add_subplot()
+    side = 10 if n <= 60 else 13
+    figure = Figure(figsize=(side * 1.35, side * 0.8), dpi=100)
+    grid = figure.add_gridspec(1, 2, width_ratios=(3.0, 1.05), wspace=0.02)
+    axes, key_axes = figure.add_subplot(grid[0]), figure.add_subplot(grid[1])
     axes.set_axis_off()
+    key_axes.set_axis_off()
     named = labelled(weighted)
     if title:
-        shown = f" (labelled: the {len(named)} most connected)" if len(named) < n else ""
-        axes.set_title(title + shown)
+        shown = f" (numbered: the {len(named)} most connected)" if len(named) < n else ""
+        figure.suptitle(title + shown)
     if n:
         layout = _layout(weighted, seed)
         received = dict(weighted.in_degree(weight="weight"))
+        sent = dict(weighted.out_degree(weight="weight"))
         top = max(received.values(), default=0) or 1
         small = 40 if n > 60 else 120
         sizes = [small + 600 * (received.get(a, 0) / top) for a in weighted]
@@ -227,10 +232,21 @@ def to_png(graph: nx.MultiDiGraph, *, title: str = "", seed: int = 1) -> bytes:
             weighted, layout, ax=axes, node_size=sizes, node_color=colors, linewidths=0.5,
             edgecolors="#ffffff",
         )
-        labels = {a: _short(weighted.nodes[a].get("handle") or a) for a in named}
-        texts = nx.draw_networkx_labels(weighted, layout, labels, ax=axes, font_size=8)
+        numbers = {a: str(i) for i, a in enumerate(named, 1)}
+        texts = nx.draw_networkx_labels(
+            weighted, layout, numbers, ax=axes, font_size=8, font_weight="bold"
+        )
         for text in texts.values():
-            text.set_bbox({"facecolor": "white", "alpha": 0.7, "edgecolor": "none", "pad": 1})
+            text.set_bbox({"facecolor": "white", "alpha": 0.8, "edgecolor": "#e07b39", "pad": 1})
+        lines = [
+            f"{i:>2}  {_short(weighted.nodes[a].get('handle') or a, 34)}\n"
+            f"     received {received.get(a, 0)}, sent {sent.get(a, 0)}"
+            for i, a in enumerate(named, 1)
+        ]
+        key_axes.text(
+            0.0, 1.0, "\n".join(lines), va="top", ha="left", family="monospace",
+            fontsize=8 if len(named) <= 15 else 7, transform=key_axes.transAxes,
+        )  # fmt: skip
     out = io.BytesIO()
     figure.savefig(out, format="png", bbox_inches="tight")
     return out.getvalue()
@@ -242,29 +258,58 @@ LAID_OUT = 499
 
 
 def _layout(weighted: nx.DiGraph, seed: int) -> dict[Any, Any]:
-    """A spring layout spread so groups stand apart, with NumPy alone: the ``LAID_OUT``
-    most connected accounts by force, each other one beside its busiest laid-out
-    neighbour (or on a ring around the picture when it has none)."""
+    """Each group of connected accounts laid out by force on its own, then the groups
+    packed in rows, largest first, each in a square whose side grows with the square
+    root of its accounts; accounts with no link share one grid at the end."""
     import numpy as np
 
     undirected = nx.Graph(weighted.to_undirected())
-    degree = dict(undirected.degree())
-    core = sorted(undirected, key=lambda a: (-degree[a], str(a)))[:LAID_OUT]
-    k = 3 / max(len(core), 1) ** 0.5
-    layout = dict(
-        nx.spring_layout(undirected.subgraph(core), seed=seed, k=k, iterations=150, weight=None)
+    parts = sorted(
+        (sorted(c, key=str) for c in nx.connected_components(undirected) if len(c) > 1),
+        key=lambda c: (-len(c), str(c[0])),
     )
-    rest = [a for a in undirected if a not in layout]
+    alone = sorted((a for a in undirected if undirected.degree(a) == 0), key=str)
+    blocks: list[tuple[float, dict[Any, Any]]] = []
+    for part in parts:
+        placed = _spring(undirected.subgraph(part), seed)
+        blocks.append((len(part) ** 0.5, placed))
+    if alone:
+        cols = int(np.ceil(len(alone) ** 0.5))
+        step = 2 / max(cols - 1, 1)
+        grid = {a: np.array([i % cols, -(i // cols)]) * step + (-1, 1) for i, a in enumerate(alone)}
+        blocks.append((len(alone) ** 0.5 * 0.6, grid))
+    width = max(sum(2 * size for size, _ in blocks) ** 0.5 * 2.2, 2 * blocks[0][0]) if blocks else 1
+    layout: dict[Any, Any] = {}
+    x = y = row = 0.0
+    for size, placed in blocks:
+        if x and x + 2 * size > width:
+            x, y, row = 0.0, y - row - 0.4, 0.0
+        for account, at in placed.items():
+            layout[account] = np.array([x + size + at[0] * size, y - size + at[1] * size])
+        x += 2 * size + 0.4
+        row = max(row, 2 * size)
+    return layout
+
+
+def _spring(part: nx.Graph, seed: int) -> dict[Any, Any]:
+    """One connected group laid out in [-1, 1]² with NumPy alone: its ``LAID_OUT`` most
+    connected accounts by force, each other one beside its busiest laid-out neighbour."""
+    import numpy as np
+
+    degree = dict(part.degree())
+    core = sorted(part, key=lambda a: (-degree[a], str(a)))[:LAID_OUT]
+    layout = dict(nx.spring_layout(part.subgraph(core), seed=seed, iterations=100, weight=None))
     rng = np.random.default_rng(seed)
-    for n, account in enumerate(rest):
-        near = [b for b in undirected[account] if b in layout]
-        if near:
+    hops = nx.multi_source_dijkstra_path_length(part, set(core)) if len(core) < len(part) else {}
+    for account in sorted(hops, key=lambda a: (hops[a], str(a))):  # nearest the core first
+        if account not in layout:
+            near = [b for b in part[account] if b in layout]
             anchor = layout[max(near, key=lambda b: (degree[b], str(b)))]
             layout[account] = anchor + rng.normal(0, 0.03, 2)
-        else:
-            angle = 2 * np.pi * n / len(rest)
-            layout[account] = np.array([1.15 * np.cos(angle), 1.15 * np.sin(angle)])
-    return layout
+    points = np.array(list(layout.values()))
+    low, high = points.min(axis=0), points.max(axis=0)
+    span = np.where(high - low > 0, high - low, 1.0)
+    return {a: (at - low) / span * 2 - 1 for a, at in layout.items()}
 
 
 def _short(label: str, most: int = 28) -> str:
