@@ -23,10 +23,19 @@ from osint_kit.plugin import broken_collectors, collectors
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "collectors.md"
 BIN = Path(sys.executable).parent
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
+def _png() -> bytes:
+    """A whole 1x1 picture (a hand-written one had a broken IDAT, which collection now
+    records as a mismatch, as it should)."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGBA", (1, 1)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def example_source() -> str:
