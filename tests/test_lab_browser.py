@@ -34,6 +34,8 @@ from osint_kit.workbench import lab
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "05-case-review.ipynb"
+#: The harassment network: its ipysigma widget must draw in the browser, not only exist.
+NETWORK_NOTEBOOK = REPO / "notebooks" / "04-cyberbullying-network.ipynb"
 HAS_LAB = all(importlib.util.find_spec(m) for m in ("jupyterlab", "ipykernel", "playwright"))
 CHROMIUM = os.environ.get(ENV_CHROMIUM) or shutil.which("chromium")
 
@@ -200,7 +202,8 @@ def listening_addresses(port: int) -> set[str]:
 def running_lab(tmp_path: Path) -> Iterator[Lab]:
     root = tmp_path / "notebooks"
     root.mkdir()
-    shutil.copy(NOTEBOOK, root / NOTEBOOK.name)
+    for notebook in (NOTEBOOK, NETWORK_NOTEBOOK):
+        shutil.copy(notebook, root / notebook.name)
     port, token = lab.free_port(), "test-token-" + os.urandom(8).hex()
     argv, env = lab.lab_command(
         root, cases=tmp_path / "cases", port=port, token=token, environ=isolated_env(tmp_path)
@@ -329,11 +332,12 @@ PROMPTS = (
 @needs_browser
 @pytest.mark.slow
 @pytest.mark.timeout(RUN_SECONDS + 3 * PAGE_SECONDS + START_SECONDS)
-def test_case_review_notebook_runs_in_jupyterlab(running_lab: Lab) -> None:
+@pytest.mark.parametrize("notebook", [NOTEBOOK, NETWORK_NOTEBOOK], ids=lambda n: n.stem)
+def test_notebook_runs_in_jupyterlab(running_lab: Lab, notebook: Path) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    shot = output_dir() / f"lab-{NOTEBOOK.stem}.png"
+    shot = output_dir() / f"lab-{notebook.stem}.png"
     timings: dict[str, float] = {}
     started = time.monotonic()
     with sync_playwright() as pw:
@@ -349,7 +353,7 @@ def test_case_review_notebook_runs_in_jupyterlab(running_lab: Lab) -> None:
             )
 
         try:
-            page.goto(running_lab.url(f"lab/tree/{NOTEBOOK.name}"), timeout=PAGE_SECONDS * 1000)
+            page.goto(running_lab.url(f"lab/tree/{notebook.name}"), timeout=PAGE_SECONDS * 1000)
             page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=PAGE_SECONDS * 1000)
             page.wait_for_function(
                 "() => document.querySelector('.jp-Notebook-ExecutionIndicator')"
@@ -359,7 +363,7 @@ def test_case_review_notebook_runs_in_jupyterlab(running_lab: Lab) -> None:
         except PlaywrightError as exc:
             fail(f"the notebook did not open with an idle kernel in {PAGE_SECONDS} s: {exc}")
         timings["open"] = time.monotonic() - started
-        cells = sum(c["cell_type"] == "code" for c in json.loads(NOTEBOOK.read_text())["cells"])
+        cells = sum(c["cell_type"] == "code" for c in json.loads(notebook.read_text())["cells"])
         try:
             page.wait_for_function(
                 f"() => ({PROMPTS})().length === {cells}", timeout=PAGE_SECONDS * 1000
@@ -414,6 +418,13 @@ def test_case_review_notebook_runs_in_jupyterlab(running_lab: Lab) -> None:
             sel: page.locator(sel).first.is_visible() if page.locator(sel).count() else False
             for sel in (".osint-kit-case", ".osint-kit-verified")
         }
+        # the network widget drew: its canvases, with the accounts' count in its corner
+        drawn = page.evaluate(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output')]"
+            ".filter(o => o.querySelector('canvas') && /\\d+ nodes/.test(o.textContent))"
+            ".map(o => [o.querySelectorAll('canvas').length, "
+            "o.getBoundingClientRect().width, o.getBoundingClientRect().height])"
+        )
         failed_badges = page.locator(".osint-kit-failed").count()
         # The page as tall as the notebook, scrolled to its top: the screenshot shows
         # every cell and output (up to SHOT_MAX_HEIGHT pixels) as the detective scrolls it.
@@ -429,6 +440,13 @@ def test_case_review_notebook_runs_in_jupyterlab(running_lab: Lab) -> None:
     print("timings: " + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
 
     assert not errors, f"error output in the notebook (screenshot {shot}):\n" + "\n".join(errors)
+    if notebook == NETWORK_NOTEBOOK:
+        has_sigma = importlib.util.find_spec("ipysigma") is not None
+        print(f"network widget (canvases, width, height): {drawn}")
+        assert not has_sigma or any(n and w > 300 and h > 300 for n, w, h in drawn), (
+            f"the network widget did not draw (canvases, width, height: {drawn}); see {shot}"
+        )
+        return
     assert checks[".osint-kit-case"], f"no case summary (.osint-kit-case) shown; see {shot}"
     assert thumbs and any(ok and width > 0 for ok, width in thumbs), (
         f"no exhibit thumbnail decoded (img.osint-kit-thumb: {thumbs}); see {shot}"
