@@ -40,6 +40,7 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("prefix", {"query": "w1234*"}),
     ("OR", {"query": "w40000 OR w40001"}),
     ("phone pattern, first 100", {"pattern": "phone"}),
+    ("plate pattern (none planted: every text read)", {"pattern": "plate"}),
     ("phrase then phone pattern", {"query": '"blue bicycle harbour"', "pattern": "phone"}),
 ]
 
