@@ -210,6 +210,22 @@ def test_verification_records_no_machine_path(
     assert str(tmp_path) not in json.dumps(event)
 
 
+def test_a_trust_store_is_recorded_by_what_it_holds_not_where_it_is(
+    case: Case, files: dict[str, Path], tmp_path: Path
+) -> None:
+    from osint_kit.record import TrustStore, create_signing_key
+
+    _tip(case, files)
+    store = TrustStore(tmp_path / "department-trust")
+    store.add(create_signing_key(EXAMINER).public_key, EXAMINER.id)
+    report = case.verify(record=True, examiner=EXAMINER, trust=store.path, progress=False)
+    assert str(store.path) in report.text()  # shown to the user, as given
+    [event] = _events(case, "case.verified")
+    assert str(tmp_path) not in json.dumps(event)
+    held = event["details"]["signatures"]["trust_store"]
+    assert held["keys"] == 1 and len(held["sha256"]) == 64
+
+
 @pytest.mark.parametrize(
     "where", ["blobs/sha256/{xx}", "blobs/sha256", "blobs", "exports", "derived/elsewhere"]
 )

@@ -19,6 +19,7 @@ releases the GIL, so both cores work while the log is read.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import threading
@@ -318,6 +319,14 @@ def _trusted(trust: TrustStore, kid: str) -> list[Any]:
     return [entry] if entry is not None else []
 
 
+def _held(trust: TrustStore) -> dict[str, Any]:
+    """The trust store by what it holds, for the record (its path is the machine's)."""
+    trusted = trust.keys()  # a TrustStore, not a dict
+    keys = sorted(f"{k.examiner}\t{k.key_id}" for k in trusted)
+    digest = hashlib.sha256("\n".join(keys).encode("utf-8")).hexdigest()
+    return {"keys": len(keys), "sha256": digest}
+
+
 def _summarise(
     report: VerificationReport,
     regs: dict[str, _Registration],
@@ -329,6 +338,7 @@ def _summarise(
 ) -> None:
     report.signatures_required = required
     report.trust_store = str(trust.path) if trust is not None else None
+    report.trust_store_held = _held(trust) if trust is not None else None
     for kid, reg in sorted(regs.items(), key=lambda kv: (kv[1].examiner, kv[1].seq)):
         trusted: bool | None = None
         if trust is not None:

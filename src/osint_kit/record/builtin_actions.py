@@ -287,7 +287,10 @@ BUILTIN: tuple[ActionType, ...] = (
             "target, events, head": "what was checked, up to which seq and hash",
             "blobs_checked, bytes_checked": "how much was hashed",
             "problems": "every problem found: kind, message, seq, exhibit, path",
-            "notes, signatures": "notes, and who signed what against which trust store",
+            "notes, signatures": (
+                "notes, and who signed what against which trust store (named by what it "
+                "holds: `keys`, and `sha256` over its examiners and key ids; never its path)"
+            ),
         },
     ),
     ActionType(

@@ -119,8 +119,12 @@ class VerificationReport:
     #: Unsigned events by examiner id.
     unsigned: dict[str, int] = field(default_factory=dict)
     signatures_required: bool = False
-    #: The trust store verification used (its path), if any.
+    #: The trust store verification used, as the user gave its path: shown, never
+    #: recorded (a machine's path); the record names it by what it holds.
     trust_store: str | None = None
+    #: What the trust store held: ``{"keys": N, "sha256": ...}`` over its keys' ids and
+    #: examiners, sorted; None without a store.
+    trust_store_held: dict[str, Any] | None = None
     #: Each checkpoint's time stamp as checked (one per checkpoint file).
     stamps: list[StampStatus] = field(default_factory=list, repr=False)
     #: Where it was, as the user gave it: shown, never recorded (a case moves).
@@ -161,7 +165,7 @@ class VerificationReport:
             "notes": self.notes,
             "signatures": {
                 "required": self.signatures_required,
-                "trust_store": self.trust_store,
+                "trust_store": self.trust_store_held,
                 "keys": [k.__dict__ for k in self.keys],
                 "unsigned": self.unsigned,
             },
