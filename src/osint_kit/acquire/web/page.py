@@ -57,10 +57,25 @@ class PageWatch:
     #: The main frame's documents from the network, in order (the browser's error pages
     #: and the documents a page writes itself left out).
     documents: list[str] = field(default_factory=list)
+    #: Set whenever the main frame commits a document, whatever it is.
+    committed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_navigated(self, frame: Any) -> None:
-        if frame.parent_frame is None and frame.url.startswith(("http:", "https:")):
-            self.documents.append(frame.url)
+        if frame.parent_frame is None:
+            self.committed.set()
+            if frame.url.startswith(("http:", "https:")):
+                self.documents.append(frame.url)
+
+    async def next_document(self, page: Page, seconds: float) -> None:
+        """After the page's scripts lost their document (a navigation under way): wait,
+        ``seconds`` at most, until the document replacing it has come, so that where
+        the page ended is judged by that document, not the one it was leaving."""
+        if self.documents and page.url != self.documents[-1]:
+            return  # already there
+        self.committed.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(0.05, seconds)):
+                await self.committed.wait()
 
     async def on_popup(self, popup: Page) -> None:
         self.popups.append(popup.url)

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: Seconds past ``timeout_s`` for stopping the page, taking it and closing it.
 GRACE_S = 20
+#: How long a page whose scripts lost their document may take to commit the next one.
+SETTLE_S = 5.0
 #: Of those, the seconds kept for closing the page.
 CLOSE_S = 5
 
@@ -216,6 +218,7 @@ async def _load(run: _PageRun) -> None:
         await _after_commit(run)
     except PlaywrightError as exc:  # the page left its document under us: taken as it is
         run.interrupted = extract.first_line(str(exc))
+        await run.watch.next_document(run.page, min(SETTLE_S, run.left()))
 
 
 async def _after_commit(run: _PageRun) -> None:
