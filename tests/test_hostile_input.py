@@ -166,6 +166,10 @@ def test_a_fifo_given_as_an_exhibits_blob_is_not_read(
             "--title",
         ),
         ([b"trust", b"add", b"{file}", b"--examiner", b"B-1", b"--name", b"J\xf6rg"], "--name"),
+        # two commands, one dest: each named as its own command has it
+        ([b"review", b"{case}", b"E\xff"], "EXHIBIT"),
+        ([b"export", b"{case}", b"--to", b"b.zip", b"--authorization", b"A-1",
+          b"--recipient", b"R", b"--exhibit", b"E\xff"], "--exhibit"),
     ],
 )  # fmt: skip
 def test_text_that_is_not_utf8_is_refused_naming_the_argument(

@@ -91,7 +91,7 @@ def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespac
     text, and guessing an encoding would put invented characters on it. File names
     are kept (``PATH_METAVARS``, ``type=Path``): they are opened, not recorded as text.
     """
-    names = _argument_names(parser)
+    names = _argument_names(parser, args)
     for dest, value in vars(args).items():
         for item in value if isinstance(value, list) else [value]:
             if not isinstance(item, str) or item.isascii():
@@ -109,13 +109,19 @@ def _refuse_undecodable(parser: argparse.ArgumentParser, args: argparse.Namespac
                     ) from None
 
 
-def _argument_names(parser: argparse.ArgumentParser) -> dict[str, tuple[str, bool]]:
-    """Every argument of every command: its dest -> (its name as typed, names a file)."""
+def _argument_names(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> dict[str, tuple[str, bool]]:
+    """Every argument of the command given: its dest -> (its name as typed, names a
+    file). Only the subcommands chosen are read: two commands may use one dest for
+    different arguments (``persona add NAME``, ``trust add --name``)."""
     found: dict[str, tuple[str, bool]] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found.update(_argument_names(sub))
+            chosen = getattr(args, action.dest, None) if action.dest != argparse.SUPPRESS else None
+            subs = [action.choices[chosen]] if chosen in action.choices else action.choices.values()
+            for sub in subs:
+                found.update(_argument_names(sub, args))
             continue
         name = max(action.option_strings, key=len) if action.option_strings else None
         metavar = action.metavar if isinstance(action.metavar, str) else None
